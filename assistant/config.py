@@ -1,0 +1,134 @@
+"""Configuration, read once from the environment into a frozen object.
+
+Every variable any function reads is declared here, with the functions that read it, so the
+Terraform checks can prove each deployed function gets exactly what its code reads.
+
+    >>> settings = Settings.from_env({"OPENAI_MODEL": "gpt-4o-mini"})
+    >>> settings.openai_model
+    'gpt-4o-mini'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from functools import cache
+
+__all__ = ["ENV_BY_FUNCTION", "SECRET_ENV", "Settings", "get_settings"]
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a helpful assistant in a Slack workspace. Answer concisely in standard Markdown. "
+    "Earlier messages in this thread are the conversation so far."
+)
+
+# Which function reads which variable. Secrets come from Secret Manager in production.
+ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
+    "ingress": frozenset(
+        {
+            "SLACK_SIGNING_SECRET",
+            "GOOGLE_CLOUD_PROJECT",
+            "MENTIONS_TOPIC",
+            "UPLOADS_TOPIC",
+            "MAX_REQUEST_BYTES",
+            "LOG_LEVEL",
+        }
+    ),
+    "responder": frozenset(
+        {
+            "SLACK_BOT_TOKEN",
+            "SLACK_API_URL",
+            "OPENAI_API_KEY",
+            "OPENAI_BASE_URL",
+            "OPENAI_MODEL",
+            "MODEL_CONTEXT_TOKENS",
+            "RESERVED_OUTPUT_TOKENS",
+            "SYSTEM_PROMPT",
+            "OPENAI_TIMEOUT_SECONDS",
+            "OPENAI_MAX_RETRIES",
+            "RESPONSE_TIME_BUDGET_SECONDS",
+            "GOOGLE_CLOUD_PROJECT",
+            "FIRESTORE_DATABASE",
+            "CLAIM_LEASE_SECONDS",
+            "MAX_DELIVERY_ATTEMPTS",
+            "SLACK_UPDATE_INTERVAL_SECONDS",
+            "FILES_BUCKET",
+            "MAX_FILE_TOKENS",
+            "LOG_LEVEL",
+        }
+    ),
+    "files": frozenset(
+        {
+            "SLACK_BOT_TOKEN",
+            "SLACK_API_URL",
+            "GOOGLE_CLOUD_PROJECT",
+            "FILES_BUCKET",
+            "MENTIONS_TOPIC",
+            "MAX_FILE_BYTES",
+            "MAX_FILES_PER_MESSAGE",
+            "MAX_FILE_TOKENS",
+            "LOG_LEVEL",
+        }
+    ),
+}
+
+SECRET_ENV = frozenset({"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "OPENAI_API_KEY"})
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Settings:
+    slack_signing_secret: str = ""
+    slack_bot_token: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    openai_api_key: str = ""
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    model_context_tokens: int | None = None  # None: known from the model's name
+    reserved_output_tokens: int = 4096
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    openai_timeout_seconds: float = 60.0
+    openai_max_retries: int = 3
+    # Everything a delivery does must end before Pub/Sub's push deadline (600 s in Terraform).
+    response_time_budget_seconds: float = 300.0
+    google_cloud_project: str = "local-project"
+    firestore_database: str = "(default)"
+    mentions_topic: str = "mentions"
+    uploads_topic: str = "uploads"
+    files_bucket: str = ""
+    claim_lease_seconds: float = 330.0
+    max_delivery_attempts: int = 5
+    slack_update_interval_seconds: float = 1.0
+    max_request_bytes: int = 1_000_000
+    max_file_bytes: int = 20_000_000
+    max_files_per_message: int = 5
+    max_file_tokens: int = 20_000
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for field in dataclasses.fields(cls):
+            raw = env.get(field.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[field.name] = _parse(field.type, raw, field.name)
+        return cls(**values)
+
+
+def _parse(type_name: object, raw: str, name: str) -> object:
+    kind = str(type_name)
+    try:
+        if kind.startswith("int"):
+            return int(raw)
+        if kind.startswith("float"):
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"{name.upper()} must be a number, got {raw!r}") from None
+    return raw
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use (never at import)."""
+    return Settings.from_env()
