@@ -1,0 +1,204 @@
+"""The responder's core: one delivered mention in, one answer (or one clear error) in its thread."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import logging
+import time
+from collections.abc import Callable
+
+import openai
+from google.cloud import firestore
+from slack_sdk import WebClient
+
+from assistant.claims import ClaimStore, Verdict
+from assistant.config import Settings
+from assistant.history import HistoryStore, StoredTurn
+from assistant.llm import Completion, ModelError, stream_completion
+from assistant.mention import Mention
+from assistant.prompt import Prompt, build_prompt, turn_order
+from assistant.slack_reply import ThreadReply
+from assistant.token_budget import input_budget, model_spec
+from assistant.token_count import count_message
+
+__all__ = ["Delivery", "Outcome", "Responder"]
+
+logger = logging.getLogger(__name__)
+
+RESET_TEXT = "Done: I have forgotten this thread's earlier messages. Ask me anything."
+EMPTY_ANSWER = "_The model returned an empty answer._"
+INTERNAL_ERROR = "Something went wrong on my side and I could not answer this message, even after retrying."
+
+
+class Outcome(enum.Enum):
+    ACK = "ack"  # done, or nothing to do: Pub/Sub must not redeliver
+    RETRY = "retry"  # transient failure: Pub/Sub redelivers (with backoff, then dead-letters)
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    mention: Mention
+    delivery_id: (
+        str  # the Pub/Sub message id: the same across redeliveries of one message
+    )
+    attempt: int | None = (
+        None  # Pub/Sub's deliveryAttempt, when the subscription reports it
+    )
+
+
+class Responder:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        db: firestore.Client,
+        slack: WebClient,
+        model_client: openai.OpenAI,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self._settings = settings
+        self._slack = slack
+        self._model_client = model_client
+        self._now = now
+        self.claims = ClaimStore(db, lease_seconds=settings.claim_lease_seconds)
+        self.history = HistoryStore(db)
+        self.spec = model_spec(
+            settings.openai_model, context_override=settings.model_context_tokens
+        )
+        self.budget = input_budget(
+            self.spec, reserved_output=settings.reserved_output_tokens
+        )
+
+    def handle(self, delivery: Delivery) -> Outcome:
+        mention = delivery.mention
+        log = {"event_id": mention.event_id, "thread": mention.thread_key}
+        claim = self.claims.acquire(
+            mention.event_id, delivery_id=delivery.delivery_id, now=self._now()
+        )
+        if claim.verdict is Verdict.STAND_DOWN:
+            logger.info(
+                "already handled or in hand", extra={**log, "state": claim.state}
+            )
+            return Outcome.ACK
+        if claim.verdict is Verdict.BUSY:
+            logger.info("own earlier attempt may still run; retry later", extra=log)
+            return Outcome.RETRY
+
+        attempt = delivery.attempt or claim.attempts
+        reply = ThreadReply(
+            self._slack,
+            channel=mention.channel,
+            thread_ts=mention.thread_ts,
+            message_ts=claim.message_ts,
+            on_new_message=lambda ts: self.claims.record_messages(
+                mention.event_id, ts, now=self._now()
+            ),
+            min_interval=self._settings.slack_update_interval_seconds,
+        )
+        try:
+            return self._answer(mention, reply, log)
+        except Exception:
+            last = attempt >= self._settings.max_delivery_attempts
+            logger.exception(
+                "answering failed", extra={**log, "attempt": attempt, "last": last}
+            )
+            if last:
+                self._give_up(mention, reply)
+            return Outcome.RETRY
+
+    def _answer(
+        self, mention: Mention, reply: ThreadReply, log: dict[str, str]
+    ) -> Outcome:
+        if mention.is_reset:
+            deleted = self.history.clear(mention.thread_key)
+            reply.say(RESET_TEXT)
+            self.claims.finish(mention.event_id, deleted_turns=deleted)
+            return Outcome.ACK
+
+        reply.show_progress()
+        started = time.monotonic()
+        prompt = self.build_prompt(mention)
+        completion = Completion()
+        logger.info(
+            "model request",
+            extra={
+                **log,
+                "model": self._settings.openai_model,
+                "messages": len(prompt.turns),
+                "prompt_tokens_estimate": prompt.tokens,
+                "budget": self.budget,
+            },
+        )
+        renewed = started
+        try:
+            for text in stream_completion(
+                self._model_client,
+                model=self._settings.openai_model,
+                messages=prompt.messages,
+                max_output_tokens=self.spec.context_window - self.budget,
+                deadline=started + self._settings.response_time_budget_seconds,
+                completion=completion,
+            ):
+                reply.stream(text)
+                if time.monotonic() - renewed > self._settings.claim_lease_seconds / 3:
+                    # A long answer keeps its lease; only a dead holder's claim is taken over.
+                    self.claims.renew(mention.event_id, now=self._now())
+                    renewed = time.monotonic()
+        except ModelError as error:
+            reply.fail(str(error), partial_text=completion.text)
+            self.claims.finish(mention.event_id, state="failed", error=str(error))
+            logger.warning("model failed", extra={**log, "reason": str(error)})
+            return Outcome.ACK
+
+        answer = completion.text.strip() or EMPTY_ANSWER
+        reply.finish(answer)
+        self.history.append(
+            mention.thread_key, [prompt.current, self._answer_turn(mention, answer)]
+        )
+        self.claims.finish(mention.event_id, message_ts=reply.message_ts)
+        logger.info(
+            "answered",
+            extra={
+                **log,
+                "seconds": round(time.monotonic() - started, 3),
+                "first_token_seconds": _since(started, completion.first_token_at),
+                "usage": completion.usage,
+                "slack_edits": reply.edits,
+            },
+        )
+        return Outcome.ACK
+
+    def build_prompt(self, mention: Mention) -> Prompt:
+        return build_prompt(
+            mention,
+            history=self.history,
+            spec=self.spec,
+            budget=self.budget,
+            system_prompt=self._settings.system_prompt,
+        )
+
+    def _answer_turn(self, mention: Mention, answer: str) -> StoredTurn:
+        return StoredTurn(
+            order=turn_order(mention, 1),
+            role="assistant",
+            content=answer,
+            tokens=count_message(answer, self.spec),
+            encoding=self.spec.count_key,
+            event_id=mention.event_id,
+        )
+
+    def _give_up(self, mention: Mention, reply: ThreadReply) -> None:
+        """Last attempt: tell the person, then let the message go to the dead-letter topic."""
+        try:
+            reply.fail(INTERNAL_ERROR)
+            self.claims.finish(mention.event_id, state="failed", error="gave up")
+        except Exception:
+            logger.exception(
+                "could not report the failure", extra={"event_id": mention.event_id}
+            )
+
+
+def _since(start: float, moment: float | None) -> float | None:
+    return None if moment is None else round(moment - start, 3)

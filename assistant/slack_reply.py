@@ -1,0 +1,144 @@
+"""The bot's answer in one Slack thread: progress first, then streamed edits, then the final text.
+
+One object owns the answer's messages and is the only writer, so there are no concurrent edits.
+Edits are throttled (chat.update is rate-limited per workspace), and an answer longer than one
+message continues in further messages. The message timestamps are reported as soon as a message
+exists, so a redelivery after a crash edits the same messages instead of posting new ones.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import cache
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from assistant.slack_markdown import MARKDOWN_TEXT_LIMIT, split_markdown
+
+__all__ = ["PROGRESS_TEXT", "ThreadReply", "slack_client"]
+
+PROGRESS_TEXT = "_Thinking…_"
+_STREAMING_CURSOR = " ▍"
+# Errors after which a message is retried as plain text, so the answer is never lost.
+_REJECTED_MARKDOWN = frozenset(
+    {"msg_too_long", "invalid_blocks", "markdown_text_too_long"}
+)
+_PLAIN_TEXT_LIMIT = 3_000
+
+
+@cache
+def slack_client(token: str, base_url: str) -> WebClient:
+    client = WebClient(token=token, base_url=base_url, timeout=15)
+    client.retry_handlers.extend(
+        [
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ]
+    )
+    return client
+
+
+class ThreadReply:
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        channel: str,
+        thread_ts: str,
+        message_ts: list[str],
+        on_new_message: Callable[[list[str]], None],
+        min_interval: float = 1.0,
+        limit: int = MARKDOWN_TEXT_LIMIT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._channel = channel
+        self._thread_ts = thread_ts
+        self._message_ts = list(message_ts)
+        self._on_new_message = on_new_message
+        self._min_interval = min_interval
+        self._limit = limit
+        self._clock = clock
+        self._shown: dict[str, str] = {}
+        self._last_render = float("-inf")
+        self.edits = 0
+
+    @property
+    def message_ts(self) -> list[str]:
+        return list(self._message_ts)
+
+    def show_progress(self) -> None:
+        """Post the progress indicator, unless an earlier attempt already did."""
+        if self._message_ts:
+            return
+        self._post(PROGRESS_TEXT)
+
+    def stream(self, text: str) -> None:
+        """Show the answer so far, at most once per `min_interval`."""
+        if self._clock() - self._last_render < self._min_interval:
+            return
+        self._render(text + _STREAMING_CURSOR, final=False)
+
+    def finish(self, text: str) -> None:
+        self._render(text, final=True)
+
+    def fail(self, message: str, *, partial_text: str = "") -> None:
+        """End with a readable error, keeping any text the person has already seen."""
+        notice = f":warning: {message}"
+        self._render(
+            f"{partial_text}\n\n{notice}" if partial_text else notice, final=True
+        )
+
+    def say(self, text: str) -> None:
+        """A one-off reply (for example after `reset`)."""
+        self._render(text, final=True)
+
+    def _render(self, text: str, *, final: bool) -> None:
+        self._last_render = self._clock()
+        pieces = split_markdown(text, limit=self._limit)
+        for index, piece in enumerate(pieces):
+            if index >= len(self._message_ts):
+                self._post(piece)
+            elif self._shown.get(self._message_ts[index]) != piece:
+                self._update(self._message_ts[index], piece)
+        if final:
+            # A regenerated answer may be shorter than what a crashed attempt had posted.
+            for stale in self._message_ts[len(pieces) :]:
+                self._client.chat_delete(channel=self._channel, ts=stale)
+            del self._message_ts[len(pieces) :]
+
+    def _post(self, piece: str) -> None:
+        try:
+            response = self._client.chat_postMessage(
+                channel=self._channel, thread_ts=self._thread_ts, markdown_text=piece
+            )
+        except SlackApiError as error:
+            if error.response.get("error") not in _REJECTED_MARKDOWN:
+                raise
+            response = self._client.chat_postMessage(
+                channel=self._channel,
+                thread_ts=self._thread_ts,
+                text=piece[:_PLAIN_TEXT_LIMIT],
+            )
+        ts = response["ts"]
+        self._message_ts.append(ts)
+        self._shown[ts] = piece
+        self._on_new_message(list(self._message_ts))
+
+    def _update(self, ts: str, piece: str) -> None:
+        try:
+            self._client.chat_update(channel=self._channel, ts=ts, markdown_text=piece)
+        except SlackApiError as error:
+            if error.response.get("error") not in _REJECTED_MARKDOWN:
+                raise
+            self._client.chat_update(
+                channel=self._channel, ts=ts, text=piece[:_PLAIN_TEXT_LIMIT]
+            )
+        self._shown[ts] = piece
+        self.edits += 1

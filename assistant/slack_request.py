@@ -1,0 +1,155 @@
+"""What ingress decides about one Slack Events API request: a pure function of its inputs.
+
+>>> verifier = SignatureVerifier("secret", clock=FixedClock(1_700_000_000))
+>>> decide(body=b"{}", headers={}, verifier=verifier, received_at=0).status
+401
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from slack_sdk.signature import Clock, SignatureVerifier
+
+from assistant.mention import Mention, SlackFile
+
+__all__ = ["Decision", "FixedClock", "SignatureVerifier", "decide"]
+
+# Message subtypes that are never a person asking something new.
+_IGNORED_SUBTYPES = frozenset(
+    {
+        "bot_message",
+        "message_changed",
+        "message_deleted",
+        "message_replied",
+        "channel_join",
+    }
+)
+
+
+class FixedClock(Clock):
+    """A clock for tests and benchmarks: verification is a pure function of `now`."""
+
+    def __init__(self, now: float) -> None:
+        self._now = now
+
+    def now(self) -> float:
+        return self._now
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """The HTTP answer, and the mention to publish when there is one."""
+
+    status: int
+    body: str = ""
+    content_type: str = "text/plain"
+    mention: Mention | None = None
+    reason: str = ""
+
+
+def decide(
+    *,
+    body: bytes,
+    headers: Mapping[str, str],
+    verifier: SignatureVerifier,
+    received_at: float,
+) -> Decision:
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    if not timestamp or not signature:
+        return Decision(401, "missing signature", reason="missing signature headers")
+    if not timestamp.isdigit() or not verifier.is_valid(body, timestamp, signature):
+        return Decision(401, "invalid signature", reason="bad or stale signature")
+
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return Decision(400, "body is not JSON", reason="malformed body")
+    if not isinstance(payload, dict):
+        return Decision(400, "body is not a JSON object", reason="malformed body")
+
+    kind = payload.get("type")
+    if kind == "url_verification":
+        challenge = payload.get("challenge")
+        if not isinstance(challenge, str):
+            return Decision(
+                400, "challenge missing", reason="malformed url_verification"
+            )
+        return Decision(200, json.dumps({"challenge": challenge}), "application/json")
+    if kind != "event_callback":
+        return Decision(200, reason=f"ignored payload type {kind!r}")
+
+    try:
+        mention = _mention_from(payload, received_at)
+    except (KeyError, TypeError, ValueError) as error:
+        return Decision(400, "malformed event", reason=f"malformed event: {error}")
+    if mention is None:
+        return Decision(200, reason="not a mention the bot answers")
+    return Decision(200, mention=mention, reason="accepted")
+
+
+def _mention_from(payload: dict[str, Any], received_at: float) -> Mention | None:
+    event = payload["event"]
+    if not isinstance(event, dict):
+        raise TypeError("event is not an object")
+    event_type = event.get("type")
+    is_dm = event_type == "message" and event.get("channel_type") == "im"
+    if event_type != "app_mention" and not is_dm:
+        return None
+    subtype = event.get("subtype")
+    if event.get("bot_id") or event.get("bot_profile") or subtype in _IGNORED_SUBTYPES:
+        return None
+    if subtype not in (None, "file_share", "thread_broadcast"):
+        return None
+    user = event.get("user")
+    if not isinstance(user, str) or not user or user in _bot_user_ids(payload):
+        return None
+
+    ts = _required_str(event, "ts")
+    files = tuple(_slack_file(item) for item in event.get("files") or ())
+    return Mention(
+        event_id=_required_str(payload, "event_id"),
+        team_id=_required_str(payload, "team_id"),
+        channel=_required_str(event, "channel"),
+        user=user,
+        text=str(event.get("text") or ""),
+        ts=ts,
+        thread_ts=str(event.get("thread_ts") or ts),
+        event_time=int(payload.get("event_time") or 0),
+        is_direct_message=is_dm,
+        files=files,
+        received_at=received_at,
+    )
+
+
+def _bot_user_ids(payload: dict[str, Any]) -> set[str]:
+    authorizations = payload.get("authorizations") or ()
+    return {
+        a.get("user_id")
+        for a in authorizations
+        if isinstance(a, dict) and a.get("is_bot")
+    }
+
+
+def _slack_file(item: Any) -> SlackFile:
+    if not isinstance(item, dict):
+        raise TypeError("file is not an object")
+    return SlackFile(
+        id=_required_str(item, "id"),
+        name=str(item.get("name") or ""),
+        mimetype=str(item.get("mimetype") or ""),
+        filetype=str(item.get("filetype") or ""),
+        size=int(item.get("size") or 0),
+        url_private_download=str(item.get("url_private_download") or ""),
+    )
+
+
+def _required_str(container: dict[str, Any], key: str) -> str:
+    value = container[key]
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key} must be a non-empty string")
+    return value

@@ -1,0 +1,111 @@
+"""How many tokens a conversation costs, and which turns fit the model's window.
+
+Pure logic: `trim_to_budget` takes turns whose token counts are already known (cached when each
+turn was stored) and returns a new list; nothing here does I/O.
+
+    >>> system, question = Turn("system", "Be brief.", 7), Turn("user", "Hi?", 6)
+    >>> old = [Turn("assistant", "Hello", 6), Turn("user", "Hey", 6)]  # newest first
+    >>> [t.content for t in trim_to_budget(system=system, newest_first=old, current=question, budget=40)]
+    ['Be brief.', 'Hey', 'Hello', 'Hi?']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = [
+    "ModelSpec",
+    "Turn",
+    "input_budget",
+    "model_spec",
+    "trim_to_budget",
+]
+
+# Chat formatting costs a few tokens per message and a few to prime the reply
+# (OpenAI's published counting recipe).
+TOKENS_PER_MESSAGE = 4
+REPLY_PRIMING_TOKENS = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    context_window: int
+    encoding: str
+    # Our counts use an OpenAI encoding; other models' tokenizers split text finer, so their
+    # counts are scaled up rather than risk a context-length error.
+    count_scale: float = 1.0
+
+    @property
+    def count_key(self) -> str:
+        """Identifies how counts were made, so cached counts are reused only when valid."""
+        return f"{self.encoding}x{self.count_scale}"
+
+
+# Longest prefix wins. Figures from the providers' model pages.
+_SPECS: dict[str, ModelSpec] = {
+    "gpt-5": ModelSpec(400_000, "o200k_base"),
+    "gpt-4.1": ModelSpec(1_047_576, "o200k_base"),
+    "gpt-4o": ModelSpec(128_000, "o200k_base"),
+    "gpt-4-turbo": ModelSpec(128_000, "cl100k_base"),
+    "gpt-4": ModelSpec(8_192, "cl100k_base"),
+    "gpt-3.5-turbo": ModelSpec(16_385, "cl100k_base"),
+    "o1": ModelSpec(200_000, "o200k_base"),
+    "o3": ModelSpec(200_000, "o200k_base"),
+    "o4-mini": ModelSpec(200_000, "o200k_base"),
+    "smollm2": ModelSpec(2_048, "o200k_base", count_scale=1.3),
+    "fake-gpt": ModelSpec(128_000, "o200k_base"),
+}
+_UNKNOWN = ModelSpec(8_192, "o200k_base", count_scale=1.3)
+
+
+def model_spec(model: str, *, context_override: int | None = None) -> ModelSpec:
+    """The window of `model`; an explicit override wins (for self-hosted models)."""
+    name = model.lower().rsplit("/", 1)[-1]
+    matches = [prefix for prefix in _SPECS if name.startswith(prefix)]
+    spec = _SPECS[max(matches, key=len)] if matches else _UNKNOWN
+    if context_override:
+        spec = dataclasses.replace(spec, context_window=context_override)
+    return spec
+
+
+def input_budget(spec: ModelSpec, *, reserved_output: int) -> int:
+    """Tokens the prompt may use: the window minus what the answer needs.
+
+    A reservation that would eat most of a small window is capped at a quarter of it, so a
+    2,048-token local model still gets a useful prompt.
+    """
+    reserve = min(reserved_output, spec.context_window // 4)
+    return spec.context_window - reserve
+
+
+@dataclasses.dataclass(frozen=True)
+class Turn:
+    role: str
+    content: Any  # str, or a list of content parts (text and images)
+    tokens: int  # what this message costs in the prompt, overhead included
+
+    def as_message(self) -> dict[str, Any]:
+        return {"role": self.role, "content": self.content}
+
+
+def trim_to_budget(
+    *, system: Turn, newest_first: Iterable[Turn], current: Turn, budget: int
+) -> list[Turn]:
+    """System prompt, then the newest earlier turns that fit, then the current turn.
+
+    `newest_first` is consumed lazily and only as far as needed, so a store can page through a
+    long thread and stop reading once the budget is full. A reply is never kept without the
+    question it answered.
+    """
+    used = system.tokens + current.tokens + REPLY_PRIMING_TOKENS
+    kept: list[Turn] = []
+    for turn in newest_first:
+        if used + turn.tokens > budget:
+            break
+        kept.append(turn)
+        used += turn.tokens
+    if kept and kept[-1].role == "assistant":
+        kept.pop()
+    return [system, *reversed(kept), current]

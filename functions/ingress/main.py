@@ -1,0 +1,71 @@
+"""HTTP function: verify a Slack Events API request, queue the mention, ack within 3 s."""
+
+from __future__ import annotations
+
+import logging
+import time
+from functools import cache
+
+import flask
+import functions_framework
+
+from assistant.config import get_settings
+from assistant.logs import configure_logging, log_event
+from assistant.publisher import publish_mention
+from assistant.slack_request import SignatureVerifier, decide
+
+logger = logging.getLogger("ingress")
+
+
+@cache
+def _verifier() -> SignatureVerifier:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    if not settings.slack_signing_secret:
+        raise RuntimeError("SLACK_SIGNING_SECRET is not set")
+    return SignatureVerifier(settings.slack_signing_secret)
+
+
+@functions_framework.http
+def ingress(request: flask.Request) -> flask.Response:
+    settings = get_settings()
+    verifier = _verifier()
+    if (request.content_length or 0) > settings.max_request_bytes:
+        return flask.Response("request too large", status=413)
+    body = request.get_data(cache=False)
+    if len(body) > settings.max_request_bytes:
+        return flask.Response("request too large", status=413)
+
+    decision = decide(
+        body=body, headers=request.headers, verifier=verifier, received_at=time.time()
+    )
+    mention = decision.mention
+    retry = request.headers.get("X-Slack-Retry-Num")
+    if mention is None:
+        level = logging.WARNING if decision.status >= 400 else logging.INFO
+        log_event(
+            logger, level, decision.reason, status=decision.status, slack_retry=retry
+        )
+        return flask.Response(
+            decision.body, status=decision.status, mimetype=decision.content_type
+        )
+
+    topic = settings.uploads_topic if mention.files else settings.mentions_topic
+    try:
+        message_id = publish_mention(
+            project=settings.google_cloud_project, topic=topic, mention=mention
+        )
+    except Exception:
+        # Slack retries a failed ack, so the mention is not lost.
+        logger.exception("publish failed", extra={"event_id": mention.event_id})
+        return flask.Response("could not queue the event", status=500)
+    log_event(
+        logger,
+        logging.INFO,
+        "mention queued",
+        event_id=mention.event_id,
+        topic=topic,
+        message_id=message_id,
+        slack_retry=retry,
+    )
+    return flask.Response("", status=200)

@@ -1,0 +1,58 @@
+"""Pub/Sub push endpoint for the `mentions` topic: answer one mention in its Slack thread.
+
+Status codes are the contract with Pub/Sub: 2xx acks; anything else is redelivered with
+backoff and, after the subscription's attempt limit, dead-lettered.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+import flask
+import functions_framework
+
+from assistant.config import get_settings
+from assistant.logs import configure_logging
+from assistant.mention import Mention
+from assistant.push_envelope import InvalidEnvelope, parse_push
+from assistant.respond import Delivery, Outcome, Responder
+
+logger = logging.getLogger("responder")
+
+
+@cache
+def _responder() -> Responder:
+    from google.cloud import firestore
+
+    from assistant.llm import openai_client
+    from assistant.slack_reply import slack_client
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return Responder(
+        settings,
+        db=firestore.Client(
+            project=settings.google_cloud_project, database=settings.firestore_database
+        ),
+        slack=slack_client(settings.slack_bot_token, settings.slack_api_url),
+        model_client=openai_client(settings),
+    )
+
+
+@functions_framework.http
+def responder(request: flask.Request) -> tuple[str, int]:
+    core = _responder()
+    try:
+        push = parse_push(request.get_data())
+        mention = Mention.from_json(push.data)
+    except (InvalidEnvelope, ValueError, TypeError) as error:
+        # Redelivery cannot fix it; a 400 lets it reach the dead-letter topic for inspection.
+        logger.error("unusable push message", extra={"error": str(error)})
+        return "bad message", 400
+    outcome = core.handle(
+        Delivery(
+            mention=mention, delivery_id=push.message_id, attempt=push.delivery_attempt
+        )
+    )
+    return ("", 204) if outcome is Outcome.ACK else ("retry", 503)
