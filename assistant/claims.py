@@ -72,12 +72,8 @@ class ClaimStore:
     def renew(self, event_id: str, *, now: dt.datetime) -> None:
         self._doc(event_id).update({"lease_until": now + self._lease})
 
-    def record_messages(
-        self, event_id: str, message_ts: list[str], *, now: dt.datetime
-    ) -> None:
-        self._doc(event_id).update(
-            {"message_ts": message_ts, "lease_until": now + self._lease}
-        )
+    def record_messages(self, event_id: str, message_ts: list[str], *, now: dt.datetime) -> None:
+        self._doc(event_id).update({"message_ts": message_ts, "lease_until": now + self._lease})
 
     def finish(self, event_id: str, *, state: str = "done", **details: Any) -> None:
         self._doc(event_id).update({"state": state, **details})
@@ -99,9 +95,7 @@ def _take_over(
     if state != "working":
         return Claim(Verdict.STAND_DOWN, message_ts, attempts, state)
     if claim["lease_until"] > now:
-        verdict = (
-            Verdict.BUSY if claim.get("holder") == delivery_id else Verdict.STAND_DOWN
-        )
+        verdict = Verdict.BUSY if claim.get("holder") == delivery_id else Verdict.STAND_DOWN
         return Claim(verdict, message_ts, attempts, state)
     transaction.update(
         doc,

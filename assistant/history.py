@@ -52,22 +52,16 @@ class HistoryStore:
     def _turns(self, thread_key: str) -> firestore.CollectionReference:
         return self._db.collection(THREADS).document(thread_key).collection(TURNS)
 
-    def newest_first(
-        self, thread_key: str, *, before: str | None = None
-    ) -> Iterator[StoredTurn]:
+    def newest_first(self, thread_key: str, *, before: str | None = None) -> Iterator[StoredTurn]:
         """Turns from newest to oldest, fetched a page at a time as the caller iterates."""
-        query = self._turns(thread_key).order_by(
-            "order", direction=firestore.Query.DESCENDING
-        )
+        query = self._turns(thread_key).order_by("order", direction=firestore.Query.DESCENDING)
         cursor = before
         while True:
             page_query = query.limit(self._page_size)
             if cursor is not None:
                 page_query = page_query.start_after({"order": cursor})
             page = list(page_query.stream())
-            self.reads += max(
-                1, len(page)
-            )  # an empty result is still billed as one read
+            self.reads += max(1, len(page))  # an empty result is still billed as one read
             for snapshot in page:
                 yield StoredTurn.from_document(snapshot.to_dict())
             if len(page) < self._page_size:

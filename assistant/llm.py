@@ -74,9 +74,7 @@ def stream_completion(
             raise ModelError("The model took too long to answer, so I stopped waiting.")
         completion.text = ""
         try:
-            stream = client.with_options(
-                timeout=min(client.timeout.read or remaining, remaining)
-            )
+            stream = client.with_options(timeout=min(client.timeout.read or remaining, remaining))
             chunks = stream.chat.completions.create(
                 model=model,
                 messages=messages,
@@ -112,9 +110,7 @@ def stream_completion(
 def _absorb(chunk: Any, completion: Completion) -> bool:
     """Fold one chunk into `completion`; True when the visible text grew."""
     if getattr(chunk, "usage", None):
-        completion.usage = chunk.usage.model_dump(
-            include={"prompt_tokens", "completion_tokens"}
-        )
+        completion.usage = chunk.usage.model_dump(include={"prompt_tokens", "completion_tokens"})
     grew = False
     for choice in chunk.choices or ():
         if choice.delta and choice.delta.content:
@@ -127,9 +123,7 @@ def _absorb(chunk: Any, completion: Completion) -> bool:
     return grew
 
 
-_CONTENT_FILTER = (
-    "The model's content filter blocked this request, so there is no answer."
-)
+_CONTENT_FILTER = "The model's content filter blocked this request, so there is no answer."
 
 
 def describe_status_error(error: openai.APIStatusError) -> str:

@@ -24,11 +24,7 @@ class _JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "logger": record.name,
         }
-        extra = {
-            k: v
-            for k, v in vars(record).items()
-            if k not in _RESERVED and k != "message"
-        }
+        extra = {k: v for k, v in vars(record).items() if k not in _RESERVED and k != "message"}
         event_id = extra.pop("event_id", None)
         if event_id:
             entry["event_id"] = event_id

@@ -36,9 +36,7 @@ class FileRef:
     name: str
     mimetype: str
     gcs_uri: str = ""
-    extraction_uri: str = (
-        ""  # JSON next to the file: text parts and/or an image data URL
-    )
+    extraction_uri: str = ""  # JSON next to the file: text parts and/or an image data URL
     kind: str = ""  # "text", "image", or "" when unreadable
     problem: str = ""  # why the model cannot read it, shown to the user
 
@@ -80,12 +78,8 @@ class Mention:
         raw: dict[str, Any] = json.loads(data)
         known = {field.name for field in dataclasses.fields(cls)}
         values = {key: value for key, value in raw.items() if key in known}
-        values["files"] = tuple(
-            _build(SlackFile, item) for item in raw.get("files", ())
-        )
-        values["file_refs"] = tuple(
-            _build(FileRef, item) for item in raw.get("file_refs", ())
-        )
+        values["files"] = tuple(_build(SlackFile, item) for item in raw.get("files", ()))
+        values["file_refs"] = tuple(_build(FileRef, item) for item in raw.get("file_refs", ()))
         return cls(**values)
 
     def with_file_refs(self, refs: tuple[FileRef, ...]) -> Mention:

@@ -14,18 +14,14 @@ from assistant.mention import Mention
 
 __all__ = ["publish_mention"]
 
-_PUBLISH_TIMEOUT_SECONDS = (
-    2.0  # Slack's ack deadline is 3 s; a slow publish must fail, not hang
-)
+_PUBLISH_TIMEOUT_SECONDS = 2.0  # Slack's ack deadline is 3 s; a slow publish must fail, not hang
 
 
 @cache
 def _client() -> pubsub_v1.PublisherClient:
     return pubsub_v1.PublisherClient(
         batch_settings=pubsub_v1.types.BatchSettings(max_latency=0.002),
-        publisher_options=pubsub_v1.types.PublisherOptions(
-            enable_message_ordering=True
-        ),
+        publisher_options=pubsub_v1.types.PublisherOptions(enable_message_ordering=True),
     )
 
 

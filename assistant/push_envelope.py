@@ -26,9 +26,7 @@ class PushMessage:
     data: bytes
     attributes: dict[str, str]
     ordering_key: str
-    delivery_attempt: (
-        int | None
-    )  # only sent when the subscription has a dead-letter policy
+    delivery_attempt: int | None  # only sent when the subscription has a dead-letter policy
     subscription: str
 
 

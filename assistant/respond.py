@@ -29,7 +29,9 @@ logger = logging.getLogger(__name__)
 
 RESET_TEXT = "Done: I have forgotten this thread's earlier messages. Ask me anything."
 EMPTY_ANSWER = "_The model returned an empty answer._"
-INTERNAL_ERROR = "Something went wrong on my side and I could not answer this message, even after retrying."
+INTERNAL_ERROR = (
+    "Something went wrong on my side and I could not answer this message, even after retrying."
+)
 
 
 class Outcome(enum.Enum):
@@ -40,12 +42,8 @@ class Outcome(enum.Enum):
 @dataclasses.dataclass(frozen=True)
 class Delivery:
     mention: Mention
-    delivery_id: (
-        str  # the Pub/Sub message id: the same across redeliveries of one message
-    )
-    attempt: int | None = (
-        None  # Pub/Sub's deliveryAttempt, when the subscription reports it
-    )
+    delivery_id: str  # the Pub/Sub message id: the same across redeliveries of one message
+    attempt: int | None = None  # Pub/Sub's deliveryAttempt, when the subscription reports it
 
 
 class Responder:
@@ -67,9 +65,7 @@ class Responder:
         self.spec = model_spec(
             settings.openai_model, context_override=settings.model_context_tokens
         )
-        self.budget = input_budget(
-            self.spec, reserved_output=settings.reserved_output_tokens
-        )
+        self.budget = input_budget(self.spec, reserved_output=settings.reserved_output_tokens)
 
     def handle(self, delivery: Delivery) -> Outcome:
         mention = delivery.mention
@@ -78,9 +74,7 @@ class Responder:
             mention.event_id, delivery_id=delivery.delivery_id, now=self._now()
         )
         if claim.verdict is Verdict.STAND_DOWN:
-            logger.info(
-                "already handled or in hand", extra={**log, "state": claim.state}
-            )
+            logger.info("already handled or in hand", extra={**log, "state": claim.state})
             return Outcome.ACK
         if claim.verdict is Verdict.BUSY:
             logger.info("own earlier attempt may still run; retry later", extra=log)
@@ -101,16 +95,12 @@ class Responder:
             return self._answer(mention, reply, log)
         except Exception:
             last = attempt >= self._settings.max_delivery_attempts
-            logger.exception(
-                "answering failed", extra={**log, "attempt": attempt, "last": last}
-            )
+            logger.exception("answering failed", extra={**log, "attempt": attempt, "last": last})
             if last:
                 self._give_up(mention, reply)
             return Outcome.RETRY
 
-    def _answer(
-        self, mention: Mention, reply: ThreadReply, log: dict[str, str]
-    ) -> Outcome:
+    def _answer(self, mention: Mention, reply: ThreadReply, log: dict[str, str]) -> Outcome:
         if mention.is_reset:
             deleted = self.history.clear(mention.thread_key)
             reply.say(RESET_TEXT)
@@ -195,9 +185,7 @@ class Responder:
             reply.fail(INTERNAL_ERROR)
             self.claims.finish(mention.event_id, state="failed", error="gave up")
         except Exception:
-            logger.exception(
-                "could not report the failure", extra={"event_id": mention.event_id}
-            )
+            logger.exception("could not report the failure", extra={"event_id": mention.event_id})
 
 
 def _since(start: float, moment: float | None) -> float | None:

@@ -26,9 +26,7 @@ __all__ = ["PROGRESS_TEXT", "ThreadReply", "slack_client"]
 PROGRESS_TEXT = "_Thinking…_"
 _STREAMING_CURSOR = " ▍"
 # Errors after which a message is retried as plain text, so the answer is never lost.
-_REJECTED_MARKDOWN = frozenset(
-    {"msg_too_long", "invalid_blocks", "markdown_text_too_long"}
-)
+_REJECTED_MARKDOWN = frozenset({"msg_too_long", "invalid_blocks", "markdown_text_too_long"})
 _PLAIN_TEXT_LIMIT = 3_000
 
 
@@ -91,9 +89,7 @@ class ThreadReply:
     def fail(self, message: str, *, partial_text: str = "") -> None:
         """End with a readable error, keeping any text the person has already seen."""
         notice = f":warning: {message}"
-        self._render(
-            f"{partial_text}\n\n{notice}" if partial_text else notice, final=True
-        )
+        self._render(f"{partial_text}\n\n{notice}" if partial_text else notice, final=True)
 
     def say(self, text: str) -> None:
         """A one-off reply (for example after `reset`)."""
@@ -137,8 +133,6 @@ class ThreadReply:
         except SlackApiError as error:
             if error.response.get("error") not in _REJECTED_MARKDOWN:
                 raise
-            self._client.chat_update(
-                channel=self._channel, ts=ts, text=piece[:_PLAIN_TEXT_LIMIT]
-            )
+            self._client.chat_update(channel=self._channel, ts=ts, text=piece[:_PLAIN_TEXT_LIMIT])
         self._shown[ts] = piece
         self.edits += 1

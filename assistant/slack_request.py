@@ -76,9 +76,7 @@ def decide(
     if kind == "url_verification":
         challenge = payload.get("challenge")
         if not isinstance(challenge, str):
-            return Decision(
-                400, "challenge missing", reason="malformed url_verification"
-            )
+            return Decision(400, "challenge missing", reason="malformed url_verification")
         return Decision(200, json.dumps({"challenge": challenge}), "application/json")
     if kind != "event_callback":
         return Decision(200, reason=f"ignored payload type {kind!r}")
@@ -128,11 +126,7 @@ def _mention_from(payload: dict[str, Any], received_at: float) -> Mention | None
 
 def _bot_user_ids(payload: dict[str, Any]) -> set[str]:
     authorizations = payload.get("authorizations") or ()
-    return {
-        a.get("user_id")
-        for a in authorizations
-        if isinstance(a, dict) and a.get("is_bot")
-    }
+    return {a.get("user_id") for a in authorizations if isinstance(a, dict) and a.get("is_bot")}
 
 
 def _slack_file(item: Any) -> SlackFile:

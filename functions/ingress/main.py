@@ -43,12 +43,8 @@ def ingress(request: flask.Request) -> flask.Response:
     retry = request.headers.get("X-Slack-Retry-Num")
     if mention is None:
         level = logging.WARNING if decision.status >= 400 else logging.INFO
-        log_event(
-            logger, level, decision.reason, status=decision.status, slack_retry=retry
-        )
-        return flask.Response(
-            decision.body, status=decision.status, mimetype=decision.content_type
-        )
+        log_event(logger, level, decision.reason, status=decision.status, slack_retry=retry)
+        return flask.Response(decision.body, status=decision.status, mimetype=decision.content_type)
 
     topic = settings.uploads_topic if mention.files else settings.mentions_topic
     try:

@@ -51,8 +51,6 @@ def responder(request: flask.Request) -> tuple[str, int]:
         logger.error("unusable push message", extra={"error": str(error)})
         return "bad message", 400
     outcome = core.handle(
-        Delivery(
-            mention=mention, delivery_id=push.message_id, attempt=push.delivery_attempt
-        )
+        Delivery(mention=mention, delivery_id=push.message_id, attempt=push.delivery_attempt)
     )
     return ("", 204) if outcome is Outcome.ACK else ("retry", 503)

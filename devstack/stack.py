@@ -1,0 +1,220 @@
+"""The whole bot on one machine: emulators, the three functions, the Slack sandbox, a model.
+
+Used by the end-to-end tests (a session fixture), by `nox -s dev` and by the benchmarks, so
+all three exercise the same wiring: Slack sandbox -> ingress -> Pub/Sub push -> files /
+responder -> Slack sandbox.
+
+    with LocalStack.start(StackOptions(log_dir=Path("build/logs"))) as stack:
+        print(stack.sandbox_url)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sys
+from pathlib import Path
+
+from devstack.emulators import start_firestore, start_pubsub, start_storage
+from devstack.processes import ManagedProcess, free_port, wait_for_http
+from devstack.pubsub_wiring import wire_topics
+
+__all__ = ["REPO_ROOT", "LocalStack", "StackOptions"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS = ("ingress", "responder", "files")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StackOptions:
+    log_dir: Path
+    project: str = "local-project"
+    signing_secret: str = "sandbox-signing-secret"
+    bot_token: str = "xoxb-sandbox-bot-token"
+    bucket: str = "slack-files"
+    # None: start the deterministic fake model server; otherwise an OpenAI-compatible URL.
+    openai_base_url: str | None = None
+    openai_api_key: str = "sk-local"
+    openai_model: str = "fake-gpt"
+    sandbox_data_dir: Path | None = None
+    sandbox_fresh: bool = False
+    sandbox_port: int | None = None
+    slack_retry_delays: str = "0.5,1,2"
+    push_min_backoff_seconds: float = 1.0
+    push_max_backoff_seconds: float = 10.0
+    max_delivery_attempts: int = 5
+    function_env: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+class LocalStack:
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self.processes: dict[str, ManagedProcess] = {}
+        self.urls: dict[str, str] = {}
+        self.env: dict[str, str] = {}
+
+    @classmethod
+    @contextlib.contextmanager
+    def start(cls, options: StackOptions):
+        stack = cls(options)
+        try:
+            stack._start()
+            yield stack
+        finally:
+            stack.stop()
+
+    # -- addresses -----------------------------------------------------------------------
+    @property
+    def ingress_url(self) -> str:
+        return self.urls["ingress"]
+
+    @property
+    def sandbox_url(self) -> str:
+        return self.urls["sandbox"]
+
+    @property
+    def slack_api_url(self) -> str:
+        return self.sandbox_url + "/api/"
+
+    @property
+    def openai_base_url(self) -> str:
+        return self.urls["openai"]
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def _start(self) -> None:
+        opts = self.options
+        logs = opts.log_dir
+        pubsub, pubsub_host = start_pubsub(logs, project=opts.project)
+        self.processes["pubsub"] = pubsub
+        firestore, firestore_host = start_firestore(logs)
+        self.processes["firestore"] = firestore
+        storage, storage_host = start_storage(logs, bucket=opts.bucket)
+        self.processes["storage"] = storage
+        self.env = {
+            "GOOGLE_CLOUD_PROJECT": opts.project,
+            "PUBSUB_EMULATOR_HOST": pubsub_host,
+            "FIRESTORE_EMULATOR_HOST": firestore_host,
+            "STORAGE_EMULATOR_HOST": storage_host,
+        }
+        if opts.openai_base_url is None:
+            self._start_fake_model()
+        else:
+            self.urls["openai"] = opts.openai_base_url
+
+        sandbox_port = opts.sandbox_port or free_port()
+        self.urls["sandbox"] = f"http://127.0.0.1:{sandbox_port}"
+        for name in FUNCTIONS:
+            if (REPO_ROOT / "functions" / name / "main.py").exists():
+                self.start_function(name)
+        self._start_sandbox(sandbox_port)
+        wire_topics(
+            project=opts.project,
+            pubsub_host=pubsub_host,
+            push_endpoints={
+                topic: self.urls[function]
+                for topic, function in (("mentions", "responder"), ("uploads", "files"))
+                if function in self.urls
+            },
+            min_backoff=opts.push_min_backoff_seconds,
+            max_backoff=opts.push_max_backoff_seconds,
+            max_delivery_attempts=opts.max_delivery_attempts,
+        )
+
+    def _start_fake_model(self) -> None:
+        port = free_port()
+        process = ManagedProcess(
+            "fake-openai",
+            [
+                sys.executable,
+                "-m",
+                "devstack.fake_openai",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            log_dir=self.options.log_dir,
+            cwd=REPO_ROOT,
+        )
+        self.processes["openai"] = process
+        wait_for_http(f"http://127.0.0.1:{port}/v1/models", timeout=30, process=process.process)
+        self.urls["openai"] = f"http://127.0.0.1:{port}/v1"
+
+    def function_environment(self) -> dict[str, str]:
+        opts = self.options
+        return {
+            **self.env,
+            "PYTHONPATH": str(REPO_ROOT),
+            "PYTHONUNBUFFERED": "1",
+            "TIKTOKEN_CACHE_DIR": str(opts.log_dir / "tiktoken-cache"),
+            "SLACK_SIGNING_SECRET": opts.signing_secret,
+            "SLACK_BOT_TOKEN": opts.bot_token,
+            "SLACK_API_URL": self.slack_api_url,
+            "OPENAI_API_KEY": opts.openai_api_key,
+            "OPENAI_BASE_URL": self.openai_base_url,
+            "OPENAI_MODEL": opts.openai_model,
+            "FILES_BUCKET": opts.bucket,
+            "MAX_DELIVERY_ATTEMPTS": str(opts.max_delivery_attempts),
+            **opts.function_env,
+        }
+
+    def start_function(self, name: str) -> None:
+        """(Re)start one function under functions-framework, on its previous port if any."""
+        url = self.urls.get(name)
+        port = int(url.rsplit(":", 1)[1]) if url else free_port()
+        process = ManagedProcess(
+            name,
+            [
+                str(Path(sys.executable).parent / "functions-framework"),
+                "--target",
+                name,
+                "--source",
+                str(REPO_ROOT / "functions" / name / "main.py"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=self.function_environment(),
+            log_dir=self.options.log_dir,
+            cwd=REPO_ROOT / "functions" / name,
+        )
+        self.processes[name] = process
+        self.urls[name] = f"http://127.0.0.1:{port}"
+        wait_for_http(self.urls[name], timeout=30, process=process.process)
+
+    def _start_sandbox(self, port: int) -> None:
+        opts = self.options
+        command = [
+            sys.executable,
+            "-m",
+            "devstack.slack_sandbox",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--events-url",
+            self.ingress_url,
+            "--signing-secret",
+            opts.signing_secret,
+            "--bot-token",
+            opts.bot_token,
+            "--retry-delays",
+            opts.slack_retry_delays,
+        ]
+        if opts.sandbox_data_dir is not None:
+            command += ["--data-dir", str(opts.sandbox_data_dir)]
+        if opts.sandbox_fresh:
+            command.append("--fresh")
+        process = ManagedProcess("slack-sandbox", command, log_dir=opts.log_dir, cwd=REPO_ROOT)
+        self.processes["sandbox"] = process
+        wait_for_http(f"{self.sandbox_url}/_sandbox/state", timeout=30, process=process.process)
+
+    def stop(self) -> None:
+        for process in reversed(list(self.processes.values())):
+            process.stop()
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {name} ---\n{process.tail()}" for name, process in self.processes.items()
+        )
