@@ -5,7 +5,8 @@ turn was stored) and returns a new list; nothing here does I/O.
 
     >>> system, question = Turn("system", "Be brief.", 7), Turn("user", "Hi?", 6)
     >>> old = [Turn("assistant", "Hello", 6), Turn("user", "Hey", 6)]  # newest first
-    >>> [t.content for t in trim_to_budget(system=system, newest_first=old, current=question, budget=40)]
+    >>> kept = trim_to_budget(system=system, newest_first=old, current=question, budget=40)
+    >>> [turn.content for turn in kept]
     ['Be brief.', 'Hey', 'Hello', 'Hi?']
 """
 

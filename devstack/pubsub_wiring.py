@@ -6,6 +6,8 @@ three, so local runs exercise the same redelivery and dead-lettering paths as pr
 
 from __future__ import annotations
 
+import contextlib
+
 import grpc
 from google.api_core.exceptions import AlreadyExists
 from google.cloud import pubsub_v1
@@ -46,10 +48,8 @@ def wire_topics(
         topic_path = publisher.topic_path(project, topic)
         dead_letter_path = publisher.topic_path(project, f"{topic}-dead-letter")
         for path in (topic_path, dead_letter_path):
-            try:
+            with contextlib.suppress(AlreadyExists):
                 publisher.create_topic(name=path)
-            except AlreadyExists:
-                pass
         _create_subscription(
             subscriber,
             name=subscriber.subscription_path(project, dead_letter_subscription(topic)),
@@ -74,10 +74,8 @@ def wire_topics(
 
 
 def _create_subscription(subscriber: pubsub_v1.SubscriberClient, **request: object) -> None:
-    try:
+    with contextlib.suppress(AlreadyExists):
         subscriber.create_subscription(request=request)
-    except AlreadyExists:
-        pass
 
 
 def _duration(seconds: float) -> duration_pb2.Duration:
