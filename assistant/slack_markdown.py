@@ -1,7 +1,7 @@
 """Splitting a Markdown answer into pieces Slack accepts, without breaking code blocks.
 
->>> split_markdown("a\\n\\nb", limit=3)
-['a', 'b']
+>>> split_markdown("first paragraph\\n\\nsecond paragraph", limit=20)
+['first paragraph', 'second paragraph']
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ def decide(
     signature = headers.get("X-Slack-Signature", "")
     if not timestamp or not signature:
         return Decision(401, "missing signature", reason="missing signature headers")
-    if not timestamp.isdigit() or not verifier.is_valid(body, timestamp, signature):
+    if not timestamp.isdigit() or not _is_valid(verifier, body, timestamp, signature):
         return Decision(401, "invalid signature", reason="bad or stale signature")
 
     try:
@@ -88,6 +88,13 @@ def decide(
     if mention is None:
         return Decision(200, reason="not a mention the bot answers")
     return Decision(200, mention=mention, reason="accepted")
+
+
+def _is_valid(verifier: SignatureVerifier, body: bytes, timestamp: str, signature: str) -> bool:
+    try:
+        return verifier.is_valid(body, timestamp, signature)
+    except UnicodeDecodeError:
+        return False  # Slack signs UTF-8 JSON; anything else was not sent by Slack
 
 
 def _mention_from(payload: dict[str, Any], received_at: float) -> Mention | None:

@@ -1,0 +1,77 @@
+"""The JSON contracts between functions: the mention message and the Pub/Sub push envelope."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+
+import pytest
+
+from assistant.config import ENV_BY_FUNCTION, Settings
+from assistant.mention import FileRef, Mention, SlackFile
+from assistant.push_envelope import InvalidEnvelope, parse_push
+
+MENTION = Mention(
+    event_id="Ev1",
+    team_id="T1",
+    channel="C1",
+    user="U1",
+    text="<@U0BOT> hi",
+    ts="1.000100",
+    thread_ts="1.000100",
+    files=(SlackFile(id="F1", name="a.csv"),),
+    file_refs=(FileRef(file_id="F1", name="a.csv", mimetype="text/csv", kind="text"),),
+)
+
+
+def test_a_mention_survives_the_topic_round_trip():
+    assert Mention.from_json(MENTION.to_json()) == MENTION
+
+
+def test_unknown_fields_from_a_newer_publisher_are_ignored():
+    raw = json.loads(MENTION.to_json())
+    raw["added_later"] = True
+    assert Mention.from_json(json.dumps(raw)) == MENTION
+
+
+@pytest.mark.parametrize("text", ["<@U0BOT> reset", "<@U0BOT>  Reset!", "reset"])
+def test_reset_is_recognised(text):
+    assert dataclasses.replace(MENTION, text=text).is_reset
+
+
+def test_a_push_envelope_keeps_ordering_key_and_delivery_attempt():
+    body = json.dumps(
+        {
+            "message": {
+                "data": base64.b64encode(b"payload").decode(),
+                "messageId": "42",
+                "orderingKey": "T1:C1:1.0",
+                "attributes": {"event_id": "Ev1"},
+            },
+            "subscription": "projects/p/subscriptions/mentions-push",
+            "deliveryAttempt": 3,
+        }
+    ).encode()
+    push = parse_push(body)
+    assert (push.data, push.message_id, push.ordering_key, push.delivery_attempt) == (
+        b"payload",
+        "42",
+        "T1:C1:1.0",
+        3,
+    )
+
+
+@pytest.mark.parametrize("body", [b"", b"{}", b'{"message": {"data": "!!", "messageId": "1"}}'])
+def test_garbage_is_not_a_push_envelope(body):
+    with pytest.raises(InvalidEnvelope):
+        parse_push(body)
+
+
+def test_every_setting_is_read_by_some_function_and_parsed():
+    fields = {field.name.upper() for field in dataclasses.fields(Settings)}
+    assert fields == set().union(*ENV_BY_FUNCTION.values())
+    settings = Settings.from_env({"MAX_FILE_BYTES": "10", "OPENAI_TIMEOUT_SECONDS": "2.5"})
+    assert (settings.max_file_bytes, settings.openai_timeout_seconds) == (10, 2.5)
+    with pytest.raises(ValueError, match="MAX_FILE_BYTES"):
+        Settings.from_env({"MAX_FILE_BYTES": "ten"})
