@@ -1,0 +1,75 @@
+"""One local stack per test session: real emulators, real functions, Slack sandbox, model server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from google.cloud import firestore
+
+from devstack.pubsub_wiring import emulator_clients
+from devstack.stack import REPO_ROOT, LocalStack, StackOptions
+from tests.e2e.harness import Claims, Model, Sandbox
+
+# Short timings so failure paths finish quickly; production defaults are in assistant/config.py.
+TEST_FUNCTION_ENV = {
+    "OPENAI_TIMEOUT_SECONDS": "2",
+    "OPENAI_MAX_RETRIES": "2",
+    "RESPONSE_TIME_BUDGET_SECONDS": "20",
+    "SLACK_UPDATE_INTERVAL_SECONDS": "0.3",
+    "CLAIM_LEASE_SECONDS": "6",
+}
+
+
+@pytest.fixture(scope="session")
+def stack():
+    log_dir = REPO_ROOT / "build" / "test-logs"
+    options = StackOptions(
+        log_dir=Path(log_dir), function_env=TEST_FUNCTION_ENV, slack_retry_delays="0.3,0.6,1"
+    )
+    with LocalStack.start(options) as running:
+        saved = {key: os.environ.get(key) for key in running.env}
+        os.environ.update(running.env)
+        try:
+            yield running
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def sandbox(stack) -> Sandbox:
+    return Sandbox(stack.sandbox_url)
+
+
+@pytest.fixture(scope="session")
+def model(stack) -> Model:
+    return Model(stack.openai_base_url)
+
+
+@pytest.fixture(scope="session")
+def db(stack) -> firestore.Client:
+    return firestore.Client(project=stack.options.project)
+
+
+@pytest.fixture(scope="session")
+def claims(db) -> Claims:
+    return Claims(db)
+
+
+@pytest.fixture(scope="session")
+def pubsub(stack):
+    return emulator_clients(stack.env["PUBSUB_EMULATOR_HOST"])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    running = item.funcargs.get("stack") if hasattr(item, "funcargs") else None
+    if report.failed and running is not None:
+        report.sections.append(("local stack logs", running.logs()))

@@ -1,0 +1,159 @@
+"""Test-side views of the local stack: the Slack sandbox, the model server and Firestore."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from google.cloud import firestore
+
+BOT = "<@U0BOT>"
+FINAL_STATES = ("done", "failed")
+
+
+def unique(text: str = "") -> str:
+    """A marker that keeps each test's requests apart in shared servers."""
+    return f"{text} #{uuid.uuid4().hex[:10]}".strip()
+
+
+def eventually(check: Callable[[], Any], *, timeout: float = 30, interval: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s; last value: {last!r}")
+
+
+class Sandbox:
+    """The local Slack workspace, through its admin endpoints."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.http = requests.Session()
+
+    def post(
+        self,
+        text: str,
+        *,
+        channel: str = "C0GENERAL",
+        thread_ts: str | None = None,
+        user: str = "U0ALICE",
+        delivery: str = "normal",
+        files: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "channel": channel,
+            "user": user,
+            "text": text,
+            "delivery": delivery,
+        }
+        if thread_ts:
+            payload["thread_ts"] = thread_ts
+        if files:
+            payload["files"] = [
+                {
+                    "name": f["name"],
+                    "mimetype": f["mimetype"],
+                    "content_base64": base64.b64encode(f["content"]).decode(),
+                }
+                for f in files
+            ]
+        response = self.http.post(f"{self.base_url}/_sandbox/messages", json=payload, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def mention(self, question: str, **kwargs: Any) -> dict[str, Any]:
+        return self.post(f"{BOT} {question}", **kwargs)
+
+    def thread(self, thread_ts: str, channel: str = "C0GENERAL") -> list[dict[str, Any]]:
+        response = self.http.get(
+            f"{self.base_url}/_sandbox/messages",
+            params={"channel": channel, "thread_ts": thread_ts},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()["messages"]
+
+    def bot_replies(self, thread_ts: str, channel: str = "C0GENERAL") -> list[dict[str, Any]]:
+        return [m for m in self.thread(thread_ts, channel) if m.get("user") == "U0BOT"]
+
+    def deliveries(self, event_id: str) -> list[dict[str, Any]]:
+        response = self.http.get(
+            f"{self.base_url}/_sandbox/deliveries", params={"event_id": event_id}, timeout=10
+        )
+        response.raise_for_status()
+        return response.json()["deliveries"]
+
+    def inject_fault(self, **fault: Any) -> None:
+        self.http.post(
+            f"{self.base_url}/_sandbox/faults", json=fault, timeout=10
+        ).raise_for_status()
+
+    def clear_faults(self) -> None:
+        self.http.delete(f"{self.base_url}/_sandbox/faults", timeout=10).raise_for_status()
+
+
+def message_text(message: dict[str, Any]) -> str:
+    return message.get("markdown_text") or message.get("text") or ""
+
+
+class Model:
+    """The deterministic model server's record of what it was sent."""
+
+    def __init__(self, base_url: str) -> None:
+        self.root = base_url.removesuffix("/v1")
+
+    def requests(self, contains: str) -> list[dict[str, Any]]:
+        response = requests.get(
+            f"{self.root}/_fake/requests", params={"contains": contains}, timeout=10
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+def last_user_text(request: dict[str, Any]) -> str:
+    content = request["body"]["messages"][-1]["content"]
+    if isinstance(content, str):
+        return content
+    return " ".join(part.get("text", "") for part in content if part.get("type") == "text")
+
+
+class Claims:
+    def __init__(self, db: firestore.Client) -> None:
+        self.db = db
+
+    def get(self, event_id: str) -> dict[str, Any] | None:
+        snapshot = self.db.collection("event_claims").document(event_id).get()
+        return snapshot.to_dict() if snapshot.exists else None
+
+    def wait_final(self, event_id: str, timeout: float = 30) -> dict[str, Any]:
+        def finished():
+            claim = self.get(event_id)
+            return claim if claim and claim.get("state") in FINAL_STATES else None
+
+        return eventually(finished, timeout=timeout)
+
+
+def push_envelope(
+    data: bytes, *, message_id: str, ordering_key: str, attempt: int | None = None
+) -> bytes:
+    envelope: dict[str, Any] = {
+        "message": {
+            "data": base64.b64encode(data).decode(),
+            "messageId": message_id,
+            "orderingKey": ordering_key,
+            "attributes": {},
+        },
+        "subscription": "projects/local-project/subscriptions/mentions-push",
+    }
+    if attempt is not None:
+        envelope["deliveryAttempt"] = attempt
+    return json.dumps(envelope).encode()

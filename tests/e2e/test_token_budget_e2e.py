@@ -1,0 +1,57 @@
+"""A thread far over the model's window: only what fits is sent, newest kept, system kept."""
+
+from __future__ import annotations
+
+from assistant.config import DEFAULT_SYSTEM_PROMPT
+from assistant.history import StoredTurn
+from assistant.token_budget import input_budget, model_spec
+from assistant.token_count import count_message
+from tests.e2e.harness import unique
+
+SPEC = model_spec("fake-gpt")
+WORDS = " ".join(f"word{n}" for n in range(300))  # about 600 tokens per turn
+
+
+def seed_thread(db, thread_key: str, pairs: int) -> None:
+    turns = db.collection("threads").document(thread_key).collection("turns")
+    batch, pending = db.batch(), 0
+    for n in range(pairs):
+        for index, (role, text) in enumerate(
+            (("user", f"q{n} {WORDS}"), ("assistant", f"a{n} {WORDS}"))
+        ):
+            order = f"1000000000.{n:06d}:{index}"
+            turn = StoredTurn(
+                order=order,
+                role=role,
+                content=text,
+                tokens=count_message(text, SPEC),
+                encoding=SPEC.count_key,
+            )
+            batch.set(turns.document(order), turn.to_document())
+            pending += 1
+            if pending == 400:
+                batch.commit()
+                batch, pending = db.batch(), 0
+    batch.commit()
+
+
+def test_a_thread_far_over_budget_sends_the_newest_turns_that_fit(sandbox, claims, model, db):
+    parent = sandbox.post(unique("a long discussion starts here"))
+    thread_key = f"T0SANDBOX:C0GENERAL:{parent['ts']}"
+    seed_thread(db, thread_key, pairs=160)  # ~190k tokens, well over fake-gpt's 128k window
+    question = unique("so what was the conclusion?")
+
+    posted = sandbox.mention(question, thread_ts=parent["ts"])
+    claims.wait_final(posted["event_id"], timeout=60)
+
+    [request] = model.requests(question)
+    messages = request["body"]["messages"]
+    assert messages[0] == {"role": "system", "content": DEFAULT_SYSTEM_PROMPT}
+    assert messages[-1]["content"] == question
+    history = messages[1:-1]
+    assert history[-1]["content"].startswith("a159 ")  # the newest turn is kept
+    assert history[0]["role"] == "user"
+    assert not any(m["content"].startswith("q0 ") for m in history)  # the oldest is not
+    sent = sum(count_message(m["content"], SPEC) for m in messages)
+    budget = input_budget(SPEC, reserved_output=4096)
+    assert budget - 2 * 700 < sent <= budget
