@@ -1,0 +1,138 @@
+"""The fixed workspace: one team, its users and conversations, in Slack's shapes."""
+
+from __future__ import annotations
+
+__all__ = [
+    "APP_ID",
+    "BOT_ID",
+    "BOT_USER_ID",
+    "CHANNELS",
+    "TEAM_ID",
+    "TEAM_NAME",
+    "USERS",
+    "bot_profile",
+    "channel_object",
+    "is_dm",
+    "user_object",
+]
+
+TEAM_ID = "T0SANDBOX"
+TEAM_NAME = "Sandbox"
+TEAM_DOMAIN = "sandbox"
+APP_ID = "A0SANDBOX"
+BOT_ID = "B0BOT"
+BOT_USER_ID = "U0BOT"
+# A fixed "creation" time keeps objects identical across restarts.
+CREATED = 1732000000
+
+USERS: dict[str, dict] = {
+    "U0BOT": {"name": "assistant", "real_name": "Assistant", "is_bot": True},
+    "U0ALICE": {"name": "alice", "real_name": "Alice Example", "is_bot": False},
+    "U0BOB": {"name": "bob", "real_name": "Bob Example", "is_bot": False},
+}
+
+CHANNELS: dict[str, dict] = {
+    "C0GENERAL": {"name": "general", "is_im": False, "is_general": True},
+    "C0RANDOM": {"name": "random", "is_im": False, "is_general": False},
+    "D0ALICE": {"name": None, "is_im": True, "user": "U0ALICE"},
+}
+
+
+def is_dm(channel_id: str) -> bool:
+    return CHANNELS.get(channel_id, {}).get("is_im", False)
+
+
+def bot_profile() -> dict:
+    return {
+        "id": BOT_ID,
+        "app_id": APP_ID,
+        "name": USERS[BOT_USER_ID]["name"],
+        "icons": {"image_48": "https://a.slack-edge.com/80588/img/plugins/app/bot_48.png"},
+        "deleted": False,
+        "updated": CREATED,
+        "team_id": TEAM_ID,
+    }
+
+
+def user_object(user_id: str) -> dict | None:
+    """users.info's `user`, or None when the id is unknown."""
+    user = USERS.get(user_id)
+    if user is None:
+        return None
+    profile = {
+        "real_name": user["real_name"],
+        "display_name": user["name"],
+        "real_name_normalized": user["real_name"],
+        "display_name_normalized": user["name"],
+        "team": TEAM_ID,
+        "image_48": f"https://secure.gravatar.com/avatar/{user_id}.png?s=48",
+    }
+    if user["is_bot"]:
+        profile.update({"bot_id": BOT_ID, "api_app_id": APP_ID, "always_active": True})
+    else:
+        profile["email"] = f"{user['name']}@sandbox.example"
+    return {
+        "id": user_id,
+        "team_id": TEAM_ID,
+        "name": user["name"],
+        "deleted": False,
+        "color": "9f69e7",
+        "real_name": user["real_name"],
+        "tz": "Europe/London",
+        "tz_label": "Greenwich Mean Time",
+        "tz_offset": 0,
+        "profile": profile,
+        "is_admin": False,
+        "is_owner": False,
+        "is_primary_owner": False,
+        "is_restricted": False,
+        "is_ultra_restricted": False,
+        "is_bot": user["is_bot"],
+        "is_app_user": False,
+        "updated": CREATED,
+    }
+
+
+def channel_object(channel_id: str) -> dict | None:
+    """conversations.info's `channel`, or None when the id is unknown."""
+    channel = CHANNELS.get(channel_id)
+    if channel is None:
+        return None
+    if channel["is_im"]:
+        return {
+            "id": channel_id,
+            "created": CREATED,
+            "is_im": True,
+            "is_org_shared": False,
+            "context_team_id": TEAM_ID,
+            "user": channel["user"],
+            "is_user_deleted": False,
+            "priority": 0,
+        }
+    name = channel["name"]
+    return {
+        "id": channel_id,
+        "name": name,
+        "is_channel": True,
+        "is_group": False,
+        "is_im": False,
+        "is_mpim": False,
+        "is_private": False,
+        "created": CREATED,
+        "is_archived": False,
+        "is_general": channel["is_general"],
+        "unlinked": 0,
+        "name_normalized": name,
+        "is_shared": False,
+        "is_org_shared": False,
+        "is_pending_ext_shared": False,
+        "context_team_id": TEAM_ID,
+        "creator": "U0ALICE",
+        "is_ext_shared": False,
+        "shared_team_ids": [TEAM_ID],
+        "is_member": True,
+        "topic": {"value": "", "creator": "", "last_set": 0},
+        "purpose": {"value": f"The #{name} channel", "creator": "U0ALICE", "last_set": CREATED},
+        "previous_names": [],
+        "num_members": len(USERS),
+    }

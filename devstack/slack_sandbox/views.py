@@ -1,0 +1,38 @@
+"""Messages as the Web API returns them, and as the admin endpoints show them."""
+
+from __future__ import annotations
+
+import copy
+
+from .files import file_object
+from .workspace import INTERNAL_FIELDS, Workspace
+
+__all__ = ["admin_message", "api_message"]
+
+
+def _with_files(message: dict, workspace: Workspace, base_url: str) -> dict:
+    view = copy.deepcopy(message)
+    if "files" in view:
+        view["files"] = [
+            file_object(workspace.files[file_id], base_url)
+            for file_id in view["files"]
+            if file_id in workspace.files
+        ]
+    return view
+
+
+def api_message(message: dict, workspace: Workspace, base_url: str) -> dict:
+    """Slack's message object: internal bookkeeping removed, files expanded."""
+    view = _with_files(message, workspace, base_url)
+    for key in INTERNAL_FIELDS:
+        view.pop(key, None)
+    return view
+
+
+def admin_message(message: dict, workspace: Workspace, base_url: str) -> dict:
+    """Everything the sandbox knows, including update counts and stream state."""
+    view = _with_files(message, workspace, base_url)
+    view.setdefault("thread_ts", None)
+    view.setdefault("stream_state", None)
+    view.setdefault("edited", None)
+    return view

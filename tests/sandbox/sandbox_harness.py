@@ -1,0 +1,119 @@
+"""Runs the sandbox and a signature-checking event receiver on a background loop.
+
+Tests stay synchronous (the real, blocking slack_sdk WebClient needs a server it
+does not share a thread with); the servers live on one asyncio loop in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+from devstack.slack_sandbox import SANDBOX_KEY, SandboxConfig, create_app
+
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-sandbox-test-token"
+
+
+class LoopThread:
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coroutine, timeout: float = 30):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def stop(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+async def serve(app: web.Application) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(app, shutdown_timeout=1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, runner.addresses[0][1]
+
+
+@dataclass
+class Received:
+    headers: dict
+    body: bytes
+    verified: bool
+    at: float
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """The app side: verifies each request with slack_sdk's SignatureVerifier.
+
+    `answers` is consumed per request: (status, delay seconds); the last one repeats.
+    """
+
+    answers: list[tuple[int, float]] = field(default_factory=lambda: [(200, 0.0)])
+    received: list[Received] = field(default_factory=list)
+    url: str = ""
+    verifier: SignatureVerifier = field(default_factory=lambda: SignatureVerifier(SECRET))
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        verified = self.verifier.is_valid_request(body, dict(request.headers))
+        self.received.append(Received(dict(request.headers), body, verified, time.monotonic()))
+        status, delay = self.answers[min(len(self.received), len(self.answers)) - 1]
+        if delay:
+            await asyncio.sleep(delay)
+        payload = json.loads(body)
+        if payload.get("type") == "url_verification":
+            return web.Response(text=payload["challenge"])
+        return web.Response(status=status, text="")
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/slack/events", self.handle)
+        return app
+
+
+class RunningSandbox:
+    def __init__(self, loop: LoopThread, config: SandboxConfig):
+        self.loop = loop
+        self.app = create_app(config)
+        self.runner, self.port = loop.run(serve(self.app))
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.api_url = f"{self.url}/api/"
+
+    @property
+    def state(self):
+        return self.app[SANDBOX_KEY]
+
+    def request(self, method: str, path: str, body: dict | None = None, timeout: float = 30):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return {"http_status": error.code, **json.loads(error.read() or b"{}")}
+
+    def post(self, path: str, body: dict | None = None):
+        return self.request("POST", path, body or {})
+
+    def get(self, path: str, timeout: float = 30):
+        return self.request("GET", path, timeout=timeout)
+
+    def close(self):
+        self.loop.run(self.runner.cleanup())
