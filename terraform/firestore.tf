@@ -1,0 +1,27 @@
+resource "google_firestore_database" "main" {
+  name        = var.firestore_database
+  location_id = local.firestore_location
+  type        = "FIRESTORE_NATIVE"
+
+  # Conversation history outlives the deployment unless asked otherwise: by default
+  # `terraform destroy` only forgets the database (ABANDON) and delete protection stays on.
+  # To delete it: apply with delete_firestore_on_destroy = true, then destroy with it.
+  deletion_policy         = var.delete_firestore_on_destroy ? "DELETE" : "ABANDON"
+  delete_protection_state = var.delete_firestore_on_destroy ? "DELETE_PROTECTION_DISABLED" : "DELETE_PROTECTION_ENABLED"
+
+  depends_on = [google_project_service.apis]
+}
+
+# Event claims (assistant/claims.py) only matter while Slack and Pub/Sub can redeliver; a TTL
+# policy deletes each one after its `expires_at` (within about a day of it).
+resource "google_firestore_field" "event_claims_ttl" {
+  database   = google_firestore_database.main.name
+  collection = "event_claims"
+  field      = "expires_at"
+
+  ttl_config {}
+
+  # No single-field index on the TTL timestamp: nothing queries it, and an index on an
+  # ever-increasing timestamp would only add write cost.
+  index_config {}
+}

@@ -1,0 +1,233 @@
+# The three Cloud Run functions (2nd gen). Sizing, in short: ingress is tiny and must answer
+# fast; the responder waits on OpenAI and Slack most of the time, so one vCPU serves several
+# streams at once; the files function holds whole files in memory while it mirrors them.
+# More than one concurrent request per instance needs a whole vCPU (available_cpu = "1").
+
+resource "google_cloudfunctions2_function" "ingress" {
+  name        = local.ingress_function_name
+  location    = var.region
+  description = "Slack Events API endpoint: verify the signature, publish the mention, ack within 3 s."
+
+  build_config {
+    runtime         = "python312"
+    entry_point     = "ingress"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source["ingress"].name
+      }
+    }
+  }
+
+  service_config {
+    service_account_email = google_service_account.ingress.email
+    # Slack gives 3 s to ack and a Python cold start can take most of that: keep one warm
+    # instance (var.ingress_min_instances; about the cost of 256 MiB idling all month).
+    min_instance_count = var.ingress_min_instances
+    max_instance_count = var.ingress_max_instances
+    # Verify an HMAC, publish one small message: light, short, highly concurrent.
+    available_memory                 = "256Mi"
+    available_cpu                    = "1"
+    max_instance_request_concurrency = 80
+    timeout_seconds                  = 30
+    # Slack calls from the internet and cannot present a Google identity; requests are
+    # authenticated by their Slack signature instead (allUsers invoker below).
+    ingress_settings               = "ALLOW_ALL"
+    all_traffic_on_latest_revision = true
+
+    environment_variables = {
+      GOOGLE_CLOUD_PROJECT = var.project_id
+      MENTIONS_TOPIC       = google_pubsub_topic.mentions.name
+      UPLOADS_TOPIC        = google_pubsub_topic.uploads.name
+      MAX_REQUEST_BYTES    = tostring(var.max_request_bytes)
+      LOG_LEVEL            = var.log_level
+    }
+
+    secret_environment_variables {
+      key        = "SLACK_SIGNING_SECRET"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.secret["slack-signing-secret"].secret_id
+      version    = "latest"
+    }
+  }
+
+  depends_on = [
+    google_project_iam_member.builder,
+    google_secret_manager_secret_iam_member.ingress,
+  ]
+}
+
+resource "google_cloudfunctions2_function" "responder" {
+  name        = "${var.name_prefix}-responder"
+  location    = var.region
+  description = "Pub/Sub push (mentions): claim the event, trim history, stream the OpenAI answer into Slack."
+
+  build_config {
+    runtime         = "python312"
+    entry_point     = "responder"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source["responder"].name
+      }
+    }
+  }
+
+  service_config {
+    service_account_email = google_service_account.responder.email
+    min_instance_count    = 0
+    max_instance_count    = var.responder_max_instances
+    # I/O-bound: an answer is mostly waiting for streamed tokens, so 8 answers share one vCPU.
+    # 512 MiB holds the tiktoken tables, the gRPC clients and 8 threads' history.
+    available_memory                 = "512Mi"
+    available_cpu                    = "1"
+    max_instance_request_concurrency = 8
+    # Above the response time budget, below the push deadline (ack_deadline_seconds = 600).
+    timeout_seconds                = local.responder_timeout_seconds
+    ingress_settings               = var.worker_ingress_settings
+    all_traffic_on_latest_revision = true
+
+    environment_variables = {
+      GOOGLE_CLOUD_PROJECT          = var.project_id
+      SLACK_API_URL                 = "https://slack.com/api/"
+      OPENAI_BASE_URL               = var.openai_base_url
+      OPENAI_MODEL                  = var.openai_model
+      MODEL_CONTEXT_TOKENS          = var.model_context_tokens == null ? "" : tostring(var.model_context_tokens)
+      RESERVED_OUTPUT_TOKENS        = tostring(var.reserved_output_tokens)
+      SYSTEM_PROMPT                 = var.system_prompt
+      OPENAI_TIMEOUT_SECONDS        = tostring(var.openai_timeout_seconds)
+      OPENAI_MAX_RETRIES            = tostring(var.openai_max_retries)
+      RESPONSE_TIME_BUDGET_SECONDS  = tostring(var.response_time_budget_seconds)
+      FIRESTORE_DATABASE            = google_firestore_database.main.name
+      CLAIM_LEASE_SECONDS           = tostring(var.claim_lease_seconds)
+      MAX_DELIVERY_ATTEMPTS         = tostring(var.max_delivery_attempts)
+      SLACK_UPDATE_INTERVAL_SECONDS = tostring(var.slack_update_interval_seconds)
+      FILES_BUCKET                  = google_storage_bucket.files.name
+      MAX_FILE_TOKENS               = tostring(var.max_file_tokens)
+      LOG_LEVEL                     = var.log_level
+    }
+
+    secret_environment_variables {
+      key        = "SLACK_BOT_TOKEN"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.secret["slack-bot-token"].secret_id
+      version    = "latest"
+    }
+
+    secret_environment_variables {
+      key        = "OPENAI_API_KEY"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.secret["openai-api-key"].secret_id
+      version    = "latest"
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition = (
+        var.response_time_budget_seconds < var.claim_lease_seconds &&
+        var.response_time_budget_seconds < local.responder_timeout_seconds &&
+        local.responder_timeout_seconds <= local.push_ack_deadline_seconds
+      )
+      error_message = "Need response_time_budget_seconds < claim_lease_seconds, and the budget < the responder timeout <= the push ack deadline (600 s)."
+    }
+  }
+
+  depends_on = [
+    google_project_iam_member.builder,
+    google_project_iam_member.responder,
+    google_secret_manager_secret_iam_member.responder,
+  ]
+}
+
+resource "google_cloudfunctions2_function" "files" {
+  name        = "${var.name_prefix}-files"
+  location    = var.region
+  description = "Pub/Sub push (uploads): mirror a mention's Slack files into the files bucket, then publish it to mentions."
+
+  build_config {
+    runtime         = "python312"
+    entry_point     = "files"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source["files"].name
+      }
+    }
+  }
+
+  service_config {
+    service_account_email = google_service_account.files.email
+    min_instance_count    = 0
+    max_instance_count    = var.files_max_instances
+    # Up to 5 files of 20 MB each, held in memory while uploaded and while text is extracted
+    # from PDFs: 1 GiB for 2 messages at once.
+    available_memory                 = "1Gi"
+    available_cpu                    = "1"
+    max_instance_request_concurrency = 2
+    timeout_seconds                  = local.files_timeout_seconds
+    ingress_settings                 = var.worker_ingress_settings
+    all_traffic_on_latest_revision   = true
+
+    environment_variables = {
+      GOOGLE_CLOUD_PROJECT  = var.project_id
+      SLACK_API_URL         = "https://slack.com/api/"
+      FILES_BUCKET          = google_storage_bucket.files.name
+      MENTIONS_TOPIC        = google_pubsub_topic.mentions.name
+      MAX_FILE_BYTES        = tostring(var.max_file_bytes)
+      MAX_FILES_PER_MESSAGE = tostring(var.max_files_per_message)
+      MAX_FILE_TOKENS       = tostring(var.max_file_tokens)
+      LOG_LEVEL             = var.log_level
+    }
+
+    secret_environment_variables {
+      key        = "SLACK_BOT_TOKEN"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.secret["slack-bot-token"].secret_id
+      version    = "latest"
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.files_timeout_seconds <= local.push_ack_deadline_seconds
+      error_message = "The files function must time out before the push ack deadline (600 s)."
+    }
+  }
+
+  depends_on = [
+    google_project_iam_member.builder,
+    google_storage_bucket_iam_member.files_writer,
+    google_secret_manager_secret_iam_member.files,
+  ]
+}
+
+# --- Who may call which function ---------------------------------------------------------------
+
+# Slack must reach ingress without Google credentials. (An organization policy restricting
+# sharing to your domain blocks this grant; the project needs an exception for it.)
+resource "google_cloud_run_v2_service_iam_member" "ingress_public" {
+  location = google_cloudfunctions2_function.ingress.location
+  name     = google_cloudfunctions2_function.ingress.name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+# Only the push subscriptions' identity may call the workers.
+resource "google_cloud_run_v2_service_iam_member" "push_invoker" {
+  for_each = {
+    responder = google_cloudfunctions2_function.responder.name
+    files     = google_cloudfunctions2_function.files.name
+  }
+
+  location = var.region
+  name     = each.value
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.push_invoker.email}"
+}

@@ -1,0 +1,44 @@
+locals {
+  repo_root = abspath("${path.module}/..")
+
+  # One entry per directory under functions/; the directory name is also the entry point.
+  function_names = toset(["ingress", "responder", "files"])
+
+  # The shared package, bundled at the root of every function's zip as assistant/ so that
+  # `import assistant` works the same in the cloud as from the repository root locally.
+  shared_files = {
+    for f in fileset("${local.repo_root}/assistant", "**") :
+    "assistant/${f}" => "${local.repo_root}/assistant/${f}"
+    if !strcontains(f, "__pycache__") && !endswith(f, ".pyc")
+  }
+
+  # Zip path => file on disk: the function's own directory (main.py, requirements.txt, ...)
+  # at the zip root, plus the shared package.
+  function_files = {
+    for name in local.function_names : name => merge(
+      {
+        for f in fileset("${local.repo_root}/functions/${name}", "**") :
+        f => "${local.repo_root}/functions/${name}/${f}"
+        if !strcontains(f, "__pycache__") && !endswith(f, ".pyc")
+      },
+      local.shared_files,
+    )
+  }
+
+  # Known before anything is deployed (2nd gen functions get
+  # https://REGION-PROJECT.cloudfunctions.net/NAME), so the Slack app can be created first;
+  # the check in outputs.tf compares it with the deployed function's url.
+  ingress_function_name = "${var.name_prefix}-ingress"
+  slack_request_url     = "https://${var.region}-${var.project_id}.cloudfunctions.net/${local.ingress_function_name}"
+
+  # Pub/Sub's own service agent: it dead-letters messages and mints the push OIDC tokens.
+  pubsub_service_agent = "service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+
+  # Push requests time out after the subscription's ack deadline (600 s is Pub/Sub's maximum);
+  # the functions they call must finish sooner.
+  push_ack_deadline_seconds = 600
+  responder_timeout_seconds = 540
+  files_timeout_seconds     = 300
+
+  firestore_location = coalesce(var.firestore_location, var.region)
+}

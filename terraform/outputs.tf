@@ -1,0 +1,48 @@
+# The URL and the manifest depend only on inputs, so they are known after the first,
+# secrets-only apply (docs/deploy.md) and the Slack app can be created before the functions.
+
+output "slack_request_url" {
+  description = "Request URL of the Slack app (Event Subscriptions); the ingress function."
+  value       = local.slack_request_url
+
+  depends_on = [google_secret_manager_secret.secret]
+}
+
+output "slack_app_manifest" {
+  description = "Slack app manifest (YAML) with the request URL filled in: paste it at api.slack.com/apps > Create New App > From a manifest."
+  value = templatefile("${path.module}/../slack/manifest.yaml.tftpl", {
+    app_name    = var.slack_app_name
+    request_url = local.slack_request_url
+  })
+
+  depends_on = [google_secret_manager_secret.secret]
+}
+
+output "functions" {
+  description = "Deployed function names, for `gcloud functions logs read NAME --region REGION`."
+  value = {
+    ingress   = google_cloudfunctions2_function.ingress.name
+    responder = google_cloudfunctions2_function.responder.name
+    files     = google_cloudfunctions2_function.files.name
+  }
+}
+
+output "files_bucket" {
+  description = "Bucket holding the mirrored Slack files."
+  value       = google_storage_bucket.files.name
+}
+
+output "dead_letter_subscriptions" {
+  description = "Pull these to inspect messages that failed every delivery attempt."
+  value = [
+    google_pubsub_subscription.mentions_dead_letter.name,
+    google_pubsub_subscription.uploads_dead_letter.name,
+  ]
+}
+
+check "slack_request_url_is_the_ingress_url" {
+  assert {
+    condition     = google_cloudfunctions2_function.ingress.url == local.slack_request_url
+    error_message = "The deployed ingress URL differs from slack_request_url: use the function's url in the Slack app."
+  }
+}

@@ -1,0 +1,158 @@
+# ingress -> uploads -> files -> mentions -> responder (ingress publishes straight to mentions
+# when a message has no files). Each topic is delivered by one push subscription, in order
+# per thread, with a dead-letter topic behind it.
+
+resource "google_pubsub_topic" "mentions" {
+  name = "mentions"
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_pubsub_topic" "uploads" {
+  name = "uploads"
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_pubsub_topic" "mentions_dead_letter" {
+  name = "mentions-dead-letter"
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_pubsub_topic" "uploads_dead_letter" {
+  name = "uploads-dead-letter"
+
+  depends_on = [google_project_service.apis]
+}
+
+# --- Push delivery to the functions -----------------------------------------------------------
+
+resource "google_pubsub_subscription" "mentions_push" {
+  name  = "mentions-to-responder"
+  topic = google_pubsub_topic.mentions.id
+
+  # For push, the ack deadline is also the request timeout: the responder must answer sooner.
+  ack_deadline_seconds = local.push_ack_deadline_seconds
+  # Two mentions in one thread are answered in order (ingress sets one ordering key per thread).
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+
+  push_config {
+    push_endpoint = google_cloudfunctions2_function.responder.service_config[0].uri
+
+    oidc_token {
+      service_account_email = google_service_account.push_invoker.email
+      audience              = google_cloudfunctions2_function.responder.service_config[0].uri
+    }
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.mentions_dead_letter.id
+    max_delivery_attempts = var.max_delivery_attempts
+  }
+
+  expiration_policy {
+    ttl = "" # never expire, however quiet the workspace
+  }
+
+  depends_on = [
+    google_cloud_run_v2_service_iam_member.push_invoker,
+    google_service_account_iam_member.pubsub_agent_token_creator,
+  ]
+}
+
+resource "google_pubsub_subscription" "uploads_push" {
+  name  = "uploads-to-files"
+  topic = google_pubsub_topic.uploads.id
+
+  ack_deadline_seconds       = local.push_ack_deadline_seconds
+  enable_message_ordering    = true
+  message_retention_duration = "604800s"
+
+  push_config {
+    push_endpoint = google_cloudfunctions2_function.files.service_config[0].uri
+
+    oidc_token {
+      service_account_email = google_service_account.push_invoker.email
+      audience              = google_cloudfunctions2_function.files.service_config[0].uri
+    }
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.uploads_dead_letter.id
+    max_delivery_attempts = var.max_delivery_attempts
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  depends_on = [
+    google_cloud_run_v2_service_iam_member.push_invoker,
+    google_service_account_iam_member.pubsub_agent_token_creator,
+  ]
+}
+
+# --- Dead letters, kept a week for inspection ---------------------------------------------------
+# gcloud pubsub subscriptions pull mentions-dead-letter-sub --limit=10
+
+resource "google_pubsub_subscription" "mentions_dead_letter" {
+  name  = "mentions-dead-letter-sub"
+  topic = google_pubsub_topic.mentions_dead_letter.id
+
+  message_retention_duration = "604800s"
+  ack_deadline_seconds       = 60
+
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+resource "google_pubsub_subscription" "uploads_dead_letter" {
+  name  = "uploads-dead-letter-sub"
+  topic = google_pubsub_topic.uploads_dead_letter.id
+
+  message_retention_duration = "604800s"
+  ack_deadline_seconds       = 60
+
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+# --- What the Pub/Sub service agent needs to dead-letter -------------------------------------
+# It publishes the failed message to the dead-letter topic and acks it on the source
+# subscription; without both grants messages are redelivered forever instead.
+
+resource "google_pubsub_topic_iam_member" "pubsub_agent_dead_letter_publisher" {
+  for_each = {
+    mentions = google_pubsub_topic.mentions_dead_letter.name
+    uploads  = google_pubsub_topic.uploads_dead_letter.name
+  }
+
+  topic  = each.value
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${local.pubsub_service_agent}"
+}
+
+resource "google_pubsub_subscription_iam_member" "pubsub_agent_dead_letter_subscriber" {
+  for_each = {
+    mentions = google_pubsub_subscription.mentions_push.name
+    uploads  = google_pubsub_subscription.uploads_push.name
+  }
+
+  subscription = each.value
+  role         = "roles/pubsub.subscriber"
+  member       = "serviceAccount:${local.pubsub_service_agent}"
+}

@@ -1,0 +1,61 @@
+# Mirrored Slack files: gs://<bucket>/<team>/<channel>/<thread_ts>/<file_id>/<name>
+resource "google_storage_bucket" "files" {
+  name                        = "${var.project_id}-${var.name_prefix}-files"
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = var.files_bucket_force_destroy
+
+  lifecycle_rule {
+    condition {
+      age = var.file_retention_days
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
+# Function source zips, named by content hash.
+resource "google_storage_bucket" "source" {
+  name                        = "${var.project_id}-${var.name_prefix}-source"
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = true # only build inputs; every zip can be made again from the repo
+
+  depends_on = [google_project_service.apis]
+}
+
+# functions/<name>/ at the zip root plus assistant/, the layout `functions-framework` runs
+# locally. Only text files can go through `source` blocks; file() fails loudly on anything else.
+data "archive_file" "source" {
+  for_each = local.function_files
+
+  type             = "zip"
+  output_path      = "${path.module}/build/${each.key}.zip"
+  output_file_mode = "0644" # same bytes, hence the same hash, on every machine
+
+  dynamic "source" {
+    for_each = each.value
+    content {
+      filename = source.key
+      content  = file(source.value)
+    }
+  }
+}
+
+resource "google_storage_bucket_object" "source" {
+  for_each = data.archive_file.source
+
+  # Named by content: an unchanged function keeps its object, so apply does not rebuild it.
+  name   = "${each.key}-${each.value.output_sha256}.zip"
+  bucket = google_storage_bucket.source.name
+  source = each.value.output_path
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}

@@ -1,0 +1,226 @@
+# Inputs. Every variable the functions read has the same default here as in
+# assistant/config.py (Settings); tests/terraform checks that they stay in step.
+
+# --- Where -----------------------------------------------------------------------------------
+
+variable "project_id" {
+  type        = string
+  description = "Google Cloud project to deploy into (it must exist and have billing enabled)."
+}
+
+variable "region" {
+  type        = string
+  default     = "us-central1"
+  description = "Region of the functions, the buckets and (unless firestore_location is set) Firestore."
+}
+
+variable "name_prefix" {
+  type        = string
+  default     = "slack-assistant"
+  description = "Prefix of the function, service account and bucket names."
+
+  validation {
+    # Service account ids are 6-30 characters: "<prefix>-push-invoker" must fit.
+    condition     = can(regex("^[a-z][a-z0-9-]{1,15}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix: 3-17 lowercase letters, digits or dashes, starting with a letter."
+  }
+}
+
+variable "firestore_location" {
+  type        = string
+  default     = null
+  description = "Firestore location (a region such as europe-west1, or a multi-region such as nam5); null means var.region. Cannot change after creation."
+}
+
+variable "firestore_database" {
+  type        = string
+  default     = "(default)"
+  description = "Firestore database id. Use another id (e.g. slack-assistant) if the project's (default) database is already taken or in Datastore mode."
+}
+
+# --- Teardown --------------------------------------------------------------------------------
+
+variable "delete_firestore_on_destroy" {
+  type        = bool
+  default     = false
+  description = "false: `terraform destroy` keeps the Firestore database and its data (delete protection on, deletion_policy ABANDON). true: destroy deletes it; apply once with true before destroying."
+}
+
+variable "files_bucket_force_destroy" {
+  type        = bool
+  default     = true
+  description = "Let `terraform destroy` delete the files bucket with its objects (they are copies of Slack uploads, which stay in Slack)."
+}
+
+variable "file_retention_days" {
+  type        = number
+  default     = 30
+  description = "Mirrored Slack files are deleted from the files bucket this many days after upload."
+
+  validation {
+    condition     = var.file_retention_days >= 1
+    error_message = "file_retention_days must be at least 1."
+  }
+}
+
+# --- Model -----------------------------------------------------------------------------------
+
+variable "openai_model" {
+  type        = string
+  default     = "gpt-4o-mini"
+  description = "Chat model name (OPENAI_MODEL)."
+}
+
+variable "openai_base_url" {
+  type        = string
+  default     = ""
+  description = "Base URL of an OpenAI-compatible server (OPENAI_BASE_URL); empty means OpenAI itself."
+}
+
+variable "model_context_tokens" {
+  type        = number
+  default     = null
+  description = "Context window of the model in tokens (MODEL_CONTEXT_TOKENS); null means known from the model's name."
+
+  validation {
+    condition     = var.model_context_tokens == null ? true : var.model_context_tokens > 0
+    error_message = "model_context_tokens must be null or positive."
+  }
+}
+
+variable "reserved_output_tokens" {
+  type        = number
+  default     = 4096
+  description = "Tokens kept free for the answer when trimming thread history (RESERVED_OUTPUT_TOKENS)."
+}
+
+variable "system_prompt" {
+  type        = string
+  default     = "You are a helpful assistant in a Slack workspace. Answer concisely in standard Markdown. Earlier messages in this thread are the conversation so far."
+  description = "System prompt sent before the thread history (SYSTEM_PROMPT)."
+}
+
+variable "openai_timeout_seconds" {
+  type        = number
+  default     = 60
+  description = "Timeout of one model request in seconds (OPENAI_TIMEOUT_SECONDS)."
+}
+
+variable "openai_max_retries" {
+  type        = number
+  default     = 3
+  description = "Retries of a failed model request, with backoff, within the response time budget (OPENAI_MAX_RETRIES)."
+}
+
+# --- Delivery and time budgets ---------------------------------------------------------------
+
+variable "response_time_budget_seconds" {
+  type        = number
+  default     = 300
+  description = "Everything one delivery of a mention does must end within this many seconds (RESPONSE_TIME_BUDGET_SECONDS); must stay below the responder's timeout."
+}
+
+variable "claim_lease_seconds" {
+  type        = number
+  default     = 330
+  description = "How long a delivery owns a mention before a redelivery may take it over (CLAIM_LEASE_SECONDS); longer than the response time budget."
+}
+
+variable "max_delivery_attempts" {
+  type        = number
+  default     = 5
+  description = "Pub/Sub deliveries of one message before it goes to the dead-letter topic; also tells the responder which attempt is the last (MAX_DELIVERY_ATTEMPTS)."
+
+  validation {
+    condition     = var.max_delivery_attempts >= 5 && var.max_delivery_attempts <= 100
+    error_message = "Pub/Sub allows 5 to 100 delivery attempts."
+  }
+}
+
+variable "slack_update_interval_seconds" {
+  type        = number
+  default     = 1
+  description = "Minimum seconds between two edits of a streamed Slack answer (SLACK_UPDATE_INTERVAL_SECONDS); chat.update is rate limited."
+}
+
+# --- Limits ----------------------------------------------------------------------------------
+
+variable "max_request_bytes" {
+  type        = number
+  default     = 1000000
+  description = "Largest Slack request body ingress accepts (MAX_REQUEST_BYTES)."
+}
+
+variable "max_file_bytes" {
+  type        = number
+  default     = 20000000
+  description = "Largest Slack file the files function mirrors (MAX_FILE_BYTES)."
+}
+
+variable "max_files_per_message" {
+  type        = number
+  default     = 5
+  description = "Most files of one message that are mirrored and shown to the model (MAX_FILES_PER_MESSAGE)."
+}
+
+variable "max_file_tokens" {
+  type        = number
+  default     = 20000
+  description = "Most tokens of extracted text per file given to the model (MAX_FILE_TOKENS)."
+}
+
+variable "log_level" {
+  type        = string
+  default     = "INFO"
+  description = "Python log level of all functions (LOG_LEVEL)."
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+# --- Scaling ---------------------------------------------------------------------------------
+
+variable "ingress_min_instances" {
+  type        = number
+  default     = 1
+  description = "Warm ingress instances. 1 keeps a cold start (several seconds for Python) from missing Slack's 3-second ack; 0 saves the idle cost and relies on Slack's retries."
+}
+
+variable "ingress_max_instances" {
+  type        = number
+  default     = 10
+  description = "Most ingress instances (each takes 80 concurrent requests)."
+}
+
+variable "responder_max_instances" {
+  type        = number
+  default     = 20
+  description = "Most responder instances (each streams 8 answers at once); also caps concurrent model calls at 8 times this."
+}
+
+variable "files_max_instances" {
+  type        = number
+  default     = 5
+  description = "Most files-function instances (each mirrors 2 messages at once)."
+}
+
+variable "worker_ingress_settings" {
+  type        = string
+  default     = "ALLOW_ALL"
+  description = "Network ingress of the responder and files functions. Both reject callers without roles/run.invoker (only the push service account has it) whatever this says; ALLOW_INTERNAL_ONLY also blocks non-Google networks, and Cloud Run documents Pub/Sub push from the same project as internal traffic."
+
+  validation {
+    condition     = contains(["ALLOW_ALL", "ALLOW_INTERNAL_ONLY"], var.worker_ingress_settings)
+    error_message = "worker_ingress_settings must be ALLOW_ALL or ALLOW_INTERNAL_ONLY."
+  }
+}
+
+# --- Slack -----------------------------------------------------------------------------------
+
+variable "slack_app_name" {
+  type        = string
+  default     = "Thread Assistant"
+  description = "Name and bot display name of the Slack app in the generated manifest."
+}
