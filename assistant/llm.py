@@ -59,7 +59,7 @@ def stream_completion(
     *,
     model: str,
     messages: list[dict[str, Any]],
-    max_output_tokens: int,
+    output_limit: dict[str, int],
     deadline: float,
     completion: Completion,
 ) -> Iterator[str]:
@@ -78,7 +78,7 @@ def stream_completion(
             chunks = stream.chat.completions.create(
                 model=model,
                 messages=messages,
-                max_completion_tokens=max_output_tokens,
+                **output_limit,
                 stream=True,
                 stream_options={"include_usage": True},
             )
@@ -133,7 +133,7 @@ def describe_status_error(error: openai.APIStatusError) -> str:
             "This thread is longer than the model can read at once. "
             "Start a new thread, or say `reset` here to forget the earlier messages."
         )
-    if code == "content_filter":
+    if code in ("content_filter", "invalid_prompt"):
         return _CONTENT_FILTER
     if isinstance(error, openai.AuthenticationError):
         return "The model server rejected the API key (HTTP 401). Check OPENAI_API_KEY."

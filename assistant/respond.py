@@ -127,7 +127,7 @@ class Responder:
                 self._model_client,
                 model=self._settings.openai_model,
                 messages=prompt.messages,
-                max_output_tokens=self.spec.context_window - self.budget,
+                output_limit={self.spec.output_limit_param: self.spec.context_window - self.budget},
                 deadline=started + self._settings.response_time_budget_seconds,
                 completion=completion,
             ):

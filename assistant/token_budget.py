@@ -37,6 +37,9 @@ class ModelSpec:
     # Our counts use an OpenAI encoding; other models' tokenizers split text finer, so their
     # counts are scaled up rather than risk a context-length error.
     count_scale: float = 1.0
+    # OpenAI's current models take `max_completion_tokens`; most self-hosted servers only
+    # honour the older `max_tokens`.
+    output_limit_param: str = "max_completion_tokens"
 
     @property
     def count_key(self) -> str:
@@ -55,10 +58,10 @@ _SPECS: dict[str, ModelSpec] = {
     "o1": ModelSpec(200_000, "o200k_base"),
     "o3": ModelSpec(200_000, "o200k_base"),
     "o4-mini": ModelSpec(200_000, "o200k_base"),
-    "smollm2": ModelSpec(2_048, "o200k_base", count_scale=1.3),
+    "smollm2": ModelSpec(2_048, "o200k_base", count_scale=1.3, output_limit_param="max_tokens"),
     "fake-gpt": ModelSpec(128_000, "o200k_base"),
 }
-_UNKNOWN = ModelSpec(8_192, "o200k_base", count_scale=1.3)
+_UNKNOWN = ModelSpec(8_192, "o200k_base", count_scale=1.3, output_limit_param="max_tokens")
 
 
 def model_spec(model: str, *, context_override: int | None = None) -> ModelSpec:
