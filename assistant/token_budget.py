@@ -40,6 +40,7 @@ class ModelSpec:
     # OpenAI's current models take `max_completion_tokens`; most self-hosted servers only
     # honour the older `max_tokens`.
     output_limit_param: str = "max_completion_tokens"
+    supports_images: bool = False  # accepts `image_url` content parts (vision models)
 
     @property
     def count_key(self) -> str:
@@ -49,17 +50,19 @@ class ModelSpec:
 
 # Longest prefix wins. Figures from the providers' model pages.
 _SPECS: dict[str, ModelSpec] = {
-    "gpt-5": ModelSpec(400_000, "o200k_base"),
-    "gpt-4.1": ModelSpec(1_047_576, "o200k_base"),
-    "gpt-4o": ModelSpec(128_000, "o200k_base"),
+    "gpt-5": ModelSpec(400_000, "o200k_base", supports_images=True),
+    "gpt-4.1": ModelSpec(1_047_576, "o200k_base", supports_images=True),
+    "gpt-4o": ModelSpec(128_000, "o200k_base", supports_images=True),
     "gpt-4-turbo": ModelSpec(128_000, "cl100k_base"),
     "gpt-4": ModelSpec(8_192, "cl100k_base"),
     "gpt-3.5-turbo": ModelSpec(16_385, "cl100k_base"),
-    "o1": ModelSpec(200_000, "o200k_base"),
-    "o3": ModelSpec(200_000, "o200k_base"),
-    "o4-mini": ModelSpec(200_000, "o200k_base"),
+    "o1": ModelSpec(200_000, "o200k_base", supports_images=True),
+    "o1-mini": ModelSpec(128_000, "o200k_base"),
+    "o3": ModelSpec(200_000, "o200k_base", supports_images=True),
+    "o3-mini": ModelSpec(200_000, "o200k_base"),
+    "o4-mini": ModelSpec(200_000, "o200k_base", supports_images=True),
     "smollm2": ModelSpec(2_048, "o200k_base", count_scale=1.3, output_limit_param="max_tokens"),
-    "fake-gpt": ModelSpec(128_000, "o200k_base"),
+    "fake-gpt": ModelSpec(128_000, "o200k_base", supports_images=True),
 }
 _UNKNOWN = ModelSpec(8_192, "o200k_base", count_scale=1.3, output_limit_param="max_tokens")
 
