@@ -91,10 +91,16 @@ class Deliverer:
     def find(self, event_id: str | None = None) -> list[dict]:
         return [r for r in self.records if event_id is None or r["event_id"] == event_id]
 
-    async def close(self) -> None:
+    def forget(self) -> None:
+        """Stop deliveries and retries under way and drop every record."""
         for task in list(self._tasks):
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.records.clear()
+
+    async def close(self) -> None:
+        tasks = list(self._tasks)
+        self.forget()
+        await asyncio.gather(*tasks, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
 

@@ -64,7 +64,8 @@ class FileRoutes:
         data = self.file_store.read(file_id) if team == TEAM_ID and record else None
         if data is None:
             return web.Response(status=404, text="file not found")
-        headers = {}
+        # Set as a header: a stored mimetype may carry parameters (charset=...).
+        headers = {"Content-Type": record["mimetype"]}
         if request.path.split("/")[3] == "download":
             headers["Content-Disposition"] = f'attachment; filename="{record["name"]}"'
-        return web.Response(body=data, content_type=record["mimetype"], headers=headers)
+        return web.Response(body=data, headers=headers)

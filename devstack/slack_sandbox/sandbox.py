@@ -51,7 +51,9 @@ class Sandbox:
             if saved is not None:
                 self.workspace.restore(saved)
             elif config.fresh:
+                # Save the empty state now, so a later restart cannot revive the old one.
                 self.file_store.clear()
+                self.store.save(self.workspace.snapshot())
         else:
             self._temp_dir = Path(tempfile.mkdtemp(prefix="slack-sandbox-"))
             self.file_store = FileStore(self._temp_dir)
@@ -81,10 +83,10 @@ class Sandbox:
             self.inbound.echo_bot_message(self.origin, kind, payload)
 
     def reset(self) -> None:
-        """Empty the workspace and forget deliveries, faults and the call log."""
+        """Empty the workspace; forget deliveries (stopping retries), faults, calls."""
         self.file_store.clear()
         self.faults.clear()
-        self.deliverer.records.clear()
+        self.deliverer.forget()
         self.web_api.calls.clear()
         self.workspace.reset()
 

@@ -64,6 +64,7 @@ class Receiver:
     """
 
     answers: list[tuple[int, float]] = field(default_factory=lambda: [(200, 0.0)])
+    no_retry: bool = False  # answer with X-Slack-No-Retry: 1
     received: list[Received] = field(default_factory=list)
     url: str = ""
     verifier: SignatureVerifier = field(default_factory=lambda: SignatureVerifier(SECRET))
@@ -78,7 +79,14 @@ class Receiver:
         payload = json.loads(body)
         if payload.get("type") == "url_verification":
             return web.Response(text=payload["challenge"])
-        return web.Response(status=status, text="")
+        headers = {"X-Slack-No-Retry": "1"} if self.no_retry else {}
+        return web.Response(status=status, text="", headers=headers)
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.received
 
     def app(self) -> web.Application:
         app = web.Application()
