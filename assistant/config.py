@@ -67,6 +67,7 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "MAX_FILE_BYTES",
             "MAX_FILES_PER_MESSAGE",
             "MAX_FILE_TOKENS",
+            "MAX_DELIVERY_ATTEMPTS",
             "LOG_LEVEL",
         }
     ),

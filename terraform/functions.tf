@@ -183,6 +183,7 @@ resource "google_cloudfunctions2_function" "files" {
       MAX_FILE_BYTES        = tostring(var.max_file_bytes)
       MAX_FILES_PER_MESSAGE = tostring(var.max_files_per_message)
       MAX_FILE_TOKENS       = tostring(var.max_file_tokens)
+      MAX_DELIVERY_ATTEMPTS = tostring(var.max_delivery_attempts)
       LOG_LEVEL             = var.log_level
     }
 

@@ -1,0 +1,119 @@
+"""Downloading one Slack file with the bot token: streamed, size-limited, sign-in page aware.
+
+Slack answers a download it will not serve with HTTP 200 and an HTML sign-in page, not an
+error, so "no access" is recognised by an HTML body where the file is not HTML (or is not the
+size Slack announced). Permanent problems come back as `Downloaded.problem`, written for the
+person; transient ones (timeouts, 429, 5xx) raise `TransientDownloadError` so Pub/Sub retries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from urllib.parse import urlsplit
+
+import requests
+
+__all__ = ["Downloaded", "TransientDownloadError", "download", "human_size"]
+
+_CHUNK = 64 * 1024
+_TIMEOUT = (5.0, 30.0)  # connect, between bytes
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_NO_ACCESS = "I have no access to it (Slack showed a sign-in page instead of the file)"
+
+
+class TransientDownloadError(Exception):
+    """Worth retrying later: the network or Slack failed, not the file."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Downloaded:
+    data: bytes = b""
+    content_type: str = ""
+    problem: str = ""
+
+
+def human_size(size: int) -> str:
+    """Decimal units, as people read file sizes.
+
+    >>> human_size(20_000_000), human_size(2_500_000), human_size(300_000)
+    ('20 MB', '2.5 MB', '300 KB')
+    """
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(size / 1000))} KB"
+
+
+def download(
+    url: str,
+    *,
+    token: str,
+    max_bytes: int,
+    expected_mimetype: str = "",
+    expected_size: int = 0,
+    slack_api_url: str = "https://slack.com/api/",
+    session: requests.Session | None = None,
+) -> Downloaded:
+    too_large = Downloaded(problem=f"it is larger than {human_size(max_bytes)}")
+    if expected_size > max_bytes:
+        return too_large
+    if not url:
+        return Downloaded(problem="Slack gave no download link for it")
+    if not _is_slack_host(url, slack_api_url):
+        return Downloaded(problem="its download link does not point to Slack")
+    http = session or requests
+    try:
+        # requests drops the Authorization header if a redirect leaves the host.
+        with http.get(
+            url, headers={"Authorization": f"Bearer {token}"}, stream=True, timeout=_TIMEOUT
+        ) as response:
+            problem = _status_problem(response.status_code)
+            if problem:
+                return Downloaded(problem=problem)
+            declared = int(response.headers.get("Content-Length") or 0)
+            if declared > max_bytes:
+                return too_large
+            data = bytearray()
+            for chunk in response.iter_content(_CHUNK):
+                data += chunk
+                if len(data) > max_bytes:
+                    return too_large
+            content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+    except requests.RequestException as error:  # connection reset, timeout, bad chunking
+        raise TransientDownloadError(f"download failed: {type(error).__name__}") from error
+    body = bytes(data)
+    if _is_sign_in_page(body, content_type, expected_mimetype, expected_size):
+        return Downloaded(problem=_NO_ACCESS)
+    return Downloaded(data=body, content_type=content_type or expected_mimetype)
+
+
+def _status_problem(status: int) -> str:
+    if status == 429 or status >= 500:
+        raise TransientDownloadError(f"Slack answered HTTP {status}")
+    if status in (401, 403):
+        return "I have no access to it"
+    if status in (404, 410):
+        return "it was deleted, or is no longer available"
+    if status >= 400:
+        return f"Slack refused the download (HTTP {status})"
+    return ""
+
+
+def _is_sign_in_page(body: bytes, content_type: str, expected: str, expected_size: int) -> bool:
+    head = body[:512].lstrip().lower()
+    looks_html = content_type in _HTML_TYPES or head.startswith((b"<!doctype html", b"<html"))
+    if not looks_html:
+        return False
+    if expected not in _HTML_TYPES:
+        return True
+    # A real HTML attachment: only the announced size tells it from the sign-in page.
+    return bool(expected_size) and len(body) != expected_size
+
+
+def _is_slack_host(url: str, slack_api_url: str) -> bool:
+    """The bot token goes only to Slack (or to the Slack API host in use, e.g. the sandbox)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    api = urlsplit(slack_api_url)
+    if host and host == (api.hostname or "").lower() and parts.port == api.port:
+        return parts.scheme in ("https", api.scheme)
+    return parts.scheme == "https" and (host == "slack.com" or host.endswith(".slack.com"))

@@ -1,0 +1,162 @@
+"""The files function's core: mirror a mention's attachments to Cloud Storage and describe them.
+
+For each attachment: download it from Slack, store the bytes under the thread's folder, extract
+what the model can read, and store that extraction next to it. The result is one `FileRef` per
+attachment, readable or with the reason it is not.
+
+Idempotent by construction: object names derive from the thread and Slack's file id, and the
+extraction is written last, so when it exists the file was fully handled before and nothing is
+downloaded or written again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from google.api_core.exceptions import GoogleAPIError
+
+from assistant.config import Settings
+from assistant.file_download import Downloaded, TransientDownloadError, download
+from assistant.file_extract import Extraction, extract
+from assistant.file_store import (
+    BucketStore,
+    extraction_name,
+    file_object_name,
+    thread_prefix,
+)
+from assistant.mention import FileRef, Mention, SlackFile
+
+__all__ = ["FileMirror"]
+
+logger = logging.getLogger(__name__)
+
+EXTRACTION_VERSION = 1
+_CHARS_PER_TOKEN_CAP = 8  # keep at most this many characters per allowed token of text
+_MAX_METADATA_CHARS = 1024  # GCS allows 8 KiB of custom metadata per object
+_GAVE_UP = "I could not fetch it from Slack, even after several tries"
+
+Fetch = Callable[..., Downloaded]
+
+
+class FileMirror:
+    def __init__(self, settings: Settings, *, store: BucketStore, fetch: Fetch = download):
+        self._settings = settings
+        self._store = store
+        self._fetch = fetch
+
+    def mirror(self, mention: Mention, *, last_attempt: bool = False) -> tuple[FileRef, ...]:
+        """One reference per attachment. Raises on transient failures, unless `last_attempt`:
+        then the file is described as unreadable so the question is still answered."""
+        limit = self._settings.max_files_per_message
+        refs = []
+        for index, file in enumerate(mention.files):
+            if index >= limit:
+                problem = f"only the first {limit} files of a message are read"
+                refs.append(_ref(file, problem=problem))
+                continue
+            try:
+                refs.append(self._mirror_one(mention, file))
+            except (TransientDownloadError, GoogleAPIError) as error:
+                if not last_attempt:
+                    raise
+                logger.warning(
+                    "giving up on a file",
+                    extra={"event_id": mention.event_id, "file_id": file.id, "error": str(error)},
+                )
+                refs.append(_ref(file, problem=_GAVE_UP))
+        return tuple(refs)
+
+    def _mirror_one(self, mention: Mention, file: SlackFile) -> FileRef:
+        prefix = thread_prefix(
+            team_id=mention.team_id, channel=mention.channel, thread_ts=mention.thread_ts
+        )
+        record_name = extraction_name(prefix, file.id)
+        record = self._store.get_json(record_name)
+        if record is not None:
+            logger.info("file already mirrored", extra={"file_id": file.id})
+            return _ref(
+                file,
+                gcs_uri=str(record.get("gcs_uri") or ""),
+                extraction_uri=self._store.uri(record_name),
+                extraction=Extraction.from_json(record),
+            )
+
+        settings = self._settings
+        fetched = self._fetch(
+            file.url_private_download,
+            token=settings.slack_bot_token,
+            max_bytes=settings.max_file_bytes,
+            expected_mimetype=file.mimetype,
+            expected_size=file.size,
+            slack_api_url=settings.slack_api_url,
+        )
+        metadata = _metadata(mention, file)
+        gcs_uri = ""
+        if fetched.problem:
+            extraction = Extraction.unreadable(fetched.problem)
+        else:
+            content_type = file.mimetype or fetched.content_type
+            gcs_uri = self._store.put(
+                file_object_name(prefix, file.id, file.name or file.id),
+                fetched.data,
+                content_type=content_type,
+                metadata=metadata,
+            )
+            extraction = extract(
+                fetched.data,
+                name=file.name,
+                mimetype=content_type,
+                max_chars=settings.max_file_tokens * _CHARS_PER_TOKEN_CAP,
+            )
+        document = {
+            "version": EXTRACTION_VERSION,
+            "file_id": file.id,
+            "name": file.name,
+            "mimetype": file.mimetype,
+            "gcs_uri": gcs_uri,
+            **extraction.to_json(),
+        }
+        extraction_uri = self._store.put_json(record_name, document, metadata=metadata)
+        logger.info(
+            "file mirrored",
+            extra={
+                "event_id": mention.event_id,
+                "file_id": file.id,
+                "bytes": len(fetched.data),
+                "kind": extraction.kind,
+                "problem": extraction.problem,
+            },
+        )
+        return _ref(file, gcs_uri=gcs_uri, extraction_uri=extraction_uri, extraction=extraction)
+
+
+def _ref(
+    file: SlackFile,
+    *,
+    gcs_uri: str = "",
+    extraction_uri: str = "",
+    extraction: Extraction | None = None,
+    problem: str = "",
+) -> FileRef:
+    return FileRef(
+        file_id=file.id,
+        name=file.name or file.id,
+        mimetype=file.mimetype,
+        gcs_uri=gcs_uri,
+        extraction_uri=extraction_uri,
+        kind=extraction.kind if extraction else "",
+        problem=extraction.problem if extraction else problem,
+    )
+
+
+def _metadata(mention: Mention, file: SlackFile) -> dict[str, str]:
+    return {
+        "slack_file_id": file.id,
+        "slack_user": mention.user,
+        "slack_event_id": mention.event_id,
+        "slack_team": mention.team_id,
+        "slack_channel": mention.channel,
+        "slack_thread_ts": mention.thread_ts,
+        "original_name": file.name[:_MAX_METADATA_CHARS],
+    }

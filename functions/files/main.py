@@ -1,0 +1,62 @@
+"""Pub/Sub push endpoint for the `uploads` topic: mirror a mention's files, then pass it on.
+
+The mention continues to the `mentions` topic, with the same ordering key, carrying one file
+reference per attachment. 2xx acks; 503 asks Pub/Sub to redeliver (Slack or Cloud Storage had
+a transient failure); 400 sends an unusable message to the dead-letter topic.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+import flask
+import functions_framework
+from google.api_core.exceptions import GoogleAPIError
+
+from assistant.config import get_settings
+from assistant.file_download import TransientDownloadError
+from assistant.file_mirror import FileMirror
+from assistant.file_store import BucketStore, storage_client
+from assistant.logs import configure_logging
+from assistant.mention import Mention
+from assistant.publisher import publish_mention
+from assistant.push_envelope import InvalidEnvelope, parse_push
+
+logger = logging.getLogger("files")
+
+
+@cache
+def _mirror() -> FileMirror:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    client = storage_client(settings.google_cloud_project)
+    return FileMirror(settings, store=BucketStore(client, settings.files_bucket))
+
+
+@functions_framework.http
+def files(request: flask.Request) -> tuple[str, int]:
+    settings = get_settings()
+    mirror = _mirror()
+    try:
+        push = parse_push(request.get_data())
+        mention = Mention.from_json(push.data)
+    except (InvalidEnvelope, ValueError, TypeError) as error:
+        logger.error("unusable push message", extra={"error": str(error)})
+        return "bad message", 400
+
+    last_attempt = (push.delivery_attempt or 1) >= settings.max_delivery_attempts
+    try:
+        refs = mirror.mirror(mention, last_attempt=last_attempt)
+        publish_mention(
+            project=settings.google_cloud_project,
+            topic=settings.mentions_topic,
+            mention=mention.with_file_refs(refs),
+        )
+    except (TransientDownloadError, GoogleAPIError, TimeoutError) as error:
+        logger.warning(
+            "files not mirrored yet; retry",
+            extra={"event_id": mention.event_id, "error": str(error)},
+        )
+        return "retry", 503
+    return "", 204
