@@ -69,7 +69,7 @@ class Responder:
 
     def handle(self, delivery: Delivery) -> Outcome:
         mention = delivery.mention
-        log = {"event_id": mention.event_id, "thread": mention.thread_key}
+        log = {"event_id": mention.event_id, "thread_key": mention.thread_key}
         claim = self.claims.acquire(
             mention.event_id, delivery_id=delivery.delivery_id, now=self._now()
         )

@@ -111,12 +111,13 @@ class Model:
     def __init__(self, base_url: str) -> None:
         self.root = base_url.removesuffix("/v1")
 
-    def requests(self, contains: str) -> list[dict[str, Any]]:
+    def requests(self, question: str) -> list[dict[str, Any]]:
+        """Requests whose newest user message is `question` (not those merely quoting it)."""
         response = requests.get(
-            f"{self.root}/_fake/requests", params={"contains": contains}, timeout=10
+            f"{self.root}/_fake/requests", params={"contains": question}, timeout=10
         )
         response.raise_for_status()
-        return response.json()
+        return [r for r in response.json() if question in last_user_text(r)]
 
 
 def last_user_text(request: dict[str, Any]) -> str:

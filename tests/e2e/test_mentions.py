@@ -9,6 +9,7 @@ from __future__ import annotations
 import requests
 
 from assistant.mention import Mention
+from assistant.publisher import publish_mention
 from assistant.respond import RESET_TEXT
 from assistant.slack_reply import PROGRESS_TEXT
 from tests.e2e.harness import (
@@ -61,9 +62,7 @@ def test_slack_delivering_the_same_event_four_times_gives_one_reply(sandbox, cla
     assert len(model.requests(question)) == 1
 
 
-def test_a_pubsub_redelivery_of_a_handled_message_gives_no_second_reply(
-    stack, sandbox, claims, pubsub
-):
+def test_a_pubsub_redelivery_of_a_handled_message_gives_no_second_reply(stack, sandbox, claims):
     question = unique("redelivered")
     posted, _ = ask(sandbox, claims, question)
     mention = Mention(
@@ -90,9 +89,7 @@ def test_a_pubsub_redelivery_of_a_handled_message_gives_no_second_reply(
     )
     assert response.status_code == 204
     # ...and a second copy published to the topic, as a Slack retry would be.
-    publisher, _ = pubsub
-    topic = publisher.topic_path(stack.options.project, "mentions")
-    publisher.publish(topic, mention.to_json(), ordering_key=mention.thread_key).result()
+    publish_mention(project=stack.options.project, topic="mentions", mention=mention)
     ask(sandbox, claims, unique("next question"), thread_ts=posted["ts"])  # queued behind it
 
     assert len(sandbox.bot_replies(posted["ts"])) == 2
