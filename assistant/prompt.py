@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from assistant.history import HistoryStore, StoredTurn
@@ -20,6 +20,7 @@ _TRUNCATED_NOTE = "\n\n[The message was cut here to fit the model's context wind
 class Prompt:
     turns: list[Turn]
     current: StoredTurn  # the user's turn as it will be saved
+    notes: tuple[str, ...] = ()  # for the person, shown after the answer (e.g. files cut)
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -43,10 +44,14 @@ def build_prompt(
     budget: int,
     system_prompt: str,
     user_content: Any = None,
+    file_refs: tuple[dict[str, Any], ...] = (),
+    expand: Callable[[StoredTurn], Any] | None = None,
 ) -> Prompt:
     """The newest history that fits `budget` with the system prompt and the question kept.
 
     `user_content` overrides the plain question (for example with file contents as parts).
+    A turn with `file_refs` is stored as the question plus those references, with the token
+    count of `user_content`; `expand` turns such a stored turn back into its full content.
     """
     system = Turn("system", system_prompt, count_message(system_prompt, spec))
     content = user_content if user_content is not None else mention.question
@@ -59,24 +64,30 @@ def build_prompt(
     current = StoredTurn(
         order=turn_order(mention, 0),
         role="user",
-        content=content,
+        content=mention.question if file_refs else content,
         tokens=tokens,
         encoding=spec.count_key,
         event_id=mention.event_id,
+        file_refs=file_refs,
     )
     earlier = history.newest_first(mention.thread_key, before=current.order)
     turns = trim_to_budget(
         system=system,
-        newest_first=_as_turns(earlier, spec),
+        newest_first=_as_turns(earlier, spec, expand),
         current=Turn("user", content, tokens),
         budget=budget,
     )
     return Prompt(turns=turns, current=current)
 
 
-def _as_turns(stored: Iterator[StoredTurn], spec: ModelSpec) -> Iterator[Turn]:
+def _as_turns(
+    stored: Iterator[StoredTurn],
+    spec: ModelSpec,
+    expand: Callable[[StoredTurn], Any] | None = None,
+) -> Iterator[Turn]:
     for turn in stored:
+        content = expand(turn) if expand is not None and turn.file_refs else turn.content
         # A count made with another encoding (the model was changed) is redone, not trusted.
         same = turn.encoding == spec.count_key
-        tokens = turn.tokens if same else count_message(turn.content, spec)
-        yield Turn(turn.role, turn.content, tokens)
+        tokens = turn.tokens if same else count_message(content, spec)
+        yield Turn(turn.role, content, tokens)

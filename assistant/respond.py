@@ -13,8 +13,11 @@ import openai
 from google.cloud import firestore
 from slack_sdk import WebClient
 
+from assistant.answer_files import AnswerFiles
 from assistant.claims import ClaimStore, Verdict
 from assistant.config import Settings
+from assistant.file_context import notes_text
+from assistant.file_loader import ThreadFiles
 from assistant.history import HistoryStore, StoredTurn
 from assistant.llm import Completion, ModelError, stream_completion
 from assistant.mention import Mention
@@ -66,6 +69,8 @@ class Responder:
             settings.openai_model, context_override=settings.model_context_tokens
         )
         self.budget = input_budget(self.spec, reserved_output=settings.reserved_output_tokens)
+        self.files = ThreadFiles(settings, spec=self.spec, budget=self.budget)
+        self.answer_files = AnswerFiles(settings, slack=slack)
 
     def handle(self, delivery: Delivery) -> Outcome:
         mention = delivery.mention
@@ -142,11 +147,12 @@ class Responder:
             logger.warning("model failed", extra={**log, "reason": str(error)})
             return Outcome.ACK
 
-        answer = completion.text.strip() or EMPTY_ANSWER
+        answer = (completion.text.strip() or EMPTY_ANSWER) + notes_text(prompt.notes)
         reply.finish(answer)
         self.history.append(
             mention.thread_key, [prompt.current, self._answer_turn(mention, answer)]
         )
+        self.answer_files.share(mention, completion.text)
         self.claims.finish(mention.event_id, message_ts=reply.message_ts)
         logger.info(
             "answered",
@@ -161,13 +167,18 @@ class Responder:
         return Outcome.ACK
 
     def build_prompt(self, mention: Mention) -> Prompt:
-        return build_prompt(
+        files = self.files.user_turn(mention)
+        prompt = build_prompt(
             mention,
             history=self.history,
             spec=self.spec,
             budget=self.budget,
             system_prompt=self._settings.system_prompt,
+            user_content=files.content if files else None,
+            file_refs=files.refs if files else (),
+            expand=self.files.expander(mention),
         )
+        return dataclasses.replace(prompt, notes=files.notes) if files else prompt
 
     def _answer_turn(self, mention: Mention, answer: str) -> StoredTurn:
         return StoredTurn(

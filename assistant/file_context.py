@@ -1,0 +1,184 @@
+"""Attachments in the user's turn: file references + loaded extractions in, content parts out.
+
+Pure: no storage, no Slack. `plan_user_turn` decides what of each file fits (at most
+`max_file_tokens` of text per file, and the whole turn within `room`), and returns the parts
+for the model, the notes for the person (files cut, skipped or unreadable), and the references
+stored with the turn in the thread's history. `rebuild_user_turn` turns those stored references
+back into the same parts on later turns, so a follow-up question still sees the file.
+
+    >>> from assistant.token_budget import model_spec
+    >>> ref = FileRef(file_id="F1", name="notes.txt", mimetype="text/plain", kind="text")
+    >>> turn = plan_user_turn(
+    ...     "Summarise", [LoadedFile(ref, Extraction(kind="text", text="Hello"))],
+    ...     spec=model_spec("gpt-4o"), room=1000, max_file_tokens=100)
+    >>> [part["text"] for part in turn.content]
+    ['Summarise', '<file name="notes.txt" type="text/plain">\\nHello\\n</file>']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from assistant.file_extract import Extraction
+from assistant.mention import FileRef
+from assistant.token_budget import ModelSpec
+from assistant.token_count import IMAGE_TOKENS, count_message, count_text, truncate_text
+
+__all__ = ["FileContext", "LoadedFile", "notes_text", "plan_user_turn", "rebuild_user_turn"]
+
+NO_QUESTION = "Please look at the attached files."
+_MIN_USEFUL_TOKENS = 50  # a file cut to fewer tokens than this is left out instead
+_GONE = "it is no longer stored"
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadedFile:
+    ref: FileRef
+    extraction: Extraction | None  # None: its extraction record could not be found
+
+
+@dataclasses.dataclass(frozen=True)
+class FileContext:
+    content: list[dict[str, Any]]  # the user's turn as content parts
+    tokens: int  # what the turn costs, files included
+    refs: tuple[dict[str, Any], ...]  # stored with the turn, to rebuild `content` later
+    notes: tuple[str, ...]  # for the person, after the answer
+
+
+def plan_user_turn(
+    question: str,
+    files: Sequence[LoadedFile],
+    *,
+    spec: ModelSpec,
+    room: int,
+    max_file_tokens: int,
+) -> FileContext:
+    """The question and as much of each file as fits, in order; `room` bounds the whole turn."""
+    question_text = question or NO_QUESTION
+    if count_message(question_text, spec) > room // 2:
+        question_text, _ = truncate_text(question_text, room // 2, spec)
+    parts: list[dict[str, Any]] = [_text(question_text)]
+    used = count_message(parts, spec)
+    refs: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for loaded in files:
+        ref, extraction = loaded.ref, loaded.extraction
+        name = display_name(ref.name)
+        problem = ref.problem or (extraction.problem if extraction else _GONE)
+        if extraction is None or not extraction.kind or ref.problem:
+            notes.append(f"I could not read `{name}`: {problem}.")
+            new, stored = [_problem_part(name, problem)], _stored(ref, kind="", problem=problem)
+        elif extraction.kind == "image":
+            if not spec.supports_images:
+                notes.append(f"I skipped the image `{name}`: the model I use cannot see images.")
+                problem = "the model cannot see images"
+                new, stored = [_problem_part(name, problem)], _stored(ref, kind="", problem=problem)
+            elif used + IMAGE_TOKENS + 30 > room:
+                notes.append(f"I left out the image `{name}`: there was no room left for it.")
+                continue
+            else:
+                new, stored = _image_parts(ref, extraction), _stored(ref, kind="image")
+        else:
+            overhead = count_text(_text_body(ref, "", cut=True), spec)
+            allowance = min(max_file_tokens, room - used - overhead)
+            if allowance < _MIN_USEFUL_TOKENS:
+                notes.append(f"I left out `{name}`: there was no room left for it.")
+                continue
+            part, cut = _text_part(ref, extraction, allowance, spec)
+            if cut:
+                notes.append(
+                    f"`{name}` is long, so I read only about its first {allowance:,} tokens."
+                )
+            new, stored = [part], _stored(ref, kind="text", max_tokens=allowance)
+        cost = count_message(new, spec) - count_message([], spec)
+        if used + cost > room:
+            notes.append(f"I left out `{name}`: there was no room left for it.")
+            continue
+        parts += new
+        used += cost
+        refs.append(stored)
+    return FileContext(
+        content=parts, tokens=count_message(parts, spec), refs=tuple(refs), notes=tuple(notes)
+    )
+
+
+def rebuild_user_turn(
+    question: str,
+    refs: Sequence[Mapping[str, Any]],
+    extractions: Mapping[str, Extraction | None],
+    *,
+    spec: ModelSpec,
+) -> list[dict[str, Any]]:
+    """The parts of an earlier turn, from its stored references and their extractions."""
+    parts: list[dict[str, Any]] = [_text(question or NO_QUESTION)]
+    for stored in refs:
+        ref = FileRef(
+            file_id=str(stored.get("file_id", "")),
+            name=str(stored.get("name", "")),
+            mimetype=str(stored.get("mimetype", "")),
+            extraction_uri=str(stored.get("extraction_uri", "")),
+        )
+        name = display_name(ref.name)
+        kind = stored.get("kind")
+        extraction = extractions.get(ref.extraction_uri)
+        if kind == "image" and extraction and spec.supports_images:
+            parts += _image_parts(ref, extraction)
+        elif kind == "image":
+            parts.append(_problem_part(name, "it is an image this model cannot see now"))
+        elif kind == "text" and extraction:
+            limit = int(stored.get("max_tokens") or 0)
+            parts.append(_text_part(ref, extraction, limit, spec)[0])
+        else:
+            parts.append(_problem_part(name, str(stored.get("problem") or _GONE)))
+    return parts
+
+
+def notes_text(notes: Sequence[str]) -> str:
+    """What follows the answer in Slack: one line per note, or nothing."""
+    return "".join(f"\n_{note}_" if i else f"\n\n_{note}_" for i, note in enumerate(notes))
+
+
+def display_name(name: str) -> str:
+    """A file name safe inside Markdown backticks and our file tags."""
+    return (name.replace("`", "'").replace('"', "'").replace("\n", " ").strip() or "file")[:200]
+
+
+def _text(text: str) -> dict[str, Any]:
+    return {"type": "text", "text": text}
+
+
+def _text_body(ref: FileRef, text: str, *, cut: bool) -> str:
+    name = display_name(ref.name)
+    note = "\n[The file continues; only its beginning is included here.]" if cut else ""
+    return f'<file name="{name}" type="{ref.mimetype or "text/plain"}">\n{text}{note}\n</file>'
+
+
+def _text_part(
+    ref: FileRef, extraction: Extraction, limit: int, spec: ModelSpec
+) -> tuple[dict[str, Any], bool]:
+    text, cut = truncate_text(extraction.text, limit, spec)
+    cut = cut or extraction.truncated
+    return _text(_text_body(ref, text, cut=cut)), cut
+
+
+def _image_parts(ref: FileRef, extraction: Extraction) -> list[dict[str, Any]]:
+    header = _text(f'<file name="{display_name(ref.name)}" type="{ref.mimetype}"> (image below)')
+    return [header, {"type": "image_url", "image_url": {"url": extraction.image_data_url}}]
+
+
+def _problem_part(name: str, problem: str) -> dict[str, Any]:
+    return _text(f"[The user attached `{name}`, which could not be read: {problem}.]")
+
+
+def _stored(ref: FileRef, *, kind: str, problem: str = "", max_tokens: int = 0) -> dict[str, Any]:
+    return {
+        "file_id": ref.file_id,
+        "name": ref.name,
+        "mimetype": ref.mimetype,
+        "extraction_uri": ref.extraction_uri,
+        "kind": kind,
+        "problem": problem,
+        "max_tokens": max_tokens,
+    }
