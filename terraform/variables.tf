@@ -209,7 +209,7 @@ variable "files_max_instances" {
 variable "worker_ingress_settings" {
   type        = string
   default     = "ALLOW_ALL"
-  description = "Network ingress of the responder and files functions. Both reject callers without roles/run.invoker (only the push service account has it) whatever this says; ALLOW_INTERNAL_ONLY also blocks non-Google networks, and Cloud Run documents Pub/Sub push from the same project as internal traffic."
+  description = "Network ingress of responder and files. Whatever this says, they reject callers without roles/run.invoker, which only the push service account has. ALLOW_INTERNAL_ONLY also blocks traffic from outside Google Cloud; Pub/Sub push from the same project should count as internal, but check that deliveries still arrive after switching."
 
   validation {
     condition     = contains(["ALLOW_ALL", "ALLOW_INTERNAL_ONLY"], var.worker_ingress_settings)
