@@ -114,6 +114,6 @@ def _is_slack_host(url: str, slack_api_url: str) -> bool:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     api = urlsplit(slack_api_url)
-    if host and host == (api.hostname or "").lower() and parts.port == api.port:
+    if host and host == (api.hostname or "").lower():
         return parts.scheme in ("https", api.scheme)
     return parts.scheme == "https" and (host == "slack.com" or host.endswith(".slack.com"))

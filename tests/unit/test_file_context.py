@@ -1,0 +1,182 @@
+"""Files in the user's turn: within the per-file and whole-turn budgets, never dropped silently."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from assistant.file_context import (
+    LoadedFile,
+    display_name,
+    notes_text,
+    plan_user_turn,
+    rebuild_user_turn,
+)
+from assistant.file_extract import Extraction
+from assistant.mention import FileRef
+from assistant.token_budget import model_spec
+from assistant.token_count import IMAGE_TOKENS, count_message, count_text
+
+VISION = model_spec("gpt-4o")
+TEXT_ONLY = model_spec("smollm2")
+IMAGE_URL = "data:image/png;base64,iVBORw0KGgo="
+
+
+def text_file(name: str, text: str, **extra) -> LoadedFile:
+    ref = FileRef(
+        file_id=f"F{name}",
+        name=name,
+        mimetype="text/csv",
+        extraction_uri=f"gs://b/T/C/1.2/F{name}/.extraction.json",
+        kind="text",
+    )
+    return LoadedFile(ref, Extraction(kind="text", text=text, **extra))
+
+
+def image_file(name: str = "chart.png") -> LoadedFile:
+    ref = FileRef(
+        file_id="Fimg",
+        name=name,
+        mimetype="image/png",
+        extraction_uri="gs://b/T/C/1.2/Fimg/.extraction.json",
+        kind="image",
+    )
+    return LoadedFile(ref, Extraction(kind="image", image_data_url=IMAGE_URL))
+
+
+def unreadable(name: str, problem: str) -> LoadedFile:
+    return LoadedFile(FileRef(file_id="Fbad", name=name, mimetype="", problem=problem), None)
+
+
+def plan(files, *, spec=VISION, room=10_000, max_file_tokens=2_000, question="Which grew?"):
+    return plan_user_turn(question, files, spec=spec, room=room, max_file_tokens=max_file_tokens)
+
+
+def texts(content) -> list[str]:
+    return [part["text"] for part in content if part["type"] == "text"]
+
+
+def test_a_text_file_follows_the_question_in_tags():
+    turn = plan([text_file("sales.csv", "region,growth\nnorth,12%\n")])
+    assert texts(turn.content) == [
+        "Which grew?",
+        '<file name="sales.csv" type="text/csv">\nregion,growth\nnorth,12%\n\n</file>',
+    ]
+    assert turn.notes == ()
+    assert turn.tokens == count_message(turn.content, VISION)
+
+
+def test_a_file_over_the_per_file_limit_is_cut_with_a_note_to_the_model_and_the_person():
+    turn = plan([text_file("big.csv", "row,1\n" * 5_000)], max_file_tokens=300)
+    body = texts(turn.content)[1]
+    assert "[The file continues; only its beginning is included here.]" in body
+    assert 300 <= count_text(body, VISION) <= 360
+    assert turn.notes == ("`big.csv` is long, so I read only about its first 300 tokens.",)
+
+
+def test_text_already_cut_when_it_was_extracted_is_also_reported():
+    turn = plan([text_file("huge.log", "line\n" * 10, truncated=True)])
+    assert "only its beginning" in texts(turn.content)[1]
+    assert turn.notes and "huge.log" in turn.notes[0]
+
+
+def test_the_whole_turn_fits_the_room_however_many_files():
+    files = [text_file(f"f{n}.csv", "word " * 3_000) for n in range(5)]
+    turn = plan(files, room=2_500, max_file_tokens=1_000)
+    assert turn.tokens <= 2_500
+    included = [r["name"] for r in turn.refs]
+    assert included[:2] == ["f0.csv", "f1.csv"]
+    left_out = {f"f{n}.csv" for n in range(5)} - set(included)
+    assert left_out
+    for name in left_out:
+        assert f"I left out `{name}`: there was no room left for it." in turn.notes
+
+
+def test_an_image_is_sent_to_a_vision_model_and_costs_its_tokens():
+    turn = plan([image_file()])
+    assert [p["type"] for p in turn.content] == ["text", "text", "image_url"]
+    assert turn.content[2]["image_url"]["url"] == IMAGE_URL
+    assert turn.tokens >= IMAGE_TOKENS
+    assert turn.refs[0]["kind"] == "image"
+    assert turn.notes == ()
+
+
+def test_an_image_is_skipped_with_a_note_when_the_model_cannot_see():
+    turn = plan([image_file()], spec=TEXT_ONLY, room=1_500)
+    assert all(part["type"] == "text" for part in turn.content)
+    assert turn.notes == ("I skipped the image `chart.png`: the model I use cannot see images.",)
+    assert "chart.png" in texts(turn.content)[1]
+
+
+def test_an_image_that_does_not_fit_is_left_out_with_a_note():
+    turn = plan([image_file()], room=IMAGE_TOKENS // 2)
+    assert all(part["type"] == "text" for part in turn.content)
+    assert turn.notes == ("I left out the image `chart.png`: there was no room left for it.",)
+
+
+def test_unreadable_files_are_named_with_their_reason_and_the_question_still_goes():
+    turn = plan(
+        [
+            unreadable("big.bin", "it is larger than 20 MB"),
+            text_file("ok.csv", "a,b"),
+            LoadedFile(FileRef(file_id="F9", name="gone.csv", mimetype="text/csv"), None),
+        ]
+    )
+    assert turn.notes == (
+        "I could not read `big.bin`: it is larger than 20 MB.",
+        "I could not read `gone.csv`: it is no longer stored.",
+    )
+    assert texts(turn.content)[0] == "Which grew?"
+    assert any("big.bin" in text and "20 MB" in text for text in texts(turn.content))
+    assert any("a,b" in text for text in texts(turn.content))
+
+
+def test_an_empty_question_with_files_still_asks_something():
+    turn = plan([text_file("a.csv", "x")], question="")
+    assert texts(turn.content)[0] == "Please look at the attached files."
+
+
+def test_a_stored_turn_rebuilds_to_exactly_what_was_sent():
+    files = [
+        text_file("big.csv", "row,1\n" * 5_000),
+        image_file(),
+        unreadable("x.exe", "it is a binary file"),
+    ]
+    turn = plan(files, max_file_tokens=300)
+    loaded = {f.ref.extraction_uri: f.extraction for f in files}
+    rebuilt = rebuild_user_turn("Which grew?", turn.refs, loaded, spec=VISION)
+    assert rebuilt == turn.content
+    assert count_message(rebuilt, VISION) == turn.tokens
+
+
+def test_a_rebuilt_turn_drops_images_for_a_model_that_cannot_see_them():
+    turn = plan([image_file()])
+    loaded = {image_file().ref.extraction_uri: image_file().extraction}
+    rebuilt = rebuild_user_turn("Which grew?", turn.refs, loaded, spec=TEXT_ONLY)
+    assert [p["type"] for p in rebuilt] == ["text", "text"]
+    assert "chart.png" in rebuilt[1]["text"]
+
+
+def test_a_rebuilt_turn_whose_file_is_gone_says_so():
+    turn = plan([text_file("a.csv", "a,b")])
+    rebuilt = rebuild_user_turn("Which grew?", turn.refs, {}, spec=VISION)
+    assert "no longer stored" in rebuilt[1]["text"]
+
+
+def test_stored_references_are_plain_data_for_firestore():
+    turn = plan([text_file("a.csv", "a,b"), image_file()])
+    for ref in turn.refs:
+        assert set(ref) == {
+            "file_id", "name", "mimetype", "extraction_uri", "kind", "problem", "max_tokens"
+        }  # fmt: skip
+        assert all(isinstance(value, str | int) for value in ref.values())
+    assert dataclasses.is_dataclass(turn)
+
+
+def test_notes_follow_the_answer_one_per_line_in_italics():
+    assert notes_text([]) == ""
+    assert notes_text(["One.", "Two."]) == "\n\n_One._\n_Two._"
+
+
+def test_file_names_cannot_break_out_of_backticks_or_tags():
+    assert display_name('a`b".csv') == "a'b'.csv"
+    assert display_name("") == "file"

@@ -1,0 +1,127 @@
+"""Mirroring is idempotent, bounded, and turns every failure into a reason or a retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from assistant.config import Settings
+from assistant.file_download import Downloaded, TransientDownloadError
+from assistant.file_mirror import FileMirror
+from assistant.mention import Mention, SlackFile
+
+SETTINGS = Settings(files_bucket="bucket", max_files_per_message=2, slack_bot_token="xoxb-t")
+
+
+class MemoryStore:
+    """The BucketStore interface over a dict."""
+
+    name = "bucket"
+
+    def __init__(self) -> None:
+        self.objects: dict[str, tuple[Any, str, dict[str, str]]] = {}
+
+    def uri(self, name: str) -> str:
+        return f"gs://bucket/{name}"
+
+    def put(self, name, data, *, content_type, metadata):
+        self.objects[name] = (data, content_type, metadata)
+        return self.uri(name)
+
+    def put_json(self, name, value, *, metadata):
+        self.objects[name] = (value, "application/json", metadata)
+        return self.uri(name)
+
+    def get_json(self, name):
+        return self.objects[name][0] if name in self.objects else None
+
+
+class Fetcher:
+    def __init__(self, result: Downloaded | Exception) -> None:
+        self.result = result
+        self.calls: list[str] = []
+
+    def __call__(self, url: str, **kwargs: Any) -> Downloaded:
+        self.calls.append(url)
+        if isinstance(self.result, Exception):
+            raise self.result
+        return self.result
+
+
+def mention(*files: SlackFile) -> Mention:
+    return Mention(
+        event_id="Ev1",
+        team_id="T1",
+        channel="C1",
+        user="U1",
+        text="<@U0BOT> which grew?",
+        ts="1.2",
+        thread_ts="1.0",
+        files=files,
+    )
+
+
+CSV = SlackFile(id="F1", name="../sales.csv", mimetype="text/csv", url_private_download="u1")
+
+
+def test_a_file_is_stored_with_metadata_and_its_extraction_next_to_it():
+    store, fetch = MemoryStore(), Fetcher(Downloaded(data=b"a,b\n1,2\n", content_type="text/csv"))
+    [ref] = FileMirror(SETTINGS, store=store, fetch=fetch).mirror(mention(CSV))
+
+    assert ref.gcs_uri == "gs://bucket/T1/C1/1.0/F1/sales.csv"
+    assert ref.extraction_uri == "gs://bucket/T1/C1/1.0/F1/.extraction.json"
+    assert (ref.kind, ref.problem, ref.name) == ("text", "", "../sales.csv")
+    data, content_type, metadata = store.objects["T1/C1/1.0/F1/sales.csv"]
+    assert (data, content_type) == (b"a,b\n1,2\n", "text/csv")
+    assert metadata == {
+        "slack_file_id": "F1",
+        "slack_user": "U1",
+        "slack_event_id": "Ev1",
+        "slack_team": "T1",
+        "slack_channel": "C1",
+        "slack_thread_ts": "1.0",
+        "original_name": "../sales.csv",
+    }
+    record = store.get_json("T1/C1/1.0/F1/.extraction.json")
+    assert record["text"] == "a,b\n1,2\n" and record["gcs_uri"] == ref.gcs_uri
+
+
+def test_mirroring_again_downloads_and_writes_nothing():
+    store, fetch = MemoryStore(), Fetcher(Downloaded(data=b"a,b\n", content_type="text/csv"))
+    mirror = FileMirror(SETTINGS, store=store, fetch=fetch)
+    first = mirror.mirror(mention(CSV))
+    snapshot = dict(store.objects)
+    again = mirror.mirror(mention(CSV))
+    assert again == first
+    assert store.objects == snapshot
+    assert fetch.calls == ["u1"]
+
+
+def test_files_beyond_the_limit_are_named_not_fetched():
+    files = [SlackFile(id=f"F{n}", name=f"{n}.txt", url_private_download=f"u{n}") for n in range(3)]
+    fetch = Fetcher(Downloaded(data=b"hi", content_type="text/plain"))
+    refs = FileMirror(SETTINGS, store=MemoryStore(), fetch=fetch).mirror(mention(*files))
+    assert [r.problem for r in refs] == ["", "", "only the first 2 files of a message are read"]
+    assert fetch.calls == ["u0", "u1"]
+
+
+def test_a_download_problem_is_recorded_without_storing_bytes():
+    store = MemoryStore()
+    fetch = Fetcher(Downloaded(problem="it is larger than 20 MB"))
+    [ref] = FileMirror(SETTINGS, store=store, fetch=fetch).mirror(mention(CSV))
+    assert (ref.kind, ref.problem, ref.gcs_uri) == ("", "it is larger than 20 MB", "")
+    assert list(store.objects) == ["T1/C1/1.0/F1/.extraction.json"]
+
+
+def test_a_transient_failure_raises_so_pubsub_retries():
+    fetch = Fetcher(TransientDownloadError("HTTP 503"))
+    with pytest.raises(TransientDownloadError):
+        FileMirror(SETTINGS, store=MemoryStore(), fetch=fetch).mirror(mention(CSV))
+
+
+def test_on_the_last_attempt_a_transient_failure_becomes_a_reason():
+    store, fetch = MemoryStore(), Fetcher(TransientDownloadError("HTTP 503"))
+    [ref] = FileMirror(SETTINGS, store=store, fetch=fetch).mirror(mention(CSV), last_attempt=True)
+    assert ref.problem == "I could not fetch it from Slack, even after several tries"
+    assert store.objects == {}  # a later event may still succeed
