@@ -23,6 +23,7 @@ from assistant.file_store import (
     BucketStore,
     extraction_name,
     file_object_name,
+    metadata_value,
     thread_prefix,
 )
 from assistant.mention import FileRef, Mention, SlackFile
@@ -33,7 +34,6 @@ logger = logging.getLogger(__name__)
 
 EXTRACTION_VERSION = 1
 _CHARS_PER_TOKEN_CAP = 8  # keep at most this many characters per allowed token of text
-_MAX_METADATA_CHARS = 1024  # GCS allows 8 KiB of custom metadata per object
 _GAVE_UP = "I could not fetch it from Slack, even after several tries"
 
 Fetch = Callable[..., Downloaded]
@@ -151,12 +151,13 @@ def _ref(
 
 
 def _metadata(mention: Mention, file: SlackFile) -> dict[str, str]:
-    return {
+    values = {
         "slack_file_id": file.id,
         "slack_user": mention.user,
         "slack_event_id": mention.event_id,
         "slack_team": mention.team_id,
         "slack_channel": mention.channel,
         "slack_thread_ts": mention.thread_ts,
-        "original_name": file.name[:_MAX_METADATA_CHARS],
+        "original_name": file.name,
     }
+    return {key: metadata_value(value) for key, value in values.items()}

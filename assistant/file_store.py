@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import unicodedata
 from functools import cache
 from typing import Any
+from urllib.parse import quote
 
 from google.cloud import storage
 
@@ -31,6 +33,7 @@ __all__ = [
     "extraction_name",
     "file_object_name",
     "gcs_uri",
+    "metadata_value",
     "parse_gcs_uri",
     "safe_name",
     "storage_client",
@@ -45,6 +48,8 @@ _UNSAFE = re.compile(r"[/\\#\[\]*?\"<>|:\x7f]")
 _DOTS = re.compile(r"\.{2,}")
 _SPACES = re.compile(r"\s+")
 _SEGMENT = re.compile(r"[^A-Za-z0-9._-]")
+_PRINTABLE_ASCII = "".join(ch for ch in string.printable if ch not in "%\t\n\r\x0b\x0c")
+_MAX_METADATA_CHARS = 1024  # GCS allows 8 KiB of custom metadata per object
 
 
 def safe_name(name: str, *, max_bytes: int = _MAX_NAME_BYTES) -> str:
@@ -68,6 +73,12 @@ def _shorten(text: str, max_bytes: int) -> str:
     room = max_bytes - len(tail.encode())
     cut = stem.encode()[:room].decode(errors="ignore").rstrip(" ._")
     return (cut or "file") + tail
+
+
+def metadata_value(text: str) -> str:
+    """Custom metadata travels in HTTP headers on some paths, so it is kept ASCII: printable
+    ASCII stays readable and anything else is percent-encoded (`urllib.parse.unquote` it)."""
+    return quote(text[:_MAX_METADATA_CHARS], safe=_PRINTABLE_ASCII)
 
 
 def _segment(value: str) -> str:

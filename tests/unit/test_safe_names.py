@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from urllib.parse import unquote
 
 import pytest
 from hypothesis import given
@@ -13,6 +14,7 @@ from assistant.file_store import (
     bot_file_name,
     extraction_name,
     file_object_name,
+    metadata_value,
     parse_gcs_uri,
     safe_name,
     thread_prefix,
@@ -95,3 +97,14 @@ def test_gcs_uris_parse_into_bucket_and_name():
     for bad in ("https://x/y", "gs://bucket", "gs:///x", "gs://bucket/"):
         with pytest.raises(ValueError):
             parse_gcs_uri(bad)
+
+
+@given(st.text(max_size=300))
+def test_metadata_values_are_ascii_and_decode_back(text):
+    value = metadata_value(text)
+    assert value.isascii()
+    assert unquote(value) == text
+
+
+def test_ascii_metadata_stays_readable():
+    assert metadata_value("../sales report (v2).csv") == "../sales report (v2).csv"

@@ -1,0 +1,310 @@
+"""Attachments, through the real path: Slack sandbox -> ingress -> `uploads` -> files function
+-> Cloud Storage emulator -> `mentions` -> responder -> model -> Slack sandbox."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import uuid
+from urllib.parse import unquote
+
+import pytest
+import requests
+from google.cloud import storage
+
+from assistant.file_store import EXTRACTION_NAME
+from assistant.mention import Mention, SlackFile
+from assistant.publisher import publish_mention
+from devstack.slack_sandbox.file_routes import LOGIN_PAGE
+from tests.e2e.harness import BOT, last_user_text, message_text, push_envelope, unique
+from tests.file_samples import image, pdf_with_text, zip_archive
+
+TEAM, CHANNEL = "T0SANDBOX", "C0GENERAL"
+
+
+@pytest.fixture(scope="module")
+def bucket(stack) -> storage.Bucket:
+    return storage.Client(project=stack.options.project).bucket(stack.options.bucket)
+
+
+def ask(sandbox, claims, question, files, **kwargs):
+    posted = sandbox.mention(question, files=files, **kwargs)
+    claim = claims.wait_final(posted["event_id"], timeout=60)
+    return posted, claim
+
+
+def csv_file(marker: str, name: str = "sales.csv") -> dict:
+    rows = f"region,q1,q2\nnorth,10,14\nsouth,8,9\n{marker},1,2\n"
+    return {"name": name, "mimetype": "text/csv", "content": rows.encode()}
+
+
+def text_file(name: str, mimetype: str, text: str) -> dict:
+    return {"name": name, "mimetype": mimetype, "content": text.encode()}
+
+
+def reply_text(sandbox, thread_ts: str) -> str:
+    return "\n".join(message_text(m) for m in sandbox.bot_replies(thread_ts) if not m.get("files"))
+
+
+def user_turns(request: dict) -> list[str]:
+    return [json.dumps(m["content"]) for m in request["body"]["messages"] if m["role"] == "user"]
+
+
+def objects(bucket, thread_ts: str) -> dict[str, storage.Blob]:
+    prefix = f"{TEAM}/{CHANNEL}/{thread_ts}/"
+    return {
+        blob.name.removeprefix(prefix): blob
+        for blob in bucket.client.list_blobs(bucket, prefix=prefix)
+    }
+
+
+def file_ids(sandbox, thread_ts: str) -> list[str]:
+    [parent] = [m for m in sandbox.thread(thread_ts) if m["ts"] == thread_ts]
+    return [f["id"] for f in parent["files"]]
+
+
+def test_a_csv_is_mirrored_and_read_by_the_model(sandbox, claims, model, bucket):
+    marker = unique("west").replace(" #", "")
+    question = unique("which region grew fastest?")
+    posted, claim = ask(sandbox, claims, question, [csv_file(marker)])
+
+    assert claim["state"] == "done"
+    [request] = model.requests(question)
+    assert "north,10,14" in last_user_text(request) and marker in last_user_text(request)
+    assert reply_text(sandbox, posted["ts"]).startswith(f"Answer to: {question}")
+
+    [file_id] = file_ids(sandbox, posted["ts"])
+    stored = objects(bucket, posted["ts"])
+    assert set(stored) == {f"{file_id}/sales.csv", f"{file_id}/{EXTRACTION_NAME}"}
+    blob = bucket.get_blob(f"{TEAM}/{CHANNEL}/{posted['ts']}/{file_id}/sales.csv")
+    assert blob.content_type == "text/csv"
+    assert blob.metadata == {
+        "slack_file_id": file_id,
+        "slack_user": "U0ALICE",
+        "slack_event_id": posted["event_id"],
+        "slack_team": TEAM,
+        "slack_channel": CHANNEL,
+        "slack_thread_ts": posted["ts"],
+        "original_name": "sales.csv",
+    }
+    assert marker in blob.download_as_text()
+    extraction = json.loads(stored[f"{file_id}/{EXTRACTION_NAME}"].download_as_bytes())
+    assert extraction["kind"] == "text" and marker in extraction["text"]
+
+
+def test_a_later_question_in_the_thread_still_sees_the_file(sandbox, claims, model):
+    marker = unique("east").replace(" #", "")
+    posted, _ = ask(sandbox, claims, unique("which region grew fastest?"), [csv_file(marker)])
+    follow_up = unique("and the slowest?")
+    later = sandbox.mention(follow_up, thread_ts=posted["ts"])
+    claims.wait_final(later["event_id"])
+
+    [request] = model.requests(follow_up)
+    earlier, current = user_turns(request)
+    assert marker in earlier and "north,10,14" in earlier
+    assert json.loads(current) == follow_up
+
+
+def test_a_pdf_is_read_as_text(sandbox, claims, model):
+    fact = unique("Revenue in the north grew 12 percent")
+    document = pdf_with_text(fact, "Second page: costs were flat.")
+    question = unique("what does the report say?")
+    posted, _ = ask(
+        sandbox,
+        claims,
+        question,
+        [{"name": "report.pdf", "mimetype": "application/pdf", "content": document}],
+    )
+    [request] = model.requests(question)
+    assert fact in last_user_text(request)
+    assert "costs were flat" in last_user_text(request)
+    assert "I could not read" not in reply_text(sandbox, posted["ts"])
+
+
+def test_markdown_code_json_and_log_files_are_read_as_text(sandbox, claims, model):
+    marker = unique("m").replace(" #", "")
+    files = [
+        text_file("notes.md", "text/markdown", f"# {marker}-md\n"),
+        text_file("tool.py", "text/x-python", f"X = '{marker}-py'\n"),
+        text_file("data.json", "application/json", f'{{"k": "{marker}-json"}}'),
+        # Slack often calls a log "application/octet-stream": the bytes decide.
+        text_file("app.log", "application/octet-stream", f"INFO {marker}-log\n"),
+    ]
+    question = unique("summarise these")
+    posted, _ = ask(sandbox, claims, question, files)
+    [request] = model.requests(question)
+    for suffix in ("md", "py", "json", "log"):
+        assert f"{marker}-{suffix}" in last_user_text(request)
+    assert "I could not read" not in reply_text(sandbox, posted["ts"])
+
+
+def test_an_image_is_sent_as_an_image_input(sandbox, claims, model, bucket):
+    question = unique("what colour is this?")
+    picture = {"name": "chart.png", "mimetype": "image/png", "content": image(2048, 1024)}
+    posted, _ = ask(sandbox, claims, question, [picture])
+
+    [request] = model.requests(question)
+    parts = request["body"]["messages"][-1]["content"]
+    [image_part] = [p for p in parts if p["type"] == "image_url"]
+    assert image_part["image_url"]["url"].startswith("data:image/png;base64,")
+    assert reply_text(sandbox, posted["ts"]).endswith("[images: 1]")
+
+
+def test_a_file_over_the_size_limit_is_named_with_the_reason(sandbox, claims, model, bucket):
+    big = {"name": "big.bin", "mimetype": "text/plain", "content": b"x" * 2_500_000}
+    question = unique("what is in this?")
+    posted, claim = ask(sandbox, claims, question, [big])
+
+    text = reply_text(sandbox, posted["ts"])
+    assert text.startswith(f"Answer to: {question}")
+    assert "I could not read `big.bin`: it is larger than 2 MB." in text
+    assert claim["state"] == "done"
+    assert all(name.endswith(EXTRACTION_NAME) for name in objects(bucket, posted["ts"]))
+
+
+def test_a_binary_file_is_named_with_the_reason_and_the_rest_is_answered(sandbox, claims, model):
+    marker = unique("n").replace(" #", "")
+    files = [
+        {"name": "archive.zip", "mimetype": "application/zip", "content": zip_archive()},
+        csv_file(marker),
+    ]
+    question = unique("compare these")
+    posted, _ = ask(sandbox, claims, question, files)
+
+    text = reply_text(sandbox, posted["ts"])
+    assert (
+        "I could not read `archive.zip`: it is a binary file (application/zip), "
+        "not text, a PDF or an image." in text
+    )
+    [request] = model.requests(question)
+    assert marker in last_user_text(request)
+
+
+@pytest.fixture(scope="module")
+def sign_in_server():
+    """Stands in for Slack serving its sign-in page where the file should be."""
+
+    class SignIn(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = LOGIN_PAGE.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SignIn)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def uploads_mention(parent: dict, question: str, files: tuple[SlackFile, ...]) -> Mention:
+    return Mention(
+        event_id=f"Ev{uuid.uuid4().hex[:12].upper()}",
+        team_id=TEAM,
+        channel=CHANNEL,
+        user="U0ALICE",
+        text=f"{BOT} {question}",
+        ts=parent["ts"],
+        thread_ts=parent["ts"],
+        files=files,
+    )
+
+
+def test_a_file_the_bot_may_not_download_is_named_as_no_access(
+    stack, sandbox, claims, sign_in_server
+):
+    parent = sandbox.post(unique("a thread"))
+    question = unique("read the secret file")
+    secret = SlackFile(
+        id="FSECRET01",
+        name="secret.csv",
+        mimetype="text/csv",
+        size=120,
+        url_private_download=f"{sign_in_server}/files-pri/{TEAM}-FSECRET01/download/secret.csv",
+    )
+    mention = uploads_mention(parent, question, (secret,))
+    publish_mention(project=stack.options.project, topic="uploads", mention=mention)
+    claims.wait_final(mention.event_id, timeout=60)
+
+    text = reply_text(sandbox, parent["ts"])
+    assert text.startswith(f"Answer to: {question}")
+    assert "I could not read `secret.csv`: I have no access to it" in text
+
+
+def test_a_traversal_and_unicode_file_name_stays_inside_its_folder(sandbox, claims, bucket):
+    name = "..\\..\\Ünïcødé résumé 📈.txt"
+    marker = unique("u").replace(" #", "")
+    posted, _ = ask(
+        sandbox,
+        claims,
+        unique("read it"),
+        [{"name": name, "mimetype": "text/plain", "content": marker.encode()}],
+    )
+    [file_id] = file_ids(sandbox, posted["ts"])
+    stored = objects(bucket, posted["ts"])
+    assert set(stored) == {f"{file_id}/Ünïcødé résumé 📈.txt", f"{file_id}/{EXTRACTION_NAME}"}
+    blob = stored[f"{file_id}/Ünïcødé résumé 📈.txt"]
+    assert blob.download_as_text() == marker
+    assert unquote(bucket.get_blob(blob.name).metadata["original_name"]) == name
+
+
+def test_two_threads_with_the_same_file_name_never_see_each_other(sandbox, claims, model, bucket):
+    alpha, beta = (unique(x).replace(" #", "-") for x in ("alpha", "beta"))
+    first, _ = ask(sandbox, claims, unique("thread one"), [csv_file(alpha, "data.csv")])
+    second, _ = ask(sandbox, claims, unique("thread two"), [csv_file(beta, "data.csv")])
+    follow_up = unique("what was in data.csv?")
+    posted = sandbox.mention(follow_up, thread_ts=second["ts"])
+    claims.wait_final(posted["event_id"])
+
+    [request] = model.requests(follow_up)
+    sent = json.dumps(request["body"]["messages"])
+    assert beta in sent and alpha not in sent
+    assert all(beta not in json.dumps(r["body"]) for r in model.requests(alpha))
+    one, two = objects(bucket, first["ts"]), objects(bucket, second["ts"])
+    assert alpha in next(b for n, b in one.items() if n.endswith("data.csv")).download_as_text()
+    assert beta in next(b for n, b in two.items() if n.endswith("data.csv")).download_as_text()
+
+
+def test_redelivering_an_upload_changes_nothing_and_gives_one_reply(stack, sandbox, claims, bucket):
+    marker = unique("r").replace(" #", "")
+    parent = sandbox.post(unique("files without a mention"), files=[csv_file(marker)])
+    [file] = next(m for m in sandbox.thread(parent["ts"]) if m["ts"] == parent["ts"])["files"]
+    slack_file = SlackFile(
+        id=file["id"],
+        name=file["name"],
+        mimetype=file["mimetype"],
+        size=file["size"],
+        url_private_download=file["url_private_download"],
+    )
+    mention = uploads_mention(parent, unique("redelivered upload"), (slack_file,))
+    envelope = push_envelope(mention.to_json(), message_id="up-1", ordering_key=mention.thread_key)
+
+    first = requests.post(stack.urls["files"], data=envelope, timeout=30)
+    before = {n: (b.generation, b.md5_hash) for n, b in objects(bucket, parent["ts"]).items()}
+    second = requests.post(stack.urls["files"], data=envelope, timeout=30)
+    after = {n: (b.generation, b.md5_hash) for n, b in objects(bucket, parent["ts"]).items()}
+    claims.wait_final(mention.event_id)
+
+    assert (first.status_code, second.status_code) == (204, 204)
+    assert before == after and len(after) == 2
+    assert len(sandbox.bot_replies(parent["ts"])) == 1
+
+
+def test_a_csv_in_the_answer_is_uploaded_into_the_thread_and_mirrored(sandbox, claims, bucket):
+    question = unique(
+        "[[reply:Here it is:\\n```csv\\nregion,growth\\nnorth,12\\n```]] table please"
+    )
+    posted, _ = ask(sandbox, claims, question, [csv_file("x")])
+
+    [shared] = [m for m in sandbox.bot_replies(posted["ts"]) if m.get("files")]
+    assert shared["files"][0]["name"] == "answer.csv"
+    assert shared["thread_ts"] == posted["ts"]
+    blob = bucket.get_blob(f"{TEAM}/{CHANNEL}/{posted['ts']}/bot/{posted['event_id']}/answer.csv")
+    assert blob.download_as_text() == "region,growth\nnorth,12\n"
+    assert blob.metadata["slack_file_id"] == shared["files"][0]["id"]
