@@ -16,6 +16,8 @@ from google.cloud import storage
 from assistant.file_store import EXTRACTION_NAME
 from assistant.mention import Mention, SlackFile
 from assistant.publisher import publish_mention
+from assistant.token_budget import model_spec
+from assistant.token_count import count_message
 from devstack.slack_sandbox.file_routes import LOGIN_PAGE
 from tests.e2e.harness import BOT, last_user_text, message_text, push_envelope, unique
 from tests.file_samples import image, pdf_with_text, zip_archive
@@ -91,6 +93,20 @@ def test_a_csv_is_mirrored_and_read_by_the_model(sandbox, claims, model, bucket)
     assert marker in blob.download_as_text()
     extraction = json.loads(stored[f"{file_id}/{EXTRACTION_NAME}"].download_as_bytes())
     assert extraction["kind"] == "text" and marker in extraction["text"]
+
+
+def test_the_thread_history_keeps_the_file_reference_and_its_token_cost(sandbox, claims, model, db):
+    question = unique("which region grew fastest?")
+    posted, _ = ask(sandbox, claims, question, [csv_file("x" * 2000)])
+
+    [request] = model.requests(question)
+    sent = request["body"]["messages"][-1]["content"]
+    turns = db.collection("threads").document(f"{TEAM}:{CHANNEL}:{posted['ts']}")
+    [user] = [t.to_dict() for t in turns.collection("turns").stream() if t.get("role") == "user"]
+    assert user["content"] == question  # the text only: the file is reloaded from its record
+    [ref] = user["file_refs"]
+    assert ref["name"] == "sales.csv" and ref["extraction_uri"].endswith(EXTRACTION_NAME)
+    assert user["tokens"] == count_message(sent, model_spec("fake-gpt")) > 2000 / 8
 
 
 def test_a_later_question_in_the_thread_still_sees_the_file(sandbox, claims, model):
@@ -252,6 +268,31 @@ def test_a_traversal_and_unicode_file_name_stays_inside_its_folder(sandbox, clai
     blob = stored[f"{file_id}/Ünïcødé résumé 📈.txt"]
     assert blob.download_as_text() == marker
     assert unquote(bucket.get_blob(blob.name).metadata["original_name"]) == name
+
+
+def test_a_dot_dot_slash_name_is_stored_under_a_safe_name(stack, sandbox, claims, bucket, model):
+    # The sandbox puts the raw name into its download URL, where "../" would be resolved, so
+    # the file is uploaded under a plain name and the event carries the hostile one.
+    marker = unique("p").replace(" #", "")
+    parent = sandbox.post(unique("a thread"), files=[text_file("plain.txt", "text/plain", marker)])
+    [file] = next(m for m in sandbox.thread(parent["ts"]) if m["ts"] == parent["ts"])["files"]
+    hostile = SlackFile(
+        id=file["id"],
+        name="../../../Ünïcødé/résumé.txt",
+        mimetype="text/plain",
+        size=file["size"],
+        url_private_download=file["url_private_download"],
+    )
+    question = unique("read the hostile name")
+    mention = uploads_mention(parent, question, (hostile,))
+    publish_mention(project=stack.options.project, topic="uploads", mention=mention)
+    claims.wait_final(mention.event_id, timeout=60)
+
+    stored = objects(bucket, parent["ts"])
+    assert set(stored) == {f"{file['id']}/Ünïcødé_résumé.txt", f"{file['id']}/{EXTRACTION_NAME}"}
+    [request] = model.requests(question)
+    assert marker in last_user_text(request)
+    assert "../../../Ünïcødé/résumé.txt" in last_user_text(request)  # shown as the person named it
 
 
 def test_two_threads_with_the_same_file_name_never_see_each_other(sandbox, claims, model, bucket):
