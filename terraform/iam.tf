@@ -86,7 +86,9 @@ resource "google_project_iam_member" "responder" {
 }
 
 resource "google_storage_bucket_iam_member" "responder_reader" {
-  for_each = toset(["roles/storage.objectViewer"])
+  # objectUser, not objectViewer: besides reading extractions, the responder mirrors the files
+  # it posts (bot/<event_id>/...) and marks them uploaded (a metadata update).
+  for_each = toset(["roles/storage.objectUser"])
 
   bucket = google_storage_bucket.files.name
   role   = each.value

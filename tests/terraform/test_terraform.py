@@ -62,7 +62,7 @@ EXPECTED_GRANTS = {
     },
     "sa:responder": {
         ("project", "roles/datastore.user"),
-        ("google_storage_bucket.files", "roles/storage.objectViewer"),
+        ("google_storage_bucket.files", "roles/storage.objectUser"),
         (f"{_SECRET}[slack-bot-token]", _ACCESSOR),
         (f"{_SECRET}[openai-api-key]", _ACCESSOR),
     },
@@ -243,7 +243,7 @@ MUTATIONS = [
     (
         "grants",
         _delete("google_storage_bucket_iam_member", "responder_reader"),
-        "sa:responder lacks roles/storage.objectViewer on google_storage_bucket.files",
+        "sa:responder lacks roles/storage.objectUser on google_storage_bucket.files",
     ),
     (
         "function env",
