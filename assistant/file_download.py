@@ -12,13 +12,19 @@ import dataclasses
 from urllib.parse import urlsplit
 
 import requests
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
-__all__ = ["Downloaded", "TransientDownloadError", "download", "human_size"]
+from assistant.mention import SlackFile
+
+__all__ = ["Downloaded", "TransientDownloadError", "download", "file_info", "human_size"]
 
 _CHUNK = 64 * 1024
 _TIMEOUT = (5.0, 30.0)  # connect, between bytes
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _NO_ACCESS = "I have no access to it (Slack showed a sign-in page instead of the file)"
+# files.info errors that retrying cannot fix.
+_GONE_ERRORS = frozenset({"file_not_found", "file_deleted", "not_visible", "access_denied"})
 
 
 class TransientDownloadError(Exception):
@@ -117,3 +123,25 @@ def _is_slack_host(url: str, slack_api_url: str) -> bool:
     if host and host == (api.hostname or "").lower():
         return parts.scheme in ("https", api.scheme)
     return parts.scheme == "https" and (host == "slack.com" or host.endswith(".slack.com"))
+
+
+def file_info(client: WebClient, file_id: str) -> SlackFile | None:
+    """The full description of a file an event named only by id (`file_access:
+    check_file_info`), or None when Slack says it is gone or not visible to the bot."""
+    try:
+        item = client.files_info(file=file_id)["file"]
+    except SlackApiError as error:
+        code = error.response.get("error")
+        if code in _GONE_ERRORS:
+            return None
+        raise TransientDownloadError(f"files.info failed: {code}") from error
+    except (SlackClientError, OSError) as error:
+        raise TransientDownloadError(f"files.info failed: {type(error).__name__}") from error
+    return SlackFile(
+        id=str(item.get("id") or file_id),
+        name=str(item.get("name") or ""),
+        mimetype=str(item.get("mimetype") or ""),
+        filetype=str(item.get("filetype") or ""),
+        size=int(item.get("size") or 0),
+        url_private_download=str(item.get("url_private_download") or ""),
+    )

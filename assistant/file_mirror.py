@@ -11,6 +11,7 @@ downloaded or written again.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -37,13 +38,23 @@ _CHARS_PER_TOKEN_CAP = 8  # keep at most this many characters per allowed token 
 _GAVE_UP = "I could not fetch it from Slack, even after several tries"
 
 Fetch = Callable[..., Downloaded]
+Lookup = Callable[[str], SlackFile | None]  # files.info, for events that carry only an id
+_UNAVAILABLE = "I have no access to it, or it was deleted"
 
 
 class FileMirror:
-    def __init__(self, settings: Settings, *, store: BucketStore, fetch: Fetch = download):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: BucketStore,
+        fetch: Fetch = download,
+        lookup: Lookup | None = None,
+    ) -> None:
         self._settings = settings
         self._store = store
         self._fetch = fetch
+        self._lookup = lookup
 
     def mirror(self, mention: Mention, *, last_attempt: bool = False) -> tuple[FileRef, ...]:
         """One reference per attachment. Raises on transient failures, unless `last_attempt`:
@@ -83,14 +94,19 @@ class FileMirror:
             )
 
         settings = self._settings
-        fetched = self._fetch(
-            file.url_private_download,
-            token=settings.slack_bot_token,
-            max_bytes=settings.max_file_bytes,
-            expected_mimetype=file.mimetype,
-            expected_size=file.size,
-            slack_api_url=settings.slack_api_url,
-        )
+        complete = self._complete(file)
+        if complete is None:
+            fetched = Downloaded(problem=_UNAVAILABLE)
+        else:
+            file = complete
+            fetched = self._fetch(
+                file.url_private_download,
+                token=settings.slack_bot_token,
+                max_bytes=settings.max_file_bytes,
+                expected_mimetype=file.mimetype,
+                expected_size=file.size,
+                slack_api_url=settings.slack_api_url,
+            )
         metadata = _metadata(mention, file)
         gcs_uri = ""
         if fetched.problem:
@@ -129,6 +145,17 @@ class FileMirror:
             },
         )
         return _ref(file, gcs_uri=gcs_uri, extraction_uri=extraction_uri, extraction=extraction)
+
+    def _complete(self, file: SlackFile) -> SlackFile | None:
+        """The file with its download link, from files.info when the event carried none."""
+        if file.url_private_download or self._lookup is None:
+            return file
+        found = self._lookup(file.id)
+        if found is None:
+            return None
+        return dataclasses.replace(
+            found, name=file.name or found.name, mimetype=file.mimetype or found.mimetype
+        )
 
 
 def _ref(

@@ -7,15 +7,18 @@ a transient failure); 400 sends an unusable message to the dead-letter topic.
 
 from __future__ import annotations
 
+import functools
 import logging
 from functools import cache
 
 import flask
 import functions_framework
 from google.api_core.exceptions import GoogleAPIError
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from assistant.config import get_settings
-from assistant.file_download import TransientDownloadError
+from assistant.file_download import TransientDownloadError, file_info
 from assistant.file_mirror import FileMirror
 from assistant.file_store import BucketStore, storage_client
 from assistant.logs import configure_logging
@@ -31,7 +34,13 @@ def _mirror() -> FileMirror:
     settings = get_settings()
     configure_logging(settings.log_level)
     client = storage_client(settings.google_cloud_project)
-    return FileMirror(settings, store=BucketStore(client, settings.files_bucket))
+    slack = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15)
+    slack.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return FileMirror(
+        settings,
+        store=BucketStore(client, settings.files_bucket),
+        lookup=functools.partial(file_info, slack),
+    )
 
 
 @functions_framework.http

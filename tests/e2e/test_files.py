@@ -253,6 +253,21 @@ def test_a_file_the_bot_may_not_download_is_named_as_no_access(
     assert "I could not read `secret.csv`: I have no access to it" in text
 
 
+def test_a_file_the_event_names_only_by_id_is_looked_up_with_files_info(
+    stack, sandbox, claims, model
+):
+    marker = unique("i").replace(" #", "")
+    parent = sandbox.post(unique("a thread"), files=[csv_file(marker, "q3.csv")])
+    [file] = next(m for m in sandbox.thread(parent["ts"]) if m["ts"] == parent["ts"])["files"]
+    question = unique("what is in q3?")
+    mention = uploads_mention(parent, question, (SlackFile(id=file["id"]),))
+    publish_mention(project=stack.options.project, topic="uploads", mention=mention)
+    claims.wait_final(mention.event_id, timeout=60)
+
+    [request] = model.requests(question)
+    assert marker in last_user_text(request) and 'name="q3.csv"' in last_user_text(request)
+
+
 def test_a_traversal_and_unicode_file_name_stays_inside_its_folder(sandbox, claims, bucket):
     name = "..\\..\\Ünïcødé résumé 📈.txt"
     marker = unique("u").replace(" #", "")

@@ -125,3 +125,21 @@ def test_on_the_last_attempt_a_transient_failure_becomes_a_reason():
     [ref] = FileMirror(SETTINGS, store=store, fetch=fetch).mirror(mention(CSV), last_attempt=True)
     assert ref.problem == "I could not fetch it from Slack, even after several tries"
     assert store.objects == {}  # a later event may still succeed
+
+
+def test_a_file_named_only_by_id_is_completed_with_files_info():
+    bare = SlackFile(id="F7", name="q3.csv")
+    known = SlackFile(id="F7", name="q3.csv", mimetype="text/csv", url_private_download="u7")
+    fetch = Fetcher(Downloaded(data=b"a,b\n", content_type="text/csv"))
+    mirror = FileMirror(SETTINGS, store=MemoryStore(), fetch=fetch, lookup={"F7": known}.get)
+    [ref] = mirror.mirror(mention(bare))
+    assert fetch.calls == ["u7"]
+    assert (ref.kind, ref.mimetype) == ("text", "text/csv")
+
+
+def test_a_file_slack_no_longer_knows_is_named_as_unavailable():
+    fetch = Fetcher(Downloaded(data=b"never"))
+    mirror = FileMirror(SETTINGS, store=MemoryStore(), fetch=fetch, lookup=lambda _id: None)
+    [ref] = mirror.mirror(mention(SlackFile(id="F8", name="gone.csv")))
+    assert ref.problem == "I have no access to it, or it was deleted"
+    assert fetch.calls == []
