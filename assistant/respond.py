@@ -150,7 +150,9 @@ class Responder:
         answer = (completion.text.strip() or EMPTY_ANSWER) + notes_text(prompt.notes)
         reply.finish(answer)
         self.history.append(
-            mention.thread_key, [prompt.current, self._answer_turn(mention, answer)]
+            mention.thread_key,
+            [prompt.current, self._answer_turn(mention, answer)],
+            keep_tokens=self.budget,
         )
         self.answer_files.share(mention, completion.text)
         self.claims.finish(mention.event_id, message_ts=reply.message_ts)

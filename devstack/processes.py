@@ -54,7 +54,7 @@ class ManagedProcess:
         self.command = list(command)
         self.log_path = log_dir / f"{name}.log"
         log_dir.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("ab")
+        self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             self.command,
             env={**os.environ, **(env or {})},

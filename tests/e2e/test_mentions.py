@@ -114,6 +114,8 @@ def test_two_mentions_in_one_thread_are_answered_in_order(sandbox, claims, model
     first_question = unique("[[slow:0.1]] first follow-up")
     second_question = unique("second follow-up")
     first = sandbox.mention(first_question, thread_ts=posted["ts"])
+    # Slack itself may deliver two events out of order; ours is the order ingress received them.
+    eventually(lambda: sandbox.deliveries(first["event_id"]))
     second = sandbox.mention(second_question, thread_ts=posted["ts"])
     claims.wait_final(first["event_id"])
     claims.wait_final(second["event_id"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.config import DEFAULT_SYSTEM_PROMPT
-from assistant.history import StoredTurn
+from assistant.history import HistoryStore, StoredTurn
 from assistant.token_budget import input_budget, model_spec
 from assistant.token_count import count_message
 from tests.e2e.harness import unique
@@ -13,26 +13,24 @@ WORDS = " ".join(f"word{n}" for n in range(300))  # about 600 tokens per turn
 
 
 def seed_thread(db, thread_key: str, pairs: int) -> None:
-    turns = db.collection("threads").document(thread_key).collection("turns")
-    batch, pending = db.batch(), 0
+    """Write the thread the way the responder does, turn by turn."""
+    store = HistoryStore(db)
+    budget = input_budget(SPEC, reserved_output=4096)
+    turns = []
     for n in range(pairs):
-        for index, (role, text) in enumerate(
-            (("user", f"q{n} {WORDS}"), ("assistant", f"a{n} {WORDS}"))
-        ):
-            order = f"1000000000.{n:06d}:{index}"
-            turn = StoredTurn(
-                order=order,
-                role=role,
-                content=text,
-                tokens=count_message(text, SPEC),
-                encoding=SPEC.count_key,
+        for index, role in enumerate(("user", "assistant")):
+            text = f"{role[0]}{n} {WORDS}"
+            turns.append(
+                StoredTurn(
+                    order=f"1000000000.{n:06d}:{index}",
+                    role=role,
+                    content=text,
+                    tokens=count_message(text, SPEC),
+                    encoding=SPEC.count_key,
+                )
             )
-            batch.set(turns.document(order), turn.to_document())
-            pending += 1
-            if pending == 400:
-                batch.commit()
-                batch, pending = db.batch(), 0
-    batch.commit()
+    for start in range(0, len(turns), 100):
+        store.append(thread_key, turns[start : start + 100], keep_tokens=budget)
 
 
 def test_a_thread_far_over_budget_sends_the_newest_turns_that_fit(sandbox, claims, model, db):
@@ -51,7 +49,7 @@ def test_a_thread_far_over_budget_sends_the_newest_turns_that_fit(sandbox, claim
     history = messages[1:-1]
     assert history[-1]["content"].startswith("a159 ")  # the newest turn is kept
     assert history[0]["role"] == "user"
-    assert not any(m["content"].startswith("q0 ") for m in history)  # the oldest is not
+    assert not any(m["content"].startswith("u0 ") for m in history)  # the oldest is not
     sent = sum(count_message(m["content"], SPEC) for m in messages)
     budget = input_budget(SPEC, reserved_output=4096)
     assert budget - 2 * 700 < sent <= budget
