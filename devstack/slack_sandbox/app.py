@@ -18,6 +18,25 @@ SANDBOX_KEY = web.AppKey("sandbox", Sandbox)
 MAX_BODY_BYTES = 1024**3
 
 
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type",
+}
+
+
+@web.middleware
+async def allow_browsers(request: web.Request, handler):
+    """Let a browser UI served from another origin use the admin endpoints."""
+    if not request.path.startswith("/_sandbox/"):
+        return await handler(request)
+    if request.method == "OPTIONS":
+        return web.Response(status=204, headers=CORS_HEADERS)
+    response = await handler(request)
+    response.headers.update(CORS_HEADERS)
+    return response
+
+
 def create_app(config: SandboxConfig) -> web.Application:
     """Build the server; `app[SANDBOX_KEY]` gives tests the live state.
 
@@ -31,7 +50,9 @@ def create_app(config: SandboxConfig) -> web.Application:
         sandbox.origin = base_url_of(request, config.public_url)
         return await handler(request)
 
-    app = web.Application(middlewares=[remember_origin], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[remember_origin, allow_browsers], client_max_size=MAX_BODY_BYTES
+    )
     app[SANDBOX_KEY] = sandbox
     app.router.add_route("*", "/api/{method}", sandbox.web_api.handle)
     app.add_routes(
@@ -41,6 +62,8 @@ def create_app(config: SandboxConfig) -> web.Application:
     )
     app.add_routes(AdminRoutes(sandbox).routes())
     app.add_routes(LiveRoutes(sandbox).routes())
+    # Preflight requests are answered by the allow_browsers middleware.
+    app.router.add_route("OPTIONS", "/_sandbox/{tail:.*}", _no_content)
 
     async def on_shutdown(app: web.Application) -> None:
         sandbox.hub.close()  # ends open SSE streams and long polls
@@ -51,3 +74,7 @@ def create_app(config: SandboxConfig) -> web.Application:
     app.on_shutdown.append(on_shutdown)
     app.on_cleanup.append(on_cleanup)
     return app
+
+
+async def _no_content(request: web.Request) -> web.Response:
+    return web.Response(status=204)

@@ -47,6 +47,9 @@ class Deliverer:
         self.records: deque[dict] = deque(maxlen=RECORD_LIMIT)
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task] = set()
+        # Bumped by forget(): work started before then must not record anything,
+        # even when a cancellation races with a request finishing.
+        self._generation = 0
 
     def _client(self) -> aiohttp.ClientSession:
         # Created lazily, inside the running loop that will use it.
@@ -93,6 +96,7 @@ class Deliverer:
 
     def forget(self) -> None:
         """Stop deliveries and retries under way and drop every record."""
+        self._generation += 1
         for task in list(self._tasks):
             task.cancel()
         self.records.clear()
@@ -112,7 +116,8 @@ class Deliverer:
 
     async def _deliver(self, event_id: str, body: bytes, mode: str) -> None:
         attempt, reason = 0, None
-        while True:
+        generation = self._generation
+        while generation == self._generation:
             outcome = await self._attempt(event_id, body, attempt, reason, mode)
             reason = next_retry(outcome, attempt, mode)
             if reason is None:
@@ -129,6 +134,7 @@ class Deliverer:
         if attempt:
             headers["X-Slack-Retry-Num"] = str(attempt)
             headers["X-Slack-Retry-Reason"] = str(reason)
+        generation = self._generation
         record = {
             "event_id": event_id,
             "attempt": attempt,
@@ -156,13 +162,16 @@ class Deliverer:
             http_status=http_status,
             latency_ms=round((time.monotonic() - started) * 1000, 1),
         )
-        self.records.append(record)
-        self.on_record(record)
+        if generation == self._generation:
+            self.records.append(record)
+            self.on_record(record)
         return outcome
 
     def _late(self, record: dict, request: asyncio.Task, started: float) -> None:
         if request.cancelled() or request.exception() is not None:
             return
+        if not any(kept is record for kept in self.records):
+            return  # forgotten by a reset meanwhile
         record["late_status"] = request.result()[0]
         record["late_latency_ms"] = round((time.monotonic() - started) * 1000, 1)
         self.on_record(record)

@@ -12,7 +12,7 @@ from .api_error import ApiError
 from .call import resolve_channel
 from .config import SandboxConfig
 from .delivery import Deliverer
-from .directory import BOT_USER_ID, USERS, is_dm
+from .directory import BOT_USER_ID, CHANNELS, USERS, is_dm
 from .envelope import event_callback, message_event, new_event_id, rich_text_blocks
 from .file_methods import share_files
 from .files import FileStore, file_object, new_file_record
@@ -55,6 +55,8 @@ class Inbound:
         user = spec.get("user", "U0ALICE")
         if user not in USERS or user == BOT_USER_ID:
             raise BadRequest(f"unknown human user {user!r}")
+        if is_dm(channel) and CHANNELS[channel]["user"] != user:
+            raise BadRequest(f"{user} is not in the DM {channel}")
         text = spec.get("text", "")
         mode = spec.get("delivery", "normal")
         if not isinstance(text, str) or mode not in MODES:

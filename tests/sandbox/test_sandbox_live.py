@@ -112,6 +112,8 @@ def test_bad_admin_requests_are_400(sandbox):
         == 400
     )
     assert sandbox.post("/_sandbox/faults", {"error": "x"})["http_status"] == 400
+    bob_in_alices_dm = {"channel": "D0ALICE", "user": "U0BOB", "text": "x"}
+    assert sandbox.post("/_sandbox/messages", bob_in_alices_dm)["http_status"] == 400
 
 
 def free_port() -> int:
@@ -193,3 +195,12 @@ def test_the_cli_persists_the_workspace_and_fresh_starts_empty(tmp_path):
         assert client.conversations_history(channel="C0GENERAL")["messages"] == []
     finally:
         stop_cli(process)
+
+
+def test_a_browser_on_another_origin_may_use_the_admin_endpoints(sandbox):
+    preflight = urllib.request.Request(sandbox.url + "/_sandbox/messages", method="OPTIONS")
+    with urllib.request.urlopen(preflight) as answer:
+        assert answer.status == 204
+        assert answer.headers["Access-Control-Allow-Origin"] == "*"
+    with urllib.request.urlopen(sandbox.url + "/_sandbox/state") as answer:
+        assert answer.headers["Access-Control-Allow-Origin"] == "*"
