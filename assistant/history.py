@@ -24,7 +24,7 @@ __all__ = ["HistoryStore", "StoredTurn"]
 THREADS = "threads"
 TURNS = "turns"
 # Firestore documents are limited to 1 MiB; leave room for field names and overhead.
-WINDOW_MAX_BYTES = 700_000
+WINDOW_MAX_BYTES = 900_000
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -50,7 +50,8 @@ class StoredTurn:
         return cls(**values)
 
     def size(self) -> int:
-        return len(str(self.content)) + 200
+        """Approximate stored size: the text plus field names and small values."""
+        return len(str(self.content).encode()) + 120
 
 
 class HistoryStore:
@@ -131,7 +132,9 @@ def _append(
     ordered = [merged[order] for order in sorted(merged)]
     kept, tokens, size = [], 0, 0
     for turn in reversed(ordered):
-        if tokens + turn.tokens > keep_tokens or size + turn.size() > WINDOW_MAX_BYTES:
+        # One turn past the budget is kept, so trimming always stops inside the window
+        # instead of paging older turns only to find they do not fit.
+        if tokens > keep_tokens or size + turn.size() > WINDOW_MAX_BYTES:
             break
         kept.append(turn)
         tokens += turn.tokens

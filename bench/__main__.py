@@ -1,0 +1,51 @@
+"""`nox -s bench`: run every benchmark and print the figures as tables."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from bench import history_trim, import_time, ingress_latency
+
+
+def _table(title: str, rows: list[dict]) -> str:
+    headers = list(rows[0])
+    cells = [[_fmt(row[h]) for h in headers] for row in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+
+    def line(values: list[str]) -> str:
+        return "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)) + " |"
+
+    out = [f"\n{title}", line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    return "\n".join(out + [line(c) for c in cells])
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}" if value >= 10 else f"{value:.3f}"
+    if isinstance(value, list):
+        return ", ".join(value) or "none"
+    return str(value)
+
+
+def main() -> int:
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-logs-"))
+    print(_table("Fresh-process import time (median of 5)", import_time.run()))
+    print(
+        _table(
+            "Ingress ack latency (signed requests, publishing to the emulator)",
+            [ingress_latency.run(log_dir)],
+        )
+    )
+    print(
+        _table(
+            "History load + trim per turn (gpt-4o-mini budget, 40/350-token question/answer)",
+            history_trim.run(log_dir),
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
