@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from .api_error import ApiError
 from .directory import APP_ID, BOT_ID, BOT_USER_ID, CHANNELS, USERS, bot_profile
-from .files import FileStore
 from .views import api_message
 from .workspace import Workspace
 
@@ -16,7 +15,6 @@ __all__ = ["Call", "bot_fields", "require", "resolve_channel"]
 @dataclass(frozen=True)
 class Call:
     workspace: Workspace
-    file_store: FileStore
     # Origin of the current request, used for file URLs and permalinks.
     base_url: str
 

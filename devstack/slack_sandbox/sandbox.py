@@ -67,7 +67,6 @@ class Sandbox:
         self.inbound = Inbound(config, self.workspace, self.file_store, self.deliverer)
         self.web_api = WebApi(
             workspace=self.workspace,
-            file_store=self.file_store,
             faults=self.faults,
             bot_token=config.bot_token,
             public_url=config.public_url,

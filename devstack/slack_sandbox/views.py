@@ -32,7 +32,8 @@ def api_message(message: dict, workspace: Workspace, base_url: str) -> dict:
 def admin_message(message: dict, workspace: Workspace, base_url: str) -> dict:
     """Everything the sandbox knows, including update counts and stream state."""
     view = _with_files(message, workspace, base_url)
-    view.setdefault("thread_ts", None)
-    view.setdefault("stream_state", None)
-    view.setdefault("edited", None)
+    # Every key present, so UIs and tests need no .get() defaults.
+    for key in ("bot_id", "markdown_text", "blocks", "thread_ts", "stream_state", "edited"):
+        view.setdefault(key, None)
+    view.setdefault("files", [])
     return view

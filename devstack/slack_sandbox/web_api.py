@@ -13,7 +13,6 @@ from . import chat_methods, file_methods, read_methods, stream_methods
 from .api_error import ApiError
 from .call import Call
 from .faults import FaultBook
-from .files import FileStore
 from .request_args import read_args, read_token
 from .workspace import Workspace
 
@@ -38,14 +37,12 @@ class WebApi:
         self,
         *,
         workspace: Workspace,
-        file_store: FileStore,
         faults: FaultBook,
         bot_token: str,
         public_url: str | None = None,
         on_call: Callable[[dict], None] = lambda entry: None,
     ):
         self.workspace = workspace
-        self.file_store = file_store
         self.faults = faults
         self.bot_token = bot_token
         self.public_url = public_url
@@ -87,7 +84,6 @@ class WebApi:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
         call = Call(
             workspace=self.workspace,
-            file_store=self.file_store,
             base_url=base_url_of(request, self.public_url),
         )
         try:

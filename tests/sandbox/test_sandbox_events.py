@@ -64,9 +64,12 @@ def test_a_signature_with_another_secret_does_not_verify(sandbox, receiver):
 
 def test_a_mention_in_a_thread_carries_thread_ts(sandbox, receiver):
     parent = mention(sandbox)
-    mention(sandbox, "<@U0BOT> and then?", thread_ts=parent["ts"])
-    events = [r.json["event"] for r in receiver.wait_for(2)]
+    mention(sandbox, "<@U0BOT> and then? café ✓ 日本", thread_ts=parent["ts"])
+    requests = receiver.wait_for(2)
+    events = [r.json["event"] for r in requests]
     assert [e.get("thread_ts") for e in events] == [None, parent["ts"]]
+    assert events[1]["text"].endswith("café ✓ 日本")
+    assert all(r.verified for r in requests)  # signed over the UTF-8 bytes sent
 
 
 def test_a_dm_is_a_message_event_with_channel_type_im(sandbox, receiver):
