@@ -51,7 +51,7 @@ class StoredTurn:
 
     def size(self) -> int:
         """Approximate stored size: the text plus field names and small values."""
-        return len(str(self.content).encode()) + 120
+        return len(str(self.content).encode()) + len(str(self.file_refs)) + 120
 
 
 class HistoryStore:
