@@ -72,6 +72,10 @@ class ClaimStore:
     def renew(self, event_id: str, *, now: dt.datetime) -> None:
         self._doc(event_id).update({"lease_until": now + self._lease})
 
+    def release(self, event_id: str) -> None:
+        """End this holder's lease now (its attempt failed), so a redelivery can proceed."""
+        self._doc(event_id).update({"lease_until": dt.datetime.fromtimestamp(0, dt.UTC)})
+
     def record_messages(self, event_id: str, message_ts: list[str], *, now: dt.datetime) -> None:
         self._doc(event_id).update({"message_ts": message_ts, "lease_until": now + self._lease})
 

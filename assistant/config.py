@@ -55,6 +55,7 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "FILES_BUCKET",
             "MAX_FILE_TOKENS",
             "LOG_LEVEL",
+            "LOG_PROMPTS",
         }
     ),
     "files": frozenset(
@@ -104,6 +105,8 @@ class Settings:
     max_files_per_message: int = 5
     max_file_tokens: int = 20_000
     log_level: str = "INFO"
+    # Logs the messages sent to the model (people's words): for local debugging, off in production.
+    log_prompts: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -119,6 +122,10 @@ class Settings:
 
 def _parse(type_name: object, raw: str, name: str) -> object:
     kind = str(type_name)
+    if kind == "bool":
+        if raw.lower() not in ("1", "true", "yes", "0", "false", "no"):
+            raise ValueError(f"{name.upper()} must be true or false, got {raw!r}")
+        return raw.lower() in ("1", "true", "yes")
     try:
         if kind.startswith("int"):
             return int(raw)

@@ -75,6 +75,15 @@ class Responder:
     def handle(self, delivery: Delivery) -> Outcome:
         mention = delivery.mention
         log = {"event_id": mention.event_id, "thread_key": mention.thread_key}
+        logger.info(
+            "delivery received",
+            extra={
+                **log,
+                "message_id": delivery.delivery_id,
+                "delivery_attempt": delivery.attempt,
+                "seconds_since_mention": _since_mention(mention),
+            },
+        )
         claim = self.claims.acquire(
             mention.event_id, delivery_id=delivery.delivery_id, now=self._now()
         )
@@ -103,6 +112,10 @@ class Responder:
             logger.exception("answering failed", extra={**log, "attempt": attempt, "last": last})
             if last:
                 self._give_up(mention, reply)
+            else:
+                # We know this attempt is over: let the redelivery take over without waiting
+                # for the lease to run out.
+                self.claims.release(mention.event_id)
             return Outcome.RETRY
 
     def _answer(self, mention: Mention, reply: ThreadReply, log: dict[str, str]) -> Outcome:
@@ -116,16 +129,7 @@ class Responder:
         started = time.monotonic()
         prompt = self.build_prompt(mention)
         completion = Completion()
-        logger.info(
-            "model request",
-            extra={
-                **log,
-                "model": self._settings.openai_model,
-                "messages": len(prompt.turns),
-                "prompt_tokens_estimate": prompt.tokens,
-                "budget": self.budget,
-            },
-        )
+        self._log_request(prompt, log)
         renewed = started
         try:
             for text in stream_completion(
@@ -136,6 +140,11 @@ class Responder:
                 deadline=started + self._settings.response_time_budget_seconds,
                 completion=completion,
             ):
+                if not reply.streamed:
+                    logger.info(
+                        "first token",
+                        extra={**log, "seconds_since_mention": _since_mention(mention)},
+                    )
                 reply.stream(text)
                 if time.monotonic() - renewed > self._settings.claim_lease_seconds / 3:
                     # A long answer keeps its lease; only a dead holder's claim is taken over.
@@ -161,12 +170,24 @@ class Responder:
             extra={
                 **log,
                 "seconds": round(time.monotonic() - started, 3),
+                "seconds_since_mention": _since_mention(mention),
                 "first_token_seconds": _since(started, completion.first_token_at),
                 "usage": completion.usage,
                 "slack_edits": reply.edits,
             },
         )
         return Outcome.ACK
+
+    def _log_request(self, prompt: Prompt, log: dict[str, str]) -> None:
+        fields: dict[str, object] = {
+            "model": self._settings.openai_model,
+            "turns": [{"role": t.role, "tokens": t.tokens} for t in prompt.turns],
+            "prompt_tokens_estimate": prompt.tokens,
+            "budget": self.budget,
+        }
+        if self._settings.log_prompts:
+            fields["prompt"] = [_loggable(t.as_message()) for t in prompt.turns]
+        logger.info("model request", extra={**log, **fields})
 
     def build_prompt(self, mention: Mention) -> Prompt:
         files = self.files.user_turn(mention)
@@ -203,3 +224,16 @@ class Responder:
 
 def _since(start: float, moment: float | None) -> float | None:
     return None if moment is None else round(moment - start, 3)
+
+
+def _since_mention(mention: Mention) -> float | None:
+    return round(time.time() - mention.received_at, 3) if mention.received_at else None
+
+
+def _loggable(message: dict[str, object]) -> dict[str, object]:
+    content = message["content"]
+    if not isinstance(content, str):
+        content = " ".join(
+            part.get("text", "") if part.get("type") == "text" else "[image]" for part in content
+        )
+    return {"role": message["role"], "content": content[:4000]}

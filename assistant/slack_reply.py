@@ -68,6 +68,11 @@ class ThreadReply:
         self.edits = 0
 
     @property
+    def streamed(self) -> bool:
+        """Whether any of the answer has been shown yet."""
+        return self._last_render != float("-inf")
+
+    @property
     def message_ts(self) -> list[str]:
         return list(self._message_ts)
 

@@ -155,6 +155,7 @@ class LocalStack:
             "OPENAI_MODEL": opts.openai_model,
             "FILES_BUCKET": opts.bucket,
             "MAX_DELIVERY_ATTEMPTS": str(opts.max_delivery_attempts),
+            "LOG_PROMPTS": "true",  # the dev page shows what the model was sent
             **opts.function_env,
         }
 

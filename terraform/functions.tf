@@ -109,6 +109,8 @@ resource "google_cloudfunctions2_function" "responder" {
       FILES_BUCKET                  = google_storage_bucket.files.name
       MAX_FILE_TOKENS               = tostring(var.max_file_tokens)
       LOG_LEVEL                     = var.log_level
+      # Prompts contain people's words; they stay out of production logs.
+      LOG_PROMPTS = "false"
     }
 
     secret_environment_variables {

@@ -133,6 +133,8 @@ def _terraform_default(model: Model, expression: Any) -> Any:
 def _same(terraform: Any, code: Any) -> bool:
     if code is None:
         return terraform in (None, "")
+    if isinstance(code, bool):
+        return str(terraform).lower() == str(code).lower()
     if isinstance(code, int | float) and not isinstance(code, bool):
         try:
             return float(terraform) == float(code)
