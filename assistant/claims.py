@@ -1,13 +1,19 @@
 """Exactly one answer per Slack event: a claim document per `event_id` in Firestore.
 
-Slack retries and Pub/Sub redeliveries carry the same event id. The first delivery creates the
-claim (create-if-absent); later ones see it and stand down, unless the holder's lease ran out,
-which means the holder died and its work (the Slack messages it recorded) is taken over.
+Slack retries arrive as new Pub/Sub messages with the same event id; Pub/Sub redelivers a
+message whose push failed. The first delivery creates the claim (create-if-absent) and records
+the Slack messages it posts; later deliveries decide from the claim:
 
-    holder alive, other delivery   -> stand down (ack): the holder's own delivery finishes it
-    holder alive, same delivery    -> busy (retry later): Pub/Sub redelivered while it still works
-    lease expired                  -> take over, resuming the recorded Slack messages
-    done / failed                  -> stand down (ack)
+    done / failed                         -> stand down (ack)
+    same Pub/Sub message as the holder    -> take over now: Pub/Sub only redelivers a message
+                                             after its push ended without an ack (the holder
+                                             crashed or gave up), and the answer budget is
+                                             shorter than the push deadline
+    another message, holder's lease live  -> stand down (ack): the holder's own message will
+                                             finish the answer or be redelivered
+    another message, lease expired        -> take over
+
+Taking over resumes the recorded Slack messages instead of posting new ones.
 """
 
 from __future__ import annotations
@@ -31,7 +37,6 @@ _KEEP_FOR = dt.timedelta(days=7)
 class Verdict(enum.Enum):
     PROCEED = "proceed"  # this delivery owns the event now
     STAND_DOWN = "stand_down"  # answered, or being answered by a live holder: ack
-    BUSY = "busy"  # our own earlier attempt may still run: retry later
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,10 +77,6 @@ class ClaimStore:
     def renew(self, event_id: str, *, now: dt.datetime) -> None:
         self._doc(event_id).update({"lease_until": now + self._lease})
 
-    def release(self, event_id: str) -> None:
-        """End this holder's lease now (its attempt failed), so a redelivery can proceed."""
-        self._doc(event_id).update({"lease_until": dt.datetime.fromtimestamp(0, dt.UTC)})
-
     def record_messages(self, event_id: str, message_ts: list[str], *, now: dt.datetime) -> None:
         self._doc(event_id).update({"message_ts": message_ts, "lease_until": now + self._lease})
 
@@ -98,9 +99,8 @@ def _take_over(
     attempts = int(claim.get("attempts", 1))
     if state != "working":
         return Claim(Verdict.STAND_DOWN, message_ts, attempts, state)
-    if claim["lease_until"] > now:
-        verdict = Verdict.BUSY if claim.get("holder") == delivery_id else Verdict.STAND_DOWN
-        return Claim(verdict, message_ts, attempts, state)
+    if claim.get("holder") != delivery_id and claim["lease_until"] > now:
+        return Claim(Verdict.STAND_DOWN, message_ts, attempts, state)
     transaction.update(
         doc,
         {"holder": delivery_id, "lease_until": now + lease, "attempts": attempts + 1},

@@ -56,6 +56,7 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "MAX_FILE_TOKENS",
             "LOG_LEVEL",
             "LOG_PROMPTS",
+            "MENTIONS_DEAD_LETTER_TOPIC",
         }
     ),
     "files": frozenset(
@@ -96,6 +97,7 @@ class Settings:
     firestore_database: str = "(default)"
     mentions_topic: str = "mentions"
     uploads_topic: str = "uploads"
+    mentions_dead_letter_topic: str = "mentions-dead-letter"
     files_bucket: str = ""
     claim_lease_seconds: float = 330.0
     max_delivery_attempts: int = 5

@@ -68,42 +68,46 @@ def stream_completion(
     After a broken stream is restarted the text starts over, so callers render what they get
     rather than appending.
     """
+    tries = client.max_retries + 1
     for attempt in range(_MID_STREAM_RETRIES + 1):
         remaining = deadline - time.monotonic()
         if remaining <= 1:
-            raise ModelError("The model took too long to answer, so I stopped waiting.")
+            raise ModelError(_TOO_SLOW)
         completion.text = ""
+        # The client's own retries all happen inside create(); sized so they fit the budget.
+        per_request = min(client.timeout.read or remaining, remaining / tries)
         try:
-            stream = client.with_options(timeout=min(client.timeout.read or remaining, remaining))
-            chunks = stream.chat.completions.create(
+            chunks = client.with_options(timeout=per_request).chat.completions.create(
                 model=model,
                 messages=messages,
                 **output_limit,
                 stream=True,
                 stream_options={"include_usage": True},
             )
+        except openai.APIStatusError as error:
+            raise ModelError(describe_status_error(error)) from error
+        except openai.APIError as error:  # connection failures and timeouts, already retried
+            raise ModelError(describe_transport_error(error)) from error
+        try:
             with chunks:
                 for chunk in chunks:
                     if _absorb(chunk, completion):
                         yield completion.text
-            if completion.finish_reason == "content_filter":
-                raise ModelError(_CONTENT_FILTER)
-            return
-        except openai.APIStatusError as error:
-            raise ModelError(describe_status_error(error)) from error
+                    if time.monotonic() > deadline:
+                        raise ModelError(_TOO_SLOW)
         except (openai.APIError, httpx.HTTPError) as error:
-            started = bool(completion.text)
+            # The stream broke after it started: the client does not retry that, we do.
             if attempt == _MID_STREAM_RETRIES:
                 raise ModelError(describe_transport_error(error)) from error
             completion.stream_restarts += 1
             logger.warning(
-                "model stream failed, retrying",
-                extra={
-                    "attempt": attempt + 1,
-                    "error": type(error).__name__,
-                    "started": started,
-                },
+                "model stream broke, starting it again",
+                extra={"attempt": attempt + 1, "error": type(error).__name__},
             )
+            continue
+        if completion.finish_reason == "content_filter":
+            raise ModelError(_CONTENT_FILTER)
+        return
     raise AssertionError("unreachable")
 
 
@@ -124,6 +128,7 @@ def _absorb(chunk: Any, completion: Completion) -> bool:
 
 
 _CONTENT_FILTER = "The model's content filter blocked this request, so there is no answer."
+_TOO_SLOW = "The model took too long to answer, so I stopped waiting."
 
 
 def describe_status_error(error: openai.APIStatusError) -> str:

@@ -57,11 +57,13 @@ class Responder:
         db: firestore.Client,
         slack: WebClient,
         model_client: openai.OpenAI,
+        dead_letter: Callable[[Mention], object],
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self._settings = settings
         self._slack = slack
         self._model_client = model_client
+        self._dead_letter = dead_letter
         self._now = now
         self.claims = ClaimStore(db, lease_seconds=settings.claim_lease_seconds)
         self.history = HistoryStore(db)
@@ -90,9 +92,6 @@ class Responder:
         if claim.verdict is Verdict.STAND_DOWN:
             logger.info("already handled or in hand", extra={**log, "state": claim.state})
             return Outcome.ACK
-        if claim.verdict is Verdict.BUSY:
-            logger.info("own earlier attempt may still run; retry later", extra=log)
-            return Outcome.RETRY
 
         attempt = delivery.attempt or claim.attempts
         reply = ThreadReply(
@@ -110,13 +109,13 @@ class Responder:
         except Exception:
             last = attempt >= self._settings.max_delivery_attempts
             logger.exception("answering failed", extra={**log, "attempt": attempt, "last": last})
-            if last:
-                self._give_up(mention, reply)
-            else:
-                # We know this attempt is over: let the redelivery take over without waiting
-                # for the lease to run out.
-                self.claims.release(mention.event_id)
-            return Outcome.RETRY
+            if not last:
+                return Outcome.RETRY
+            self._give_up(mention, reply)
+            # Filed by us rather than left to the subscription's dead-letter policy: the same
+            # path in production and on the emulator (whose push mode does not dead-letter).
+            self._dead_letter(mention)
+            return Outcome.ACK
 
     def _answer(self, mention: Mention, reply: ThreadReply, log: dict[str, str]) -> Outcome:
         if mention.is_reset:

@@ -8,8 +8,9 @@ exists, so a redelivery after a crash edits the same messages instead of posting
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 
 from slack_sdk import WebClient
@@ -65,6 +66,7 @@ class ThreadReply:
         self._clock = clock
         self._shown: dict[str, str] = {}
         self._last_render = float("-inf")
+        self._plain = False
         self.edits = 0
 
     @property
@@ -94,7 +96,13 @@ class ThreadReply:
     def fail(self, message: str, *, partial_text: str = "") -> None:
         """End with a readable error, keeping any text the person has already seen."""
         notice = f":warning: {message}"
-        self._render(f"{partial_text}\n\n{notice}" if partial_text else notice, final=True)
+        try:
+            self._render(f"{partial_text}\n\n{notice}" if partial_text else notice, final=True)
+        except SlackApiError:
+            # The answer's own message cannot be edited: say it in a new one.
+            self._client.chat_postMessage(
+                channel=self._channel, thread_ts=self._thread_ts, text=notice
+            )
 
     def say(self, text: str) -> None:
         """A one-off reply (for example after `reset`)."""
@@ -102,6 +110,16 @@ class ThreadReply:
 
     def _render(self, text: str, *, final: bool) -> None:
         self._last_render = self._clock()
+        try:
+            self._render_pieces(text, final=final)
+        except _MarkdownRejected:
+            # Slack refused the Markdown (too long, or it could not convert it): send the same
+            # words as plain text in smaller pieces rather than lose any of them.
+            self._plain = True
+            self._limit = _PLAIN_TEXT_LIMIT
+            self._render_pieces(text, final=final)
+
+    def _render_pieces(self, text: str, *, final: bool) -> None:
         pieces = split_markdown(text, limit=self._limit)
         for index, piece in enumerate(pieces):
             if index >= len(self._message_ts):
@@ -114,18 +132,13 @@ class ThreadReply:
                 self._client.chat_delete(channel=self._channel, ts=stale)
             del self._message_ts[len(pieces) :]
 
+    def _content(self, piece: str) -> dict[str, str]:
+        return {"text": piece} if self._plain else {"markdown_text": piece}
+
     def _post(self, piece: str) -> None:
-        try:
+        with _rejections():
             response = self._client.chat_postMessage(
-                channel=self._channel, thread_ts=self._thread_ts, markdown_text=piece
-            )
-        except SlackApiError as error:
-            if error.response.get("error") not in _REJECTED_MARKDOWN:
-                raise
-            response = self._client.chat_postMessage(
-                channel=self._channel,
-                thread_ts=self._thread_ts,
-                text=piece[:_PLAIN_TEXT_LIMIT],
+                channel=self._channel, thread_ts=self._thread_ts, **self._content(piece)
             )
         ts = response["ts"]
         self._message_ts.append(ts)
@@ -133,11 +146,21 @@ class ThreadReply:
         self._on_new_message(list(self._message_ts))
 
     def _update(self, ts: str, piece: str) -> None:
-        try:
-            self._client.chat_update(channel=self._channel, ts=ts, markdown_text=piece)
-        except SlackApiError as error:
-            if error.response.get("error") not in _REJECTED_MARKDOWN:
-                raise
-            self._client.chat_update(channel=self._channel, ts=ts, text=piece[:_PLAIN_TEXT_LIMIT])
+        with _rejections():
+            self._client.chat_update(channel=self._channel, ts=ts, **self._content(piece))
         self._shown[ts] = piece
         self.edits += 1
+
+
+class _MarkdownRejected(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _rejections() -> Iterator[None]:
+    try:
+        yield
+    except SlackApiError as error:
+        if error.response.get("error") in _REJECTED_MARKDOWN:
+            raise _MarkdownRejected from error
+        raise

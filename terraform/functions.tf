@@ -109,6 +109,7 @@ resource "google_cloudfunctions2_function" "responder" {
       FILES_BUCKET                  = google_storage_bucket.files.name
       MAX_FILE_TOKENS               = tostring(var.max_file_tokens)
       LOG_LEVEL                     = var.log_level
+      MENTIONS_DEAD_LETTER_TOPIC    = google_pubsub_topic.mentions_dead_letter.name
       # Prompts contain people's words; they stay out of production logs.
       LOG_PROMPTS = "false"
     }

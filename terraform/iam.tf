@@ -73,7 +73,15 @@ resource "google_pubsub_topic_iam_member" "files_publisher" {
   member = "serviceAccount:${google_service_account.files.email}"
 }
 
-# --- responder: Firestore, read mirrored files ------------------------------------------------
+# --- responder: Firestore, read mirrored files, dead-letter what it gives up on -----------------
+
+resource "google_pubsub_topic_iam_member" "responder_dead_letter_publisher" {
+  # On its last attempt the responder tells the person, then files the mention here itself
+  # (and acks), so a message it gave up on is kept the same way whatever failed.
+  topic  = google_pubsub_topic.mentions_dead_letter.name
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.responder.email}"
+}
 
 resource "google_project_iam_member" "responder" {
   # Firestore has no per-database or per-collection role: datastore.user on the project is

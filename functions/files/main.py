@@ -14,8 +14,6 @@ from functools import cache
 import flask
 import functions_framework
 from google.api_core.exceptions import GoogleAPIError
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from assistant.config import get_settings
 from assistant.file_download import TransientDownloadError, file_info
@@ -25,6 +23,7 @@ from assistant.logs import configure_logging
 from assistant.mention import Mention
 from assistant.publisher import publish_mention
 from assistant.push_envelope import InvalidEnvelope, parse_push
+from assistant.slack_reply import slack_client
 
 logger = logging.getLogger("files")
 
@@ -34,8 +33,7 @@ def _mirror() -> FileMirror:
     settings = get_settings()
     configure_logging(settings.log_level)
     client = storage_client(settings.google_cloud_project)
-    slack = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15)
-    slack.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    slack = slack_client(settings.slack_bot_token, settings.slack_api_url)
     return FileMirror(
         settings,
         store=BucketStore(client, settings.files_bucket),
@@ -45,6 +43,8 @@ def _mirror() -> FileMirror:
 
 @functions_framework.http
 def files(request: flask.Request) -> tuple[str, int]:
+    if request.method != "POST":
+        return "Pub/Sub pushes with POST", 405
     settings = get_settings()
     mirror = _mirror()
     try:

@@ -15,6 +15,7 @@ import functions_framework
 from assistant.config import get_settings
 from assistant.logs import configure_logging
 from assistant.mention import Mention
+from assistant.publisher import publish_mention
 from assistant.push_envelope import InvalidEnvelope, parse_push
 from assistant.respond import Delivery, Outcome, Responder
 
@@ -37,11 +38,18 @@ def _responder() -> Responder:
         ),
         slack=slack_client(settings.slack_bot_token, settings.slack_api_url),
         model_client=openai_client(settings),
+        dead_letter=lambda mention: publish_mention(
+            project=settings.google_cloud_project,
+            topic=settings.mentions_dead_letter_topic,
+            mention=mention,
+        ),
     )
 
 
 @functions_framework.http
 def responder(request: flask.Request) -> tuple[str, int]:
+    if request.method != "POST":
+        return "Pub/Sub pushes with POST", 405
     core = _responder()
     try:
         push = parse_push(request.get_data())

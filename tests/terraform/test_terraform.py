@@ -65,6 +65,7 @@ EXPECTED_GRANTS = {
         ("google_storage_bucket.files", "roles/storage.objectUser"),
         (f"{_SECRET}[slack-bot-token]", _ACCESSOR),
         (f"{_SECRET}[openai-api-key]", _ACCESSOR),
+        ("google_pubsub_topic.mentions_dead_letter", "roles/pubsub.publisher"),
     },
     "sa:push_invoker": {
         (f"{FUNCTION}.responder", "roles/run.invoker"),
