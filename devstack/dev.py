@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         lock.seek(0)
         print(f"nox -s dev is already running: {lock.read().strip()}. Use that one, or stop it.")
         return 1
+    lock.seek(0)
+    lock.truncate()
+    lock.write(f"pid {os.getpid()}, still starting")
+    lock.flush()
     if not _port_free(args.port):
         print(f"Port {args.port} is busy; pass another with `nox -s dev -- --port N`.")
         return 1
@@ -55,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         sandbox_fresh=args.fresh,
         sandbox_port=args.port,
         slack_retry_delays="0,60,300",  # what Slack does
+        model_note=model_note,
         **model_env,
     )
     stopping = threading.Event()
@@ -87,9 +92,14 @@ def _choose_model(log_dir: Path) -> tuple[dict, str, list]:
             "openai_model": model,
         }
         return env, f"OpenAI `{model}` (OPENAI_API_KEY is set)", []
-    missing = local_model_available()
+    # The nox session says why it could not install llama-cpp-python, when it could not.
+    missing = os.environ.get("DEVSTACK_LOCAL_MODEL_PROBLEM") or local_model_available()
     if missing is None:
-        process, base = start_local_model(log_dir)
+        try:
+            process, base = start_local_model(log_dir)
+        except (RuntimeError, TimeoutError) as error:
+            missing = f"its server did not start ({error}; see {log_dir}/local-model.log)"
+    if missing is None:
         env = {
             "openai_base_url": base,
             "openai_model": LOCAL_MODEL_NAME,
@@ -133,6 +143,9 @@ Press Ctrl-C to stop everything.
 
 def _port_free(port: int) -> bool:
     with contextlib.closing(socket.socket()) as sock:
+        # As the sandbox's server does: connections of a run just stopped (TIME_WAIT) are no
+        # obstacle, only a listening socket is.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

@@ -69,5 +69,9 @@ def start_local_model(log_dir: Path) -> tuple[ManagedProcess, str]:
         ],
         log_dir=log_dir,
     )
-    wait_for_http(f"http://127.0.0.1:{port}/v1/models", timeout=120, process=process.process)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/v1/models", timeout=120, process=process.process)
+    except (RuntimeError, TimeoutError):
+        process.stop()
+        raise
     return process, f"http://127.0.0.1:{port}/v1"

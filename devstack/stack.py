@@ -18,6 +18,7 @@ from pathlib import Path
 from devstack.emulators import start_firestore, start_pubsub, start_storage
 from devstack.processes import ManagedProcess, free_port, wait_for_http
 from devstack.pubsub_wiring import wire_topics
+from devstack.trace import LogTailer
 
 __all__ = ["REPO_ROOT", "LocalStack", "StackOptions"]
 
@@ -44,6 +45,8 @@ class StackOptions:
     push_max_backoff_seconds: float = 10.0
     max_delivery_attempts: int = 5
     function_env: dict[str, str] = dataclasses.field(default_factory=dict)
+    # Shown on the workspace page: which model answers and how to switch (default: its name).
+    model_note: str = ""
 
 
 class LocalStack:
@@ -52,6 +55,7 @@ class LocalStack:
         self.processes: dict[str, ManagedProcess] = {}
         self.urls: dict[str, str] = {}
         self.env: dict[str, str] = {}
+        self.tailer: LogTailer | None = None
 
     @classmethod
     @contextlib.contextmanager
@@ -119,6 +123,16 @@ class LocalStack:
             max_backoff=opts.push_max_backoff_seconds,
             max_delivery_attempts=opts.max_delivery_attempts,
         )
+        self._start_tailer()
+
+    # -- the page's "What happened" panel ------------------------------------------------
+    def _start_tailer(self) -> None:
+        """Follow the functions' logs and post each line about a mention to the sandbox."""
+        self.tailer = LogTailer(
+            log_dir=self.options.log_dir,
+            sources=FUNCTIONS,
+            trace_url=f"{self.sandbox_url}/_sandbox/trace",
+        ).start()
 
     def _start_fake_model(self) -> None:
         port = free_port()
@@ -202,6 +216,10 @@ class LocalStack:
             opts.bot_token,
             "--retry-delays",
             opts.slack_retry_delays,
+            "--model-name",
+            opts.openai_model,
+            "--model-note",
+            opts.model_note or self._default_model_note(),
         ]
         if opts.sandbox_data_dir is not None:
             command += ["--data-dir", str(opts.sandbox_data_dir)]
@@ -211,7 +229,14 @@ class LocalStack:
         self.processes["sandbox"] = process
         wait_for_http(f"{self.sandbox_url}/_sandbox/state", timeout=30, process=process.process)
 
+    def _default_model_note(self) -> str:
+        if self.options.openai_base_url is None:
+            return "the deterministic fake model (it echoes your question)"
+        return f"{self.options.openai_model} at {self.openai_base_url}"
+
     def stop(self) -> None:
+        if self.tailer is not None:
+            self.tailer.stop()
         for process in reversed(list(self.processes.values())):
             process.stop()
 

@@ -8,6 +8,7 @@ from .admin import AdminRoutes
 from .config import SandboxConfig
 from .file_routes import FileRoutes
 from .live import LiveRoutes
+from .page import PageRoutes
 from .sandbox import Sandbox
 from .web_api import base_url_of
 
@@ -62,6 +63,7 @@ def create_app(config: SandboxConfig) -> web.Application:
     )
     app.add_routes(AdminRoutes(sandbox).routes())
     app.add_routes(LiveRoutes(sandbox).routes())
+    app.add_routes(PageRoutes(sandbox).routes())
     # Preflight requests are answered by the allow_browsers middleware.
     app.router.add_route("OPTIONS", "/_sandbox/{tail:.*}", _no_content)
 

@@ -36,6 +36,9 @@ class SandboxConfig:
     # Deliver `message` events for the bot's own DM posts, as Slack does when the
     # app subscribes to message.im: a bot must recognise and drop its own echoes.
     bot_echo: bool = False
+    # Which model answers, for the page (the sandbox itself never talks to it).
+    model_name: str = ""
+    model_note: str = ""
 
 
 def _delays(text: str) -> tuple[float, ...]:
@@ -67,6 +70,8 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     parser.add_argument("--verification-token", default="sandbox-verification-token")
     parser.add_argument("--public-url", help="origin used in file URLs")
     parser.add_argument("--bot-echo", action="store_true", help="echo bot DM posts as events")
+    parser.add_argument("--model-name", default="", help="the model answering, shown on the page")
+    parser.add_argument("--model-note", default="", help="a sentence about it, shown on the page")
     ns = parser.parse_args(argv)
     return SandboxConfig(
         signing_secret=ns.signing_secret,
@@ -81,4 +86,6 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
         verification_token=ns.verification_token,
         public_url=ns.public_url,
         bot_echo=ns.bot_echo,
+        model_name=ns.model_name,
+        model_note=ns.model_note,
     )

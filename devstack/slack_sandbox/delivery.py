@@ -1,9 +1,9 @@
 """Signed HTTP delivery of Events API payloads, with Slack's retry behaviour.
 
-Each attempt is recorded ({event_id, attempt, status, latency_ms, sent_at, ...})
-and reported through `on_record`. As in Slack, a timed-out request is not
-abandoned: the retry goes out while the late answer may still arrive, and the
-late answer is added to the attempt's record as `late_status`.
+Each attempt is recorded ({event_id, attempt, status, latency_ms, sent_at, signature,
+channel, ts, thread_ts, ...}) and reported through `on_record`. As in Slack, a
+timed-out request is not abandoned: the retry goes out while the late answer may
+still arrive, and the late answer is added to the attempt's record as `late_status`.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class Deliverer:
         if not self.events_url:
             return False
         body = json.dumps(envelope, ensure_ascii=False).encode()
-        self._spawn(self._deliver(str(envelope.get("event_id")), body, mode))
+        self._spawn(self._deliver(str(envelope.get("event_id")), body, mode, _origin(envelope)))
         return True
 
     async def verify_url(self, challenge: str, verification_token: str) -> dict:
@@ -114,11 +114,11 @@ class Deliverer:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _deliver(self, event_id: str, body: bytes, mode: str) -> None:
+    async def _deliver(self, event_id: str, body: bytes, mode: str, origin: dict) -> None:
         attempt, reason = 0, None
         generation = self._generation
         while generation == self._generation:
-            outcome = await self._attempt(event_id, body, attempt, reason, mode)
+            outcome = await self._attempt(event_id, body, attempt, reason, mode, origin)
             reason = next_retry(outcome, attempt, mode)
             if reason is None:
                 return
@@ -126,7 +126,7 @@ class Deliverer:
             await asyncio.sleep(retry_delay(self.retry_delays, attempt))
 
     async def _attempt(
-        self, event_id: str, body: bytes, attempt: int, reason: str | None, mode: str
+        self, event_id: str, body: bytes, attempt: int, reason: str | None, mode: str, origin: dict
     ):
         sent_at = self.clock()
         # Every attempt is signed afresh: the timestamp is part of the signature.
@@ -141,6 +141,8 @@ class Deliverer:
             "retry_reason": reason,
             "mode": mode,
             "sent_at": sent_at,
+            "signature": headers["X-Slack-Signature"],
+            **origin,
         }
         started = time.monotonic()
         request = self._spawn(self._post(headers, body))
@@ -184,6 +186,18 @@ class Deliverer:
             text = await response.text(errors="replace")
             no_retry = response.headers.get("X-Slack-No-Retry") == "1"
             return response.status, no_retry, text, response.content_type
+
+
+def _origin(envelope: dict) -> dict:
+    """Where the event's message is, so a record can be shown beside it."""
+    event = envelope.get("event")
+    if not isinstance(event, dict):
+        return {}
+    return {
+        "channel": event.get("channel"),
+        "ts": event.get("ts"),
+        "thread_ts": event.get("thread_ts") or event.get("ts"),
+    }
 
 
 def _echoed(challenge: str, text: str, content_type: str) -> bool:

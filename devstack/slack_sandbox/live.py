@@ -32,7 +32,7 @@ class LiveRoutes:
 
     def _render(self, change: Change, base_url: str) -> dict:
         payload = dict(change.payload)
-        if "message" in payload:
+        if isinstance(payload.get("message"), dict):  # a `trace` record's message is a string
             payload["message"] = admin_message(payload["message"], self.sandbox.workspace, base_url)
         return payload
 

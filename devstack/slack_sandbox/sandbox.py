@@ -14,6 +14,7 @@ from .files import FileStore
 from .hub import ChangeHub
 from .inbound import Inbound
 from .store import JsonStore
+from .trace_book import TraceBook
 from .web_api import WebApi
 from .workspace import Workspace
 
@@ -33,6 +34,8 @@ class Sandbox:
     deliverer: Deliverer = field(init=False)
     inbound: Inbound = field(init=False)
     web_api: WebApi = field(init=False)
+    # The functions' log lines per event id, for the page's "What happened" panel.
+    traces: TraceBook = field(init=False, default_factory=TraceBook)
     store: JsonStore | None = field(init=False, default=None)
     # Last origin a request came in on; used where no request is at hand.
     origin: str = field(init=False, default="")
@@ -87,6 +90,7 @@ class Sandbox:
         self.faults.clear()
         self.deliverer.forget()
         self.web_api.calls.clear()
+        self.traces.clear()
         self.workspace.reset()
 
     async def close(self) -> None:

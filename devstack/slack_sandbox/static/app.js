@@ -1,0 +1,680 @@
+// The sandbox's workspace page: a Slack-like channel view to talk to the bot.
+//
+// State comes from GET /_sandbox/state once, then every change arrives on the
+// /_sandbox/stream server-sent events (no polling). Posting uses POST /_sandbox/messages, so the
+// sandbox signs and delivers the event to the bot's ingress exactly as Slack would.
+
+import { escapeHtml, renderMarkdown } from "./markdown.js";
+import { eventCard } from "./trace.js";
+
+const ME = "U0ALICE";
+const PROGRESS_TEXT = "_Thinking…_"; // what the bot posts first (assistant/slack_reply.py)
+const CURSOR = " ▍"; // the bot's "still streaming" mark
+const KINDS = [
+  "message_posted", "message_updated", "message_deleted", "stream_appended", "status_set",
+  "reaction_changed", "files_shared", "delivery", "trace", "reset",
+];
+const EMOJI = { eyes: "👀", white_check_mark: "✅", x: "❌", hourglass: "⏳", thinking_face: "🤔", thumbsup: "👍", "+1": "👍", warning: "⚠️" };
+const COLORS = { U0BOT: "#2eb67d", U0ALICE: "#7c3085", U0BOB: "#1264a3" };
+
+const state = {
+  info: null,
+  users: {}, // id -> user object
+  channels: [], // channel objects, sidebar order
+  messages: new Map(), // channel -> Map(ts -> message)
+  deliveries: new Map(), // event_id -> Map(attempt -> record)
+  eventOf: new Map(), // "channel:ts" -> event_id
+  traces: new Map(), // event_id -> Map(seq -> record)
+  statuses: new Map(), // "channel:thread_ts" -> status text
+  unread: new Set(),
+  current: "C0GENERAL",
+  thread: null, // ts of the open thread
+  traceOpen: false,
+  focusEvent: null,
+};
+
+const $ = (selector, root = document) => root.querySelector(selector);
+const key = (channel, ts) => `${channel}:${ts}`;
+
+// ---- loading and live updates --------------------------------------------------------------
+
+async function getJSON(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.json();
+}
+
+function loadState(snapshot, traces) {
+  state.users = Object.fromEntries(snapshot.users.map((u) => [u.id, u]));
+  state.channels = snapshot.channels;
+  state.messages = new Map(snapshot.channels.map((c) => [c.id, new Map()]));
+  for (const [channel, messages] of Object.entries(snapshot.messages)) {
+    for (const message of messages) state.messages.get(channel).set(message.ts, message);
+  }
+  state.deliveries = new Map();
+  for (const record of snapshot.deliveries) addDelivery(record);
+  state.traces = new Map();
+  for (const records of Object.values(traces.events)) records.forEach(addTrace);
+}
+
+let queued = []; // changes that arrive before the first state is loaded
+let resync = false;
+
+function connect() {
+  const source = new EventSource(`/_sandbox/stream?kinds=${KINDS.join(",")}`);
+  for (const kind of KINDS) {
+    source.addEventListener(kind, (event) => {
+      const payload = JSON.parse(event.data);
+      if (queued) queued.push([kind, payload]);
+      else apply(kind, payload);
+    });
+  }
+  source.onopen = () => {
+    setLive(true);
+    if (resync) {
+      resync = false;
+      reload(); // catch up on anything missed while disconnected
+    }
+  };
+  source.onerror = () => {
+    setLive(false);
+    resync = true;
+  };
+}
+
+async function reload() {
+  const [snapshot, traces] = await Promise.all([getJSON("/_sandbox/state"), getJSON("/_sandbox/trace")]);
+  loadState(snapshot, traces);
+  renderAll();
+}
+
+function setLive(live) {
+  const dot = $("#live");
+  dot.classList.toggle("off", !live);
+  dot.title = live ? "live: changes arrive as they happen" : "reconnecting…";
+}
+
+function addDelivery(record) {
+  if (!state.deliveries.has(record.event_id)) state.deliveries.set(record.event_id, new Map());
+  state.deliveries.get(record.event_id).set(record.attempt, record);
+  if (record.channel && record.ts) state.eventOf.set(key(record.channel, record.ts), record.event_id);
+}
+
+function addTrace(record) {
+  if (!state.traces.has(record.event_id)) state.traces.set(record.event_id, new Map());
+  state.traces.get(record.event_id).set(record.seq, record);
+}
+
+function upsert(channel, message) {
+  if (!state.messages.has(channel)) state.messages.set(channel, new Map());
+  state.messages.get(channel).set(message.ts, message);
+}
+
+function apply(kind, payload) {
+  switch (kind) {
+    case "message_posted":
+    case "message_updated":
+    case "stream_appended": {
+      upsert(payload.channel, payload.message);
+      if (kind === "message_posted" && payload.channel !== state.current) state.unread.add(payload.channel);
+      if (kind === "message_posted" && payload.message.bot_id) {
+        state.statuses.delete(key(payload.channel, payload.message.thread_ts)); // answered: status clears
+      }
+      changed(payload.channel, payload.message.ts);
+      break;
+    }
+    case "message_deleted":
+      state.messages.get(payload.channel)?.delete(payload.ts);
+      schedule();
+      break;
+    case "reaction_changed": {
+      const message = state.messages.get(payload.channel)?.get(payload.ts);
+      if (message) message.reactions = payload.reactions;
+      changed(payload.channel, payload.ts);
+      break;
+    }
+    case "files_shared":
+      schedule();
+      break;
+    case "status_set":
+      state.statuses.set(key(payload.channel, payload.thread_ts), payload.status);
+      schedule();
+      break;
+    case "delivery":
+      addDelivery(payload);
+      scheduleTrace();
+      if (payload.channel) changed(payload.channel, payload.ts);
+      break;
+    case "trace":
+      addTrace(payload);
+      scheduleTrace();
+      break;
+    case "reset":
+      for (const messages of state.messages.values()) messages.clear();
+      state.deliveries.clear();
+      state.traces.clear();
+      state.eventOf.clear();
+      state.thread = null;
+      schedule();
+      break;
+  }
+}
+
+// Re-render at most once a frame, however many changes arrive.
+let pending = false;
+let pendingTrace = false;
+function schedule() {
+  if (pending) return;
+  pending = true;
+  requestAnimationFrame(() => {
+    pending = false;
+    pendingTrace = false;
+    renderAll();
+  });
+}
+function scheduleTrace() {
+  if (pending || pendingTrace) return;
+  pendingTrace = true;
+  requestAnimationFrame(() => {
+    pendingTrace = false;
+    renderTrace();
+  });
+}
+function changed(channel, ts) {
+  if (channel === state.current) schedule();
+  else renderSidebar();
+}
+
+// ---- messages ------------------------------------------------------------------------------
+
+function conversation(channel) {
+  return [...(state.messages.get(channel)?.values() || [])].sort((a, b) => a.ts.localeCompare(b.ts));
+}
+
+function isTopLevel(m) {
+  return !m.thread_ts || m.thread_ts === m.ts || m.subtype === "thread_broadcast";
+}
+
+function replies(channel, ts) {
+  return conversation(channel).filter((m) => m.thread_ts === ts && m.ts !== ts);
+}
+
+function mdContext() {
+  return {
+    users: Object.fromEntries(Object.values(state.users).map((u) => [u.id, u.name])),
+    channels: Object.fromEntries(state.channels.map((c) => [c.id, c.name || "direct message"])),
+  };
+}
+
+function messageText(m) {
+  if (m.markdown_text) return m.markdown_text;
+  const markdownBlocks = (m.blocks || []).filter((b) => b.type === "markdown").map((b) => b.text);
+  if (markdownBlocks.length) return markdownBlocks.join("\n\n");
+  return m.text || "";
+}
+
+function clock(ts) {
+  const date = new Date(parseFloat(ts) * 1000);
+  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+function formatSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function avatar(userId) {
+  const user = state.users[userId];
+  const letter = user ? (user.is_bot ? "✦" : user.name[0].toUpperCase()) : "?";
+  return `<div class="avatar" style="background:${COLORS[userId] || "#616061"}">${escapeHtml(letter)}</div>`;
+}
+
+function renderFiles(m) {
+  if (!m.files || !m.files.length) return "";
+  const items = m.files.map((f) => {
+    const href = `/_sandbox/files/${encodeURIComponent(f.id)}/content`;
+    const preview = (f.mimetype || "").startsWith("image/") ? `<img src="${escapeHtml(href)}" alt="">` : `<span class="file-icon">${escapeHtml((f.filetype || "file").slice(0, 4).toUpperCase())}</span>`;
+    return `<a class="file" href="${escapeHtml(href)}" download="${escapeHtml(f.name)}" target="_blank">
+      ${preview}<span><b>${escapeHtml(f.name)}</b><small>${escapeHtml(f.pretty_type || f.mimetype)} · ${formatSize(f.size || 0)}</small></span></a>`;
+  });
+  return `<div class="files">${items.join("")}</div>`;
+}
+
+function renderBody(m) {
+  const text = messageText(m);
+  if (m.bot_id && text === PROGRESS_TEXT) {
+    return `<div class="text thinking"><span class="dots"><i></i><i></i><i></i></span> thinking…</div>`;
+  }
+  const streaming = m.stream_state === "streaming" || text.endsWith(CURSOR);
+  const shown = text.endsWith(CURSOR) ? text.slice(0, -CURSOR.length) : text;
+  return `<div class="text md${streaming ? " streaming" : ""}">${renderMarkdown(shown, mdContext())}</div>`;
+}
+
+function renderMessage(channel, m, { inThread }) {
+  const user = state.users[m.user] || { name: m.username || m.user || "unknown", real_name: m.user };
+  const isBot = Boolean(m.bot_id) || user.is_bot;
+  const eventId = state.eventOf.get(key(channel, m.ts));
+  const count = inThread ? 0 : replies(channel, m.ts).length;
+  const threadRow = count
+    ? `<button class="replies" data-thread="${escapeHtml(m.ts)}">${count} ${count === 1 ? "reply" : "replies"}</button>`
+    : "";
+  const traceLink = eventId
+    ? `<button class="trace-link" data-event="${escapeHtml(eventId)}" data-thread="${escapeHtml(m.thread_ts || m.ts)}">What happened</button>`
+    : "";
+  const reactions = (m.reactions || [])
+    .map((r) => `<span class="reaction">${EMOJI[r.name] || `:${escapeHtml(r.name)}:`} ${r.count}</span>`)
+    .join("");
+  const replyAction = inThread ? "" : `<button class="reply-action" data-thread="${escapeHtml(m.ts)}" title="Reply in thread">Reply</button>`;
+  return `<div class="msg${isBot ? " bot" : ""}" data-ts="${escapeHtml(m.ts)}" data-user="${escapeHtml(m.user || "")}">
+    ${avatar(m.user)}
+    <div class="content">
+      <div class="meta"><span class="name">${escapeHtml(user.real_name || user.name)}</span>${isBot ? '<span class="badge">APP</span>' : ""}
+        <span class="time" title="${escapeHtml(m.ts)}">${clock(m.ts)}</span>${m.edited && !isBot ? '<span class="muted">(edited)</span>' : ""}</div>
+      ${renderBody(m)}
+      ${renderFiles(m)}
+      ${reactions ? `<div class="reactions">${reactions}</div>` : ""}
+      ${threadRow || traceLink ? `<div class="below">${threadRow}${traceLink}</div>` : ""}
+    </div>
+    <div class="actions">${replyAction}</div>
+  </div>`;
+}
+
+// ---- layout --------------------------------------------------------------------------------
+
+function channelTitle(channel) {
+  return channel.is_im ? "assistant" : `# ${channel.name}`;
+}
+
+function renderSidebar() {
+  const row = (c) => {
+    const label = c.is_im ? `${avatar("U0BOT")}<span>assistant</span>` : `<span class="hash">#</span><span>${escapeHtml(c.name)}</span>`;
+    const classes = ["channel-link", c.id === state.current ? "active" : "", state.unread.has(c.id) ? "unread" : ""].join(" ");
+    return `<li><a href="#${escapeHtml(c.id)}" class="${classes}" data-channel="${escapeHtml(c.id)}">${label}</a></li>`;
+  };
+  $("#channels").innerHTML = state.channels.filter((c) => !c.is_im).map(row).join("");
+  $("#dms").innerHTML = state.channels.filter((c) => c.is_im).map(row).join("");
+}
+
+function nearBottom(element) {
+  return element.scrollHeight - element.scrollTop - element.clientHeight < 120;
+}
+
+function fillList(list, html) {
+  const stick = nearBottom(list);
+  list.innerHTML = html;
+  if (stick) list.scrollTop = list.scrollHeight;
+}
+
+function renderChannel() {
+  const channel = state.channels.find((c) => c.id === state.current);
+  if (!channel) return;
+  $("#channel-title").textContent = channelTitle(channel);
+  $("#channel-topic").textContent = channel.is_im
+    ? "Your direct messages with the bot: every message here is for it."
+    : "Mention @assistant to ask; it answers in a thread.";
+  const messages = conversation(state.current).filter(isTopLevel);
+  const empty = `<div class="empty"><h3>This is the very beginning of ${escapeHtml(channelTitle(channel))}</h3>
+    <p>Try <code>@assistant what is a Pub/Sub ordering key?</code>, attach a CSV or PDF and ask about it,
+    or say <code>@assistant reset</code> in a thread to make it forget the thread.</p></div>`;
+  fillList($("#messages"), messages.length ? messages.map((m) => renderMessage(state.current, m, { inThread: false })).join("") : empty);
+  composers.channel.setPlaceholder(channel.is_im ? "Message assistant" : `Message #${channel.name}`);
+}
+
+function renderThread() {
+  const pane = $("#thread");
+  const parent = state.thread && state.messages.get(state.current)?.get(state.thread);
+  document.body.classList.toggle("thread-open", Boolean(parent));
+  if (!parent) {
+    pane.hidden = true;
+    return;
+  }
+  pane.hidden = false;
+  const channel = state.channels.find((c) => c.id === state.current);
+  $("#thread-where").textContent = channelTitle(channel);
+  const items = [parent, ...replies(state.current, parent.ts)];
+  const status = state.statuses.get(key(state.current, parent.ts));
+  const statusLine = status ? `<div class="status-line"><span class="dots"><i></i><i></i><i></i></span> assistant ${escapeHtml(status)}</div>` : "";
+  fillList($("#thread-messages"), items.map((m) => renderMessage(state.current, m, { inThread: true })).join("") + statusLine);
+}
+
+function eventsInView() {
+  // The open thread's mentions, else the channel's; newest first.
+  const events = [];
+  for (const m of conversation(state.current)) {
+    const eventId = state.eventOf.get(key(state.current, m.ts));
+    if (!eventId) continue;
+    if (state.thread && m.ts !== state.thread && m.thread_ts !== state.thread) continue;
+    events.push([eventId, m]);
+  }
+  return events.reverse();
+}
+
+function renderTrace() {
+  const pane = $("#trace");
+  document.body.classList.toggle("trace-open", state.traceOpen);
+  $("#trace-toggle").classList.toggle("active", state.traceOpen);
+  pane.hidden = !state.traceOpen;
+  if (!state.traceOpen) return;
+  const events = eventsInView();
+  $("#trace-scope").textContent = state.thread ? "this thread's mentions, newest first" : "this conversation's mentions, newest first";
+  const cards = events.map(([eventId, m]) =>
+    eventCard({
+      eventId,
+      questionHtml: renderMarkdown(messageText(m), mdContext()),
+      deliveries: [...(state.deliveries.get(eventId)?.values() || [])].sort((a, b) => a.attempt - b.attempt),
+      records: [...(state.traces.get(eventId)?.values() || [])].sort((a, b) => a.seq - b.seq),
+    }),
+  );
+  const body = $("#trace-body");
+  const scroll = body.scrollTop;
+  body.innerHTML = cards.length ? cards.join("") : `<p class="muted">Mention @assistant and each step shows up here: the signed request Slack sends, the Pub/Sub messages, the model request and the timings.</p>`;
+  body.scrollTop = scroll;
+  if (state.focusEvent) {
+    const card = body.querySelector(`[data-event="${CSS.escape(state.focusEvent)}"]`);
+    if (card) {
+      card.scrollIntoView({ block: "start" });
+      card.classList.add("focus");
+    }
+    state.focusEvent = null;
+  }
+}
+
+function renderModel() {
+  const model = state.info.model || {};
+  $("#model-banner").innerHTML = `<b>Answering:</b> ${renderInlineNote(model.note || model.name || "unknown model")}`;
+}
+
+function renderInlineNote(note) {
+  // The note is plain text from the command line; `code` spans are its only markup.
+  return escapeHtml(note).replace(/`([^`]+)`/g, "<code>$1</code>").replace(/(OPENAI_API_KEY=\S+ nox -s dev)/, "<code>$1</code>");
+}
+
+function renderAll() {
+  renderSidebar();
+  renderChannel();
+  renderThread();
+  renderTrace();
+}
+
+// ---- navigation ----------------------------------------------------------------------------
+
+function openChannel(channelId, threadTs = null) {
+  if (!state.messages.has(channelId)) channelId = "C0GENERAL";
+  state.current = channelId;
+  state.thread = threadTs;
+  state.unread.delete(channelId);
+  const hash = threadTs ? `#${channelId}/${threadTs}` : `#${channelId}`;
+  if (location.hash !== hash) history.replaceState(null, "", hash);
+  renderAll();
+  const list = $("#messages");
+  list.scrollTop = list.scrollHeight;
+}
+
+function openThread(ts) {
+  openChannel(state.current, ts);
+  const list = $("#thread-messages");
+  list.scrollTop = list.scrollHeight;
+  composers.thread.focus();
+}
+
+function fromHash() {
+  const [channel, thread] = location.hash.slice(1).split("/");
+  openChannel(channel || "C0GENERAL", thread || null);
+}
+
+// ---- composing -----------------------------------------------------------------------------
+
+function readFile(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      const content = String(reader.result);
+      resolve({ name: file.name, mimetype: file.type || undefined, content_base64: content.slice(content.indexOf(",") + 1) });
+    };
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
+function toSlackText(text) {
+  // "@assistant" as typed (or picked from the completion) becomes Slack's <@U0BOT>.
+  const byName = Object.fromEntries(Object.values(state.users).map((u) => [u.name.toLowerCase(), u.id]));
+  return text.replace(/(^|\s)@([\w.-]+)/g, (match, space, name) => (byName[name.toLowerCase()] ? `${space}<@${byName[name.toLowerCase()]}>` : match));
+}
+
+async function send({ text, files, threadTs }) {
+  const body = { channel: state.current, user: ME, text: toSlackText(text), delivery: $("#delivery-mode").value };
+  if (threadTs) body.thread_ts = threadTs;
+  if (files.length) body.files = await Promise.all(files.map(readFile));
+  const response = await fetch("/_sandbox/messages", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const result = await response.json();
+  if (!result.ok) throw new Error(result.error || `HTTP ${response.status}`);
+  if (result.event_id) {
+    state.eventOf.set(key(result.channel, result.ts), result.event_id);
+    // The bot answers in the thread: open it, so its progress and answer are in view.
+    if (!threadTs) openThread(result.ts);
+    else scheduleTrace();
+  }
+  return result;
+}
+
+class Composer {
+  constructor(root, { threadTs }) {
+    this.root = root;
+    this.threadTs = threadTs; // function returning the thread to post in, or null
+    this.files = [];
+    this.input = $("textarea", root);
+    this.popup = $(".completion", root);
+    this.chips = $(".chips", root);
+    this.picker = $("input[type=file]", root);
+    this.matches = [];
+    this.selected = 0;
+    $(".attach", root).addEventListener("click", () => this.picker.click());
+    this.picker.addEventListener("change", () => {
+      this.files.push(...this.picker.files);
+      this.picker.value = "";
+      this.renderChips();
+    });
+    this.chips.addEventListener("click", (event) => {
+      const index = event.target.closest("[data-index]")?.dataset.index;
+      if (index !== undefined) {
+        this.files.splice(Number(index), 1);
+        this.renderChips();
+      }
+    });
+    root.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+    this.input.addEventListener("input", () => {
+      this.autosize();
+      this.complete();
+    });
+    this.input.addEventListener("keydown", (event) => this.keydown(event));
+    this.input.addEventListener("blur", () => setTimeout(() => this.closePopup(), 150));
+    this.popup.addEventListener("mousedown", (event) => {
+      event.preventDefault(); // keep the caret in the textarea
+      const item = event.target.closest("[data-index]");
+      if (item) this.pick(Number(item.dataset.index));
+    });
+  }
+
+  setPlaceholder(text) {
+    this.input.placeholder = text;
+  }
+
+  focus() {
+    this.input.focus();
+  }
+
+  autosize() {
+    this.input.style.height = "auto";
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 200)}px`;
+  }
+
+  renderChips() {
+    this.chips.innerHTML = this.files
+      .map((f, i) => `<span class="chip" data-index="${i}" title="remove">${escapeHtml(f.name)} <small>${formatSize(f.size)}</small> ×</span>`)
+      .join("");
+  }
+
+  token() {
+    const before = this.input.value.slice(0, this.input.selectionStart);
+    const match = before.match(/(^|\s)@([\w.-]*)$/);
+    return match ? { query: match[2].toLowerCase(), start: before.length - match[2].length - 1 } : null;
+  }
+
+  complete() {
+    const token = this.token();
+    const users = Object.values(state.users).sort((a, b) => Number(b.is_bot) - Number(a.is_bot));
+    this.matches = token
+      ? users.filter((u) => u.name.toLowerCase().startsWith(token.query) || (u.real_name || "").toLowerCase().startsWith(token.query))
+      : [];
+    if (!this.matches.length) return this.closePopup();
+    this.selected = Math.min(this.selected, this.matches.length - 1);
+    this.popup.innerHTML = this.matches
+      .map((u, i) => `<li data-index="${i}" class="${i === this.selected ? "selected" : ""}" role="option">
+          ${avatar(u.id)}<b>${escapeHtml(u.name)}</b><span class="muted">${escapeHtml(u.real_name || "")}</span>${u.is_bot ? '<span class="badge">APP</span>' : ""}</li>`)
+      .join("");
+    this.popup.hidden = false;
+  }
+
+  closePopup() {
+    this.popup.hidden = true;
+    this.matches = [];
+    this.selected = 0;
+  }
+
+  pick(index) {
+    const token = this.token();
+    const user = this.matches[index];
+    if (!token || !user) return;
+    const value = this.input.value;
+    const caret = this.input.selectionStart;
+    const inserted = `@${user.name} `;
+    this.input.value = value.slice(0, token.start) + inserted + value.slice(caret);
+    const position = token.start + inserted.length;
+    this.input.setSelectionRange(position, position);
+    this.closePopup();
+    this.input.focus();
+  }
+
+  keydown(event) {
+    if (!this.popup.hidden && this.matches.length) {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        const step = event.key === "ArrowDown" ? 1 : -1;
+        this.selected = (this.selected + step + this.matches.length) % this.matches.length;
+        this.complete();
+        return;
+      }
+      if (event.key === "Enter" || event.key === "Tab") {
+        event.preventDefault();
+        this.pick(this.selected);
+        return;
+      }
+      if (event.key === "Escape") {
+        this.closePopup();
+        return;
+      }
+    }
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      this.submit();
+    }
+  }
+
+  async submit() {
+    const text = this.input.value.trim();
+    if (!text && !this.files.length) return;
+    const files = this.files;
+    const button = $("button[type=submit]", this.root);
+    button.disabled = true;
+    try {
+      await send({ text, files, threadTs: this.threadTs() });
+      this.input.value = "";
+      this.files = [];
+      this.renderChips();
+      this.autosize();
+      showError("");
+    } catch (error) {
+      showError(`Could not send: ${error.message}`);
+    } finally {
+      button.disabled = false;
+    }
+  }
+}
+
+function showError(text) {
+  const bar = $("#error");
+  bar.textContent = text;
+  bar.hidden = !text;
+}
+
+// ---- wiring --------------------------------------------------------------------------------
+
+const composers = {};
+
+function wire() {
+  composers.channel = new Composer($("#composer"), { threadTs: () => null });
+  composers.thread = new Composer($("#thread-composer"), { threadTs: () => state.thread });
+  document.addEventListener("click", (event) => {
+    const channelLink = event.target.closest("[data-channel]");
+    if (channelLink) {
+      event.preventDefault();
+      openChannel(channelLink.dataset.channel);
+      return;
+    }
+    const traceLink = event.target.closest(".trace-link");
+    if (traceLink) {
+      state.traceOpen = true;
+      state.focusEvent = traceLink.dataset.event;
+      if (state.thread !== traceLink.dataset.thread) openThread(traceLink.dataset.thread);
+      else renderTrace();
+      return;
+    }
+    const threadLink = event.target.closest("[data-thread]");
+    if (threadLink) openThread(threadLink.dataset.thread);
+  });
+  $("#thread-close").addEventListener("click", () => openChannel(state.current));
+  $("#trace-toggle").addEventListener("click", () => {
+    state.traceOpen = !state.traceOpen;
+    renderTrace();
+  });
+  $("#trace-close").addEventListener("click", () => {
+    state.traceOpen = false;
+    renderTrace();
+  });
+  $("#clear-workspace").addEventListener("click", async () => {
+    if (confirm("Delete every message and file in this sandbox workspace?")) {
+      await fetch("/_sandbox/reset", { method: "POST" });
+    }
+  });
+  window.addEventListener("hashchange", fromHash);
+}
+
+async function main() {
+  wire();
+  connect();
+  const [info, snapshot, traces] = await Promise.all([
+    getJSON("/_sandbox/info"),
+    getJSON("/_sandbox/state"),
+    getJSON("/_sandbox/trace"),
+  ]);
+  state.info = info;
+  loadState(snapshot, traces);
+  $("#team-name").textContent = info.team.name;
+  renderModel();
+  const early = queued;
+  queued = null;
+  early.forEach(([kind, payload]) => apply(kind, payload));
+  fromHash();
+  document.body.classList.add("ready");
+}
+
+main().catch((error) => showError(`The sandbox did not answer: ${error.message}`));
