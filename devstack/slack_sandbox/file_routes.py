@@ -2,7 +2,8 @@
 
 Downloads answer like files.slack.com: the bytes only with a valid bot token in
 `Authorization: Bearer`, otherwise HTTP 200 with an HTML login page. Bots tell
-"no access" apart by the text/html content type.
+"no access" apart by the text/html content type. A file posted with `access: none`
+gets the login page even with the bot token (a file the bot may not see).
 """
 
 from __future__ import annotations
@@ -57,10 +58,11 @@ class FileRoutes:
 
     async def download(self, request: web.Request) -> web.StreamResponse:
         header = request.headers.get("Authorization", "")
-        if header != f"Bearer {self.bot_token}":
-            return web.Response(text=LOGIN_PAGE, content_type="text/html")
         team, _, file_id = request.match_info["team_file"].partition("-")
         record = self.workspace.files.get(file_id)
+        # `access: none`: shared where the bot is not, so Slack shows even the bot its sign-in page.
+        if header != f"Bearer {self.bot_token}" or (record or {}).get("access") == "none":
+            return web.Response(text=LOGIN_PAGE, content_type="text/html")
         data = self.file_store.read(file_id) if team == TEAM_ID and record else None
         if data is None:
             return web.Response(status=404, text="file not found")

@@ -6,6 +6,7 @@ import mimetypes
 import secrets
 import string
 from pathlib import Path
+from urllib.parse import quote
 
 from .directory import CHANNELS, TEAM_ID, is_dm
 
@@ -102,6 +103,8 @@ def file_object(record: dict, base_url: str) -> dict:
     """The `file` object of files.info, events and message `files`."""
     file_id, name = record["id"], record["name"]
     private = f"{base_url}/files-pri/{TEAM_ID}-{file_id}"
+    # One path segment whatever the name holds ("../", "?", "#", spaces).
+    segment = quote(name, safe="")
     channels = sorted({s["channel"] for s in record["shares"]})
     return {
         "id": file_id,
@@ -123,10 +126,10 @@ def file_object(record: dict, base_url: str) -> dict:
         "public_url_shared": False,
         "display_as_bot": False,
         "username": "",
-        "url_private": f"{private}/{name}",
-        "url_private_download": f"{private}/download/{name}",
-        "permalink": f"{base_url}/files/{record['user']}/{file_id}/{name}",
-        "permalink_public": f"{base_url}/files-pub/{TEAM_ID}-{file_id}-sandbox/{name}",
+        "url_private": f"{private}/{segment}",
+        "url_private_download": f"{private}/download/{segment}",
+        "permalink": f"{base_url}/files/{record['user']}/{file_id}/{segment}",
+        "permalink_public": f"{base_url}/files-pub/{TEAM_ID}-{file_id}-sandbox/{segment}",
         "channels": [c for c in channels if not is_dm(c)],
         "groups": [],
         "ims": [c for c in channels if is_dm(c)],

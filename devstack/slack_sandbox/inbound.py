@@ -29,6 +29,8 @@ class BadRequest(ValueError):
 def _decode_file(spec: object) -> tuple[dict, bytes]:
     if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
         raise BadRequest("each file needs a name")
+    if spec.get("access", "visible") not in ("visible", "none"):
+        raise BadRequest("a file's access must be visible or none")
     if "content_base64" in spec:
         try:
             data = base64.b64decode(spec["content_base64"], validate=True)
@@ -101,6 +103,8 @@ class Inbound:
                 mimetype=spec.get("mimetype"),
             )
             record.update(size=len(data), uploaded=True)
+            if spec.get("access") == "none":
+                record["access"] = "none"
             self.file_store.write(record["id"], data)
             self.workspace.files[record["id"]] = record
             file_ids.append(record["id"])
