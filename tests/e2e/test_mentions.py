@@ -190,3 +190,15 @@ def test_unsigned_requests_are_refused_and_publish_nothing(stack, sandbox, claim
 def test_the_claim_records_the_reply_so_a_redelivery_would_edit_it(sandbox, claims):
     posted, claim = ask(sandbox, claims, unique("where is my answer"))
     assert claim["message_ts"] == [sandbox.bot_replies(posted["ts"])[0]["ts"]]
+
+
+def test_an_answer_longer_than_a_slack_message_continues_in_further_messages(sandbox, claims):
+    posted = sandbox.mention(unique("[[long:30000]] write a very long answer"))
+    claims.wait_final(posted["event_id"], timeout=60)
+
+    replies = sandbox.bot_replies(posted["ts"])
+    assert len(replies) == 3
+    assert all(len(message_text(m)) <= 12_000 for m in replies)
+    assert sum(len(message_text(m)) for m in replies) >= 30_000 - 100
+    for reply in replies:
+        assert message_text(reply).count("```") % 2 == 0  # each message renders on its own

@@ -1,0 +1,188 @@
+"""Bad input at ingress, fuzzed: every request is refused or ignored, nothing is published.
+
+A dedicated ingress process publishes into its own project on the stack's Pub/Sub emulator,
+where pull subscriptions watch both topics; after the fuzzing they must be empty, and the
+process must still be serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from devstack.processes import ManagedProcess, free_port, wait_for_http
+from devstack.pubsub_wiring import emulator_clients
+from devstack.stack import REPO_ROOT
+
+PROJECT = "fuzz-project"
+SECRET = "fuzz-signing-secret"
+ACCEPTABLE = {200, 400, 401, 413}
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+slackish = st.fixed_dictionaries(
+    {"type": st.sampled_from(["event_callback", "url_verification", "app_rate_limited", "x"])},
+    optional={
+        "event": json_values,
+        "event_id": json_values,
+        "team_id": json_values,
+        "challenge": json_values,
+        "authorizations": json_values,
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def fuzz_ingress(stack):
+    host = stack.env["PUBSUB_EMULATOR_HOST"]
+    publisher, subscriber = emulator_clients(host)
+    watchers = []
+    for topic in ("mentions", "uploads"):
+        topic_path = publisher.topic_path(PROJECT, topic)
+        publisher.create_topic(name=topic_path)
+        watcher = subscriber.subscription_path(PROJECT, f"{topic}-watcher")
+        subscriber.create_subscription(request={"name": watcher, "topic": topic_path})
+        watchers.append(watcher)
+    port = free_port()
+    process = ManagedProcess(
+        "fuzz-ingress",
+        [
+            str(Path(sys.executable).parent / "functions-framework"),
+            "--target",
+            "ingress",
+            "--source",
+            str(REPO_ROOT / "functions/ingress/main.py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env={
+            "PYTHONPATH": str(REPO_ROOT),
+            "SLACK_SIGNING_SECRET": SECRET,
+            "GOOGLE_CLOUD_PROJECT": PROJECT,
+            "PUBSUB_EMULATOR_HOST": host,
+        },
+        log_dir=stack.options.log_dir,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    wait_for_http(url, timeout=30, process=process.process)
+    yield url, process, subscriber, watchers
+    process.stop()
+
+
+def signed_headers(body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's signature over raw bytes (slack_sdk's signer only takes UTF-8 text)."""
+    ts = str(timestamp if timestamp is not None else int(time.time()))
+    digest = hmac.new(SECRET.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256)
+    return {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest.hexdigest()}",
+    }
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    return requests.post(url, data=body, headers=headers, timeout=10).status_code
+
+
+FUZZ = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@FUZZ
+@given(
+    body=st.binary(max_size=2048),
+    headers=st.dictionaries(
+        st.sampled_from(
+            [
+                "X-Slack-Request-Timestamp",
+                "X-Slack-Signature",
+                "Content-Type",
+                "X-Slack-Retry-Num",
+                "Content-Encoding",
+            ]
+        ),
+        st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), max_size=80),
+    ),
+)
+def test_random_unsigned_requests_are_refused(fuzz_ingress, body, headers):
+    url, *_ = fuzz_ingress
+    assert post(url, body, headers) == 401
+
+
+@FUZZ
+@given(payload=json_values | slackish)
+def test_signed_json_that_is_not_a_mention_is_ignored_or_refused(fuzz_ingress, payload):
+    url, *_ = fuzz_ingress
+    body = json.dumps(payload).encode()
+    assert post(url, body, signed_headers(body)) in {200, 400}
+
+
+@FUZZ
+@given(body=st.binary(max_size=1024), encoding=st.sampled_from(["utf-16", "latin-1", "utf-8"]))
+def test_signed_bodies_in_any_encoding_do_not_crash_it(fuzz_ingress, body, encoding):
+    url, *_ = fuzz_ingress
+    text = body.decode("latin-1").encode(encoding, errors="replace")
+    assert post(url, text, signed_headers(text)) in ACCEPTABLE - {413}
+
+
+def _mention(event_id: str) -> bytes:
+    return json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T0FUZZ",
+            "event_id": event_id,
+            "authorizations": [{"user_id": "U0BOT", "is_bot": True}],
+            "event": {
+                "type": "app_mention",
+                "user": "U0X",
+                "text": "<@U0BOT> hi",
+                "ts": "1.000001",
+                "channel": "C0FUZZ",
+            },
+        }
+    ).encode()
+
+
+def test_a_signature_replayed_on_another_body_is_refused(fuzz_ingress):
+    url, *_ = fuzz_ingress
+    headers = signed_headers(_mention("EvREPLAY1"))
+    assert post(url, _mention("EvREPLAY2"), headers) == 401
+
+
+def test_a_request_replayed_after_five_minutes_is_refused(fuzz_ingress):
+    url, *_ = fuzz_ingress
+    body = _mention("EvSTALE")
+    assert post(url, body, signed_headers(body, timestamp=int(time.time()) - 301)) == 401
+
+
+def test_a_huge_body_is_refused_before_it_is_read(fuzz_ingress):
+    url, *_ = fuzz_ingress
+    body = b"{" + b" " * 2_000_000 + b"}"
+    assert post(url, body, signed_headers(body)) == 413
+
+
+def test_after_all_that_nothing_was_published_and_ingress_still_serves(fuzz_ingress):
+    url, process, subscriber, watchers = fuzz_ingress
+    for watcher in watchers:
+        pulled = subscriber.pull(subscription=watcher, max_messages=10, timeout=5)
+        assert list(pulled.received_messages) == []
+    assert process.running
+    body = _mention("EvSTILLALIVE")
+    assert post(url, body, signed_headers(body)) == 200  # and a real mention still goes through
