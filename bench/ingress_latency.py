@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -14,9 +13,9 @@ import requests
 from slack_sdk.signature import SignatureVerifier
 
 from devstack.emulators import start_pubsub
-from devstack.processes import ManagedProcess, free_port, wait_for_http
+from devstack.processes import free_port
 from devstack.pubsub_wiring import emulator_clients
-from devstack.stack import REPO_ROOT
+from devstack.stack import launch_function
 
 SECRET = "bench-signing-secret"
 PROJECT = "bench-project"
@@ -66,30 +65,19 @@ def run(log_dir: Path, *, requests_total: int = 500, concurrency: int = 20) -> d
         publisher, _ = emulator_clients(host)
         publisher.create_topic(name=publisher.topic_path(PROJECT, "mentions"))
         port = free_port()
-        ingress = ManagedProcess(
-            "bench-ingress",
-            [
-                str(Path(sys.executable).parent / "functions-framework"),
-                "--target",
-                "ingress",
-                "--source",
-                str(REPO_ROOT / "functions/ingress/main.py"),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
+        ingress = launch_function(
+            "ingress",
+            port=port,
             env={
-                "PYTHONPATH": str(REPO_ROOT),
                 "SLACK_SIGNING_SECRET": SECRET,
                 "GOOGLE_CLOUD_PROJECT": PROJECT,
                 "PUBSUB_EMULATOR_HOST": host,
                 "LOG_LEVEL": "WARNING",
             },
             log_dir=log_dir,
+            log_name="bench-ingress",
         )
         url = f"http://127.0.0.1:{port}/"
-        wait_for_http(url, timeout=30, process=ingress.process)
         verifier = SignatureVerifier(SECRET)
         sessions = [requests.Session() for _ in range(concurrency)]
         for session in sessions[:2]:

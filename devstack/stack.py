@@ -20,7 +20,7 @@ from devstack.processes import ManagedProcess, free_port, wait_for_http
 from devstack.pubsub_wiring import wire_topics
 from devstack.trace import LogTailer
 
-__all__ = ["REPO_ROOT", "LocalStack", "StackOptions"]
+__all__ = ["REPO_ROOT", "LocalStack", "StackOptions", "launch_function"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ("ingress", "responder", "files")
@@ -47,6 +47,31 @@ class StackOptions:
     function_env: dict[str, str] = dataclasses.field(default_factory=dict)
     # Shown on the workspace page: which model answers and how to switch (default: its name).
     model_note: str = ""
+
+
+def launch_function(
+    name: str, *, port: int, env: dict[str, str], log_dir: Path, log_name: str | None = None
+) -> ManagedProcess:
+    """One function under functions-framework, importing `assistant` as the deployed zip does."""
+    process = ManagedProcess(
+        log_name or name,
+        [
+            str(Path(sys.executable).parent / "functions-framework"),
+            "--target",
+            name,
+            "--source",
+            str(REPO_ROOT / "functions" / name / "main.py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env={"PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1", **env},
+        log_dir=log_dir,
+        cwd=REPO_ROOT / "functions" / name,
+    )
+    wait_for_http(f"http://127.0.0.1:{port}", timeout=30, process=process.process)
+    return process
 
 
 class LocalStack:
@@ -158,8 +183,6 @@ class LocalStack:
         opts = self.options
         return {
             **self.env,
-            "PYTHONPATH": str(REPO_ROOT),
-            "PYTHONUNBUFFERED": "1",
             "TIKTOKEN_CACHE_DIR": str(opts.log_dir / "tiktoken-cache"),
             "SLACK_SIGNING_SECRET": opts.signing_secret,
             "SLACK_BOT_TOKEN": opts.bot_token,
@@ -177,26 +200,11 @@ class LocalStack:
         """(Re)start one function under functions-framework, on its previous port if any."""
         url = self.urls.get(name)
         port = int(url.rsplit(":", 1)[1]) if url else free_port()
-        process = ManagedProcess(
-            name,
-            [
-                str(Path(sys.executable).parent / "functions-framework"),
-                "--target",
-                name,
-                "--source",
-                str(REPO_ROOT / "functions" / name / "main.py"),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env=self.function_environment(),
-            log_dir=self.options.log_dir,
-            cwd=REPO_ROOT / "functions" / name,
+        process = launch_function(
+            name, port=port, env=self.function_environment(), log_dir=self.options.log_dir
         )
         self.processes[name] = process
         self.urls[name] = f"http://127.0.0.1:{port}"
-        wait_for_http(self.urls[name], timeout=30, process=process.process)
 
     def _start_sandbox(self, port: int) -> None:
         opts = self.options

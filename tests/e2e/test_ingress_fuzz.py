@@ -10,18 +10,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from devstack.processes import ManagedProcess, free_port, wait_for_http
+from devstack.processes import free_port
 from devstack.pubsub_wiring import emulator_clients
-from devstack.stack import REPO_ROOT
+from devstack.stack import launch_function
 
 PROJECT = "fuzz-project"
 SECRET = "fuzz-signing-secret"
@@ -58,29 +56,18 @@ def fuzz_ingress(stack):
         subscriber.create_subscription(request={"name": watcher, "topic": topic_path})
         watchers.append(watcher)
     port = free_port()
-    process = ManagedProcess(
-        "fuzz-ingress",
-        [
-            str(Path(sys.executable).parent / "functions-framework"),
-            "--target",
-            "ingress",
-            "--source",
-            str(REPO_ROOT / "functions/ingress/main.py"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+    process = launch_function(
+        "ingress",
+        port=port,
         env={
-            "PYTHONPATH": str(REPO_ROOT),
             "SLACK_SIGNING_SECRET": SECRET,
             "GOOGLE_CLOUD_PROJECT": PROJECT,
             "PUBSUB_EMULATOR_HOST": host,
         },
         log_dir=stack.options.log_dir,
+        log_name="fuzz-ingress",
     )
     url = f"http://127.0.0.1:{port}/"
-    wait_for_http(url, timeout=30, process=process.process)
     yield url, process, subscriber, watchers
     process.stop()
 
