@@ -63,6 +63,8 @@ class Sandbox:
                     "name": f["name"],
                     "mimetype": f["mimetype"],
                     "content_base64": base64.b64encode(f["content"]).decode(),
+                    # "none": a file the bot may not download (it gets Slack's sign-in page)
+                    **({"access": f["access"]} if "access" in f else {}),
                 }
                 for f in files
             ]

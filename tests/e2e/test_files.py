@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 import uuid
 from urllib.parse import unquote
 
@@ -18,7 +16,6 @@ from assistant.mention import Mention, SlackFile
 from assistant.publisher import publish_mention
 from assistant.token_budget import model_spec
 from assistant.token_count import count_message
-from devstack.slack_sandbox.file_routes import LOGIN_PAGE
 from tests.e2e.harness import BOT, last_user_text, message_text, push_envelope, unique
 from tests.file_samples import image, pdf_with_text, zip_archive
 
@@ -197,28 +194,6 @@ def test_a_binary_file_is_named_with_the_reason_and_the_rest_is_answered(sandbox
     assert marker in last_user_text(request)
 
 
-@pytest.fixture(scope="module")
-def sign_in_server():
-    """Stands in for Slack serving its sign-in page where the file should be."""
-
-    class SignIn(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = LOGIN_PAGE.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SignIn)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
 def uploads_mention(parent: dict, question: str, files: tuple[SlackFile, ...]) -> Mention:
     return Mention(
         event_id=f"Ev{uuid.uuid4().hex[:12].upper()}",
@@ -232,23 +207,13 @@ def uploads_mention(parent: dict, question: str, files: tuple[SlackFile, ...]) -
     )
 
 
-def test_a_file_the_bot_may_not_download_is_named_as_no_access(
-    stack, sandbox, claims, sign_in_server
-):
-    parent = sandbox.post(unique("a thread"))
+def test_a_file_the_bot_may_not_download_is_named_as_no_access(sandbox, claims):
+    # `access: none`: the sandbox answers the bot's download with Slack's sign-in page.
     question = unique("read the secret file")
-    secret = SlackFile(
-        id="FSECRET01",
-        name="secret.csv",
-        mimetype="text/csv",
-        size=120,
-        url_private_download=f"{sign_in_server}/files-pri/{TEAM}-FSECRET01/download/secret.csv",
-    )
-    mention = uploads_mention(parent, question, (secret,))
-    publish_mention(project=stack.options.project, topic="uploads", mention=mention)
-    claims.wait_final(mention.event_id, timeout=60)
+    secret = {**csv_file("x", "secret.csv"), "access": "none"}
+    posted, _ = ask(sandbox, claims, question, [secret])
 
-    text = reply_text(sandbox, parent["ts"])
+    text = reply_text(sandbox, posted["ts"])
     assert text.startswith(f"Answer to: {question}")
     assert "I could not read `secret.csv`: I have no access to it" in text
 

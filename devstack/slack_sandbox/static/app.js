@@ -30,7 +30,8 @@ const state = {
   current: "C0GENERAL",
   thread: null, // ts of the open thread
   traceOpen: false,
-  focusEvent: null,
+  focusEvent: null, // the mention whose card is highlighted
+  scrollToFocus: false,
 };
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -370,19 +371,19 @@ function renderTrace() {
   const scroll = body.scrollTop;
   body.innerHTML = cards.length ? cards.join("") : `<p class="muted">Mention @assistant and each step shows up here: the signed request Slack sends, the Pub/Sub messages, the model request and the timings.</p>`;
   body.scrollTop = scroll;
-  if (state.focusEvent) {
-    const card = body.querySelector(`[data-event="${CSS.escape(state.focusEvent)}"]`);
-    if (card) {
-      card.scrollIntoView({ block: "start" });
-      card.classList.add("focus");
-    }
-    state.focusEvent = null;
+  const card = state.focusEvent && body.querySelector(`[data-event="${CSS.escape(state.focusEvent)}"]`);
+  if (card) {
+    card.classList.add("focus");
+    if (state.scrollToFocus) card.scrollIntoView({ block: "start" });
+    state.scrollToFocus = false;
   }
 }
 
-function renderModel() {
+function renderInfo() {
   const model = state.info.model || {};
   $("#model-banner").innerHTML = `<b>Answering:</b> ${renderInlineNote(model.note || model.name || "unknown model")}`;
+  const delays = (state.info.retry_delays || []).map((d) => `${d} s`).join(", ");
+  $("#retry-delays").textContent = delays ? `Retries go out after ${delays} (Slack: at once, 1 min, 5 min). ` : "";
 }
 
 function renderInlineNote(note) {
@@ -634,6 +635,7 @@ function wire() {
     if (traceLink) {
       state.traceOpen = true;
       state.focusEvent = traceLink.dataset.event;
+      state.scrollToFocus = true;
       if (state.thread !== traceLink.dataset.thread) openThread(traceLink.dataset.thread);
       else renderTrace();
       return;
@@ -669,7 +671,7 @@ async function main() {
   state.info = info;
   loadState(snapshot, traces);
   $("#team-name").textContent = info.team.name;
-  renderModel();
+  renderInfo();
   const early = queued;
   queued = null;
   early.forEach(([kind, payload]) => apply(kind, payload));

@@ -31,7 +31,7 @@ const INLINE = [
   // [pattern (sticky), render(match, ctx)]
   [/`([^`\n]+)`/y, (m) => `<code>${escapeHtml(m[1])}</code>`],
   [/\\([\\`*_{}\[\]()#+\-.!~<>|])/y, (m) => escapeHtml(m[1])],
-  [/\[([^\]\n]+)\]\(([^)\s]+)\)/y, (m, ctx) => link(m[2], inline(m[1], ctx))],
+  [/\[([^[\]\n]+)\]\(([^)\s]+)\)/y, (m, ctx) => link(m[2], inline(m[1], ctx))],
   [/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/y, (m, ctx) => mention(m[1], ctx)],
   [/<#([CDG][A-Z0-9]+)(?:\|([^>]*))?>/y, (m, ctx) => channelRef(m[1], m[2], ctx)],
   [/<!(here|channel|everyone)>/y, (m) => `<span class="mention">@${m[1]}</span>`],

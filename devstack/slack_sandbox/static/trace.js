@@ -65,7 +65,8 @@ const PUBSUB_LINES = {
     `ingress published to <b>${escapeHtml(r.topic)}</b> · message ${escapeHtml(r.message_id)}` +
     (r.slack_retry ? ` · Slack retry ${escapeHtml(r.slack_retry)}` : ""),
   "delivery received": (r) =>
-    `pushed to responder · message ${escapeHtml(r.message_id)} · attempt ${escapeHtml(r.delivery_attempt ?? "—")}` +
+    `pushed to responder · message ${escapeHtml(r.message_id)}` +
+    (r.delivery_attempt ? ` · delivery attempt ${escapeHtml(r.delivery_attempt)}` : "") +
     ` · ${seconds(r.seconds_since_mention)} after the mention`,
   "already handled or in hand": (r) => `responder: duplicate, not answered again (claim ${escapeHtml(r.state)})`,
   "own earlier attempt may still run; retry later": () => "responder: own earlier attempt may still run; nacked for later",
@@ -134,11 +135,13 @@ function logLines(records) {
   return `<details class="log-lines"><summary>Log lines (${records.length})</summary><ul>${items.join("")}</ul></details>`;
 }
 
+const FAILURES = new Set(["model failed", "answering failed", "could not report the failure"]);
+
 // One mention's card. `question` is the text the person typed (already safe HTML).
 export function eventCard({ eventId, questionHtml, deliveries, records }) {
   const mode = deliveries.length && deliveries[0].mode !== "normal" ? `<span class="mode">${escapeHtml(deliveries[0].mode)}</span>` : "";
-  const answered = last(records, "answered");
-  const state = answered ? `<span class="done">answered</span>` : records.length ? `<span class="working">working…</span>` : "";
+  const failed = records.some((r) => FAILURES.has(r.message));
+  const state = last(records, "answered") ? `<span class="done">answered</span>` : failed ? `<span class="failed">failed</span>` : "";
   return `<section class="trace-card" data-event="${escapeHtml(eventId)}">
     <header><code>${escapeHtml(eventId)}</code> ${mode} ${state}</header>
     <div class="question">${questionHtml}</div>

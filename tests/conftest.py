@@ -1,0 +1,80 @@
+"""One local stack per test session, shared by the end-to-end and browser tests: real emulators,
+real functions, the Slack sandbox (with its workspace page) and the deterministic model server.
+Nothing starts unless a test asks for one of these fixtures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from google.cloud import firestore
+
+from devstack.pubsub_wiring import emulator_clients
+from devstack.stack import REPO_ROOT, LocalStack, StackOptions
+from tests.e2e.harness import Claims, Model, Sandbox
+
+# Short timings so failure paths finish quickly; production defaults are in assistant/config.py.
+TEST_FUNCTION_ENV = {
+    "OPENAI_TIMEOUT_SECONDS": "2",
+    "OPENAI_MAX_RETRIES": "2",
+    "RESPONSE_TIME_BUDGET_SECONDS": "20",
+    "SLACK_UPDATE_INTERVAL_SECONDS": "0.3",
+    "CLAIM_LEASE_SECONDS": "6",
+    # A small file limit, so the "too large" path needs a 2.5 MB upload, not a 20 MB one.
+    "MAX_FILE_BYTES": "2000000",
+}
+
+
+@pytest.fixture(scope="session")
+def stack():
+    log_dir = REPO_ROOT / "build" / "test-logs"
+    options = StackOptions(
+        log_dir=Path(log_dir), function_env=TEST_FUNCTION_ENV, slack_retry_delays="0.3,0.6,1"
+    )
+    with LocalStack.start(options) as running:
+        saved = {key: os.environ.get(key) for key in running.env}
+        os.environ.update(running.env)
+        try:
+            yield running
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def sandbox(stack) -> Sandbox:
+    return Sandbox(stack.sandbox_url)
+
+
+@pytest.fixture(scope="session")
+def model(stack) -> Model:
+    return Model(stack.openai_base_url)
+
+
+@pytest.fixture(scope="session")
+def db(stack) -> firestore.Client:
+    return firestore.Client(project=stack.options.project)
+
+
+@pytest.fixture(scope="session")
+def claims(db) -> Claims:
+    return Claims(db)
+
+
+@pytest.fixture(scope="session")
+def pubsub(stack):
+    return emulator_clients(stack.env["PUBSUB_EMULATOR_HOST"])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    funcargs = getattr(item, "funcargs", {})
+    running = next((v for v in funcargs.values() if isinstance(v, LocalStack)), None)
+    if report.failed and running is not None:
+        report.sections.append(("local stack logs", running.logs()))
