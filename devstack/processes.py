@@ -49,12 +49,14 @@ class ManagedProcess:
         env: dict[str, str] | None = None,
         log_dir: Path,
         cwd: Path | None = None,
+        append: bool = False,
     ) -> None:
         self.name = name
         self.command = list(command)
         self.log_path = log_dir / f"{name}.log"
         log_dir.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("wb")
+        # A restarted process continues its log; a new run starts a fresh one.
+        self._log = self.log_path.open("ab" if append else "wb")
         self.process = subprocess.Popen(
             self.command,
             env={**os.environ, **(env or {})},

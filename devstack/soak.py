@@ -45,6 +45,7 @@ class SoakPlan:
     model_broken_rate: float = 0.02  # keeps failing: the user sees an error
     kill_every_seconds: float | None = 20.0
     posting_workers: int = 8
+    mentions_per_second: float = 10.0  # arrival rate, so latency is service time, not a backlog
     timeout_seconds: float = 900.0
 
 
@@ -88,10 +89,14 @@ def run_soak(stack: LocalStack, plan: SoakPlan, *, seed: int = 7) -> SoakReport:
     killer = _Killer(stack, plan.kill_every_seconds)
     killer.start()
     try:
+        first_post = time.monotonic()
+
+        def paced(index: int) -> _Sent:
+            time.sleep(max(0.0, first_post + index / plan.mentions_per_second - time.monotonic()))
+            return _post(http, api, plan, seed, parents, index)
+
         with ThreadPoolExecutor(plan.posting_workers) as pool:
-            sent = list(
-                pool.map(lambda i: _post(http, api, plan, seed, parents, i), range(plan.mentions))
-            )
+            sent = list(pool.map(paced, range(plan.mentions)))
         finals = _wait_for_claims(stack, sent, plan.timeout_seconds)
     finally:
         killer.stop()
@@ -229,9 +234,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mentions", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=50)
     parser.add_argument("--kill-every", type=float, default=20.0)
+    parser.add_argument("--rate", type=float, default=10.0, help="mentions per second")
     args = parser.parse_args(argv)
     plan = SoakPlan(
-        mentions=args.mentions, threads=args.threads, kill_every_seconds=args.kill_every or None
+        mentions=args.mentions,
+        threads=args.threads,
+        kill_every_seconds=args.kill_every or None,
+        mentions_per_second=args.rate,
     )
     options = StackOptions(
         log_dir=REPO_ROOT / "build" / "soak-logs",

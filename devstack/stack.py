@@ -50,7 +50,13 @@ class StackOptions:
 
 
 def launch_function(
-    name: str, *, port: int, env: dict[str, str], log_dir: Path, log_name: str | None = None
+    name: str,
+    *,
+    port: int,
+    env: dict[str, str],
+    log_dir: Path,
+    log_name: str | None = None,
+    append_log: bool = False,
 ) -> ManagedProcess:
     """One function under functions-framework, importing `assistant` as the deployed zip does."""
     process = ManagedProcess(
@@ -69,6 +75,7 @@ def launch_function(
         env={"PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1", **env},
         log_dir=log_dir,
         cwd=REPO_ROOT / "functions" / name,
+        append=append_log,
     )
     wait_for_http(f"http://127.0.0.1:{port}", timeout=30, process=process.process)
     return process
@@ -201,7 +208,11 @@ class LocalStack:
         url = self.urls.get(name)
         port = int(url.rsplit(":", 1)[1]) if url else free_port()
         process = launch_function(
-            name, port=port, env=self.function_environment(), log_dir=self.options.log_dir
+            name,
+            port=port,
+            env=self.function_environment(),
+            log_dir=self.options.log_dir,
+            append_log=name in self.processes,
         )
         self.processes[name] = process
         self.urls[name] = f"http://127.0.0.1:{port}"
