@@ -81,7 +81,11 @@ def tests(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     env = {LOCAL_MODEL_PROBLEM: problem} if problem else {}
-    session.run("pytest", "--timeout=300", *session.posargs, env=env)
+    # Ctrl-C: let pytest stop the local stacks it started (nox's default is 0.5 s).
+    session.run(
+        "pytest", "--timeout=300", *session.posargs,
+        env=env, interrupt_timeout=60, terminate_timeout=15,
+    )  # fmt: skip
 
 
 @nox.session
@@ -100,7 +104,11 @@ def dev(session: nox.Session) -> None:
         problem = _install_local_model(session)
         if problem:
             env[LOCAL_MODEL_PROBLEM] = problem
-    session.run("python", "-m", "devstack.dev", *session.posargs, env=env)
+    # Ctrl-C: give dev time to stop every process it started (nox's default is 0.5 s).
+    session.run(
+        "python", "-m", "devstack.dev", *session.posargs,
+        env=env, interrupt_timeout=60, terminate_timeout=15,
+    )  # fmt: skip
 
 
 @nox.session

@@ -75,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             _print_banner(stack, model_note)
             with contextlib.suppress(KeyboardInterrupt):
                 stopping.wait()
+            # A second Ctrl-C must not cut the shutdown short and leave emulators running.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            print("\nStopping everything…", flush=True)
     finally:
         for process in extra:
             process.stop()

@@ -77,6 +77,12 @@ class ManagedProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
 
+    def terminate(self) -> None:
+        """Ask the whole group to exit, without waiting (stop() waits and cleans up)."""
+        if self.running:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+
     def stop(self, timeout: float = 10.0) -> None:
         if self.running:
             with contextlib.suppress(ProcessLookupError):
