@@ -5,6 +5,7 @@
 // sandbox signs and delivers the event to the bot's ingress exactly as Slack would.
 
 import { escapeHtml, renderMarkdown } from "./markdown.js";
+import { Composer, formatSize, readFile } from "./composer.js";
 import { eventCard } from "./trace.js";
 
 const ME = "U0ALICE";
@@ -219,12 +220,6 @@ function clock(ts) {
   return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
-function formatSize(bytes) {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
 function avatar(userId) {
   const user = state.users[userId];
   const letter = user ? (user.is_bot ? "✦" : user.name[0].toUpperCase()) : "?";
@@ -369,7 +364,12 @@ function renderTrace() {
   );
   const body = $("#trace-body");
   const scroll = body.scrollTop;
+  // Live updates re-render the cards: keep the person's expanded "Log lines" open.
+  const open = new Set([...body.querySelectorAll(".trace-card")].filter((c) => c.querySelector("details[open]")).map((c) => c.dataset.event));
   body.innerHTML = cards.length ? cards.join("") : `<p class="muted">Mention @assistant and each step shows up here: the signed request Slack sends, the Pub/Sub messages, the model request and the timings.</p>`;
+  for (const card of body.querySelectorAll(".trace-card")) {
+    if (open.has(card.dataset.event)) card.querySelector("details").open = true;
+  }
   body.scrollTop = scroll;
   const card = state.focusEvent && body.querySelector(`[data-event="${CSS.escape(state.focusEvent)}"]`);
   if (card) {
@@ -426,22 +426,10 @@ function fromHash() {
 
 // ---- composing -----------------------------------------------------------------------------
 
-function readFile(file) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => {
-      const content = String(reader.result);
-      resolve({ name: file.name, mimetype: file.type || undefined, content_base64: content.slice(content.indexOf(",") + 1) });
-    };
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(file);
-  });
-}
-
 function toSlackText(text) {
   // "@assistant" as typed (or picked from the completion) becomes Slack's <@U0BOT>.
   const byName = Object.fromEntries(Object.values(state.users).map((u) => [u.name.toLowerCase(), u.id]));
-  return text.replace(/(^|\s)@([\w.-]+)/g, (match, space, name) => (byName[name.toLowerCase()] ? `${space}<@${byName[name.toLowerCase()]}>` : match));
+  return text.replace(/(^|\s)@([\w-]+(?:\.[\w-]+)*)/g, (match, space, name) => (byName[name.toLowerCase()] ? `${space}<@${byName[name.toLowerCase()]}>` : match));
 }
 
 async function send({ text, files, threadTs }) {
@@ -464,153 +452,6 @@ async function send({ text, files, threadTs }) {
   return result;
 }
 
-class Composer {
-  constructor(root, { threadTs }) {
-    this.root = root;
-    this.threadTs = threadTs; // function returning the thread to post in, or null
-    this.files = [];
-    this.input = $("textarea", root);
-    this.popup = $(".completion", root);
-    this.chips = $(".chips", root);
-    this.picker = $("input[type=file]", root);
-    this.matches = [];
-    this.selected = 0;
-    $(".attach", root).addEventListener("click", () => this.picker.click());
-    this.picker.addEventListener("change", () => {
-      this.files.push(...this.picker.files);
-      this.picker.value = "";
-      this.renderChips();
-    });
-    this.chips.addEventListener("click", (event) => {
-      const index = event.target.closest("[data-index]")?.dataset.index;
-      if (index !== undefined) {
-        this.files.splice(Number(index), 1);
-        this.renderChips();
-      }
-    });
-    root.addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.submit();
-    });
-    this.input.addEventListener("input", () => {
-      this.autosize();
-      this.complete();
-    });
-    this.input.addEventListener("keydown", (event) => this.keydown(event));
-    this.input.addEventListener("blur", () => setTimeout(() => this.closePopup(), 150));
-    this.popup.addEventListener("mousedown", (event) => {
-      event.preventDefault(); // keep the caret in the textarea
-      const item = event.target.closest("[data-index]");
-      if (item) this.pick(Number(item.dataset.index));
-    });
-  }
-
-  setPlaceholder(text) {
-    this.input.placeholder = text;
-  }
-
-  focus() {
-    this.input.focus();
-  }
-
-  autosize() {
-    this.input.style.height = "auto";
-    this.input.style.height = `${Math.min(this.input.scrollHeight, 200)}px`;
-  }
-
-  renderChips() {
-    this.chips.innerHTML = this.files
-      .map((f, i) => `<span class="chip" data-index="${i}" title="remove">${escapeHtml(f.name)} <small>${formatSize(f.size)}</small> ×</span>`)
-      .join("");
-  }
-
-  token() {
-    const before = this.input.value.slice(0, this.input.selectionStart);
-    const match = before.match(/(^|\s)@([\w.-]*)$/);
-    return match ? { query: match[2].toLowerCase(), start: before.length - match[2].length - 1 } : null;
-  }
-
-  complete() {
-    const token = this.token();
-    const users = Object.values(state.users).sort((a, b) => Number(b.is_bot) - Number(a.is_bot));
-    this.matches = token
-      ? users.filter((u) => u.name.toLowerCase().startsWith(token.query) || (u.real_name || "").toLowerCase().startsWith(token.query))
-      : [];
-    if (!this.matches.length) return this.closePopup();
-    this.selected = Math.min(this.selected, this.matches.length - 1);
-    this.popup.innerHTML = this.matches
-      .map((u, i) => `<li data-index="${i}" class="${i === this.selected ? "selected" : ""}" role="option">
-          ${avatar(u.id)}<b>${escapeHtml(u.name)}</b><span class="muted">${escapeHtml(u.real_name || "")}</span>${u.is_bot ? '<span class="badge">APP</span>' : ""}</li>`)
-      .join("");
-    this.popup.hidden = false;
-  }
-
-  closePopup() {
-    this.popup.hidden = true;
-    this.matches = [];
-    this.selected = 0;
-  }
-
-  pick(index) {
-    const token = this.token();
-    const user = this.matches[index];
-    if (!token || !user) return;
-    const value = this.input.value;
-    const caret = this.input.selectionStart;
-    const inserted = `@${user.name} `;
-    this.input.value = value.slice(0, token.start) + inserted + value.slice(caret);
-    const position = token.start + inserted.length;
-    this.input.setSelectionRange(position, position);
-    this.closePopup();
-    this.input.focus();
-  }
-
-  keydown(event) {
-    if (!this.popup.hidden && this.matches.length) {
-      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-        event.preventDefault();
-        const step = event.key === "ArrowDown" ? 1 : -1;
-        this.selected = (this.selected + step + this.matches.length) % this.matches.length;
-        this.complete();
-        return;
-      }
-      if (event.key === "Enter" || event.key === "Tab") {
-        event.preventDefault();
-        this.pick(this.selected);
-        return;
-      }
-      if (event.key === "Escape") {
-        this.closePopup();
-        return;
-      }
-    }
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      this.submit();
-    }
-  }
-
-  async submit() {
-    const text = this.input.value.trim();
-    if (!text && !this.files.length) return;
-    const files = this.files;
-    const button = $("button[type=submit]", this.root);
-    button.disabled = true;
-    try {
-      await send({ text, files, threadTs: this.threadTs() });
-      this.input.value = "";
-      this.files = [];
-      this.renderChips();
-      this.autosize();
-      showError("");
-    } catch (error) {
-      showError(`Could not send: ${error.message}`);
-    } finally {
-      button.disabled = false;
-    }
-  }
-}
-
 function showError(text) {
   const bar = $("#error");
   bar.textContent = text;
@@ -622,8 +463,9 @@ function showError(text) {
 const composers = {};
 
 function wire() {
-  composers.channel = new Composer($("#composer"), { threadTs: () => null });
-  composers.thread = new Composer($("#thread-composer"), { threadTs: () => state.thread });
+  const shared = { users: () => state.users, avatar, send, showError };
+  composers.channel = new Composer($("#composer"), { ...shared, threadTs: () => null });
+  composers.thread = new Composer($("#thread-composer"), { ...shared, threadTs: () => state.thread });
   document.addEventListener("click", (event) => {
     const channelLink = event.target.closest("[data-channel]");
     if (channelLink) {
