@@ -13,7 +13,9 @@ import dataclasses
 import json
 from typing import Any
 
-__all__ = ["InvalidEnvelope", "PushMessage", "parse_push"]
+from assistant.mention import Mention
+
+__all__ = ["InvalidEnvelope", "PushMessage", "parse_mention_push", "parse_push"]
 
 
 class InvalidEnvelope(ValueError):
@@ -47,3 +49,12 @@ def parse_push(body: bytes) -> PushMessage:
         delivery_attempt=int(attempt) if attempt is not None else None,
         subscription=str(envelope.get("subscription") or ""),
     )
+
+
+def parse_mention_push(body: bytes) -> tuple[PushMessage, Mention]:
+    """The push envelope and the mention it carries; InvalidEnvelope if either is unusable."""
+    push = parse_push(body)
+    try:
+        return push, Mention.from_json(push.data)
+    except (ValueError, TypeError) as error:
+        raise InvalidEnvelope(f"not a mention: {error}") from None

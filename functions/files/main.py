@@ -20,9 +20,8 @@ from assistant.file_download import TransientDownloadError, file_info
 from assistant.file_mirror import FileMirror
 from assistant.file_store import BucketStore, storage_client
 from assistant.logs import configure_logging
-from assistant.mention import Mention
 from assistant.publisher import publish_mention
-from assistant.push_envelope import InvalidEnvelope, parse_push
+from assistant.push_envelope import InvalidEnvelope, parse_mention_push
 from assistant.slack_reply import slack_client
 
 logger = logging.getLogger("files")
@@ -48,9 +47,8 @@ def files(request: flask.Request) -> tuple[str, int]:
     settings = get_settings()
     mirror = _mirror()
     try:
-        push = parse_push(request.get_data())
-        mention = Mention.from_json(push.data)
-    except (InvalidEnvelope, ValueError, TypeError) as error:
+        push, mention = parse_mention_push(request.get_data())
+    except InvalidEnvelope as error:
         logger.error("unusable push message", extra={"error": str(error)})
         return "bad message", 400
 

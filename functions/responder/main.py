@@ -14,9 +14,8 @@ import functions_framework
 
 from assistant.config import get_settings
 from assistant.logs import configure_logging
-from assistant.mention import Mention
 from assistant.publisher import publish_mention
-from assistant.push_envelope import InvalidEnvelope, parse_push
+from assistant.push_envelope import InvalidEnvelope, parse_mention_push
 from assistant.respond import Delivery, Outcome, Responder
 
 logger = logging.getLogger("responder")
@@ -52,9 +51,8 @@ def responder(request: flask.Request) -> tuple[str, int]:
         return "Pub/Sub pushes with POST", 405
     core = _responder()
     try:
-        push = parse_push(request.get_data())
-        mention = Mention.from_json(push.data)
-    except (InvalidEnvelope, ValueError, TypeError) as error:
+        push, mention = parse_mention_push(request.get_data())
+    except InvalidEnvelope as error:
         # Redelivery cannot fix it; a 400 lets it reach the dead-letter topic for inspection.
         logger.error("unusable push message", extra={"error": str(error)})
         return "bad message", 400

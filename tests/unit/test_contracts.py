@@ -10,7 +10,7 @@ import pytest
 
 from assistant.config import ENV_BY_FUNCTION, Settings
 from assistant.mention import FileRef, Mention, SlackFile
-from assistant.push_envelope import InvalidEnvelope, parse_push
+from assistant.push_envelope import InvalidEnvelope, parse_mention_push, parse_push
 
 MENTION = Mention(
     event_id="Ev1",
@@ -75,3 +75,17 @@ def test_every_setting_is_read_by_some_function_and_parsed():
     assert (settings.max_file_bytes, settings.openai_timeout_seconds) == (10, 2.5)
     with pytest.raises(ValueError, match="MAX_FILE_BYTES"):
         Settings.from_env({"MAX_FILE_BYTES": "ten"})
+
+
+def test_a_push_whose_data_is_not_a_mention_is_unusable():
+    body = json.dumps(
+        {"message": {"data": base64.b64encode(b'{"hello": 1}').decode(), "messageId": "7"}}
+    ).encode()
+    with pytest.raises(InvalidEnvelope, match="not a mention"):
+        parse_mention_push(body)
+    push, mention = parse_mention_push(
+        json.dumps(
+            {"message": {"data": base64.b64encode(MENTION.to_json()).decode(), "messageId": "8"}}
+        ).encode()
+    )
+    assert (push.message_id, mention) == ("8", MENTION)
