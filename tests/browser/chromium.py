@@ -46,10 +46,10 @@ def ensure_chromium() -> tuple[Path | None, str]:
         return None, f"{CHROMIUM} is missing and this system has no apt-get to install it"
     if os.geteuid() != 0:
         return None, f"{CHROMIUM} is missing; install it with `sudo apt-get install -y chromium`"
-    installed = _apt("install", "-y", "--no-install-recommends", "chromium")
+    installed = _apt("install", "-y", "chromium")
     if installed.returncode != 0:
         _apt("update")  # the package lists may be missing or stale
-        installed = _apt("install", "-y", "--no-install-recommends", "chromium")
+        installed = _apt("install", "-y", "chromium")
     if installed.returncode != 0 or not CHROMIUM.exists():
         tail = (installed.stderr or installed.stdout).strip().splitlines()[-3:]
         return None, "apt-get install chromium failed: " + " | ".join(tail)

@@ -4,12 +4,14 @@ thread as context, the "What happened" panel, attachments, retries and reloads."
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.harness import unique
+from tests.file_samples import pdf_with_text
 
 pytestmark = pytest.mark.browser
 
@@ -111,21 +113,27 @@ def test_a_retry_storm_still_gets_one_answer(page, stack, artifacts):
     page.screenshot(path=str(artifacts / "workspace-retry-storm.png"))
 
 
-def test_an_attached_csv_is_read_and_the_thread_survives_a_reload(page, stack, model, tmp_path):
-    marker = unique("west").replace(" #", "")
-    csv = tmp_path / "sales.csv"
+def test_an_attached_csv_and_pdf_are_read_and_the_thread_survives_a_reload(
+    page, stack, model, tmp_path
+):
+    marker, pdf_marker = (unique(x).replace(" #", "") for x in ("west", "memo"))
+    csv, pdf = tmp_path / "sales.csv", tmp_path / "memo.pdf"
     csv.write_text(f"region,q1,q2\nnorth,10,14\n{marker},1,2\n")
+    pdf.write_bytes(pdf_with_text(f"Quarterly memo {pdf_marker}"))
     open_page(page, stack)
-    page.set_input_files("#composer input[type=file]", str(csv))
-    expect(page.locator("#composer .chip")).to_contain_text("sales.csv")
+    page.set_input_files("#composer input[type=file]", [str(csv), str(pdf)])
+    expect(page.locator("#composer .chip")).to_have_count(2)
     question = unique("which region grew fastest?")
 
     mention_with_completion(page, "#composer", question)
 
-    expect(page.locator("#thread .file")).to_contain_text("sales.csv")
+    expect(page.locator("#thread .file")).to_have_text(
+        [re.compile("sales.csv"), re.compile("memo.pdf")]
+    )
     expect(final_bot_replies(page).last).to_contain_text(f"Answer to: {question}")
     [request] = model.requests(question)
-    assert marker in str(request["body"]["messages"][-1]["content"])
+    sent = str(request["body"]["messages"][-1]["content"])
+    assert marker in sent and pdf_marker in sent
 
     page.reload()
     page.wait_for_selector("body.ready")
