@@ -1,4 +1,4 @@
-"""Cold starts pay only for what a function uses: nothing heavy on the light functions' import path."""
+"""Cold starts pay only for what a function uses: nothing heavy on the light import paths."""
 
 from __future__ import annotations
 
