@@ -202,3 +202,11 @@ def test_an_answer_longer_than_a_slack_message_continues_in_further_messages(san
     assert sum(len(message_text(m)) for m in replies) >= 30_000 - 100
     for reply in replies:
         assert message_text(reply).count("```") % 2 == 0  # each message renders on its own
+
+
+def test_slacks_url_verification_handshake_succeeds(sandbox):
+    result = sandbox.http.post(
+        f"{sandbox.base_url}/_sandbox/url_verification", json={"challenge": "c-42"}, timeout=10
+    ).json()
+    assert result["ok"] and result["status"] == 200
+    assert result["challenge"] == "c-42"
