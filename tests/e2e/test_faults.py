@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 
 import pytest
@@ -150,3 +151,29 @@ def test_an_answer_slack_refuses_as_markdown_arrives_as_plain_text(faults, sandb
 def _words(text: str) -> list[str]:
     """The words, ignoring code fences that splitting closes and reopens."""
     return [w for line in text.splitlines() if not line.startswith("```") for w in line.split()]
+
+
+def test_a_429_is_retried_after_the_time_the_model_server_asks_for(sandbox, claims, model):
+    question = unique("[[fail:429:1:retry_after=1]] busy for a moment")
+    posted = sandbox.mention(question)
+    claim = claims.wait_final(posted["event_id"])
+
+    first, second = model.requests(question)
+    waited = dt.datetime.fromisoformat(second["received_at"]) - dt.datetime.fromisoformat(
+        first["received_at"]
+    )
+    assert claim["state"] == "done"
+    assert (first["outcome"], second["outcome"]) == ("error:429", "ok")
+    assert waited >= dt.timedelta(seconds=1)
+
+
+def test_a_stream_that_goes_silent_is_retried_then_reported(sandbox, claims, model):
+    # The test stack's OPENAI_TIMEOUT_SECONDS is 2: a 3 s silence between chunks is a stall.
+    question = unique("[[slow:3]] a stream that stalls after its first words")
+    posted = sandbox.mention(question)
+    claim = claims.wait_final(posted["event_id"], timeout=60)
+
+    [reply] = sandbox.bot_replies(posted["ts"])
+    assert claim["state"] == "failed"
+    assert "did not answer in time" in message_text(reply)
+    assert len(model.requests(question)) == 3  # the first stream and two fresh starts
