@@ -173,6 +173,7 @@ class Responder:
                 "first_token_seconds": _since(started, completion.first_token_at),
                 "usage": completion.usage,
                 "slack_edits": reply.edits,
+                "stream_restarts": completion.stream_restarts,
             },
         )
         return Outcome.ACK
