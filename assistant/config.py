@@ -14,8 +14,16 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 
-__all__ = ["ENV_BY_FUNCTION", "SECRET_ENV", "Settings", "get_settings"]
+__all__ = [
+    "ENV_BY_FUNCTION",
+    "SECRET_ENV",
+    "SECRET_FILE_SUFFIX",
+    "SecretUnavailable",
+    "Settings",
+    "get_settings",
+]
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful assistant in a Slack workspace. Answer concisely in standard Markdown. "
@@ -27,6 +35,7 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
     "ingress": frozenset(
         {
             "SLACK_SIGNING_SECRET",
+            "SLACK_SIGNING_SECRET_FILE",
             "GOOGLE_CLOUD_PROJECT",
             "MENTIONS_TOPIC",
             "UPLOADS_TOPIC",
@@ -37,8 +46,10 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
     "responder": frozenset(
         {
             "SLACK_BOT_TOKEN",
+            "SLACK_BOT_TOKEN_FILE",
             "SLACK_API_URL",
             "OPENAI_API_KEY",
+            "OPENAI_API_KEY_FILE",
             "OPENAI_BASE_URL",
             "OPENAI_MODEL",
             "MODEL_CONTEXT_TOKENS",
@@ -62,6 +73,7 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
     "files": frozenset(
         {
             "SLACK_BOT_TOKEN",
+            "SLACK_BOT_TOKEN_FILE",
             "SLACK_API_URL",
             "GOOGLE_CLOUD_PROJECT",
             "FILES_BUCKET",
@@ -76,6 +88,13 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
 }
 
 SECRET_ENV = frozenset({"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "OPENAI_API_KEY"})
+# In the cloud a secret arrives as a file: a Secret Manager volume, whose every read returns the
+# latest version. So a deployment needs no secret values, and ones added later are picked up.
+SECRET_FILE_SUFFIX = "_FILE"
+
+
+class SecretUnavailable(RuntimeError):
+    """A secret's file cannot be read yet (no version in Secret Manager, or no access)."""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -115,11 +134,27 @@ class Settings:
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for field in dataclasses.fields(cls):
-            raw = env.get(field.name.upper())
+            name = field.name.upper()
+            raw = env.get(name)
+            if name in SECRET_ENV and env.get(name + SECRET_FILE_SUFFIX):
+                raw = _read_secret_file(name, env[name + SECRET_FILE_SUFFIX])
             if raw is None or raw == "":
                 continue
             values[field.name] = _parse(field.type, raw, field.name)
         return cls(**values)
+
+
+def _read_secret_file(name: str, path: str) -> str:
+    try:
+        value = Path(path).read_text().strip()
+    except OSError as error:
+        raise SecretUnavailable(
+            f"{name} is not readable from {path} ({error.strerror or error}); "
+            "add a version to its Secret Manager secret"
+        ) from None
+    if not value:
+        raise SecretUnavailable(f"{name} is empty in {path}")
+    return value
 
 
 def _parse(type_name: object, raw: str, name: str) -> object:
@@ -140,5 +175,9 @@ def _parse(type_name: object, raw: str, name: str) -> object:
 
 @cache
 def get_settings() -> Settings:
-    """The process-wide settings, read on first use (never at import)."""
+    """The process-wide settings, read on first use (never at import).
+
+    Raises SecretUnavailable, uncached, while a secret's file cannot be read, so the next
+    request tries again once the secret has a version.
+    """
     return Settings.from_env()

@@ -43,13 +43,19 @@ resource "google_cloudfunctions2_function" "ingress" {
       UPLOADS_TOPIC        = google_pubsub_topic.uploads.name
       MAX_REQUEST_BYTES    = tostring(var.max_request_bytes)
       LOG_LEVEL            = var.log_level
+      # Secrets are files from Secret Manager volumes (below): every read sees the latest
+      # version, so the bot deploys before the secrets exist and picks them up once added.
+      SLACK_SIGNING_SECRET_FILE = "/etc/secrets/slack-signing-secret/value"
     }
 
-    secret_environment_variables {
-      key        = "SLACK_SIGNING_SECRET"
+    secret_volumes {
+      mount_path = "/etc/secrets/slack-signing-secret"
       project_id = var.project_id
       secret     = google_secret_manager_secret.secret["slack-signing-secret"].secret_id
-      version    = "latest"
+      versions {
+        version = "latest"
+        path    = "value"
+      }
     }
   }
 
@@ -110,22 +116,30 @@ resource "google_cloudfunctions2_function" "responder" {
       MAX_FILE_TOKENS               = tostring(var.max_file_tokens)
       LOG_LEVEL                     = var.log_level
       MENTIONS_DEAD_LETTER_TOPIC    = google_pubsub_topic.mentions_dead_letter.name
+      SLACK_BOT_TOKEN_FILE          = "/etc/secrets/slack-bot-token/value"
+      OPENAI_API_KEY_FILE           = "/etc/secrets/openai-api-key/value"
       # Prompts contain people's words; they stay out of production logs.
       LOG_PROMPTS = "false"
     }
 
-    secret_environment_variables {
-      key        = "SLACK_BOT_TOKEN"
+    secret_volumes {
+      mount_path = "/etc/secrets/slack-bot-token"
       project_id = var.project_id
       secret     = google_secret_manager_secret.secret["slack-bot-token"].secret_id
-      version    = "latest"
+      versions {
+        version = "latest"
+        path    = "value"
+      }
     }
 
-    secret_environment_variables {
-      key        = "OPENAI_API_KEY"
+    secret_volumes {
+      mount_path = "/etc/secrets/openai-api-key"
       project_id = var.project_id
       secret     = google_secret_manager_secret.secret["openai-api-key"].secret_id
-      version    = "latest"
+      versions {
+        version = "latest"
+        path    = "value"
+      }
     }
   }
 
@@ -188,13 +202,17 @@ resource "google_cloudfunctions2_function" "files" {
       MAX_FILE_TOKENS       = tostring(var.max_file_tokens)
       MAX_DELIVERY_ATTEMPTS = tostring(var.max_delivery_attempts)
       LOG_LEVEL             = var.log_level
+      SLACK_BOT_TOKEN_FILE  = "/etc/secrets/slack-bot-token/value"
     }
 
-    secret_environment_variables {
-      key        = "SLACK_BOT_TOKEN"
+    secret_volumes {
+      mount_path = "/etc/secrets/slack-bot-token"
       project_id = var.project_id
       secret     = google_secret_manager_secret.secret["slack-bot-token"].secret_id
-      version    = "latest"
+      versions {
+        version = "latest"
+        path    = "value"
+      }
     }
   }
 

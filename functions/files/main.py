@@ -15,7 +15,7 @@ import flask
 import functions_framework
 from google.api_core.exceptions import GoogleAPIError
 
-from assistant.config import get_settings
+from assistant.config import SecretUnavailable, get_settings
 from assistant.file_download import TransientDownloadError, file_info
 from assistant.file_mirror import FileMirror
 from assistant.file_store import BucketStore, storage_client
@@ -44,8 +44,12 @@ def _mirror() -> FileMirror:
 def files(request: flask.Request) -> tuple[str, int]:
     if request.method != "POST":
         return "Pub/Sub pushes with POST", 405
-    settings = get_settings()
-    mirror = _mirror()
+    try:
+        settings, mirror = get_settings(), _mirror()
+    except SecretUnavailable as error:
+        configure_logging()
+        logger.error("secrets not available yet; Pub/Sub will retry", extra={"error": str(error)})
+        return "not configured yet", 503
     try:
         push, mention = parse_mention_push(request.get_data())
     except InvalidEnvelope as error:

@@ -9,7 +9,7 @@ from functools import cache
 import flask
 import functions_framework
 
-from assistant.config import get_settings
+from assistant.config import SecretUnavailable, get_settings
 from assistant.logs import configure_logging, log_event
 from assistant.publisher import publish_mention
 from assistant.slack_request import SignatureVerifier, decide
@@ -22,14 +22,19 @@ def _verifier() -> SignatureVerifier:
     settings = get_settings()
     configure_logging(settings.log_level)
     if not settings.slack_signing_secret:
-        raise RuntimeError("SLACK_SIGNING_SECRET is not set")
+        raise SecretUnavailable("SLACK_SIGNING_SECRET is not set")
     return SignatureVerifier(settings.slack_signing_secret)
 
 
 @functions_framework.http
 def ingress(request: flask.Request) -> flask.Response:
-    settings = get_settings()
-    verifier = _verifier()
+    try:
+        settings, verifier = get_settings(), _verifier()
+    except SecretUnavailable as error:
+        # Deployed before the secret was added: Slack retries, and so can the person.
+        configure_logging()
+        logger.error("signing secret not available yet", extra={"error": str(error)})
+        return flask.Response("the app is not configured yet", status=503)
     if (request.content_length or 0) > settings.max_request_bytes:
         return flask.Response("request too large", status=413)
     body = request.get_data(cache=False)

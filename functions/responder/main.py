@@ -12,7 +12,7 @@ from functools import cache
 import flask
 import functions_framework
 
-from assistant.config import get_settings
+from assistant.config import SecretUnavailable, get_settings
 from assistant.logs import configure_logging
 from assistant.publisher import publish_mention
 from assistant.push_envelope import InvalidEnvelope, parse_mention_push
@@ -49,7 +49,12 @@ def _responder() -> Responder:
 def responder(request: flask.Request) -> tuple[str, int]:
     if request.method != "POST":
         return "Pub/Sub pushes with POST", 405
-    core = _responder()
+    try:
+        core = _responder()
+    except SecretUnavailable as error:
+        configure_logging()
+        logger.error("secrets not available yet; Pub/Sub will retry", extra={"error": str(error)})
+        return "not configured yet", 503
     try:
         push, mention = parse_mention_push(request.get_data())
     except InvalidEnvelope as error:

@@ -72,7 +72,11 @@ def _closure(model: Model, body: Any, seen: set[str] | None = None) -> str:
 def check_function_env(
     model: Model, env_by_function: Mapping[str, Iterable[str]], secret_env: Iterable[str]
 ) -> list[str]:
-    """Each function gets exactly the variables its code reads; secrets only from Secret Manager."""
+    """Each function gets exactly the variables its code reads; secrets only from Secret Manager.
+
+    A secret NAME is provided by a Secret Manager volume whose file the plain variable
+    NAME_FILE points at (the code reads the file); never as a plain value.
+    """
     problems = []
     secret_env = set(secret_env)
     by_entry = functions(model)
@@ -81,10 +85,11 @@ def check_function_env(
             problems.append(f"no function for {entry_point}")
             continue
         service = first(by_entry[entry_point][1], "service_config")
-        plain = set(service.get("environment_variables", {}))
-        secrets = {}
-        for block in service.get("secret_environment_variables", []):
-            secrets[block.get("key")] = block
+        plain_env = service.get("environment_variables", {})
+        plain = set(plain_env)
+        secrets = secret_volumes_by_variable(service)
+        for path in sorted(set(volume_files(service)) - set(plain_env.values())):
+            problems.append(f"{entry_point}: secret volume file {path} is read by no variable")
         for name in sorted(set(expected) - plain - set(secrets)):
             problems.append(f"{entry_point}: {name} is read by the code but not set")
         for name in sorted((plain | set(secrets)) - set(expected)):
@@ -99,6 +104,25 @@ def check_function_env(
             if secret.get("secret_id") != wanted:
                 problems.append(f"{entry_point}: {name} is not read from secret {wanted!r}")
     return problems
+
+
+def volume_files(service: Mapping[str, Any]) -> dict[str, dict]:
+    """File path inside the container -> the secret volume block that provides it."""
+    files = {}
+    for volume in service.get("secret_volumes", []):
+        for version in volume.get("versions", []) or [{"path": ""}]:
+            files[f"{volume.get('mount_path', '')}/{version.get('path', '')}"] = volume
+    return files
+
+
+def secret_volumes_by_variable(service: Mapping[str, Any]) -> dict[str, dict]:
+    """NAME -> volume block, for each NAME_FILE variable that points at a mounted secret."""
+    files = volume_files(service)
+    return {
+        name.removesuffix("_FILE"): files[path]
+        for name, path in service.get("environment_variables", {}).items()
+        if name.endswith("_FILE") and path in files
+    }
 
 
 def check_defaults_match_code(model: Model, code_defaults: Mapping[str, Any]) -> list[str]:

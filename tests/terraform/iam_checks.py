@@ -34,8 +34,8 @@ def check_secret_access(model: Model) -> list[str]:
         if account in accounts.values():
             problems.append(f"{entry_point} shares its service account {account}")
         accounts[entry_point] = account
-        for secret_env in service.get("secret_environment_variables", []):
-            readers[target(secret_env.get("secret")) or "?"].add(account)
+        for volume in service.get("secret_volumes", []):
+            readers[target(volume.get("secret")) or "?"].add(account)
     granted: dict[str, set[str]] = defaultdict(set)
     for grant in bindings:
         if grant.target == "project" and "secretmanager" in grant.role:

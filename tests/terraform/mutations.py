@@ -21,22 +21,30 @@ def _service(m: Model, entry_point: str) -> dict:
     return first(_function(m, entry_point), "service_config")
 
 
-def _drop_secret_env(m: Model, entry_point: str, key: str) -> None:
+def _drop_secret_volume(m: Model, entry_point: str, key: str) -> None:
     service = _service(m, entry_point)
-    service["secret_environment_variables"] = [
-        b for b in service["secret_environment_variables"] if b["key"] != key
+    secret_id = key.lower().replace("_", "-")
+    service["secret_volumes"] = [
+        v for v in service["secret_volumes"] if f'["{secret_id}"]' not in v["secret"]
     ]
 
 
 def _make_openai_key_plain(m: Model) -> None:
-    _drop_secret_env(m, "responder", "OPENAI_API_KEY")
-    _service(m, "responder")["environment_variables"]["OPENAI_API_KEY"] = "${var.openai_api_key}"
+    _drop_secret_volume(m, "responder", "OPENAI_API_KEY")
+    env = _service(m, "responder")["environment_variables"]
+    del env["OPENAI_API_KEY_FILE"]
+    env["OPENAI_API_KEY"] = "${var.openai_api_key}"
 
 
 def _read_wrong_secret(m: Model) -> None:
-    for block in _service(m, "responder")["secret_environment_variables"]:
-        if block["key"] == "OPENAI_API_KEY":
-            block["secret"] = '${google_secret_manager_secret.secret["slack-bot-token"].secret_id}'
+    for volume in _service(m, "responder")["secret_volumes"]:
+        if '["openai-api-key"]' in volume["secret"]:
+            volume["secret"] = '${google_secret_manager_secret.secret["slack-bot-token"].secret_id}'
+
+
+def _point_file_elsewhere(m: Model) -> None:
+    env = _service(m, "ingress")["environment_variables"]
+    env["SLACK_SIGNING_SECRET_FILE"] = "/etc/secrets/elsewhere/value"
 
 
 def _grant(m: Model, kind: str, label: str, **body: object) -> None:
@@ -93,11 +101,16 @@ MUTATIONS = [
     ),
     (
         "function env",
-        lambda m: _drop_secret_env(m, "responder", "OPENAI_API_KEY"),
+        lambda m: _drop_secret_volume(m, "responder", "OPENAI_API_KEY"),
         "responder: OPENAI_API_KEY is read by the code but not set",
     ),
     ("function env", _make_openai_key_plain, "secret OPENAI_API_KEY is a plain"),
     ("function env", _read_wrong_secret, "OPENAI_API_KEY is not read from secret 'openai-api-key'"),
+    (
+        "function env",
+        _point_file_elsewhere,
+        "secret volume file /etc/secrets/slack-signing-secret/value is read by no variable",
+    ),
     (
         "function env",
         lambda m: _service(m, "ingress")["environment_variables"].update(OPENAI_MODEL="x"),

@@ -8,7 +8,13 @@ import json
 
 import pytest
 
-from assistant.config import ENV_BY_FUNCTION, Settings
+from assistant.config import (
+    ENV_BY_FUNCTION,
+    SECRET_ENV,
+    SECRET_FILE_SUFFIX,
+    SecretUnavailable,
+    Settings,
+)
 from assistant.mention import FileRef, Mention, SlackFile
 from assistant.push_envelope import InvalidEnvelope, parse_mention_push, parse_push
 
@@ -70,7 +76,8 @@ def test_garbage_is_not_a_push_envelope(body):
 
 def test_every_setting_is_read_by_some_function_and_parsed():
     fields = {field.name.upper() for field in dataclasses.fields(Settings)}
-    assert fields == set().union(*ENV_BY_FUNCTION.values())
+    secret_files = {name + SECRET_FILE_SUFFIX for name in SECRET_ENV}
+    assert fields | secret_files == set().union(*ENV_BY_FUNCTION.values())
     settings = Settings.from_env({"MAX_FILE_BYTES": "10", "OPENAI_TIMEOUT_SECONDS": "2.5"})
     assert (settings.max_file_bytes, settings.openai_timeout_seconds) == (10, 2.5)
     with pytest.raises(ValueError, match="MAX_FILE_BYTES"):
@@ -89,3 +96,18 @@ def test_a_push_whose_data_is_not_a_mention_is_unusable():
         ).encode()
     )
     assert (push.message_id, mention) == ("8", MENTION)
+
+
+def test_a_secret_is_read_from_its_mounted_file_when_one_is_named(tmp_path):
+    token = tmp_path / "value"
+    token.write_text("xoxb-from-secret-manager\n")
+    settings = Settings.from_env({"SLACK_BOT_TOKEN_FILE": str(token), "SLACK_BOT_TOKEN": "old"})
+    assert settings.slack_bot_token == "xoxb-from-secret-manager"
+
+
+def test_a_secret_without_a_version_yet_is_reported_not_read_as_empty(tmp_path):
+    with pytest.raises(SecretUnavailable, match="SLACK_SIGNING_SECRET"):
+        Settings.from_env({"SLACK_SIGNING_SECRET_FILE": str(tmp_path / "missing")})
+    (tmp_path / "empty").write_text("")
+    with pytest.raises(SecretUnavailable, match="empty"):
+        Settings.from_env({"OPENAI_API_KEY_FILE": str(tmp_path / "empty")})
