@@ -1,11 +1,9 @@
-# The URL and the manifest depend only on inputs, so they are known after the first,
-# secrets-only apply (docs/deploy.md) and the Slack app can be created before the functions.
+# The URL and the manifest depend only on inputs (the URL of a 2nd gen function is predictable),
+# so they are printed by the same apply that deploys the functions.
 
 output "slack_request_url" {
   description = "Request URL of the Slack app (Event Subscriptions); the ingress function."
   value       = local.slack_request_url
-
-  depends_on = [google_secret_manager_secret.secret]
 }
 
 output "slack_app_manifest" {
@@ -14,8 +12,6 @@ output "slack_app_manifest" {
     app_name    = var.slack_app_name
     request_url = local.slack_request_url
   })
-
-  depends_on = [google_secret_manager_secret.secret]
 }
 
 output "functions" {
