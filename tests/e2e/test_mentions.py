@@ -210,3 +210,12 @@ def test_slacks_url_verification_handshake_succeeds(sandbox):
     ).json()
     assert result["ok"] and result["status"] == 200
     assert result["challenge"] == "c-42"
+
+
+def test_a_direct_message_is_answered_without_a_mention(sandbox, claims):
+    question = unique("hello from a DM")
+    posted = sandbox.post(question, channel="D0ALICE")
+    claims.wait_final(posted["event_id"])
+
+    [reply] = sandbox.bot_replies(posted["ts"], channel="D0ALICE")
+    assert message_text(reply) == f"Answer to: {question}"
