@@ -30,7 +30,12 @@ TEST_FUNCTION_ENV = {
 def stack():
     log_dir = REPO_ROOT / "build" / "test-logs"
     options = StackOptions(
-        log_dir=Path(log_dir), function_env=TEST_FUNCTION_ENV, slack_retry_delays="0.3,0.6,1"
+        log_dir=Path(log_dir),
+        function_env=TEST_FUNCTION_ENV,
+        slack_retry_delays="0.3,0.6,1",
+        # The emulator redelivers a failed push about once a second and stops after this many
+        # attempts: enough to ride out a responder restart on a slow CI machine.
+        max_delivery_attempts=8,
     )
     with LocalStack.start(options) as running:
         saved = {key: os.environ.get(key) for key in running.env}
