@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from google.cloud import firestore
 
-from devstack.pubsub_wiring import emulator_clients
 from devstack.stack import REPO_ROOT, LocalStack, StackOptions
 from tests.e2e.harness import Claims, Model, Sandbox
 
@@ -68,11 +67,6 @@ def db(stack) -> firestore.Client:
 @pytest.fixture(scope="session")
 def claims(db) -> Claims:
     return Claims(db)
-
-
-@pytest.fixture(scope="session")
-def pubsub(stack):
-    return emulator_clients(stack.env["PUBSUB_EMULATOR_HOST"])
 
 
 @pytest.hookimpl(hookwrapper=True)
