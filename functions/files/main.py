@@ -11,17 +11,18 @@ import functools
 import logging
 from functools import cache
 
-import flask
 import functions_framework
 from google.api_core.exceptions import GoogleAPIError
 
-from assistant.config import SecretUnavailable, get_settings
+from assistant.config import get_settings
 from assistant.file_download import TransientDownloadError, file_info
 from assistant.file_mirror import FileMirror
 from assistant.file_store import BucketStore, storage_client
 from assistant.logs import configure_logging
+from assistant.mention import Mention
 from assistant.publisher import publish_mention
-from assistant.push_envelope import InvalidEnvelope, parse_mention_push
+from assistant.push_endpoint import push_endpoint
+from assistant.push_envelope import PushMessage
 from assistant.slack_reply import slack_client
 
 logger = logging.getLogger("files")
@@ -41,21 +42,9 @@ def _mirror() -> FileMirror:
 
 
 @functions_framework.http
-def files(request: flask.Request) -> tuple[str, int]:
-    if request.method != "POST":
-        return "Pub/Sub pushes with POST", 405
-    try:
-        settings, mirror = get_settings(), _mirror()
-    except SecretUnavailable as error:
-        configure_logging()
-        logger.error("secrets not available yet; Pub/Sub will retry", extra={"error": str(error)})
-        return "not configured yet", 503
-    try:
-        push, mention = parse_mention_push(request.get_data())
-    except InvalidEnvelope as error:
-        logger.error("unusable push message", extra={"error": str(error)})
-        return "bad message", 400
-
+@push_endpoint(_mirror, logger=logger)
+def files(mirror: FileMirror, push: PushMessage, mention: Mention) -> tuple[str, int]:
+    settings = get_settings()
     last_attempt = (push.delivery_attempt or 1) >= settings.max_delivery_attempts
     try:
         refs = mirror.mirror(mention, last_attempt=last_attempt)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 from functools import cache
 
-import flask
 import functions_framework
 
-from assistant.config import SecretUnavailable, get_settings
+from assistant.config import get_settings
 from assistant.logs import configure_logging
+from assistant.mention import Mention
 from assistant.publisher import publish_mention
-from assistant.push_envelope import InvalidEnvelope, parse_mention_push
+from assistant.push_endpoint import push_endpoint
+from assistant.push_envelope import PushMessage
 from assistant.respond import Delivery, Outcome, Responder
 
 logger = logging.getLogger("responder")
@@ -46,21 +47,8 @@ def _responder() -> Responder:
 
 
 @functions_framework.http
-def responder(request: flask.Request) -> tuple[str, int]:
-    if request.method != "POST":
-        return "Pub/Sub pushes with POST", 405
-    try:
-        core = _responder()
-    except SecretUnavailable as error:
-        configure_logging()
-        logger.error("secrets not available yet; Pub/Sub will retry", extra={"error": str(error)})
-        return "not configured yet", 503
-    try:
-        push, mention = parse_mention_push(request.get_data())
-    except InvalidEnvelope as error:
-        # Redelivery cannot fix it; a 400 lets it reach the dead-letter topic for inspection.
-        logger.error("unusable push message", extra={"error": str(error)})
-        return "bad message", 400
+@push_endpoint(_responder, logger=logger)
+def responder(core: Responder, push: PushMessage, mention: Mention) -> tuple[str, int]:
     outcome = core.handle(
         Delivery(mention=mention, delivery_id=push.message_id, attempt=push.delivery_attempt)
     )
