@@ -14,11 +14,11 @@ from pathlib import Path
 from google.cloud import firestore
 
 from assistant.config import DEFAULT_SYSTEM_PROMPT
-from assistant.history import HistoryStore, StoredTurn
+from assistant.conversation.history import HistoryStore, StoredTurn
+from assistant.conversation.prompt import build_prompt
+from assistant.llm.models import input_budget, model_spec
+from assistant.llm.tokens import count_message
 from assistant.mention import Mention
-from assistant.prompt import build_prompt
-from assistant.token_budget import input_budget, model_spec
-from assistant.token_count import count_message
 from devstack.emulators import start_firestore
 
 SPEC = model_spec("gpt-4o-mini")

@@ -27,7 +27,7 @@ import requests
 from google.cloud import firestore
 
 from assistant.mention import Mention
-from assistant.publisher import publish_mention
+from assistant.pubsub.publish import publish_mention
 from devstack.stack import REPO_ROOT, LocalStack, StackOptions
 
 __all__ = ["SoakPlan", "SoakReport", "run_soak"]

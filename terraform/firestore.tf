@@ -12,7 +12,7 @@ resource "google_firestore_database" "main" {
   depends_on = [google_project_service.apis]
 }
 
-# Event claims (assistant/claims.py) only matter while Slack and Pub/Sub can redeliver; a TTL
+# Event claims (assistant/answer/claims.py) only matter while Slack and Pub/Sub can redeliver; a TTL
 # policy deletes each one after its `expires_at` (within about a day of it).
 resource "google_firestore_field" "event_claims_ttl" {
   database   = google_firestore_database.main.name

@@ -15,15 +15,15 @@ import functions_framework
 from google.api_core.exceptions import GoogleAPIError
 
 from assistant.config import get_settings
-from assistant.file_download import TransientDownloadError, file_info
-from assistant.file_mirror import FileMirror
-from assistant.file_store import BucketStore, storage_client
+from assistant.files.download import TransientDownloadError, file_info
+from assistant.files.mirror import FileMirror
+from assistant.files.store import BucketStore, storage_client
 from assistant.logs import configure_logging
 from assistant.mention import Mention
-from assistant.publisher import publish_mention
-from assistant.push_endpoint import push_endpoint
-from assistant.push_envelope import PushMessage
-from assistant.slack_reply import slack_client
+from assistant.pubsub.endpoint import push_endpoint
+from assistant.pubsub.envelope import PushMessage
+from assistant.pubsub.publish import publish_mention
+from assistant.slack.reply import slack_client
 
 logger = logging.getLogger("files")
 

@@ -11,8 +11,8 @@ import functions_framework
 
 from assistant.config import SecretUnavailable, get_settings
 from assistant.logs import configure_logging, log_event
-from assistant.publisher import publish_mention
-from assistant.slack_request import SignatureVerifier, decide
+from assistant.pubsub.publish import publish_mention
+from assistant.slack.events import SignatureVerifier, decide
 
 logger = logging.getLogger("ingress")
 

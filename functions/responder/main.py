@@ -11,13 +11,13 @@ from functools import cache
 
 import functions_framework
 
+from assistant.answer.responder import Delivery, Outcome, Responder
 from assistant.config import get_settings
 from assistant.logs import configure_logging
 from assistant.mention import Mention
-from assistant.publisher import publish_mention
-from assistant.push_endpoint import push_endpoint
-from assistant.push_envelope import PushMessage
-from assistant.respond import Delivery, Outcome, Responder
+from assistant.pubsub.endpoint import push_endpoint
+from assistant.pubsub.envelope import PushMessage
+from assistant.pubsub.publish import publish_mention
 
 logger = logging.getLogger("responder")
 
@@ -26,8 +26,8 @@ logger = logging.getLogger("responder")
 def _responder() -> Responder:
     from google.cloud import firestore
 
-    from assistant.llm import openai_client
-    from assistant.slack_reply import slack_client
+    from assistant.llm.stream import openai_client
+    from assistant.slack.reply import slack_client
 
     settings = get_settings()
     configure_logging(settings.log_level)

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from assistant.respond import INTERNAL_ERROR
-from assistant.slack_reply import PROGRESS_TEXT
+from assistant.answer.responder import INTERNAL_ERROR
+from assistant.slack.reply import PROGRESS_TEXT
 from devstack.fake_openai.content import long_answer
 from devstack.pubsub_wiring import dead_letter_subscription, emulator_clients
 from tests.e2e.harness import eventually, message_text, unique

@@ -11,11 +11,11 @@ import pytest
 import requests
 from google.cloud import storage
 
-from assistant.file_store import EXTRACTION_NAME
+from assistant.files.store import EXTRACTION_NAME
+from assistant.llm.models import model_spec
+from assistant.llm.tokens import count_message
 from assistant.mention import Mention, SlackFile
-from assistant.publisher import publish_mention
-from assistant.token_budget import model_spec
-from assistant.token_count import count_message
+from assistant.pubsub.publish import publish_mention
 from tests.e2e.harness import BOT, last_user_text, message_text, push_envelope, unique
 from tests.file_samples import image, pdf_with_text, zip_archive
 

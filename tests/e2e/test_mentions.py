@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import requests
 
+from assistant.answer.responder import RESET_TEXT
 from assistant.mention import Mention
-from assistant.publisher import publish_mention
-from assistant.respond import RESET_TEXT
-from assistant.slack_reply import PROGRESS_TEXT
+from assistant.pubsub.publish import publish_mention
+from assistant.slack.reply import PROGRESS_TEXT
 from tests.e2e.harness import (
     eventually,
     last_user_text,

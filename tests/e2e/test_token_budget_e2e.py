@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from assistant.config import DEFAULT_SYSTEM_PROMPT
-from assistant.history import HistoryStore, StoredTurn
-from assistant.token_budget import input_budget, model_spec
-from assistant.token_count import count_message
+from assistant.conversation.history import HistoryStore, StoredTurn
+from assistant.llm.models import input_budget, model_spec
+from assistant.llm.tokens import count_message
 from tests.e2e.harness import unique
 
 SPEC = model_spec("fake-gpt")

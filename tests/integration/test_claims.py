@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from assistant.claims import ClaimStore, Verdict
+from assistant.answer.claims import ClaimStore, Verdict
 
 T0 = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 

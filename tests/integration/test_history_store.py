@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from assistant.history import HistoryStore, StoredTurn
+from assistant.conversation.history import HistoryStore, StoredTurn
 
 
 def turn(n: int, tokens: int = 100, role: str | None = None) -> StoredTurn:

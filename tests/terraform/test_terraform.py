@@ -99,12 +99,12 @@ BOT_EVENTS = {"app_mention", "message.im"}
 
 
 def _claims_collection() -> str:
-    """COLLECTION from assistant/claims.py, read without importing Firestore."""
-    tree = ast.parse((ROOT / "assistant" / "claims.py").read_text())
+    """COLLECTION from assistant/answer/claims.py, read without importing Firestore."""
+    tree = ast.parse((ROOT / "assistant" / "answer" / "claims.py").read_text())
     for node in tree.body:
         if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "COLLECTION":
             return ast.literal_eval(node.value)
-    raise AssertionError("assistant/claims.py defines no COLLECTION")
+    raise AssertionError("assistant/answer/claims.py defines no COLLECTION")
 
 
 CHECKS: dict[str, Callable[[Model], list[str]]] = {

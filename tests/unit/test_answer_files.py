@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
-from assistant.answer_files import LONG_BLOCK_CHARS, AnswerFiles, find_answer_files
 from assistant.config import Settings
+from assistant.files.produced import LONG_BLOCK_CHARS, AnswerFiles, find_answer_files
 from assistant.mention import Mention
 
 

@@ -16,7 +16,7 @@ from assistant.config import (
     Settings,
 )
 from assistant.mention import FileRef, Mention, SlackFile
-from assistant.push_envelope import InvalidEnvelope, parse_mention_push, parse_push
+from assistant.pubsub.envelope import InvalidEnvelope, parse_mention_push, parse_push
 
 MENTION = Mention(
     event_id="Ev1",

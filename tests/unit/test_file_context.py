@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 
-from assistant.file_context import (
+from assistant.files.context import (
     LoadedFile,
     display_name,
     notes_text,
     plan_user_turn,
     rebuild_user_turn,
 )
-from assistant.file_extract import Extraction
+from assistant.files.extract import Extraction
+from assistant.llm.models import model_spec
+from assistant.llm.tokens import IMAGE_TOKENS, count_message, count_text
 from assistant.mention import FileRef
-from assistant.token_budget import model_spec
-from assistant.token_count import IMAGE_TOKENS, count_message, count_text
 
 VISION = model_spec("gpt-4o")
 TEXT_ONLY = model_spec("smollm2")

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import pytest
 
-from assistant.file_download import TransientDownloadError, download
+from assistant.files.download import TransientDownloadError, download
 
 TOKEN = "xoxb-test"
 LOGIN = b"<!DOCTYPE html><html><body><form>Sign in</form></body></html>"

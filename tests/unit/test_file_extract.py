@@ -9,7 +9,7 @@ import json
 import pytest
 from PIL import Image
 
-from assistant.file_extract import MAX_IMAGE_SIDE, Extraction, extract
+from assistant.files.extract import MAX_IMAGE_SIDE, Extraction, extract
 from tests.file_samples import image, pdf_with_text, windows_executable, zip_archive
 
 

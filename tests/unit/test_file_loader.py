@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from assistant.config import Settings
-from assistant.file_extract import Extraction
-from assistant.file_loader import ThreadFiles
-from assistant.history import StoredTurn
+from assistant.conversation.history import StoredTurn
+from assistant.files.extract import Extraction
+from assistant.files.loader import ThreadFiles
+from assistant.llm.models import input_budget, model_spec
 from assistant.mention import FileRef, Mention
-from assistant.token_budget import input_budget, model_spec
 
 SPEC = model_spec("gpt-4o")
 OWN = "T1/C1/1.0/F1/.extraction.json"

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from assistant.config import Settings
-from assistant.file_download import Downloaded, TransientDownloadError
-from assistant.file_mirror import FileMirror
+from assistant.files.download import Downloaded, TransientDownloadError
+from assistant.files.mirror import FileMirror
 from assistant.mention import Mention, SlackFile
 
 SETTINGS = Settings(files_bucket="bucket", max_files_per_message=2, slack_bot_token="xoxb-t")

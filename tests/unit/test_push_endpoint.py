@@ -8,7 +8,7 @@ import logging
 
 from assistant.config import SecretUnavailable
 from assistant.mention import Mention
-from assistant.push_endpoint import push_endpoint
+from assistant.pubsub.endpoint import push_endpoint
 
 MENTION = Mention(
     event_id="Ev1",

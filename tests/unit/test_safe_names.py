@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.file_store import (
+from assistant.files.store import (
     EXTRACTION_NAME,
     bot_file_name,
     extraction_name,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.slack_markdown import MARKDOWN_TEXT_LIMIT, split_markdown
+from assistant.slack.markdown import MARKDOWN_TEXT_LIMIT, split_markdown
 
 
 def test_short_text_is_one_message():

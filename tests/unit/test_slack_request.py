@@ -10,7 +10,7 @@ import time
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from assistant.slack_request import FixedClock, decide
+from assistant.slack.events import FixedClock, decide
 
 SECRET = "test-signing-secret"
 NOW = 1_732_200_000

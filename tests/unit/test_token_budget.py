@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from assistant.token_budget import Turn, input_budget, model_spec, trim_to_budget
-from assistant.token_count import count_message, count_text, truncate_text
+from assistant.llm.models import Turn, input_budget, model_spec, trim_to_budget
+from assistant.llm.tokens import count_message, count_text, truncate_text
 
 SYSTEM = Turn("system", "You are helpful.", 10)
 QUESTION = Turn("user", "And now?", 10)

@@ -9,7 +9,7 @@ import { Composer, formatSize, readFile } from "./composer.js";
 import { eventCard } from "./trace.js";
 
 const ME = "U0ALICE";
-const PROGRESS_TEXT = "_Thinking…_"; // what the bot posts first (assistant/slack_reply.py)
+const PROGRESS_TEXT = "_Thinking…_"; // what the bot posts first (assistant/slack/reply.py)
 const CURSOR = " ▍"; // the bot's "still streaming" mark
 const KINDS = [
   "message_posted", "message_updated", "message_deleted", "stream_appended", "status_set",

@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from assistant.slack_markdown import MARKDOWN_TEXT_LIMIT, split_markdown
+from assistant.slack.markdown import MARKDOWN_TEXT_LIMIT, split_markdown
 
 __all__ = ["PROGRESS_TEXT", "ThreadReply", "slack_client"]
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from assistant.config import SecretUnavailable
 from assistant.logs import configure_logging
 from assistant.mention import Mention
-from assistant.push_envelope import InvalidEnvelope, PushMessage, parse_mention_push
+from assistant.pubsub.envelope import InvalidEnvelope, PushMessage, parse_mention_push
 
 __all__ = ["push_endpoint"]
 

@@ -6,10 +6,10 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from assistant.history import HistoryStore, StoredTurn
+from assistant.conversation.history import HistoryStore, StoredTurn
+from assistant.llm.models import ModelSpec, Turn, trim_to_budget
+from assistant.llm.tokens import count_message, truncate_text
 from assistant.mention import Mention
-from assistant.token_budget import ModelSpec, Turn, trim_to_budget
-from assistant.token_count import count_message, truncate_text
 
 __all__ = ["Prompt", "build_prompt", "turn_order"]
 

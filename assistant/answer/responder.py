@@ -13,18 +13,18 @@ import openai
 from google.cloud import firestore
 from slack_sdk import WebClient
 
-from assistant.answer_files import AnswerFiles
-from assistant.claims import ClaimStore, Verdict
+from assistant.answer.claims import ClaimStore, Verdict
 from assistant.config import Settings
-from assistant.file_context import notes_text
-from assistant.file_loader import ThreadFiles
-from assistant.history import HistoryStore, StoredTurn
-from assistant.llm import Completion, ModelError, stream_completion
+from assistant.conversation.history import HistoryStore, StoredTurn
+from assistant.conversation.prompt import Prompt, build_prompt, turn_order
+from assistant.files.context import notes_text
+from assistant.files.loader import ThreadFiles
+from assistant.files.produced import AnswerFiles
+from assistant.llm.models import input_budget, model_spec
+from assistant.llm.stream import Completion, ModelError, stream_completion
+from assistant.llm.tokens import count_message
 from assistant.mention import Mention
-from assistant.prompt import Prompt, build_prompt, turn_order
-from assistant.slack_reply import ThreadReply
-from assistant.token_budget import input_budget, model_spec
-from assistant.token_count import count_message
+from assistant.slack.reply import ThreadReply
 
 __all__ = ["Delivery", "Outcome", "Responder"]
 

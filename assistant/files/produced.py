@@ -23,7 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from assistant.config import Settings
-from assistant.file_store import BucketStore, bot_file_name, storage_client, thread_prefix
+from assistant.files.store import BucketStore, bot_file_name, storage_client, thread_prefix
 from assistant.mention import Mention
 
 __all__ = ["AnswerFile", "AnswerFiles", "find_answer_files"]

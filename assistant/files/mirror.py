@@ -18,9 +18,9 @@ from collections.abc import Callable
 from google.api_core.exceptions import GoogleAPIError
 
 from assistant.config import Settings
-from assistant.file_download import Downloaded, TransientDownloadError, download
-from assistant.file_extract import Extraction, extract
-from assistant.file_store import (
+from assistant.files.download import Downloaded, TransientDownloadError, download
+from assistant.files.extract import Extraction, extract
+from assistant.files.store import (
     BucketStore,
     extraction_name,
     file_object_name,

@@ -19,13 +19,13 @@ from collections.abc import Callable
 from typing import Any
 
 from assistant.config import Settings
-from assistant.file_context import FileContext, LoadedFile, plan_user_turn, rebuild_user_turn
-from assistant.file_extract import Extraction
-from assistant.file_store import BucketStore, parse_gcs_uri, storage_client, thread_prefix
-from assistant.history import StoredTurn
+from assistant.conversation.history import StoredTurn
+from assistant.files.context import FileContext, LoadedFile, plan_user_turn, rebuild_user_turn
+from assistant.files.extract import Extraction
+from assistant.files.store import BucketStore, parse_gcs_uri, storage_client, thread_prefix
+from assistant.llm.models import REPLY_PRIMING_TOKENS, ModelSpec
+from assistant.llm.tokens import count_message
 from assistant.mention import Mention
-from assistant.token_budget import REPLY_PRIMING_TOKENS, ModelSpec
-from assistant.token_count import count_message
 
 __all__ = ["ThreadFiles"]
 

@@ -6,7 +6,7 @@ for the model, the notes for the person (files cut, skipped or unreadable), and 
 stored with the turn in the thread's history. `rebuild_user_turn` turns those stored references
 back into the same parts on later turns, so a follow-up question still sees the file.
 
-    >>> from assistant.token_budget import model_spec
+    >>> from assistant.llm.models import model_spec
     >>> ref = FileRef(file_id="F1", name="notes.txt", mimetype="text/plain", kind="text")
     >>> turn = plan_user_turn(
     ...     "Summarise", [LoadedFile(ref, Extraction(kind="text", text="Hello"))],
@@ -21,10 +21,10 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assistant.file_extract import Extraction
+from assistant.files.extract import Extraction
+from assistant.llm.models import ModelSpec
+from assistant.llm.tokens import IMAGE_TOKENS, count_message, count_text, truncate_text
 from assistant.mention import FileRef
-from assistant.token_budget import ModelSpec
-from assistant.token_count import IMAGE_TOKENS, count_message, count_text, truncate_text
 
 __all__ = ["FileContext", "LoadedFile", "notes_text", "plan_user_turn", "rebuild_user_turn"]
 

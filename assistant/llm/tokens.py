@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from assistant.encodings import get_encoding
-from assistant.token_budget import TOKENS_PER_MESSAGE, ModelSpec
+from assistant.llm.encodings import get_encoding
+from assistant.llm.models import TOKENS_PER_MESSAGE, ModelSpec
 
 __all__ = ["IMAGE_TOKENS", "count_message", "count_text", "truncate_text"]
 
