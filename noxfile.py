@@ -73,17 +73,35 @@ def _install_local_model(session: nox.Session) -> str | None:
     return None
 
 
-@nox.session
-def tests(session: nox.Session) -> None:
-    """Lint, then unit, integration, end-to-end, Terraform, browser and local-model tests."""
-    _install(session)
-    problem = _install_local_model(session)  # for the smoke test; it skips, saying why, without
+def _lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+def _unit(session: nox.Session) -> None:
+    # Pure logic and the answer path against in-process stand-ins: no emulators, no builds.
+    session.run("pytest", "tests/unit", "--timeout=60", "-q", "-p", "no:cacheprovider")
+
+
+@nox.session
+def unit(session: nox.Session) -> None:
+    """The fast tests only (under 30 s): pure logic, the answer path against in-process servers."""
+    _install(session)
+    _unit(session)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Lint and the fast tests first, then integration, end-to-end, Terraform, browser and
+    local-model tests."""
+    _install(session)
+    _lint(session)
+    _unit(session)  # a mistake fails here in seconds, before anything slow is built
+    problem = _install_local_model(session)  # for the smoke test; it skips, saying why, without
     env = {LOCAL_MODEL_PROBLEM: problem} if problem else {}
     # Ctrl-C: let pytest stop the local stacks it started (nox's default is 0.5 s).
     session.run(
-        "pytest", "--timeout=300", *session.posargs,
+        "pytest", "--timeout=300", "--ignore=tests/unit", *session.posargs,
         env=env, interrupt_timeout=60, terminate_timeout=15,
     )  # fmt: skip
 
@@ -91,8 +109,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff==0.17.6")
-    session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", ".")
+    _lint(session)
 
 
 @nox.session

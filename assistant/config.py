@@ -118,7 +118,9 @@ class Settings:
     uploads_topic: str = "uploads"
     mentions_dead_letter_topic: str = "mentions-dead-letter"
     files_bucket: str = ""
-    claim_lease_seconds: float = 330.0
+    # A holder renews its claim every third of this on a timer, so a short lease is safe and
+    # lets a crashed answer be taken over soon.
+    claim_lease_seconds: float = 60.0
     max_delivery_attempts: int = 5
     slack_update_interval_seconds: float = 1.0
     max_request_bytes: int = 1_000_000

@@ -6,12 +6,21 @@ One line of JSON per record on stdout: Cloud Logging reads `severity` and `messa
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["configure_logging", "log_event"]
+__all__ = ["configure_logging", "delivery_context", "log_event"]
+
+# Fields every record logged while one delivery is handled carries (event id, thread key), so
+# no log line of a delivery can lose its correlation, whichever module writes it.
+_DELIVERY: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "delivery_log_fields", default=None
+)
 
 _CORRELATION_LABEL = "logging.googleapis.com/labels"
 _RESERVED = frozenset(vars(logging.makeLogRecord({})))
@@ -24,7 +33,10 @@ class _JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "logger": record.name,
         }
-        extra = {k: v for k, v in vars(record).items() if k not in _RESERVED and k != "message"}
+        extra = dict(_DELIVERY.get() or {})
+        extra.update(
+            {k: v for k, v in vars(record).items() if k not in _RESERVED and k != "message"}
+        )
         event_id = extra.pop("event_id", None)
         if event_id:
             entry["event_id"] = event_id
@@ -50,3 +62,13 @@ def configure_logging(level: str = "INFO") -> None:
 
 def log_event(logger: logging.Logger, level: int, message: str, **fields: Any) -> None:
     logger.log(level, message, extra=fields)
+
+
+@contextlib.contextmanager
+def delivery_context(**fields: str) -> Iterator[None]:
+    """Within the block, every log record carries `fields` (the thread's own context)."""
+    token = _DELIVERY.set({**(_DELIVERY.get() or {}), **fields})
+    try:
+        yield
+    finally:
+        _DELIVERY.reset(token)

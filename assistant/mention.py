@@ -13,7 +13,7 @@ from typing import Any
 
 __all__ = ["FileRef", "Mention", "SlackFile"]
 
-_BOT_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+_LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -55,6 +55,7 @@ class Mention:
     files: tuple[SlackFile, ...] = ()
     file_refs: tuple[FileRef, ...] = ()
     received_at: float = 0.0  # when ingress accepted it, for latency figures
+    bot_user_id: str = ""  # the bot's own user id in this workspace, from the event
 
     @property
     def thread_key(self) -> str:
@@ -63,8 +64,12 @@ class Mention:
 
     @property
     def question(self) -> str:
-        """The text with mentions of the bot removed."""
-        return _BOT_MENTION.sub("", self.text).strip()
+        """The text with the bot's own mentions removed; other people's stay (they are part of
+        the question: "what did <@U2> mean?"). Without the bot's id only a leading mention goes."""
+        if not self.bot_user_id:
+            return _LEADING_MENTION.sub("", self.text).strip()
+        own = re.compile(rf"<@{re.escape(self.bot_user_id)}(?:\|[^>]*)?>")
+        return own.sub("", self.text).strip()
 
     @property
     def is_reset(self) -> bool:

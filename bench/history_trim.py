@@ -13,16 +13,17 @@ from pathlib import Path
 
 from google.cloud import firestore
 
-from assistant.config import DEFAULT_SYSTEM_PROMPT
-from assistant.conversation.history import HistoryStore, StoredTurn
-from assistant.conversation.prompt import build_prompt
-from assistant.llm.models import input_budget, model_spec
-from assistant.llm.tokens import count_message
+from assistant.answer.assembly import PromptBuilder
+from assistant.answer.plan import PlanDefaults, plan_answer
+from assistant.conversation.history import HistoryStore
+from assistant.conversation.turns import StoredTurn
+from assistant.files.loader import ThreadFiles
+from assistant.llm.tokens import count_content
 from assistant.mention import Mention
 from devstack.emulators import start_firestore
 
-SPEC = model_spec("gpt-4o-mini")
-BUDGET = input_budget(SPEC, reserved_output=4096)
+PLAN = plan_answer(PlanDefaults(model="gpt-4o-mini"))
+SPEC, BUDGET = PLAN.spec, PLAN.input_budget
 # A question is a sentence or two; an answer a few paragraphs.
 SENTENCE = "The quick brown fox jumps over the lazy dog while the team discusses Pub/Sub. "
 QUESTION = SENTENCE * 2
@@ -39,7 +40,7 @@ def _seed(store: HistoryStore, thread_key: str, messages: int) -> None:
                 order=f"1000000000.{n:06d}:0",
                 role=role,
                 content=text,
-                tokens=count_message(text, SPEC),
+                tokens=count_content(text, SPEC),
                 encoding=SPEC.count_key,
             )
         )
@@ -69,16 +70,13 @@ def run(log_dir: Path, sizes: tuple[int, ...] = (10, 1_000, 10_000), repeats: in
             samples, reads, sent = [], 0, 0
             for _ in range(repeats):
                 store = HistoryStore(db)
-                start = time.perf_counter()
-                prompt = build_prompt(
-                    mention,
-                    history=store,
-                    spec=SPEC,
-                    budget=BUDGET,
-                    system_prompt=DEFAULT_SYSTEM_PROMPT,
+                builder = PromptBuilder(
+                    history=store, files=ThreadFiles(bucket="", store=_no_bucket)
                 )
+                start = time.perf_counter()
+                prompt = builder.build(mention, PLAN).prompt()
                 samples.append(time.perf_counter() - start)
-                reads, sent = store.reads, len(prompt.turns) - 2
+                reads, sent = store.reads, len(prompt.parts) - 2
             rows.append(
                 {
                     "messages": size,
@@ -95,3 +93,7 @@ def run(log_dir: Path, sizes: tuple[int, ...] = (10, 1_000, 10_000), repeats: in
             os.environ["FIRESTORE_EMULATOR_HOST"] = previous
         process.stop()
     return rows
+
+
+def _no_bucket():
+    raise AssertionError("these threads have no files")

@@ -1,7 +1,10 @@
 """Topics and push subscriptions on the Pub/Sub emulator, wired as Terraform wires them in GCP.
 
-Push (not pull) with ordering, a retry policy and a dead-letter topic: the emulator honours all
-three, so local runs exercise the same redelivery and dead-lettering paths as production.
+Push (not pull) with ordering, a retry policy and a dead-letter policy, as in production. The
+emulator honours ordering and redelivery, but in push mode it neither sends `deliveryAttempt` nor
+forwards to the dead-letter topic (it stops after the attempt limit): that is why the responder
+counts attempts on its claim and files its own dead letters (README, "Dead letters filed
+explicitly"), and why the policy is configured here only to mirror Terraform.
 """
 
 from __future__ import annotations

@@ -122,8 +122,8 @@ variable "response_time_budget_seconds" {
 
 variable "claim_lease_seconds" {
   type        = number
-  default     = 330
-  description = "How long a delivery owns a mention before a redelivery may take it over (CLAIM_LEASE_SECONDS); longer than the response time budget."
+  default     = 60
+  description = "How long a claim's holder may go without a heartbeat before a redelivery takes the mention over (CLAIM_LEASE_SECONDS); the holder beats every third of it."
 }
 
 variable "max_delivery_attempts" {

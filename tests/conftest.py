@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 from google.cloud import firestore
 
+from devstack.fake_openai import create_app as create_fake_openai
+from devstack.slack_sandbox import SandboxConfig
+from devstack.slack_sandbox import create_app as create_sandbox
 from devstack.stack import REPO_ROOT, LocalStack, StackOptions
 from tests.e2e.harness import Claims, Model, Sandbox
+from tests.servers import LoopThread, serve
 
 # Short timings so failure paths finish quickly; production defaults are in assistant/config.py.
 TEST_FUNCTION_ENV = {
@@ -67,6 +71,56 @@ def db(stack) -> firestore.Client:
 @pytest.fixture(scope="session")
 def claims(db) -> Claims:
     return Claims(db)
+
+
+@pytest.fixture(scope="session")
+def servers_loop():
+    loop = LoopThread()
+    yield loop
+    loop.stop()
+
+
+class InProcessSlack(Sandbox):
+    """The Slack sandbox in this process (no events delivered), for the fast tests."""
+
+    bot_token = "xoxb-in-process"
+
+    def __init__(self, loop: LoopThread) -> None:
+        config = SandboxConfig(signing_secret="in-process", bot_token=self.bot_token)
+        self._loop = loop
+        self._runner, port = loop.run(serve(create_sandbox(config)))
+        super().__init__(f"http://127.0.0.1:{port}")
+        self.api_url = f"{self.base_url}/api/"
+
+    def close(self) -> None:
+        self._loop.run(self._runner.cleanup())
+
+
+class InProcessModel(Model):
+    """The deterministic OpenAI-compatible server in this process, for the fast tests."""
+
+    def __init__(self, loop: LoopThread) -> None:
+        self._loop = loop
+        self._runner, port = loop.run(serve(create_fake_openai()))
+        self.base_url = f"http://127.0.0.1:{port}/v1"
+        super().__init__(self.base_url)
+
+    def close(self) -> None:
+        self._loop.run(self._runner.cleanup())
+
+
+@pytest.fixture(scope="session")
+def local_slack(servers_loop):
+    slack = InProcessSlack(servers_loop)
+    yield slack
+    slack.close()
+
+
+@pytest.fixture(scope="session")
+def local_model(servers_loop):
+    model = InProcessModel(servers_loop)
+    yield model
+    model.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

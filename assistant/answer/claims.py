@@ -1,19 +1,24 @@
 """Exactly one answer per Slack event: a claim document per `event_id` in Firestore.
 
 Slack retries arrive as new Pub/Sub messages with the same event id; Pub/Sub redelivers a
-message whose push failed. The first delivery creates the claim (create-if-absent) and records
-the Slack messages it posts; later deliveries decide from the claim:
+message whose push failed, and may hand out a message again while its first push still runs.
+The first delivery creates the claim; every later one decides from it (`decide`, pure):
 
-    done / failed                         -> stand down (ack)
-    same Pub/Sub message as the holder    -> take over now: Pub/Sub only redelivers a message
-                                             after its push ended without an ack (the holder
-                                             crashed or gave up), and the answer budget is
-                                             shorter than the push deadline
-    another message, holder's lease live  -> stand down (ack): the holder's own message will
-                                             finish the answer or be redelivered
-    another message, lease expired        -> take over
+    done / failed                              -> stand down (ack)
+    holder's heartbeat stale                   -> take over (resume its Slack messages)
+    heartbeat live, same Pub/Sub message       -> wait: the holder may still finish, or die and
+                                                  go stale; acking now could lose the message
+    heartbeat live, another message            -> stand down (ack): the holder's own message
+                                                  finishes the answer or is redelivered
 
-Taking over resumes the recorded Slack messages instead of posting new ones.
+Every acquisition gets a fence (a number that grows with each takeover). Writing to the claim
+(heartbeat, Slack messages, tool rounds, the delivered answer, finishing) is conditional on the
+fence, in a transaction: a stale holder gets `LostLease` and must not touch Slack again.
+Heartbeats are written with Firestore's clock and compared with the read time of the
+transaction, so instances' clocks never matter.
+
+Once the answer is delivered (`state: delivered`) it is recorded on the claim with its
+messages: a failure in the bookkeeping that follows is retried without calling the model again.
 """
 
 from __future__ import annotations
@@ -21,88 +26,196 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+from collections.abc import Mapping
 from typing import Any
 
 from google.api_core.exceptions import AlreadyExists
 from google.cloud import firestore
 
-__all__ = ["Claim", "ClaimStore", "Verdict"]
+from assistant.conversation.turns import StoredTurn
+from assistant.llm.loop import ToolRound
+
+__all__ = [
+    "Claim",
+    "ClaimStore",
+    "Delivered",
+    "Lease",
+    "LostLease",
+    "Verdict",
+    "decide",
+]
 
 COLLECTION = "event_claims"
 # Claims only matter while Slack and Pub/Sub can still redeliver; a TTL policy on `expires_at`
 # (Terraform) deletes them afterwards.
 _KEEP_FOR = dt.timedelta(days=7)
+WORKING, DELIVERED, DONE, FAILED = "working", "delivered", "done", "failed"
+_OPEN = frozenset({WORKING, DELIVERED})
 
 
 class Verdict(enum.Enum):
     PROCEED = "proceed"  # this delivery owns the event now
+    WAIT = "wait"  # the same message is still in hand: look again shortly
     STAND_DOWN = "stand_down"  # answered, or being answered by a live holder: ack
+
+
+class LostLease(Exception):
+    """Another delivery took the event over: this one must stop without touching Slack."""
+
+
+def decide(
+    claim: Mapping[str, Any], *, delivery_id: str, now: dt.datetime, lease: dt.timedelta
+) -> Verdict:
+    """What a delivery does about an event whose claim already exists."""
+    if claim.get("state", WORKING) not in _OPEN:
+        return Verdict.STAND_DOWN
+    heartbeat = claim.get("heartbeat_at")
+    if heartbeat is None or now - heartbeat >= lease:
+        return Verdict.PROCEED
+    return Verdict.WAIT if claim.get("holder") == delivery_id else Verdict.STAND_DOWN
+
+
+@dataclasses.dataclass(frozen=True)
+class Lease:
+    event_id: str
+    fence: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivered:
+    """An answer that is in the thread, with what recording it still needs."""
+
+    turns: tuple[StoredTurn, ...]  # the question and the answer, as history stores them
+    answer_text: str  # the model's words, for the files the answer produced
+    keep_tokens: int  # the history window's size for this thread
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "turns": [turn.to_document() for turn in self.turns],
+            "answer_text": self.answer_text,
+            "keep_tokens": self.keep_tokens,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Delivered:
+        return cls(
+            turns=tuple(StoredTurn.from_document(turn) for turn in data["turns"]),
+            answer_text=str(data["answer_text"]),
+            keep_tokens=int(data["keep_tokens"]),
+        )
 
 
 @dataclasses.dataclass(frozen=True)
 class Claim:
     verdict: Verdict
+    lease: Lease | None = None  # set when the verdict is PROCEED
     message_ts: list[str] = dataclasses.field(default_factory=list)
     attempts: int = 1
-    state: str = "working"
+    state: str = WORKING
+    rounds: tuple[ToolRound, ...] = ()  # tool rounds an earlier attempt completed
+    delivered: Delivered | None = None  # set once the answer is in the thread
 
 
 class ClaimStore:
     def __init__(self, db: firestore.Client, *, lease_seconds: float) -> None:
         self._db = db
-        self._lease = dt.timedelta(seconds=lease_seconds)
+        self.lease = dt.timedelta(seconds=lease_seconds)
 
     def _doc(self, event_id: str) -> firestore.DocumentReference:
         return self._db.collection(COLLECTION).document(event_id)
 
-    def acquire(self, event_id: str, *, delivery_id: str, now: dt.datetime) -> Claim:
+    def acquire(self, event_id: str, *, delivery_id: str) -> Claim:
         fresh = {
-            "state": "working",
+            "state": WORKING,
             "holder": delivery_id,
-            "lease_until": now + self._lease,
+            "fence": 1,
+            "heartbeat_at": firestore.SERVER_TIMESTAMP,
             "attempts": 1,
             "message_ts": [],
-            "created_at": now,
-            "expires_at": now + _KEEP_FOR,
+            "created_at": firestore.SERVER_TIMESTAMP,
+            "expires_at": dt.datetime.now(dt.UTC) + _KEEP_FOR,
         }
         try:
             self._doc(event_id).create(fresh)
-            return Claim(Verdict.PROCEED)
+            return Claim(Verdict.PROCEED, Lease(event_id, 1))
         except AlreadyExists:
             pass
-        return _take_over(
-            self._db.transaction(), self._doc(event_id), delivery_id, now, self._lease
+        return _acquire_existing(
+            self._db.transaction(), self._doc(event_id), delivery_id, self.lease
         )
 
-    def renew(self, event_id: str, *, now: dt.datetime) -> None:
-        self._doc(event_id).update({"lease_until": now + self._lease})
+    def renew(self, lease: Lease) -> None:
+        self._write(lease, {})
 
-    def record_messages(self, event_id: str, message_ts: list[str], *, now: dt.datetime) -> None:
-        self._doc(event_id).update({"message_ts": message_ts, "lease_until": now + self._lease})
+    def record_messages(self, lease: Lease, message_ts: list[str]) -> None:
+        self._write(lease, {"message_ts": message_ts})
 
-    def finish(self, event_id: str, *, state: str = "done", **details: Any) -> None:
-        self._doc(event_id).update({"state": state, **details})
+    def record_round(self, lease: Lease, number: int, done: ToolRound) -> None:
+        self._write(lease, {f"rounds.r{number:02d}": done.to_json()})
+
+    def record_delivered(self, lease: Lease, delivered: Delivered, message_ts: list[str]) -> None:
+        fields = {"state": DELIVERED, "delivered": delivered.to_json(), "message_ts": message_ts}
+        self._write(lease, fields)
+
+    def finish(self, lease: Lease, *, state: str = DONE, **details: Any) -> None:
+        self._write(lease, {"state": state, **details})
+
+    def _write(self, lease: Lease, fields: dict[str, Any]) -> None:
+        _write_fenced(self._db.transaction(), self._doc(lease.event_id), lease.fence, fields)
 
 
 @firestore.transactional
-def _take_over(
+def _acquire_existing(
     transaction: firestore.Transaction,
     doc: firestore.DocumentReference,
     delivery_id: str,
-    now: dt.datetime,
     lease: dt.timedelta,
 ) -> Claim:
     snapshot = doc.get(transaction=transaction)
     claim = snapshot.to_dict() or {}
-    state = claim.get("state", "working")
-    message_ts = list(claim.get("message_ts", []))
+    verdict = decide(claim, delivery_id=delivery_id, now=snapshot.read_time, lease=lease)
     attempts = int(claim.get("attempts", 1))
-    if state != "working":
-        return Claim(Verdict.STAND_DOWN, message_ts, attempts, state)
-    if claim.get("holder") != delivery_id and claim["lease_until"] > now:
-        return Claim(Verdict.STAND_DOWN, message_ts, attempts, state)
+    seen = {
+        "message_ts": list(claim.get("message_ts", [])),
+        "state": claim.get("state", WORKING),
+        "rounds": _rounds(claim.get("rounds")),
+        "delivered": _delivered(claim),
+    }
+    if verdict is not Verdict.PROCEED:
+        return Claim(verdict, None, attempts=attempts, **seen)
+    fence = int(claim.get("fence", 0)) + 1
     transaction.update(
         doc,
-        {"holder": delivery_id, "lease_until": now + lease, "attempts": attempts + 1},
+        {
+            "holder": delivery_id,
+            "fence": fence,
+            "heartbeat_at": firestore.SERVER_TIMESTAMP,
+            "attempts": attempts + 1,
+        },
     )
-    return Claim(Verdict.PROCEED, message_ts, attempts + 1, state)
+    return Claim(verdict, Lease(doc.id, fence), attempts=attempts + 1, **seen)
+
+
+@firestore.transactional
+def _write_fenced(
+    transaction: firestore.Transaction,
+    doc: firestore.DocumentReference,
+    fence: int,
+    fields: dict[str, Any],
+) -> None:
+    claim = doc.get(transaction=transaction).to_dict() or {}
+    if claim.get("fence") != fence or claim.get("state") not in _OPEN:
+        raise LostLease(f"claim {doc.id} is held by fence {claim.get('fence')}, not {fence}")
+    transaction.update(doc, {**fields, "heartbeat_at": firestore.SERVER_TIMESTAMP})
+
+
+def _rounds(stored: Any) -> tuple[ToolRound, ...]:
+    if not isinstance(stored, dict):
+        return ()
+    return tuple(ToolRound.from_json(stored[key]) for key in sorted(stored))
+
+
+def _delivered(claim: Mapping[str, Any]) -> Delivered | None:
+    if claim.get("state") != DELIVERED or not claim.get("delivered"):
+        return None
+    return Delivered.from_json(claim["delivered"])

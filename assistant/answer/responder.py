@@ -1,32 +1,45 @@
-"""The responder's core: one delivered mention in, one answer (or one clear error) in its thread."""
+"""The responder's core: one delivered mention in, one answer (or one clear error) in its thread.
+
+The steps, in order: claim the event, plan the answer, assemble the prompt, generate (the
+model and its tools), deliver into Slack, record (history, files the answer produced, the
+claim). Every collaborator is passed in; `functions/responder/main.py` composes them.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import enum
 import logging
 import time
 from collections.abc import Callable
 
 import openai
-from google.cloud import firestore
-from slack_sdk import WebClient
 
-from assistant.answer.claims import ClaimStore, Verdict
+from assistant.answer.assembly import Assembly, PromptBuilder
+from assistant.answer.claims import Claim, ClaimStore, Delivered, Lease, LostLease, Verdict
+from assistant.answer.heartbeat import Heartbeat
+from assistant.answer.plan import AnswerPlan
 from assistant.config import Settings
-from assistant.conversation.history import HistoryStore, StoredTurn
-from assistant.conversation.prompt import Prompt, build_prompt, turn_order
+from assistant.conversation.history import HistoryStore
+from assistant.conversation.prompt import Prompt
+from assistant.conversation.turns import StoredTurn, turn_order
 from assistant.files.context import notes_text
-from assistant.files.loader import ThreadFiles
 from assistant.files.produced import AnswerFiles
-from assistant.llm.models import input_budget, model_spec
-from assistant.llm.stream import Completion, ModelError, stream_completion
-from assistant.llm.tokens import count_message
+from assistant.llm.loop import (
+    AnswerText,
+    FinalAnswer,
+    RoundFinished,
+    ToolRound,
+    ToolsStarted,
+    run_tool_loop,
+)
+from assistant.llm.messages import content_text
+from assistant.llm.stream import ModelError, ModelRequest
+from assistant.llm.tokens import count_content
 from assistant.mention import Mention
 from assistant.slack.reply import ThreadReply
 
-__all__ = ["Delivery", "Outcome", "Responder"]
+__all__ = ["Delivery", "Outcome", "Responder", "ResponderLimits"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +48,7 @@ EMPTY_ANSWER = "_The model returned an empty answer._"
 INTERNAL_ERROR = (
     "Something went wrong on my side and I could not answer this message, even after retrying."
 )
+TOOL_STATUS = "Using a tool…"
 
 
 class Outcome(enum.Enum):
@@ -49,177 +63,239 @@ class Delivery:
     attempt: int | None = None  # Pub/Sub's deliveryAttempt, when the subscription reports it
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ResponderLimits:
+    response_time_budget_seconds: float = 300.0
+    slack_update_interval_seconds: float = 1.0
+    max_delivery_attempts: int = 5
+    log_prompts: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ResponderLimits:
+        return cls(
+            response_time_budget_seconds=settings.response_time_budget_seconds,
+            slack_update_interval_seconds=settings.slack_update_interval_seconds,
+            max_delivery_attempts=settings.max_delivery_attempts,
+            log_prompts=settings.log_prompts,
+        )
+
+
 class Responder:
     def __init__(
         self,
-        settings: Settings,
         *,
-        db: firestore.Client,
-        slack: WebClient,
+        plan_for: Callable[[Mention], AnswerPlan],
+        claims: ClaimStore,
+        history: HistoryStore,
+        prompts: PromptBuilder,
+        answer_files: AnswerFiles,
+        slack: object,
         model_client: openai.OpenAI,
         dead_letter: Callable[[Mention], object],
-        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        limits: ResponderLimits,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._settings = settings
+        self._plan_for = plan_for
+        self.claims = claims
+        self.history = history
+        self._prompts = prompts
+        self._answer_files = answer_files
         self._slack = slack
         self._model_client = model_client
         self._dead_letter = dead_letter
-        self._now = now
-        self.claims = ClaimStore(db, lease_seconds=settings.claim_lease_seconds)
-        self.history = HistoryStore(db)
-        self.spec = model_spec(
-            settings.openai_model, context_override=settings.model_context_tokens
-        )
-        self.budget = input_budget(self.spec, reserved_output=settings.reserved_output_tokens)
-        self.files = ThreadFiles(settings, spec=self.spec, budget=self.budget)
-        self.answer_files = AnswerFiles(settings, slack=slack)
+        self._limits = limits
+        self._sleep = sleep
 
     def handle(self, delivery: Delivery) -> Outcome:
         mention = delivery.mention
-        log = {"event_id": mention.event_id, "thread_key": mention.thread_key}
         logger.info(
             "delivery received",
             extra={
-                **log,
                 "message_id": delivery.delivery_id,
                 "delivery_attempt": delivery.attempt,
                 "seconds_since_mention": _since_mention(mention),
             },
         )
-        claim = self.claims.acquire(
-            mention.event_id, delivery_id=delivery.delivery_id, now=self._now()
-        )
-        if claim.verdict is Verdict.STAND_DOWN:
-            logger.info("already handled or in hand", extra={**log, "state": claim.state})
+        claim = self._claim(mention.event_id, delivery.delivery_id)
+        if claim.verdict is Verdict.WAIT:
+            # Still in hand after a long wait: never ack this copy, or the holder's failure
+            # could no longer be redelivered.
+            logger.info("the same message is still in hand; Pub/Sub will redeliver")
+            return Outcome.RETRY
+        if claim.lease is None:
+            logger.info("already handled or in hand", extra={"state": claim.state})
             return Outcome.ACK
-
+        lease = claim.lease
         attempt = delivery.attempt or claim.attempts
-        reply = ThreadReply(
-            self._slack,
-            channel=mention.channel,
-            thread_ts=mention.thread_ts,
-            message_ts=claim.message_ts,
-            on_new_message=lambda ts: self.claims.record_messages(
-                mention.event_id, ts, now=self._now()
-            ),
-            min_interval=self._settings.slack_update_interval_seconds,
-        )
-        try:
-            return self._answer(mention, reply, log)
-        except Exception:
-            last = attempt >= self._settings.max_delivery_attempts
-            logger.exception("answering failed", extra={**log, "attempt": attempt, "last": last})
-            if not last:
-                return Outcome.RETRY
-            self._give_up(mention, reply)
-            # Filed by us rather than left to the subscription's dead-letter policy: the same
-            # path in production and on the emulator (whose push mode does not dead-letter).
-            self._dead_letter(mention)
-            return Outcome.ACK
+        with Heartbeat(lambda: self.claims.renew(lease), interval=self._beat()) as heartbeat:
+            reply = ThreadReply(
+                self._slack,  # type: ignore[arg-type]
+                channel=mention.channel,
+                thread_ts=mention.thread_ts,
+                message_ts=claim.message_ts,
+                on_new_message=lambda ts: self.claims.record_messages(lease, ts),
+                min_interval=self._limits.slack_update_interval_seconds,
+                guard=heartbeat.check,
+            )
+            try:
+                if claim.delivered is not None:  # only the bookkeeping is left to do
+                    return self._record(mention, lease, claim.delivered)
+                return self._answer(mention, lease, claim, reply)
+            except LostLease:
+                logger.warning("another delivery took this event over; standing down")
+                return Outcome.ACK
+            except Exception:
+                return self._failed(mention, lease, reply, attempt, claim)
 
-    def _answer(self, mention: Mention, reply: ThreadReply, log: dict[str, str]) -> Outcome:
+    def _claim(self, event_id: str, delivery_id: str) -> Claim:
+        """Acquire, waiting while the same message is still in hand elsewhere."""
+        waited_until = time.monotonic() + self.claims.lease.total_seconds() * 1.5
+        while True:
+            claim = self.claims.acquire(event_id, delivery_id=delivery_id)
+            if claim.verdict is not Verdict.WAIT or time.monotonic() > waited_until:
+                return claim
+            self._sleep(self._beat() / 2)
+
+    def _beat(self) -> float:
+        return self.claims.lease.total_seconds() / 3
+
+    def _answer(self, mention: Mention, lease: Lease, claim: Claim, reply: ThreadReply) -> Outcome:
         if mention.is_reset:
             deleted = self.history.clear(mention.thread_key)
             reply.say(RESET_TEXT)
-            self.claims.finish(mention.event_id, deleted_turns=deleted)
+            self.claims.finish(lease, deleted_turns=deleted)
             return Outcome.ACK
 
         reply.show_progress()
         started = time.monotonic()
-        prompt = self.build_prompt(mention)
-        completion = Completion()
-        self._log_request(prompt, log)
-        renewed = started
+        plan = self._plan_for(mention)
+        assembly = self._prompts.build(mention, plan)
         try:
-            for text in stream_completion(
-                self._model_client,
-                model=self._settings.openai_model,
-                messages=prompt.messages,
-                output_limit={self.spec.output_limit_param: self.spec.context_window - self.budget},
-                deadline=started + self._settings.response_time_budget_seconds,
-                completion=completion,
-            ):
-                if not reply.streamed:
-                    logger.info(
-                        "first token",
-                        extra={**log, "seconds_since_mention": _since_mention(mention)},
-                    )
-                reply.stream(text)
-                if time.monotonic() - renewed > self._settings.claim_lease_seconds / 3:
-                    # A long answer keeps its lease; only a dead holder's claim is taken over.
-                    self.claims.renew(mention.event_id, now=self._now())
-                    renewed = time.monotonic()
+            final = self._generate(mention, lease, plan, assembly, claim.rounds, reply, started)
         except ModelError as error:
-            reply.fail(str(error), partial_text=completion.text)
-            self.claims.finish(mention.event_id, state="failed", error=str(error))
-            logger.warning("model failed", extra={**log, "reason": str(error)})
+            reply.fail(str(error), partial_text=reply.streamed_text)
+            self.claims.finish(lease, state="failed", error=str(error))
+            logger.warning("model failed", extra={"reason": str(error)})
             return Outcome.ACK
 
-        answer = (completion.text.strip() or EMPTY_ANSWER) + notes_text(prompt.notes)
+        answer = (final.text.strip() or EMPTY_ANSWER) + notes_text(assembly.notes)
         reply.finish(answer)
-        self.history.append(
-            mention.thread_key,
-            [prompt.current, self._answer_turn(mention, answer)],
-            keep_tokens=self.budget,
-        )
-        self.answer_files.share(mention, completion.text)
-        self.claims.finish(mention.event_id, message_ts=reply.message_ts)
-        logger.info(
-            "answered",
-            extra={
-                **log,
-                "seconds": round(time.monotonic() - started, 3),
-                "seconds_since_mention": _since_mention(mention),
-                "first_token_seconds": _since(started, completion.first_token_at),
-                "usage": completion.usage,
-                "slack_edits": reply.edits,
-                "stream_restarts": completion.stream_restarts,
-            },
-        )
-        return Outcome.ACK
-
-    def _log_request(self, prompt: Prompt, log: dict[str, str]) -> None:
-        fields: dict[str, object] = {
-            "model": self._settings.openai_model,
-            "turns": [{"role": t.role, "tokens": t.tokens} for t in prompt.turns],
-            "prompt_tokens_estimate": prompt.tokens,
-            "budget": self.budget,
-        }
-        if self._settings.log_prompts:
-            fields["prompt"] = [_loggable(t.as_message()) for t in prompt.turns]
-        logger.info("model request", extra={**log, **fields})
-
-    def build_prompt(self, mention: Mention) -> Prompt:
-        files = self.files.user_turn(mention)
-        prompt = build_prompt(
-            mention,
-            history=self.history,
-            spec=self.spec,
-            budget=self.budget,
-            system_prompt=self._settings.system_prompt,
-            user_content=files.content if files else None,
-            file_refs=files.refs if files else (),
-            expand=self.files.expander(mention),
-        )
-        return dataclasses.replace(prompt, notes=files.notes) if files else prompt
-
-    def _answer_turn(self, mention: Mention, answer: str) -> StoredTurn:
-        return StoredTurn(
+        answer_turn = StoredTurn(
             order=turn_order(mention, 1),
             role="assistant",
             content=answer,
-            tokens=count_message(answer, self.spec),
-            encoding=self.spec.count_key,
+            tokens=count_content(answer, plan.spec),
+            encoding=plan.spec.count_key,
             event_id=mention.event_id,
         )
+        delivered = Delivered((assembly.question_turn, answer_turn), final.text, plan.input_budget)
+        self.claims.record_delivered(lease, delivered, reply.message_ts)
+        logger.info(
+            "answered",
+            extra={
+                "seconds": round(time.monotonic() - started, 3),
+                "seconds_since_mention": _since_mention(mention),
+                "first_token_seconds": _since(started, final.first_token_at),
+                "usage": final.usage.to_json(),
+                "tool_rounds": final.rounds,
+                "slack_edits": reply.edits,
+                "stream_restarts": final.restarts,
+            },
+        )
+        return self._record(mention, lease, delivered)
 
-    def _give_up(self, mention: Mention, reply: ThreadReply) -> None:
+    def _generate(
+        self,
+        mention: Mention,
+        lease: Lease,
+        plan: AnswerPlan,
+        assembly: Assembly,
+        done_rounds: tuple[ToolRound, ...],
+        reply: ThreadReply,
+        started: float,
+    ) -> FinalAnswer:
+        def messages_for(rounds: tuple[ToolRound, ...]) -> tuple:
+            prompt = assembly.prompt(rounds)
+            self._log_request(plan, prompt, rounds=len(rounds))
+            return prompt.messages
+
+        request = ModelRequest(
+            model=plan.model,
+            messages=(),
+            output_limit_param=plan.spec.output_limit_param,
+            max_output_tokens=plan.max_output_tokens,
+        )
+        events = run_tool_loop(
+            self._model_client,
+            request,
+            messages_for=messages_for,
+            tools=plan.tools,
+            deadline=started + self._limits.response_time_budget_seconds,
+            max_rounds=plan.max_tool_rounds,
+            done_rounds=done_rounds,
+        )
+        for event in events:
+            if isinstance(event, AnswerText):
+                if not reply.streamed:
+                    logger.info(
+                        "first token", extra={"seconds_since_mention": _since_mention(mention)}
+                    )
+                reply.stream(event.text)
+            elif isinstance(event, ToolsStarted):
+                logger.info("tools requested", extra={"tools": list(event.names)})
+                reply.show_status(event.status or TOOL_STATUS)
+            elif isinstance(event, RoundFinished):
+                self.claims.record_round(lease, event.number, event.round)
+            elif isinstance(event, FinalAnswer):
+                return event
+        raise AssertionError("the tool loop ended without an answer")
+
+    def _record(self, mention: Mention, lease: Lease, delivered: Delivered) -> Outcome:
+        """History, the files the answer produced, the claim: never the model again."""
+        turns, keep = list(delivered.turns), delivered.keep_tokens
+        self.history.append(mention.thread_key, turns, keep_tokens=keep)
+        self._answer_files.share(mention, delivered.answer_text)
+        self.claims.finish(lease)
+        return Outcome.ACK
+
+    def _failed(
+        self, mention: Mention, lease: Lease, reply: ThreadReply, attempt: int, claim: Claim
+    ) -> Outcome:
+        last = attempt >= self._limits.max_delivery_attempts
+        logger.exception("answering failed", extra={"attempt": attempt, "last": last})
+        if not last:
+            return Outcome.RETRY
+        if claim.delivered is None:
+            self._give_up(lease, reply)
+        # Filed by us rather than left to the subscription's dead-letter policy: the same
+        # path in production and on the emulator (whose push mode does not dead-letter).
+        self._dead_letter(mention)
+        return Outcome.ACK
+
+    def _log_request(self, plan: AnswerPlan, prompt: Prompt, *, rounds: int) -> None:
+        fields: dict[str, object] = {
+            "model": plan.model,
+            "turns": [
+                {"role": p.message.role, "tokens": p.tokens, "kind": p.kind} for p in prompt.parts
+            ],
+            "prompt_tokens_estimate": prompt.tokens,
+            "budget": plan.input_budget,
+            "dropped": prompt.account.to_log(),
+            "tool_round": rounds,
+        }
+        if self._limits.log_prompts:
+            fields["prompt"] = [
+                {"role": m.role, "content": content_text(m.content)[:4000]} for m in prompt.messages
+            ]
+        logger.info("model request", extra=fields)
+
+    def _give_up(self, lease: Lease, reply: ThreadReply) -> None:
         """Last attempt: tell the person, then let the message go to the dead-letter topic."""
         try:
             reply.fail(INTERNAL_ERROR)
-            self.claims.finish(mention.event_id, state="failed", error="gave up")
+            self.claims.finish(lease, state="failed", error="gave up")
         except Exception:
-            logger.exception("could not report the failure", extra={"event_id": mention.event_id})
+            logger.exception("could not report the failure")
 
 
 def _since(start: float, moment: float | None) -> float | None:
@@ -228,12 +304,3 @@ def _since(start: float, moment: float | None) -> float | None:
 
 def _since_mention(mention: Mention) -> float | None:
     return round(time.time() - mention.received_at, 3) if mention.received_at else None
-
-
-def _loggable(message: dict[str, object]) -> dict[str, object]:
-    content = message["content"]
-    if not isinstance(content, str):
-        content = " ".join(
-            part.get("text", "") if part.get("type") == "text" else "[image]" for part in content
-        )
-    return {"role": message["role"], "content": content[:4000]}

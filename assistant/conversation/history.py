@@ -19,39 +19,14 @@ from typing import Any
 
 from google.cloud import firestore
 
-__all__ = ["HistoryStore", "StoredTurn"]
+from assistant.conversation.turns import StoredTurn
+
+__all__ = ["HistoryStore"]
 
 THREADS = "threads"
 TURNS = "turns"
 # Firestore documents are limited to 1 MiB; leave room for field names and overhead.
 WINDOW_MAX_BYTES = 900_000
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class StoredTurn:
-    order: str  # "<slack ts>:<n>", sorts chronologically within a thread
-    role: str
-    content: Any  # str, or content parts
-    tokens: int
-    encoding: str  # how `tokens` was counted (ModelSpec.count_key)
-    event_id: str = ""
-    file_refs: tuple[dict[str, Any], ...] = ()
-
-    def to_document(self) -> dict[str, Any]:
-        document = dataclasses.asdict(self)
-        document["file_refs"] = list(self.file_refs)
-        return document
-
-    @classmethod
-    def from_document(cls, document: dict[str, Any]) -> StoredTurn:
-        known = {field.name for field in dataclasses.fields(cls)}
-        values = {key: value for key, value in document.items() if key in known}
-        values["file_refs"] = tuple(values.get("file_refs") or ())
-        return cls(**values)
-
-    def size(self) -> int:
-        """Approximate stored size: the text plus field names and small values."""
-        return len(str(self.content).encode()) + len(str(self.file_refs)) + 120
 
 
 class HistoryStore:

@@ -1,93 +1,106 @@
-"""Building the model's prompt for one mention: system prompt, thread history, the question."""
+"""The one prompt assembler: typed parts with their token counts in, the messages out (pure).
+
+The parts that are always sent (system prompt, the current question, this answer's tool
+rounds) come first in the reckoning; a thread summary and reference passages are kept when
+they fit; earlier turns fill what is left, newest first. The result says what was kept and
+what was left out, for the logs and the local workspace's "What happened" panel.
+
+    >>> from assistant.llm.messages import Message
+    >>> part = lambda kind, role, text, tokens: PromptPart(kind, Message(role, text), tokens)
+    >>> prompt = assemble_prompt(
+    ...     system=part("system", "system", "Be brief.", 7),
+    ...     question=part("question", "user", "Hi?", 6),
+    ...     earlier_newest_first=[part("earlier", "assistant", "Hello", 6),
+    ...                           part("earlier", "user", "Hey", 6)],
+    ...     budget=40)
+    >>> [message.content for message in prompt.messages]
+    ['Be brief.', 'Hey', 'Hello', 'Hi?']
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
-from assistant.conversation.history import HistoryStore, StoredTurn
-from assistant.llm.models import ModelSpec, Turn, trim_to_budget
-from assistant.llm.tokens import count_message, truncate_text
-from assistant.mention import Mention
+from assistant.llm.messages import Message
+from assistant.llm.tokens import REPLY_PRIMING_TOKENS
 
-__all__ = ["Prompt", "build_prompt", "turn_order"]
+__all__ = ["PartKind", "Prompt", "PromptAccount", "PromptPart", "assemble_prompt"]
 
-_TRUNCATED_NOTE = "\n\n[The message was cut here to fit the model's context window.]"
+PartKind = Literal["system", "summary", "passages", "earlier", "question", "tool"]
+
+
+@dataclasses.dataclass(frozen=True)
+class PromptPart:
+    kind: PartKind
+    message: Message
+    tokens: int  # the message's cost in the prompt, overhead included
+
+
+@dataclasses.dataclass(frozen=True)
+class PromptAccount:
+    budget: int
+    used: int
+    dropped_turns: int  # earlier turns that were offered but did not fit
+    dropped_tokens: int
+    dropped_optional: tuple[PartKind, ...]  # a summary or passages that did not fit
+
+    def to_log(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 @dataclasses.dataclass(frozen=True)
 class Prompt:
-    turns: list[Turn]
-    current: StoredTurn  # the user's turn as it will be saved
-    notes: tuple[str, ...] = ()  # for the person, shown after the answer (e.g. files cut)
+    parts: tuple[PromptPart, ...]
+    account: PromptAccount
 
     @property
-    def messages(self) -> list[dict[str, Any]]:
-        return [turn.as_message() for turn in self.turns]
+    def messages(self) -> tuple[Message, ...]:
+        return tuple(part.message for part in self.parts)
 
     @property
     def tokens(self) -> int:
-        return sum(turn.tokens for turn in self.turns)
+        return self.account.used
 
 
-def turn_order(mention: Mention, index: int) -> str:
-    """Chronological id of the index-th turn this mention produces (0: question, 1: answer)."""
-    return f"{mention.ts}:{index}"
-
-
-def build_prompt(
-    mention: Mention,
+def assemble_prompt(
     *,
-    history: HistoryStore,
-    spec: ModelSpec,
+    system: PromptPart,
+    question: PromptPart,
+    earlier_newest_first: Sequence[PromptPart],
     budget: int,
-    system_prompt: str,
-    user_content: Any = None,
-    file_refs: tuple[dict[str, Any], ...] = (),
-    expand: Callable[[StoredTurn], Any] | None = None,
+    summary: PromptPart | None = None,
+    passages: Sequence[PromptPart] = (),
+    tool_rounds: Sequence[PromptPart] = (),
 ) -> Prompt:
-    """The newest history that fits `budget` with the system prompt and the question kept.
-
-    `user_content` overrides the plain question (for example with file contents as parts).
-    A turn with `file_refs` is stored as the question plus those references, with the token
-    count of `user_content`; `expand` turns such a stored turn back into its full content.
-    """
-    system = Turn("system", system_prompt, count_message(system_prompt, spec))
-    content = user_content if user_content is not None else mention.question
-    tokens = count_message(content, spec)
-    room = budget - system.tokens - 8
-    if tokens > room and isinstance(content, str):
-        content, _ = truncate_text(content, room - 40, spec)
-        content += _TRUNCATED_NOTE
-        tokens = count_message(content, spec)
-    current = StoredTurn(
-        order=turn_order(mention, 0),
-        role="user",
-        content=mention.question if file_refs else content,
-        tokens=tokens,
-        encoding=spec.count_key,
-        event_id=mention.event_id,
-        file_refs=file_refs,
-    )
-    earlier = history.newest_first(mention.thread_key, before=current.order)
-    turns = trim_to_budget(
-        system=system,
-        newest_first=_as_turns(earlier, spec, expand),
-        current=Turn("user", content, tokens),
+    used = system.tokens + question.tokens + sum(p.tokens for p in tool_rounds)
+    used += REPLY_PRIMING_TOKENS
+    optional: list[PromptPart] = []
+    dropped_optional: list[PartKind] = []
+    for part in ([summary] if summary else []) + list(passages):
+        if used + part.tokens <= budget:
+            optional.append(part)
+            used += part.tokens
+        elif part.kind not in dropped_optional:
+            dropped_optional.append(part.kind)
+    kept: list[PromptPart] = []
+    for part in earlier_newest_first:
+        if used + part.tokens > budget:
+            break
+        kept.append(part)
+        used += part.tokens
+    if kept and kept[-1].message.role == "assistant":
+        used -= kept.pop().tokens  # never an answer without the question it answered
+    dropped = earlier_newest_first[len(kept) :]
+    head = [system, *(p for p in optional if p.kind == "summary")]
+    references = [p for p in optional if p.kind == "passages"]
+    parts = (*head, *reversed(kept), *references, question, *tool_rounds)
+    account = PromptAccount(
         budget=budget,
+        used=used,
+        dropped_turns=len(dropped),
+        dropped_tokens=sum(p.tokens for p in dropped),
+        dropped_optional=tuple(dropped_optional),
     )
-    return Prompt(turns=turns, current=current)
-
-
-def _as_turns(
-    stored: Iterator[StoredTurn],
-    spec: ModelSpec,
-    expand: Callable[[StoredTurn], Any] | None = None,
-) -> Iterator[Turn]:
-    for turn in stored:
-        content = expand(turn) if expand is not None and turn.file_refs else turn.content
-        # A count made with another encoding (the model was changed) is redone, not trusted.
-        same = turn.encoding == spec.count_key
-        tokens = turn.tokens if same else count_message(content, spec)
-        yield Turn(turn.role, content, tokens)
+    return Prompt(parts, account)

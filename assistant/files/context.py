@@ -11,7 +11,7 @@ back into the same parts on later turns, so a follow-up question still sees the 
     >>> turn = plan_user_turn(
     ...     "Summarise", [LoadedFile(ref, Extraction(kind="text", text="Hello"))],
     ...     spec=model_spec("gpt-4o"), room=1000, max_file_tokens=100)
-    >>> [part["text"] for part in turn.content]
+    >>> [part.text for part in turn.content]
     ['Summarise', '<file name="notes.txt" type="text/plain">\\nHello\\n</file>']
 """
 
@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
 
+from assistant.conversation.turns import StoredFileRef
 from assistant.files.extract import Extraction
+from assistant.llm.messages import ImagePart, Part, TextPart
 from assistant.llm.models import ModelSpec
-from assistant.llm.tokens import IMAGE_TOKENS, count_message, count_text, truncate_text
+from assistant.llm.tokens import TOKENS_PER_MESSAGE, count_content, count_text, truncate_text
 from assistant.mention import FileRef
 
 __all__ = ["FileContext", "LoadedFile", "notes_text", "plan_user_turn", "rebuild_user_turn"]
@@ -41,9 +42,9 @@ class LoadedFile:
 
 @dataclasses.dataclass(frozen=True)
 class FileContext:
-    content: list[dict[str, Any]]  # the user's turn as content parts
+    content: tuple[Part, ...]  # the user's turn as content parts
     tokens: int  # what the turn costs, files included
-    refs: tuple[dict[str, Any], ...]  # stored with the turn, to rebuild `content` later
+    refs: tuple[StoredFileRef, ...]  # stored with the turn, to rebuild `content` later
     notes: tuple[str, ...]  # for the person, after the answer
 
 
@@ -57,11 +58,11 @@ def plan_user_turn(
 ) -> FileContext:
     """The question and as much of each file as fits, in order; `room` bounds the whole turn."""
     question_text = question or NO_QUESTION
-    if count_message(question_text, spec) > room // 2:
+    if count_content(question_text, spec) > room // 2:
         question_text, _ = truncate_text(question_text, room // 2, spec)
-    parts: list[dict[str, Any]] = [_text(question_text)]
-    used = count_message(parts, spec)
-    refs: list[dict[str, Any]] = []
+    parts: list[Part] = [TextPart(question_text)]
+    used = count_content(tuple(parts), spec)
+    refs: list[StoredFileRef] = []
     notes: list[str] = []
     for loaded in files:
         ref, extraction = loaded.ref, loaded.extraction
@@ -75,9 +76,6 @@ def plan_user_turn(
                 notes.append(f"I skipped the image `{name}`: the model I use cannot see images.")
                 problem = "the model cannot see images"
                 new, stored = [_problem_part(name, problem)], _stored(ref, kind="", problem=problem)
-            elif used + IMAGE_TOKENS + 30 > room:
-                notes.append(f"I left out the image `{name}`: there was no room left for it.")
-                continue
             else:
                 new, stored = _image_parts(ref, extraction), _stored(ref, kind="image")
         else:
@@ -92,47 +90,50 @@ def plan_user_turn(
                     f"`{name}` is long, so I read only about its first {allowance:,} tokens."
                 )
             new, stored = [part], _stored(ref, kind="text", max_tokens=allowance)
-        cost = count_message(new, spec) - count_message([], spec)
+        cost = count_content(tuple(new), spec) - TOKENS_PER_MESSAGE
         if used + cost > room:
-            notes.append(f"I left out `{name}`: there was no room left for it.")
+            what = "the image " if stored.kind == "image" else ""
+            notes.append(f"I left out {what}`{name}`: there was no room left for it.")
             continue
         parts += new
         used += cost
         refs.append(stored)
     return FileContext(
-        content=parts, tokens=count_message(parts, spec), refs=tuple(refs), notes=tuple(notes)
+        content=tuple(parts),
+        tokens=count_content(tuple(parts), spec),
+        refs=tuple(refs),
+        notes=tuple(notes),
     )
 
 
 def rebuild_user_turn(
     question: str,
-    refs: Sequence[Mapping[str, Any]],
+    refs: Sequence[StoredFileRef],
     extractions: Mapping[str, Extraction | None],
     *,
     spec: ModelSpec,
-) -> list[dict[str, Any]]:
+) -> tuple[Part, ...]:
     """The parts of an earlier turn, from its stored references and their extractions."""
-    parts: list[dict[str, Any]] = [_text(question or NO_QUESTION)]
+    parts: list[Part] = [TextPart(question or NO_QUESTION)]
     for stored in refs:
         ref = FileRef(
-            file_id=str(stored.get("file_id", "")),
-            name=str(stored.get("name", "")),
-            mimetype=str(stored.get("mimetype", "")),
-            extraction_uri=str(stored.get("extraction_uri", "")),
+            file_id=stored.file_id,
+            name=stored.name,
+            mimetype=stored.mimetype,
+            extraction_uri=stored.extraction_uri,
         )
         name = display_name(ref.name)
-        kind = stored.get("kind")
+        kind = stored.kind
         extraction = extractions.get(ref.extraction_uri)
         if kind == "image" and extraction and spec.supports_images:
             parts += _image_parts(ref, extraction)
         elif kind == "image":
             parts.append(_problem_part(name, "it is an image this model cannot see now"))
         elif kind == "text" and extraction:
-            limit = int(stored.get("max_tokens") or 0)
-            parts.append(_text_part(ref, extraction, limit, spec)[0])
+            parts.append(_text_part(ref, extraction, stored.max_tokens, spec)[0])
         else:
-            parts.append(_problem_part(name, str(stored.get("problem") or _GONE)))
-    return parts
+            parts.append(_problem_part(name, stored.problem or _GONE))
+    return tuple(parts)
 
 
 def notes_text(notes: Sequence[str]) -> str:
@@ -145,10 +146,6 @@ def display_name(name: str) -> str:
     return (name.replace("`", "'").replace('"', "'").replace("\n", " ").strip() or "file")[:200]
 
 
-def _text(text: str) -> dict[str, Any]:
-    return {"type": "text", "text": text}
-
-
 def _text_body(ref: FileRef, text: str, *, cut: bool) -> str:
     name = display_name(ref.name)
     note = "\n[The file continues; only its beginning is included here.]" if cut else ""
@@ -157,28 +154,29 @@ def _text_body(ref: FileRef, text: str, *, cut: bool) -> str:
 
 def _text_part(
     ref: FileRef, extraction: Extraction, limit: int, spec: ModelSpec
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[TextPart, bool]:
     text, cut = truncate_text(extraction.text, limit, spec)
     cut = cut or extraction.truncated
-    return _text(_text_body(ref, text, cut=cut)), cut
+    return TextPart(_text_body(ref, text, cut=cut)), cut
 
 
-def _image_parts(ref: FileRef, extraction: Extraction) -> list[dict[str, Any]]:
-    header = _text(f'<file name="{display_name(ref.name)}" type="{ref.mimetype}"> (image below)')
-    return [header, {"type": "image_url", "image_url": {"url": extraction.image_data_url}}]
+def _image_parts(ref: FileRef, extraction: Extraction) -> list[Part]:
+    name = display_name(ref.name)
+    header = TextPart(f'<file name="{name}" type="{ref.mimetype}"> (image below)')
+    return [header, ImagePart(extraction.image_data_url)]
 
 
-def _problem_part(name: str, problem: str) -> dict[str, Any]:
-    return _text(f"[The user attached `{name}`, which could not be read: {problem}.]")
+def _problem_part(name: str, problem: str) -> TextPart:
+    return TextPart(f"[The user attached `{name}`, which could not be read: {problem}.]")
 
 
-def _stored(ref: FileRef, *, kind: str, problem: str = "", max_tokens: int = 0) -> dict[str, Any]:
-    return {
-        "file_id": ref.file_id,
-        "name": ref.name,
-        "mimetype": ref.mimetype,
-        "extraction_uri": ref.extraction_uri,
-        "kind": kind,
-        "problem": problem,
-        "max_tokens": max_tokens,
-    }
+def _stored(ref: FileRef, *, kind: str, problem: str = "", max_tokens: int = 0) -> StoredFileRef:
+    return StoredFileRef(
+        file_id=ref.file_id,
+        name=ref.name,
+        mimetype=ref.mimetype,
+        extraction_uri=ref.extraction_uri,
+        kind=kind,
+        problem=problem,
+        max_tokens=max_tokens,
+    )

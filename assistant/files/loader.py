@@ -16,15 +16,13 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 
-from assistant.config import Settings
-from assistant.conversation.history import StoredTurn
+from assistant.conversation.turns import StoredTurn
 from assistant.files.context import FileContext, LoadedFile, plan_user_turn, rebuild_user_turn
 from assistant.files.extract import Extraction
-from assistant.files.store import BucketStore, parse_gcs_uri, storage_client, thread_prefix
-from assistant.llm.models import REPLY_PRIMING_TOKENS, ModelSpec
-from assistant.llm.tokens import count_message
+from assistant.files.store import BucketStore, parse_gcs_uri, thread_prefix
+from assistant.llm.messages import Content
+from assistant.llm.models import ModelSpec
 from assistant.mention import Mention
 
 __all__ = ["ThreadFiles"]
@@ -32,29 +30,21 @@ __all__ = ["ThreadFiles"]
 logger = logging.getLogger(__name__)
 
 _CACHE_CHARS = 64_000_000  # about 64 MB of extracted text and image data per instance
-_SLACK = 16  # build_prompt keeps a few tokens spare around the current turn
 
 
 class ThreadFiles:
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        spec: ModelSpec,
-        budget: int,
-        store: BucketStore | None = None,
-    ) -> None:
-        self._settings = settings
-        self._spec = spec
-        system = count_message(settings.system_prompt, spec)
-        self._room = budget - system - REPLY_PRIMING_TOKENS - _SLACK
-        self._store = store
+    def __init__(self, *, bucket: str, store: Callable[[], BucketStore]) -> None:
+        self._bucket_name = bucket
+        self._store_factory = store
+        self._store: BucketStore | None = None
         self._cache: OrderedDict[str, Extraction] = OrderedDict()
         self._cached_chars = 0
         self._lock = threading.Lock()  # one responder instance may serve requests in threads
 
-    def user_turn(self, mention: Mention) -> FileContext | None:
-        """The current turn with its files, or None when the mention has none."""
+    def user_turn(
+        self, mention: Mention, *, spec: ModelSpec, room: int, max_file_tokens: int
+    ) -> FileContext | None:
+        """The current turn with its files within `room` tokens, or None when it has none."""
         if not mention.file_refs:
             return None
         prefix = _prefix(mention)
@@ -63,35 +53,25 @@ class ThreadFiles:
             for ref in mention.file_refs
         ]
         return plan_user_turn(
-            mention.question,
-            files,
-            spec=self._spec,
-            room=self._room,
-            max_file_tokens=self._settings.max_file_tokens,
+            mention.question, files, spec=spec, room=room, max_file_tokens=max_file_tokens
         )
 
-    def expander(self, mention: Mention) -> Callable[[StoredTurn], Any]:
-        """Rebuilds an earlier turn of this thread that was stored with file references."""
+    def expand(self, turn: StoredTurn, mention: Mention, *, spec: ModelSpec) -> Content:
+        """An earlier turn of this thread as the model saw it, files included."""
+        if not turn.file_refs:
+            return turn.content
         prefix = _prefix(mention)
-
-        def expand(turn: StoredTurn) -> Any:
-            uris = {
-                str(ref.get("extraction_uri") or "")
-                for ref in turn.file_refs
-                if ref.get("kind") in ("text", "image")
-            }
-            loaded = {uri: self._load(uri, prefix) for uri in uris}
-            question = turn.content if isinstance(turn.content, str) else ""
-            return rebuild_user_turn(question, turn.file_refs, loaded, spec=self._spec)
-
-        return expand
+        uris = {ref.extraction_uri for ref in turn.file_refs if ref.kind in ("text", "image")}
+        loaded = {uri: self._load(uri, prefix) for uri in uris}
+        question = turn.content if isinstance(turn.content, str) else ""
+        return rebuild_user_turn(question, turn.file_refs, loaded, spec=spec)
 
     def _load(self, uri: str, prefix: str) -> Extraction | None:
         try:
             bucket, name = parse_gcs_uri(uri)
         except ValueError:
             return None
-        if bucket != self._settings.files_bucket or not name.startswith(prefix):
+        if bucket != self._bucket_name or not name.startswith(prefix):
             logger.warning("refused a file reference outside this thread", extra={"uri": uri})
             return None
         with self._lock:
@@ -117,8 +97,7 @@ class ThreadFiles:
 
     def _bucket(self) -> BucketStore:
         if self._store is None:
-            client = storage_client(self._settings.google_cloud_project)
-            self._store = BucketStore(client, self._settings.files_bucket)
+            self._store = self._store_factory()
         return self._store
 
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from collections.abc import Callable
 
 from google.api_core.exceptions import GoogleAPIError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from assistant.config import Settings
-from assistant.files.store import BucketStore, bot_file_name, storage_client, thread_prefix
+from assistant.files.store import BucketStore, bot_file_name, thread_prefix
 from assistant.mention import Mention
 
 __all__ = ["AnswerFile", "AnswerFiles", "find_answer_files"]
@@ -79,19 +79,18 @@ def find_answer_files(answer: str, *, long_block: int = LONG_BLOCK_CHARS) -> lis
 
 
 class AnswerFiles:
-    def __init__(
-        self, settings: Settings, *, slack: WebClient, store: BucketStore | None = None
-    ) -> None:
-        self._settings = settings
+    def __init__(self, *, slack: WebClient, bucket: str, store: Callable[[], BucketStore]) -> None:
         self._slack = slack
-        self._store = store
+        self._bucket_name = bucket
+        self._store_factory = store
+        self._store: BucketStore | None = None
 
     def share(self, mention: Mention, answer: str) -> int:
         """Upload the answer's files into the thread; returns how many were uploaded now."""
         files = find_answer_files(answer)
         if not files:
             return 0
-        if not self._settings.files_bucket:
+        if not self._bucket_name:
             logger.warning("FILES_BUCKET is not set; not sharing files from the answer")
             return 0
         uploaded = 0
@@ -101,7 +100,7 @@ class AnswerFiles:
         except (SlackClientError, GoogleAPIError, OSError) as error:
             logger.warning(
                 "could not share a file from the answer",
-                extra={"event_id": mention.event_id, "error": repr(error)},
+                extra={"error": repr(error)},
             )
         return uploaded
 
@@ -136,12 +135,11 @@ class AnswerFiles:
         store.set_metadata(name, {"slack_file_id": str(shared.get("id") or "unknown")})
         logger.info(
             "shared a file from the answer",
-            extra={"event_id": mention.event_id, "file": file.name, "object": name},
+            extra={"file": file.name, "object": name},
         )
         return 1
 
     def _bucket(self) -> BucketStore:
         if self._store is None:
-            client = storage_client(self._settings.google_cloud_project)
-            self._store = BucketStore(client, self._settings.files_bucket)
+            self._store = self._store_factory()
         return self._store

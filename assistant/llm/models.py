@@ -1,33 +1,15 @@
-"""How many tokens a conversation costs, and which turns fit the model's window.
+"""What each model can take: its context window, tokenizer, output-limit parameter, images.
 
-Pure logic: `trim_to_budget` takes turns whose token counts are already known (cached when each
-turn was stored) and returns a new list; nothing here does I/O.
-
-    >>> system, question = Turn("system", "Be brief.", 7), Turn("user", "Hi?", 6)
-    >>> old = [Turn("assistant", "Hello", 6), Turn("user", "Hey", 6)]  # newest first
-    >>> kept = trim_to_budget(system=system, newest_first=old, current=question, budget=40)
-    >>> [turn.content for turn in kept]
-    ['Be brief.', 'Hey', 'Hello', 'Hi?']
+>>> spec = model_spec("gpt-4o-mini")
+>>> spec.context_window, input_budget(spec, reserved_output=4096)
+(128000, 123904)
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
-from typing import Any
 
-__all__ = [
-    "ModelSpec",
-    "Turn",
-    "input_budget",
-    "model_spec",
-    "trim_to_budget",
-]
-
-# Chat formatting costs a few tokens per message and a few to prime the reply
-# (OpenAI's published counting recipe).
-TOKENS_PER_MESSAGE = 4
-REPLY_PRIMING_TOKENS = 3
+__all__ = ["ModelSpec", "input_budget", "model_spec"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,34 +67,3 @@ def input_budget(spec: ModelSpec, *, reserved_output: int) -> int:
     """
     reserve = min(reserved_output, spec.context_window // 4)
     return spec.context_window - reserve
-
-
-@dataclasses.dataclass(frozen=True)
-class Turn:
-    role: str
-    content: Any  # str, or a list of content parts (text and images)
-    tokens: int  # what this message costs in the prompt, overhead included
-
-    def as_message(self) -> dict[str, Any]:
-        return {"role": self.role, "content": self.content}
-
-
-def trim_to_budget(
-    *, system: Turn, newest_first: Iterable[Turn], current: Turn, budget: int
-) -> list[Turn]:
-    """System prompt, then the newest earlier turns that fit, then the current turn.
-
-    `newest_first` is consumed lazily and only as far as needed, so a store can page through a
-    long thread and stop reading once the budget is full. A reply is never kept without the
-    question it answered.
-    """
-    used = system.tokens + current.tokens + REPLY_PRIMING_TOKENS
-    kept: list[Turn] = []
-    for turn in newest_first:
-        if used + turn.tokens > budget:
-            break
-        kept.append(turn)
-        used += turn.tokens
-    if kept and kept[-1].role == "assistant":
-        kept.pop()
-    return [system, *reversed(kept), current]

@@ -1,8 +1,9 @@
-"""Streaming a chat completion from any OpenAI-compatible server, within a time budget.
+"""One streamed chat completion from any OpenAI-compatible server, as a sequence of events.
 
 The `openai` client retries failed requests itself (429 with Retry-After, 5xx, connection
 errors, timeouts). What it cannot retry is a stream that breaks after it started; that is
-retried here, from the beginning, while the time budget allows. Failures that remain become a
+started again here, from the beginning, while the time budget allows, and announced with a
+`Restarted` event so consumers discard what they had. Failures that remain become a
 `ModelError` whose text is written for the person in the thread.
 """
 
@@ -12,15 +13,24 @@ import dataclasses
 import logging
 import time
 from collections.abc import Iterator
-from functools import cache
 from typing import Any
 
 import httpx2 as httpx
 import openai
 
-from assistant.config import Settings
+from assistant.llm.messages import Message
 
-__all__ = ["Completion", "ModelError", "openai_client", "stream_completion"]
+__all__ = [
+    "Finished",
+    "ModelError",
+    "ModelRequest",
+    "Restarted",
+    "StreamEvent",
+    "TextDelta",
+    "ToolCallDelta",
+    "UsageReport",
+    "stream_events",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -31,104 +41,133 @@ class ModelError(Exception):
     """The model could not answer; `str(error)` is safe and useful to show in Slack."""
 
 
-@dataclasses.dataclass
-class Completion:
-    """Filled in while streaming: the answer so far and, at the end, how it finished."""
+@dataclasses.dataclass(frozen=True)
+class ModelRequest:
+    model: str
+    messages: tuple[Message, ...]
+    output_limit_param: str  # "max_completion_tokens" (OpenAI) or "max_tokens" (most others)
+    max_output_tokens: int
+    tools: tuple[dict[str, Any], ...] = ()  # OpenAI "function" tool definitions
+    tool_choice: str = ""  # "" leaves it to the server ("auto" when tools are given)
 
-    text: str = ""
-    finish_reason: str | None = None
-    usage: dict[str, int] | None = None
-    first_token_at: float | None = None
-    stream_restarts: int = 0
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {
+            "model": self.model,
+            "messages": [message.to_wire() for message in self.messages],
+            self.output_limit_param: self.max_output_tokens,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if self.tools:
+            wire["tools"] = list(self.tools)
+        if self.tool_choice:
+            wire["tool_choice"] = self.tool_choice
+        return wire
 
 
-@cache
-def openai_client(settings: Settings) -> openai.OpenAI:
-    return openai.OpenAI(
-        # Local OpenAI-compatible servers accept any key; the real API rejects a missing one
-        # with a clear 401, which ModelError reports.
-        api_key=settings.openai_api_key or "no-key-set",
-        base_url=settings.openai_base_url or None,
-        max_retries=settings.openai_max_retries,
-        timeout=httpx.Timeout(settings.openai_timeout_seconds, connect=10.0),
-    )
+@dataclasses.dataclass(frozen=True)
+class TextDelta:
+    text: str
 
 
-def stream_completion(
-    client: openai.OpenAI,
-    *,
-    model: str,
-    messages: list[dict[str, Any]],
-    output_limit: dict[str, int],
-    deadline: float,
-    completion: Completion,
-) -> Iterator[str]:
-    """Yield the whole answer so far after each streamed chunk.
+@dataclasses.dataclass(frozen=True)
+class ToolCallDelta:
+    """A fragment of a tool call, exactly as OpenAI streams it: the first fragment of each
+    call (by `index`) has its id and name, the following ones only pieces of the arguments."""
 
-    After a broken stream is restarted the text starts over, so callers render what they get
-    rather than appending.
-    """
+    index: int
+    id: str | None
+    name: str | None
+    arguments: str
+
+
+@dataclasses.dataclass(frozen=True)
+class UsageReport:
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Finished:
+    reason: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Restarted:
+    """The stream broke and starts over: everything received so far is void."""
+
+    attempt: int
+
+
+StreamEvent = TextDelta | ToolCallDelta | UsageReport | Finished | Restarted
+
+
+def stream_events(
+    client: openai.OpenAI, request: ModelRequest, *, deadline: float
+) -> Iterator[StreamEvent]:
+    """The events of one completion; raises ModelError with a readable reason."""
     tries = client.max_retries + 1
+    body = request.to_wire()
     for attempt in range(_MID_STREAM_RETRIES + 1):
         remaining = deadline - time.monotonic()
         if remaining <= 1:
-            raise ModelError(_TOO_SLOW)
-        completion.text = ""
+            raise ModelError(TOO_SLOW)
         # The client's own retries all happen inside create(); sized so they fit the budget.
         per_request = min(client.timeout.read or remaining, remaining / tries)
         try:
-            chunks = client.with_options(timeout=per_request).chat.completions.create(
-                model=model,
-                messages=messages,
-                **output_limit,
-                stream=True,
-                stream_options={"include_usage": True},
-            )
+            chunks = client.with_options(timeout=per_request).chat.completions.create(**body)
         except openai.APIStatusError as error:
             raise ModelError(describe_status_error(error)) from error
         except openai.APIError as error:  # connection failures and timeouts, already retried
             raise ModelError(describe_transport_error(error)) from error
+        finish: str | None = None
         try:
             with chunks:
                 for chunk in chunks:
-                    if _absorb(chunk, completion):
-                        yield completion.text
+                    for event in _events(chunk):
+                        if isinstance(event, Finished):
+                            finish = event.reason
+                        yield event
                     if time.monotonic() > deadline:
-                        raise ModelError(_TOO_SLOW)
+                        raise ModelError(TOO_SLOW)
         except (openai.APIError, httpx.HTTPError) as error:
             # The stream broke after it started: the client does not retry that, we do.
             if attempt == _MID_STREAM_RETRIES:
                 raise ModelError(describe_transport_error(error)) from error
-            completion.stream_restarts += 1
             logger.warning(
                 "model stream broke, starting it again",
                 extra={"attempt": attempt + 1, "error": type(error).__name__},
             )
+            yield Restarted(attempt + 1)
             continue
-        if completion.finish_reason == "content_filter":
-            raise ModelError(_CONTENT_FILTER)
+        if finish == "content_filter":
+            raise ModelError(CONTENT_FILTER)
         return
     raise AssertionError("unreachable")
 
 
-def _absorb(chunk: Any, completion: Completion) -> bool:
-    """Fold one chunk into `completion`; True when the visible text grew."""
-    if getattr(chunk, "usage", None):
-        completion.usage = chunk.usage.model_dump(include={"prompt_tokens", "completion_tokens"})
-    grew = False
+def _events(chunk: Any) -> Iterator[StreamEvent]:
     for choice in chunk.choices or ():
-        if choice.delta and choice.delta.content:
-            if completion.first_token_at is None:
-                completion.first_token_at = time.monotonic()
-            completion.text += choice.delta.content
-            grew = True
+        delta = choice.delta
+        if delta is not None and delta.content:
+            yield TextDelta(delta.content)
+        for call in (delta.tool_calls if delta is not None else None) or ():
+            function = call.function
+            yield ToolCallDelta(
+                index=call.index,
+                id=call.id,
+                name=function.name if function else None,
+                arguments=(function.arguments if function else None) or "",
+            )
         if choice.finish_reason:
-            completion.finish_reason = choice.finish_reason
-    return grew
+            yield Finished(choice.finish_reason)
+    usage = getattr(chunk, "usage", None)
+    if usage:
+        yield UsageReport(usage.prompt_tokens or 0, usage.completion_tokens or 0)
 
 
-_CONTENT_FILTER = "The model's content filter blocked this request, so there is no answer."
-_TOO_SLOW = "The model took too long to answer, so I stopped waiting."
+CONTENT_FILTER = "The model's content filter blocked this request, so there is no answer."
+TOO_SLOW = "The model took too long to answer, so I stopped waiting."
 
 
 def describe_status_error(error: openai.APIStatusError) -> str:
@@ -139,7 +178,7 @@ def describe_status_error(error: openai.APIStatusError) -> str:
             "Start a new thread, or say `reset` here to forget the earlier messages."
         )
     if code in ("content_filter", "invalid_prompt"):
-        return _CONTENT_FILTER
+        return CONTENT_FILTER
     if isinstance(error, openai.AuthenticationError):
         return "The model server rejected the API key (HTTP 401). Check OPENAI_API_KEY."
     if isinstance(error, openai.RateLimitError):

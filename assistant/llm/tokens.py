@@ -1,15 +1,31 @@
-"""Counting and cutting text in tokens with the model's tiktoken encoding (offline)."""
+"""Counting and cutting text in tokens with the model's tiktoken encoding (offline).
+
+The one definition of what a chat message costs beyond its words lives here: every budget in
+the product is computed from `count_content` / `count_message` and `REPLY_PRIMING_TOKENS`.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from assistant.llm.encodings import get_encoding
-from assistant.llm.models import TOKENS_PER_MESSAGE, ModelSpec
+from assistant.llm.messages import Content, ImagePart, Message
+from assistant.llm.models import ModelSpec
 
-__all__ = ["IMAGE_TOKENS", "count_message", "count_text", "truncate_text"]
+__all__ = [
+    "IMAGE_TOKENS",
+    "REPLY_PRIMING_TOKENS",
+    "TOKENS_PER_MESSAGE",
+    "count_content",
+    "count_message",
+    "count_text",
+    "truncate_text",
+]
 
+# Chat formatting costs a few tokens per message and a few to prime the reply
+# (OpenAI's published counting recipe).
+TOKENS_PER_MESSAGE = 4
+REPLY_PRIMING_TOKENS = 3
 # A "high detail" image of up to 1024x1024 px costs 85 + 4 tiles x 170 tokens on OpenAI's vision
 # models; we bound images to that size, so each one is charged this much.
 IMAGE_TOKENS = 765
@@ -20,16 +36,21 @@ def count_text(text: str, spec: ModelSpec) -> int:
     return math.ceil(tokens * spec.count_scale)
 
 
-def count_message(content: Any, spec: ModelSpec) -> int:
-    """Prompt cost of one chat message whose content is a string or a list of parts."""
+def count_content(content: Content, spec: ModelSpec) -> int:
+    """Prompt cost of one chat message with this content, the message's overhead included."""
     if isinstance(content, str):
         return TOKENS_PER_MESSAGE + count_text(content, spec)
     total = TOKENS_PER_MESSAGE
     for part in content:
-        if part.get("type") == "image_url":
-            total += IMAGE_TOKENS
-        else:
-            total += count_text(str(part.get("text", "")), spec)
+        total += IMAGE_TOKENS if isinstance(part, ImagePart) else count_text(part.text, spec)
+    return total
+
+
+def count_message(message: Message, spec: ModelSpec) -> int:
+    """Prompt cost of a message, tool calls included."""
+    total = count_content(message.content, spec)
+    for call in message.tool_calls:
+        total += count_text(call.name, spec) + count_text(call.arguments, spec)
     return total
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from assistant.config import SecretUnavailable
-from assistant.logs import configure_logging
+from assistant.logs import configure_logging, delivery_context
 from assistant.mention import Mention
 from assistant.pubsub.envelope import InvalidEnvelope, PushMessage, parse_mention_push
 
@@ -46,7 +46,8 @@ def push_endpoint(
             except InvalidEnvelope as error:
                 logger.error("unusable push message", extra={"error": str(error)})
                 return "bad message", 400
-            return handle(core, push, mention)
+            with delivery_context(event_id=mention.event_id, thread_key=mention.thread_key):
+                return handle(core, push, mention)
 
         return endpoint
 

@@ -111,7 +111,8 @@ def _mention_from(payload: dict[str, Any], received_at: float) -> Mention | None
     if subtype not in (None, "file_share", "thread_broadcast"):
         return None
     user = event.get("user")
-    if not isinstance(user, str) or not user or user in _bot_user_ids(payload):
+    bots = _bot_user_ids(payload)
+    if not isinstance(user, str) or not user or user in bots:
         return None
 
     ts = _required_str(event, "ts")
@@ -128,12 +129,17 @@ def _mention_from(payload: dict[str, Any], received_at: float) -> Mention | None
         is_direct_message=is_dm,
         files=files,
         received_at=received_at,
+        bot_user_id=next(iter(sorted(bots)), ""),
     )
 
 
 def _bot_user_ids(payload: dict[str, Any]) -> set[str]:
     authorizations = payload.get("authorizations") or ()
-    return {a.get("user_id") for a in authorizations if isinstance(a, dict) and a.get("is_bot")}
+    return {
+        str(a["user_id"])
+        for a in authorizations
+        if isinstance(a, dict) and a.get("is_bot") and isinstance(a.get("user_id"), str)
+    }
 
 
 def _slack_file(item: Any) -> SlackFile:

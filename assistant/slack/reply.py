@@ -55,6 +55,7 @@ class ThreadReply:
         min_interval: float = 1.0,
         limit: int = MARKDOWN_TEXT_LIMIT,
         clock: Callable[[], float] = time.monotonic,
+        guard: Callable[[], None] = lambda: None,
     ) -> None:
         self._client = client
         self._channel = channel
@@ -64,9 +65,11 @@ class ThreadReply:
         self._min_interval = min_interval
         self._limit = limit
         self._clock = clock
+        self._guard = guard  # raises when this delivery may no longer write to the thread
         self._shown: dict[str, str] = {}
         self._last_render = float("-inf")
         self._plain = False
+        self.streamed_text = ""  # the answer as last shown while streaming
         self.edits = 0
 
     @property
@@ -84,8 +87,13 @@ class ThreadReply:
             return
         self._post(PROGRESS_TEXT)
 
+    def show_status(self, text: str) -> None:
+        """Replace what is shown with a status line (for example while a tool runs)."""
+        self._render(f"_{text}_", final=False)
+
     def stream(self, text: str) -> None:
         """Show the answer so far, at most once per `min_interval`."""
+        self.streamed_text = text
         if self._clock() - self._last_render < self._min_interval:
             return
         self._render(text + _STREAMING_CURSOR, final=False)
@@ -100,6 +108,7 @@ class ThreadReply:
             self._render(f"{partial_text}\n\n{notice}" if partial_text else notice, final=True)
         except SlackApiError:
             # The answer's own message cannot be edited: say it in a new one.
+            self._guard()
             self._client.chat_postMessage(
                 channel=self._channel, thread_ts=self._thread_ts, text=notice
             )
@@ -129,6 +138,7 @@ class ThreadReply:
         if final:
             # A regenerated answer may be shorter than what a crashed attempt had posted.
             for stale in self._message_ts[len(pieces) :]:
+                self._guard()
                 self._client.chat_delete(channel=self._channel, ts=stale)
             del self._message_ts[len(pieces) :]
 
@@ -136,6 +146,7 @@ class ThreadReply:
         return {"text": piece} if self._plain else {"markdown_text": piece}
 
     def _post(self, piece: str) -> None:
+        self._guard()
         with _rejections():
             response = self._client.chat_postMessage(
                 channel=self._channel, thread_ts=self._thread_ts, **self._content(piece)
@@ -146,6 +157,7 @@ class ThreadReply:
         self._on_new_message(list(self._message_ts))
 
     def _update(self, ts: str, piece: str) -> None:
+        self._guard()
         with _rejections():
             self._client.chat_update(channel=self._channel, ts=ts, **self._content(piece))
         self._shown[ts] = piece

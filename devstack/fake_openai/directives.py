@@ -17,6 +17,8 @@ double brackets (a wiki link a human typed, say) stays ordinary text.
 [[content_filter]]                   HTTP 400, code "content_filter"
 [[content_filter:stream]]            partial answer, finish_reason "content_filter"
 [[context_length]]                   HTTP 400, code "context_length_exceeded"
+[[tool:NAME[:ARGS_JSON]]]            call tool NAME (when offered) instead of answering; each
+                                     occurrence is one more round (see tool_calls.py)
 
 >>> text, d = parse("hello [[fail:500:2]] [[slow:0.1]]")
 >>> text, d.fail.status, d.fail.attempts, d.slow
@@ -27,6 +29,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from .tool_calls import parse_tool
 
 __all__ = ["DirectiveError", "Directives", "Fail", "Stall", "applies", "parse"]
 
@@ -39,6 +43,7 @@ _NAMES = (
     "long",
     "content_filter",
     "context_length",
+    "tool",
 )
 # Non-greedy up to the first "]]" so reply text may hold Markdown links like [a](b).
 _PATTERN = re.compile(r"\[\[(" + "|".join(_NAMES) + r")(?::(.*?))?\]\]", re.DOTALL)
@@ -71,6 +76,7 @@ class Directives:
     long: int | None = None
     content_filter: str | None = None  # "error" (HTTP 400) or "stream" (finish_reason)
     context_length: bool = False
+    tools: tuple[tuple[str, str], ...] = ()  # (name, arguments JSON), one per round
 
 
 def parse(text: str) -> tuple[str, Directives]:
@@ -79,6 +85,9 @@ def parse(text: str) -> tuple[str, Directives]:
     for match in _PATTERN.finditer(text):
         name, raw = match.group(1), match.group(2)
         try:
+            if name == "tool":
+                found["tools"] = (*found.get("tools", ()), parse_tool(raw))  # type: ignore[misc]
+                continue
             found[name] = _PARSERS[name](raw)
         except (TypeError, ValueError) as exc:
             raise DirectiveError(f"bad directive {match.group(0)!r}: {exc}") from None

@@ -36,7 +36,13 @@ class RecordedRequest:
     outcome: str = "pending"
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "tool_messages": self.tool_messages}
+
+    @property
+    def tool_messages(self) -> list[dict[str, Any]]:
+        """The `role: tool` results this request carried back to the model."""
+        messages = self.body.get("messages") if isinstance(self.body, dict) else None
+        return [m for m in messages or () if isinstance(m, dict) and m.get("role") == "tool"]
 
 
 def request_key(body: Any) -> str:

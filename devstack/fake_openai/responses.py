@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import wire
+from . import tool_calls, wire
 from .content import split_chunks
 from .recorder import RecordedRequest
 
@@ -35,6 +35,7 @@ class Reply:
     finish_reason: str
     usage: dict[str, Any]
     created: int
+    tool_call: tuple[str, str, str] | None = None  # (call id, name, arguments): call a tool
 
 
 async def wait_connected(request: web.Request, seconds: float) -> bool:
@@ -93,6 +94,12 @@ async def send_completion(
         finish_reason=reply.finish_reason,
         usage=reply.usage,
     )
+    if reply.tool_call is not None:
+        call, name, arguments = reply.tool_call
+        payload["choices"][0]["message"]["content"] = None
+        payload["choices"][0]["message"]["tool_calls"] = [
+            {"id": call, "type": "function", "function": {"name": name, "arguments": arguments}}
+        ]
     body = json.dumps(payload).encode()
     if not drop:
         entry.outcome = "ok"
@@ -123,8 +130,12 @@ def _events(reply: Reply, *, include_usage: bool) -> list[bytes]:
         )
         return wire.sse(payload)
 
-    events = [chunk(delta={"role": "assistant", "content": "", "refusal": None})]
-    events += [chunk(delta={"content": piece}) for piece in split_chunks(reply.content)]
+    if reply.tool_call is not None:
+        call, name, arguments = reply.tool_call
+        events = [chunk(delta=delta) for delta in tool_calls.stream_deltas(name, arguments, call)]
+    else:
+        events = [chunk(delta={"role": "assistant", "content": "", "refusal": None})]
+        events += [chunk(delta={"content": piece}) for piece in split_chunks(reply.content)]
     events.append(chunk(finish_reason=reply.finish_reason))
     if include_usage:
         events.append(chunk(usage=reply.usage))

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import content, wire
+from . import content, tool_calls, wire
 from .directives import DirectiveError, Directives, applies, parse
 from .recorder import RecordedRequest, RequestLog, request_key
 from .responses import (
@@ -152,14 +152,26 @@ async def _respond(
         tokens = max(prompt_tokens, window + 1)
         return send_error(entry, 400, wire.context_length_error(window=window, tokens=tokens))
 
-    answer, finish_reason = _answer(directives, text, images=content.image_count(last_user))
+    key = request_key(body)
+    pending = tool_calls.pending_call(directives.tools, body["messages"], body)
+    if pending is not None:
+        name, arguments, round_number = pending
+        call = (tool_calls.call_id(key, round_number), name, arguments)
+        answer, finish_reason = "", "tool_calls"
+    else:
+        call = None
+        answer, finish_reason = _answer(directives, text, images=content.image_count(last_user))
+        results = tool_calls.tool_results(body["messages"])
+        if results and directives.reply is None:
+            answer += " [tool results: " + " | ".join(results) + "]"
     reply = Reply(
-        id=f"chatcmpl-{request_key(body)[:24]}{entry.attempt}",
+        id=f"chatcmpl-{key[:24]}{entry.attempt}",
         model=model,
         content=answer,
         finish_reason=finish_reason,
-        usage=wire.usage(prompt_tokens, content.approx_tokens(answer)),
+        usage=wire.usage(prompt_tokens, content.approx_tokens(answer or str(call))),
         created=int(time.time()),
+        tool_call=call,
     )
     drop = entry.attempt <= directives.drop
     if body.get("stream"):

@@ -123,7 +123,9 @@ class Model:
 
 
 def last_user_text(request: dict[str, Any]) -> str:
-    content = request["body"]["messages"][-1]["content"]
+    """The newest `user` message's text (tool rounds may follow it)."""
+    users = [m for m in request["body"]["messages"] if m.get("role") == "user"]
+    content = users[-1]["content"] if users else ""
     if isinstance(content, str):
         return content
     return " ".join(part.get("text", "") for part in content if part.get("type") == "text")

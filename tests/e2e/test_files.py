@@ -12,8 +12,9 @@ import requests
 from google.cloud import storage
 
 from assistant.files.store import EXTRACTION_NAME
+from assistant.llm.messages import content_from_wire
 from assistant.llm.models import model_spec
-from assistant.llm.tokens import count_message
+from assistant.llm.tokens import count_content
 from assistant.mention import Mention, SlackFile
 from assistant.pubsub.publish import publish_mention
 from tests.e2e.harness import BOT, last_user_text, message_text, push_envelope, unique
@@ -103,7 +104,9 @@ def test_the_thread_history_keeps_the_file_reference_and_its_token_cost(sandbox,
     assert user["content"] == question  # the text only: the file is reloaded from its record
     [ref] = user["file_refs"]
     assert ref["name"] == "sales.csv" and ref["extraction_uri"].endswith(EXTRACTION_NAME)
-    assert user["tokens"] == count_message(sent, model_spec("fake-gpt")) > 2000 / 8
+    assert (
+        user["tokens"] == count_content(content_from_wire(sent), model_spec("fake-gpt")) > 2000 / 8
+    )
 
 
 def test_a_later_question_in_the_thread_still_sees_the_file(sandbox, claims, model):

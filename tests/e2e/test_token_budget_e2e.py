@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from assistant.config import DEFAULT_SYSTEM_PROMPT
-from assistant.conversation.history import HistoryStore, StoredTurn
+from assistant.conversation.history import HistoryStore
+from assistant.conversation.turns import StoredTurn
+from assistant.llm.messages import content_from_wire
 from assistant.llm.models import input_budget, model_spec
-from assistant.llm.tokens import count_message
+from assistant.llm.tokens import count_content
 from tests.e2e.harness import unique
 
 SPEC = model_spec("fake-gpt")
@@ -25,7 +27,7 @@ def seed_thread(db, thread_key: str, pairs: int) -> None:
                     order=f"1000000000.{n:06d}:{index}",
                     role=role,
                     content=text,
-                    tokens=count_message(text, SPEC),
+                    tokens=count_content(text, SPEC),
                     encoding=SPEC.count_key,
                 )
             )
@@ -50,6 +52,6 @@ def test_a_thread_far_over_budget_sends_the_newest_turns_that_fit(sandbox, claim
     assert history[-1]["content"].startswith("a159 ")  # the newest turn is kept
     assert history[0]["role"] == "user"
     assert not any(m["content"].startswith("u0 ") for m in history)  # the oldest is not
-    sent = sum(count_message(m["content"], SPEC) for m in messages)
+    sent = sum(count_content(content_from_wire(m["content"]), SPEC) for m in messages)
     budget = input_budget(SPEC, reserved_output=4096)
     assert budget - 2 * 700 < sent <= budget

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from assistant.conversation.history import HistoryStore, StoredTurn
+from assistant.conversation.history import HistoryStore
+from assistant.conversation.turns import StoredTurn
 
 
 def turn(n: int, tokens: int = 100, role: str | None = None) -> StoredTurn:

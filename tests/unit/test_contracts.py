@@ -17,6 +17,7 @@ from assistant.config import (
 )
 from assistant.mention import FileRef, Mention, SlackFile
 from assistant.pubsub.envelope import InvalidEnvelope, parse_mention_push, parse_push
+from tests.builders import make_mention
 
 MENTION = Mention(
     event_id="Ev1",
@@ -111,3 +112,23 @@ def test_a_secret_without_a_version_yet_is_reported_not_read_as_empty(tmp_path):
     (tmp_path / "empty").write_text("")
     with pytest.raises(SecretUnavailable, match="empty"):
         Settings.from_env({"OPENAI_API_KEY_FILE": str(tmp_path / "empty")})
+
+
+def test_the_question_keeps_other_peoples_mentions_and_drops_only_the_bots():
+    mention = make_mention("<@U0BOT> what did <@U0ALICE> mean by <@U0BOT|assistant>?")
+    assert mention.question == "what did <@U0ALICE> mean by ?"
+    unknown_bot = make_mention("<@U0BOT> ask <@U0ALICE>", bot_user_id="")
+    assert unknown_bot.question == "ask <@U0ALICE>"
+
+
+def test_every_log_line_of_a_delivery_carries_its_event_id(capsys):
+    import logging
+
+    from assistant.logs import configure_logging, delivery_context
+
+    configure_logging()
+    with delivery_context(event_id="Ev42", thread_key="T:C:1"):
+        logging.getLogger("assistant.files.loader").warning("refused a file reference")
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (line["event_id"], line["thread_key"]) == ("Ev42", "T:C:1")
+    assert line["logging.googleapis.com/labels"] == {"event_id": "Ev42"}

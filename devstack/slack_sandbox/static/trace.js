@@ -109,9 +109,15 @@ function modelRequest(records) {
       <pre>${escapeHtml(text)}</pre></li>`;
   });
   const usageText = usage ? ` · used ${number(usage.prompt_tokens)} in / ${number(usage.completion_tokens)} out` : "";
+  const dropped = request.dropped || {};
+  const left = [];
+  if (dropped.dropped_turns) left.push(`${number(dropped.dropped_turns)} earlier messages (${number(dropped.dropped_tokens)} tokens)`);
+  for (const kind of dropped.dropped_optional || []) left.push(`the ${kind}`);
+  const leftText = left.length ? `<p class="model-line left-out">Left out to fit the budget: ${escapeHtml(left.join(", "))}</p>` : "";
+  const round = request.tool_round ? ` · tool round ${number(request.tool_round)}` : "";
   return `<p class="model-line"><b>${escapeHtml(request.model)}</b> · ${messages.length} messages ·
-      ≈ ${number(request.prompt_tokens_estimate)} of ${number(request.budget)} budget tokens${usageText}</p>
-    <ol class="prompt">${messages.join("")}</ol>`;
+      ≈ ${number(request.prompt_tokens_estimate)} of ${number(request.budget)} budget tokens${usageText}${round}</p>
+    ${leftText}<ol class="prompt">${messages.join("")}</ol>`;
 }
 
 function problems(records) {
@@ -122,7 +128,7 @@ function problems(records) {
     .join("")}</ul>`;
 }
 
-const HIDDEN_FIELDS = new Set(["prompt", "turns", "event_id", "source", "at", "seq", "message", "severity", "logger", "stack_trace"]);
+const HIDDEN_FIELDS = new Set(["prompt", "turns", "dropped", "event_id", "source", "at", "seq", "message", "severity", "logger", "stack_trace"]);
 
 function logLines(records) {
   const items = records.map((r) => {

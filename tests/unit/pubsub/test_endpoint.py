@@ -7,18 +7,10 @@ import json
 import logging
 
 from assistant.config import SecretUnavailable
-from assistant.mention import Mention
 from assistant.pubsub.endpoint import push_endpoint
+from tests.builders import make_mention
 
-MENTION = Mention(
-    event_id="Ev1",
-    team_id="T1",
-    channel="C1",
-    user="U1",
-    text="hi",
-    ts="1.000001",
-    thread_ts="1.000001",
-)
+MENTION = make_mention("hi", ts="1.000001", thread_ts="1.000001")
 LOGGER = logging.getLogger("test")
 
 

@@ -10,31 +10,9 @@ from assistant.config import Settings
 from assistant.files.download import Downloaded, TransientDownloadError
 from assistant.files.mirror import FileMirror
 from assistant.mention import Mention, SlackFile
+from tests.builders import MemoryBucket, make_mention
 
 SETTINGS = Settings(files_bucket="bucket", max_files_per_message=2, slack_bot_token="xoxb-t")
-
-
-class MemoryStore:
-    """The BucketStore interface over a dict."""
-
-    name = "bucket"
-
-    def __init__(self) -> None:
-        self.objects: dict[str, tuple[Any, str, dict[str, str]]] = {}
-
-    def uri(self, name: str) -> str:
-        return f"gs://bucket/{name}"
-
-    def put(self, name, data, *, content_type, metadata):
-        self.objects[name] = (data, content_type, metadata)
-        return self.uri(name)
-
-    def put_json(self, name, value, *, metadata):
-        self.objects[name] = (value, "application/json", metadata)
-        return self.uri(name)
-
-    def get_json(self, name):
-        return self.objects[name][0] if name in self.objects else None
 
 
 class Fetcher:
@@ -50,23 +28,14 @@ class Fetcher:
 
 
 def mention(*files: SlackFile) -> Mention:
-    return Mention(
-        event_id="Ev1",
-        team_id="T1",
-        channel="C1",
-        user="U1",
-        text="<@U0BOT> which grew?",
-        ts="1.2",
-        thread_ts="1.0",
-        files=files,
-    )
+    return make_mention("<@U0BOT> which grew?", ts="1.2", thread_ts="1.0", files=files)
 
 
 CSV = SlackFile(id="F1", name="../sales.csv", mimetype="text/csv", url_private_download="u1")
 
 
 def test_a_file_is_stored_with_metadata_and_its_extraction_next_to_it():
-    store, fetch = MemoryStore(), Fetcher(Downloaded(data=b"a,b\n1,2\n", content_type="text/csv"))
+    store, fetch = MemoryBucket(), Fetcher(Downloaded(data=b"a,b\n1,2\n", content_type="text/csv"))
     [ref] = FileMirror(SETTINGS, store=store, fetch=fetch).mirror(mention(CSV))
 
     assert ref.gcs_uri == "gs://bucket/T1/C1/1.0/F1/sales.csv"
@@ -88,7 +57,7 @@ def test_a_file_is_stored_with_metadata_and_its_extraction_next_to_it():
 
 
 def test_mirroring_again_downloads_and_writes_nothing():
-    store, fetch = MemoryStore(), Fetcher(Downloaded(data=b"a,b\n", content_type="text/csv"))
+    store, fetch = MemoryBucket(), Fetcher(Downloaded(data=b"a,b\n", content_type="text/csv"))
     mirror = FileMirror(SETTINGS, store=store, fetch=fetch)
     first = mirror.mirror(mention(CSV))
     snapshot = dict(store.objects)
@@ -101,13 +70,13 @@ def test_mirroring_again_downloads_and_writes_nothing():
 def test_files_beyond_the_limit_are_named_not_fetched():
     files = [SlackFile(id=f"F{n}", name=f"{n}.txt", url_private_download=f"u{n}") for n in range(3)]
     fetch = Fetcher(Downloaded(data=b"hi", content_type="text/plain"))
-    refs = FileMirror(SETTINGS, store=MemoryStore(), fetch=fetch).mirror(mention(*files))
+    refs = FileMirror(SETTINGS, store=MemoryBucket(), fetch=fetch).mirror(mention(*files))
     assert [r.problem for r in refs] == ["", "", "only the first 2 files of a message are read"]
     assert fetch.calls == ["u0", "u1"]
 
 
 def test_a_download_problem_is_recorded_without_storing_bytes():
-    store = MemoryStore()
+    store = MemoryBucket()
     fetch = Fetcher(Downloaded(problem="it is larger than 20 MB"))
     [ref] = FileMirror(SETTINGS, store=store, fetch=fetch).mirror(mention(CSV))
     assert (ref.kind, ref.problem, ref.gcs_uri) == ("", "it is larger than 20 MB", "")
@@ -117,11 +86,11 @@ def test_a_download_problem_is_recorded_without_storing_bytes():
 def test_a_transient_failure_raises_so_pubsub_retries():
     fetch = Fetcher(TransientDownloadError("HTTP 503"))
     with pytest.raises(TransientDownloadError):
-        FileMirror(SETTINGS, store=MemoryStore(), fetch=fetch).mirror(mention(CSV))
+        FileMirror(SETTINGS, store=MemoryBucket(), fetch=fetch).mirror(mention(CSV))
 
 
 def test_on_the_last_attempt_a_transient_failure_becomes_a_reason():
-    store, fetch = MemoryStore(), Fetcher(TransientDownloadError("HTTP 503"))
+    store, fetch = MemoryBucket(), Fetcher(TransientDownloadError("HTTP 503"))
     [ref] = FileMirror(SETTINGS, store=store, fetch=fetch).mirror(mention(CSV), last_attempt=True)
     assert ref.problem == "I could not fetch it from Slack, even after several tries"
     assert store.objects == {}  # a later event may still succeed
@@ -131,7 +100,7 @@ def test_a_file_named_only_by_id_is_completed_with_files_info():
     bare = SlackFile(id="F7", name="q3.csv")
     known = SlackFile(id="F7", name="q3.csv", mimetype="text/csv", url_private_download="u7")
     fetch = Fetcher(Downloaded(data=b"a,b\n", content_type="text/csv"))
-    mirror = FileMirror(SETTINGS, store=MemoryStore(), fetch=fetch, lookup={"F7": known}.get)
+    mirror = FileMirror(SETTINGS, store=MemoryBucket(), fetch=fetch, lookup={"F7": known}.get)
     [ref] = mirror.mirror(mention(bare))
     assert fetch.calls == ["u7"]
     assert (ref.kind, ref.mimetype) == ("text", "text/csv")
@@ -139,7 +108,7 @@ def test_a_file_named_only_by_id_is_completed_with_files_info():
 
 def test_a_file_slack_no_longer_knows_is_named_as_unavailable():
     fetch = Fetcher(Downloaded(data=b"never"))
-    mirror = FileMirror(SETTINGS, store=MemoryStore(), fetch=fetch, lookup=lambda _id: None)
+    mirror = FileMirror(SETTINGS, store=MemoryBucket(), fetch=fetch, lookup=lambda _id: None)
     [ref] = mirror.mirror(mention(SlackFile(id="F8", name="gone.csv")))
     assert ref.problem == "I have no access to it, or it was deleted"
     assert fetch.calls == []

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
-from assistant.config import Settings
 from assistant.files.produced import LONG_BLOCK_CHARS, AnswerFiles, find_answer_files
-from assistant.mention import Mention
+from tests.builders import MemoryBucket, make_mention
 
 
 def test_a_csv_block_becomes_answer_csv():
@@ -42,21 +41,6 @@ def test_an_unclosed_block_is_not_a_file():
     assert find_answer_files("```csv\na,b\n1,2\n") == []
 
 
-class _Store:
-    def __init__(self) -> None:
-        self.objects: dict[str, tuple[bytes, dict[str, str]]] = {}
-
-    def metadata(self, name):
-        return dict(self.objects[name][1]) if name in self.objects else None
-
-    def put(self, name, data, *, content_type, metadata):
-        self.objects[name] = (data, dict(metadata))
-
-    def set_metadata(self, name, metadata):
-        data, old = self.objects[name]
-        self.objects[name] = (data, {**old, **metadata})
-
-
 class _Slack:
     def __init__(self, fail: bool = False) -> None:
         self.uploads: list[dict] = []
@@ -69,15 +53,13 @@ class _Slack:
         return {"ok": True, "file": {"id": f"F{len(self.uploads)}"}}
 
 
-MENTION = Mention(
-    event_id="Ev1", team_id="T1", channel="C1", user="U1", text="q", ts="1.5", thread_ts="1.0"
-)
+MENTION = make_mention("q", ts="1.5", thread_ts="1.0")
 ANSWER = "Table:\n```csv\na,b\n1,2\n```"
 
 
 def test_an_answer_file_is_uploaded_into_the_thread_and_mirrored_once():
-    store, slack = _Store(), _Slack()
-    files = AnswerFiles(Settings(files_bucket="b"), slack=slack, store=store)
+    store, slack = MemoryBucket(), _Slack()
+    files = AnswerFiles(slack=slack, bucket="b", store=lambda: store)
 
     assert files.share(MENTION, ANSWER) == 1
     assert files.share(MENTION, ANSWER) == 0  # a redelivery of the same event
@@ -88,16 +70,16 @@ def test_an_answer_file_is_uploaded_into_the_thread_and_mirrored_once():
         "1.0",
         "answer.csv",
     )
-    data, metadata = store.objects["T1/C1/1.0/bot/Ev1/answer.csv"]
+    data, _, metadata = store.objects["T1/C1/1.0/bot/Ev1/answer.csv"]
     assert data == b"a,b\n1,2\n"
     assert metadata["slack_file_id"] == "F1"
 
 
 def test_a_failed_upload_does_not_fail_the_answer_and_a_redelivery_finishes_it():
-    store = _Store()
-    failing = AnswerFiles(Settings(files_bucket="b"), slack=_Slack(fail=True), store=store)
+    store = MemoryBucket()
+    failing = AnswerFiles(slack=_Slack(fail=True), bucket="b", store=lambda: store)
     assert failing.share(MENTION, ANSWER) == 0  # the answer itself is already in the thread
-    assert store.objects["T1/C1/1.0/bot/Ev1/answer.csv"][1]["slack_file_id"] == "pending"
+    assert store.objects["T1/C1/1.0/bot/Ev1/answer.csv"][2]["slack_file_id"] == "pending"
 
-    working = AnswerFiles(Settings(files_bucket="b"), slack=_Slack(), store=store)
+    working = AnswerFiles(slack=_Slack(), bucket="b", store=lambda: store)
     assert working.share(MENTION, ANSWER) == 1

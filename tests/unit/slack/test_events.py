@@ -165,3 +165,10 @@ def test_a_body_that_is_not_utf8_is_refused_not_crashed():
     mac = hmac.new(SECRET.encode(), f"v0:{NOW}:".encode() + body, hashlib.sha256).hexdigest()
     headers = {"X-Slack-Request-Timestamp": str(NOW), "X-Slack-Signature": f"v0={mac}"}
     assert run(body, headers).status == 401
+
+
+def test_the_mention_knows_the_bots_own_id_so_other_mentions_stay_in_the_question():
+    body = mention_body(text="<@U0BOT> what did <@U0ALICE> say?")
+    mention = run(body, signed(body)).mention
+    assert mention.bot_user_id == "U0BOT"
+    assert mention.question == "what did <@U0ALICE> say?"

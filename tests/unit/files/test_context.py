@@ -13,7 +13,7 @@ from assistant.files.context import (
 )
 from assistant.files.extract import Extraction
 from assistant.llm.models import model_spec
-from assistant.llm.tokens import IMAGE_TOKENS, count_message, count_text
+from assistant.llm.tokens import IMAGE_TOKENS, count_content, count_text
 from assistant.mention import FileRef
 
 VISION = model_spec("gpt-4o")
@@ -51,8 +51,12 @@ def plan(files, *, spec=VISION, room=10_000, max_file_tokens=2_000, question="Wh
     return plan_user_turn(question, files, spec=spec, room=room, max_file_tokens=max_file_tokens)
 
 
+def wire(content) -> list[dict]:
+    return [part.to_wire() for part in content]
+
+
 def texts(content) -> list[str]:
-    return [part["text"] for part in content if part["type"] == "text"]
+    return [part["text"] for part in wire(content) if part["type"] == "text"]
 
 
 def test_a_text_file_follows_the_question_in_tags():
@@ -62,7 +66,7 @@ def test_a_text_file_follows_the_question_in_tags():
         '<file name="sales.csv" type="text/csv">\nregion,growth\nnorth,12%\n\n</file>',
     ]
     assert turn.notes == ()
-    assert turn.tokens == count_message(turn.content, VISION)
+    assert turn.tokens == count_content(turn.content, VISION)
 
 
 def test_a_file_over_the_per_file_limit_is_cut_with_a_note_to_the_model_and_the_person():
@@ -83,7 +87,7 @@ def test_the_whole_turn_fits_the_room_however_many_files():
     files = [text_file(f"f{n}.csv", "word " * 3_000) for n in range(5)]
     turn = plan(files, room=2_500, max_file_tokens=1_000)
     assert turn.tokens <= 2_500
-    included = [r["name"] for r in turn.refs]
+    included = [r.name for r in turn.refs]
     assert included[:2] == ["f0.csv", "f1.csv"]
     left_out = {f"f{n}.csv" for n in range(5)} - set(included)
     assert left_out
@@ -93,23 +97,23 @@ def test_the_whole_turn_fits_the_room_however_many_files():
 
 def test_an_image_is_sent_to_a_vision_model_and_costs_its_tokens():
     turn = plan([image_file()])
-    assert [p["type"] for p in turn.content] == ["text", "text", "image_url"]
-    assert turn.content[2]["image_url"]["url"] == IMAGE_URL
+    assert [p["type"] for p in wire(turn.content)] == ["text", "text", "image_url"]
+    assert wire(turn.content)[2]["image_url"]["url"] == IMAGE_URL
     assert turn.tokens >= IMAGE_TOKENS
-    assert turn.refs[0]["kind"] == "image"
+    assert turn.refs[0].kind == "image"
     assert turn.notes == ()
 
 
 def test_an_image_is_skipped_with_a_note_when_the_model_cannot_see():
     turn = plan([image_file()], spec=TEXT_ONLY, room=1_500)
-    assert all(part["type"] == "text" for part in turn.content)
+    assert all(part["type"] == "text" for part in wire(turn.content))
     assert turn.notes == ("I skipped the image `chart.png`: the model I use cannot see images.",)
     assert "chart.png" in texts(turn.content)[1]
 
 
 def test_an_image_that_does_not_fit_is_left_out_with_a_note():
     turn = plan([image_file()], room=IMAGE_TOKENS // 2)
-    assert all(part["type"] == "text" for part in turn.content)
+    assert all(part["type"] == "text" for part in wire(turn.content))
     assert turn.notes == ("I left out the image `chart.png`: there was no room left for it.",)
 
 
@@ -145,30 +149,32 @@ def test_a_stored_turn_rebuilds_to_exactly_what_was_sent():
     loaded = {f.ref.extraction_uri: f.extraction for f in files}
     rebuilt = rebuild_user_turn("Which grew?", turn.refs, loaded, spec=VISION)
     assert rebuilt == turn.content
-    assert count_message(rebuilt, VISION) == turn.tokens
+    assert count_content(rebuilt, VISION) == turn.tokens
 
 
 def test_a_rebuilt_turn_drops_images_for_a_model_that_cannot_see_them():
     turn = plan([image_file()])
     loaded = {image_file().ref.extraction_uri: image_file().extraction}
     rebuilt = rebuild_user_turn("Which grew?", turn.refs, loaded, spec=TEXT_ONLY)
-    assert [p["type"] for p in rebuilt] == ["text", "text"]
-    assert "chart.png" in rebuilt[1]["text"]
+    assert [p["type"] for p in wire(rebuilt)] == ["text", "text"]
+    assert "chart.png" in rebuilt[1].text
 
 
 def test_a_rebuilt_turn_whose_file_is_gone_says_so():
     turn = plan([text_file("a.csv", "a,b")])
     rebuilt = rebuild_user_turn("Which grew?", turn.refs, {}, spec=VISION)
-    assert "no longer stored" in rebuilt[1]["text"]
+    assert "no longer stored" in rebuilt[1].text
 
 
 def test_stored_references_are_plain_data_for_firestore():
     turn = plan([text_file("a.csv", "a,b"), image_file()])
     for ref in turn.refs:
-        assert set(ref) == {
+        stored = ref.to_json()
+        assert set(stored) == {
             "file_id", "name", "mimetype", "extraction_uri", "kind", "problem", "max_tokens"
         }  # fmt: skip
-        assert all(isinstance(value, str | int) for value in ref.values())
+        assert all(isinstance(value, str | int) for value in stored.values())
+        assert type(ref).from_json(stored) == ref
     assert dataclasses.is_dataclass(turn)
 
 

@@ -1,0 +1,205 @@
+"""The model and its tools, in rounds, until a final answer.
+
+Each round streams one completion. When the model asks for tools, each call is run, the results
+go back as `tool` messages, and the next round starts; the round is reported (`RoundFinished`)
+so the caller can record it and a redelivery can replay it instead of running the tools again
+(`done_rounds`). The number of tool rounds is capped: the last round offers no tools, so it
+must answer. One deadline bounds every round and every tool.
+
+A tool's failure (unknown name, arguments that are not a JSON object, an exception) becomes
+its result, in words the model can react to; it never fails the answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import openai
+
+from assistant.llm.messages import Message, ToolCall
+from assistant.llm.rounds import RoundBuilder, Usage
+from assistant.llm.stream import ModelError, ModelRequest, stream_events
+
+__all__ = [
+    "AnswerText",
+    "FinalAnswer",
+    "LoopEvent",
+    "RoundFinished",
+    "Tool",
+    "ToolRound",
+    "ToolsStarted",
+    "run_tool_loop",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_TOOL_RESULT_CHARS = 16_000  # rounds are recorded on the claim document (1 MiB at most)
+_CUT_NOTE = "\n[The result was cut here: it was {total:,} characters long.]"
+
+
+@dataclasses.dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    parameters: Mapping[str, Any]  # the JSON schema of the arguments object
+    run: Callable[..., str]  # run(arguments: dict, *, deadline: float) -> result text
+    status: str = ""  # what the person sees while it runs, e.g. "Running Python…"
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": dict(self.parameters),
+            },
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class ToolRound:
+    """One completed step: the model's tool calls and their results."""
+
+    request: Message  # the assistant message holding the tool calls
+    results: tuple[Message, ...]
+    usage: Usage = dataclasses.field(default_factory=Usage)
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        return (self.request, *self.results)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "request": self.request.to_json(),
+            "results": [result.to_json() for result in self.results],
+            "usage": self.usage.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ToolRound:
+        return cls(
+            request=Message.from_json(data["request"]),
+            results=tuple(Message.from_json(result) for result in data["results"]),
+            usage=Usage(**data.get("usage", {})),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class AnswerText:
+    text: str  # the answer so far in this round (a restarted stream starts it over)
+
+
+@dataclasses.dataclass(frozen=True)
+class ToolsStarted:
+    names: tuple[str, ...]
+    status: str
+
+
+@dataclasses.dataclass(frozen=True)
+class RoundFinished:
+    round: ToolRound
+    number: int  # 0 for the first round
+
+
+@dataclasses.dataclass(frozen=True)
+class FinalAnswer:
+    text: str
+    finish_reason: str | None
+    usage: Usage  # of the calls made by this delivery
+    restarts: int
+    first_token_at: float | None
+    rounds: int  # tool rounds before the answer, replayed ones included
+
+
+LoopEvent = AnswerText | ToolsStarted | RoundFinished | FinalAnswer
+
+
+def run_tool_loop(
+    client: openai.OpenAI,
+    request: ModelRequest,
+    *,
+    messages_for: Callable[[tuple[ToolRound, ...]], Sequence[Message]] | None = None,
+    tools: Sequence[Tool],
+    deadline: float,
+    max_rounds: int,
+    done_rounds: Sequence[ToolRound] = (),
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[LoopEvent]:
+    """Rounds until the model answers. `messages_for(rounds)` builds each round's prompt from
+    the rounds so far (so a prompt assembler can make room for them); without it they are
+    appended to `request.messages`."""
+    by_name = {tool.name: tool for tool in tools}
+    rounds = tuple(done_rounds)
+    usage, restarts, first_token_at = Usage(), 0, None
+    number = len(rounds)
+    while True:
+        if messages_for is not None:
+            messages = tuple(messages_for(rounds))
+        else:
+            messages = request.messages + tuple(m for done in rounds for m in done.messages)
+        offer_tools = bool(tools) and number < max_rounds
+        builder = RoundBuilder(clock=clock)
+        # The last round keeps the definitions (earlier rounds' calls refer to them) but may
+        # not call: it must answer.
+        this_round = dataclasses.replace(
+            request,
+            messages=tuple(messages),
+            tools=tuple(tool.to_wire() for tool in tools),
+            tool_choice="" if offer_tools or not tools else "none",
+        )
+        for event in stream_events(client, this_round, deadline=deadline):
+            if builder.add(event) and not builder.calls_tools:
+                yield AnswerText(builder.text)
+        result = builder.result()
+        usage += result.usage
+        restarts += result.restarts
+        first_token_at = first_token_at or builder.first_token_at
+        if not (offer_tools and result.tool_calls):
+            yield FinalAnswer(
+                result.text, result.finish_reason, usage, restarts, first_token_at, number
+            )
+            return
+        names = tuple(call.name for call in result.tool_calls)
+        statuses = [by_name[n].status for n in names if n in by_name and by_name[n].status]
+        yield ToolsStarted(names, statuses[0] if statuses else "")
+        results = tuple(_run(call, by_name, deadline=deadline) for call in result.tool_calls)
+        done = ToolRound(
+            Message.assistant(result.text, tool_calls=result.tool_calls), results, result.usage
+        )
+        yield RoundFinished(done, number)
+        rounds += (done,)
+        number += 1
+
+
+def _run(call: ToolCall, tools: Mapping[str, Tool], *, deadline: float) -> Message:
+    tool = tools.get(call.name)
+    if tool is None:
+        text = f"Error: there is no tool named {call.name!r}. Available: {', '.join(tools)}."
+        return Message.tool_result(call.id, text)
+    try:
+        arguments = json.loads(call.arguments or "{}")
+    except json.JSONDecodeError as error:
+        return Message.tool_result(call.id, f"Error: the arguments are not valid JSON ({error}).")
+    if not isinstance(arguments, dict):
+        return Message.tool_result(call.id, "Error: the arguments must be a JSON object.")
+    if time.monotonic() >= deadline:
+        raise ModelError("The answer took too long, so I stopped before running a tool.")
+    try:
+        text = str(tool.run(arguments, deadline=deadline))
+    except ModelError:
+        raise
+    except Exception as error:
+        logger.exception("tool failed", extra={"tool": call.name})
+        text = f"Error: the tool failed ({type(error).__name__}: {str(error)[:500]})."
+    return Message.tool_result(call.id, _bounded(text))
+
+
+def _bounded(text: str) -> str:
+    if len(text) <= MAX_TOOL_RESULT_CHARS:
+        return text
+    return text[:MAX_TOOL_RESULT_CHARS] + _CUT_NOTE.format(total=len(text))

@@ -1,0 +1,180 @@
+"""The responder's answer path on the Firestore emulator, with the local Slack and the
+deterministic model in this process: plan, assemble, a tool loop, deliver, record."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import httpx2 as httpx
+import openai
+import pytest
+from slack_sdk import WebClient
+
+from assistant.answer.assembly import PromptBuilder
+from assistant.answer.claims import ClaimStore
+from assistant.answer.plan import PlanDefaults, plan_answer
+from assistant.answer.responder import Delivery, Outcome, Responder, ResponderLimits
+from assistant.conversation.history import HistoryStore
+from assistant.files.loader import ThreadFiles
+from assistant.files.produced import AnswerFiles
+from assistant.llm.loop import Tool
+from tests.builders import MemoryBucket, make_mention
+from tests.e2e.harness import message_text, unique
+
+LEASE = 1.0
+
+
+class ToyTool:
+    """Looks a word up in a tiny dictionary, counting its runs."""
+
+    def __init__(self) -> None:
+        self.runs: list[dict] = []
+
+    def __call__(self, arguments, *, deadline):
+        self.runs.append(arguments)
+        return {"pubsub": "a messaging service", "ordering": "per-key order"}[arguments["word"]]
+
+    def tool(self, on_run=None) -> Tool:
+        def run(arguments, *, deadline):
+            result = self(arguments, deadline=deadline)
+            if on_run:
+                on_run(len(self.runs))
+            return result
+
+        schema = {"type": "object", "properties": {"word": {"type": "string"}}}
+        return Tool("define", "Defines a word.", schema, run, status="Looking it up…")
+
+
+class FlakyHistory(HistoryStore):
+    """The real store, whose first `append` fails (Firestore unavailable for a moment)."""
+
+    failures = 1
+
+    def append(self, *args, **kwargs):
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("Firestore unavailable")
+        return super().append(*args, **kwargs)
+
+
+def responder(firestore_db, local_slack, local_model, *, tools=(), history=None) -> Responder:
+    history = history or HistoryStore(firestore_db)
+    slack = WebClient(token=local_slack.bot_token, base_url=local_slack.api_url)
+    bucket = MemoryBucket()
+    defaults = PlanDefaults(model="fake-gpt")
+    client = openai.OpenAI(
+        api_key="k", base_url=local_model.base_url, max_retries=0, timeout=httpx.Timeout(5.0)
+    )
+    return Responder(
+        plan_for=lambda mention: plan_answer(defaults, tools=tools),
+        claims=ClaimStore(firestore_db, lease_seconds=LEASE),
+        history=history,
+        prompts=PromptBuilder(history=history, files=ThreadFiles(bucket="b", store=lambda: bucket)),
+        answer_files=AnswerFiles(slack=slack, bucket="b", store=lambda: bucket),
+        slack=slack,
+        model_client=client,
+        dead_letter=lambda mention: None,
+        limits=ResponderLimits(slack_update_interval_seconds=0.0, max_delivery_attempts=3),
+    )
+
+
+def mention_in_thread(local_slack, question: str):
+    posted = local_slack.mention(question)
+    mention = make_mention(
+        f"<@U0BOT> {question}",
+        event_id=f"Ev{uuid.uuid4().hex[:10]}",
+        team_id="T0SANDBOX",
+        channel="C0GENERAL",
+        ts=posted["ts"],
+        thread_ts=posted["ts"],
+    )
+    return mention, Delivery(mention=mention, delivery_id=f"m-{mention.event_id}")
+
+
+def bot_texts(local_slack, mention):
+    return [message_text(m) for m in local_slack.bot_replies(mention.thread_ts)]
+
+
+def test_a_two_round_tool_loop_answers_once_and_a_redelivery_never_reruns_a_tool(
+    firestore_db, local_slack, local_model
+):
+    toy = ToyTool()
+    question = unique('[[tool:define:{"word": "pubsub"}]] [[tool:define:{"word": "ordering"}]]')
+
+    def crash_after_the_second_tool(runs):
+        if runs == 2:  # the next Slack edit fails, as if the instance died right here
+            local_slack.inject_fault(method="chat.update", error="internal_error", count=1)
+
+    core = responder(
+        firestore_db, local_slack, local_model, tools=[toy.tool(crash_after_the_second_tool)]
+    )
+    mention, delivery = mention_in_thread(local_slack, question)
+
+    assert core.handle(delivery) is Outcome.RETRY
+    assert len(toy.runs) == 2
+    assert core.handle(delivery) is Outcome.ACK  # Pub/Sub's redelivery, once the lease is stale
+
+    assert len(toy.runs) == 2  # the recorded rounds were replayed, not run again
+    [answer] = bot_texts(local_slack, mention)
+    assert answer.endswith("[tool results: a messaging service | per-key order]")
+    requests = local_model.requests(question)
+    assert [len(r["tool_messages"]) for r in requests] == [0, 1, 2, 2]
+    assert requests[1]["tool_messages"][0]["content"] == "a messaging service"
+
+
+def test_a_failure_after_the_answer_is_delivered_retries_only_the_bookkeeping(
+    firestore_db, local_slack, local_model
+):
+    history = FlakyHistory(firestore_db)
+    core = responder(firestore_db, local_slack, local_model, history=history)
+    mention, delivery = mention_in_thread(local_slack, unique("what is a topic?"))
+
+    assert core.handle(delivery) is Outcome.RETRY
+    delivered = bot_texts(local_slack, mention)
+    assert core.handle(delivery) is Outcome.ACK
+
+    assert bot_texts(local_slack, mention) == delivered  # not regenerated, not overwritten
+    assert len(local_model.requests(mention.question)) == 1
+    stored = list(history.newest_first(mention.thread_key, before="9"))
+    assert [turn.role for turn in stored] == ["assistant", "user"]
+
+
+def test_two_copies_of_one_message_at_once_give_one_answer(firestore_db, local_slack, local_model):
+    core = responder(firestore_db, local_slack, local_model)
+    mention, delivery = mention_in_thread(local_slack, unique("[[slow:0.2]] twice at once?"))
+    outcomes = []
+    copies = [threading.Thread(target=lambda: outcomes.append(core.handle(delivery))) for _ in "ab"]
+    for copy in copies:
+        copy.start()
+    for copy in copies:
+        copy.join(30)
+    assert outcomes == [Outcome.ACK, Outcome.ACK]
+    assert len(bot_texts(local_slack, mention)) == 1
+    assert len(local_model.requests(mention.question)) == 1
+
+
+def test_the_next_turn_sends_the_earlier_turns_and_reset_forgets_them(
+    firestore_db, local_slack, local_model
+):
+    core = responder(firestore_db, local_slack, local_model)
+    first, delivery = mention_in_thread(local_slack, unique("first question"))
+    assert core.handle(delivery) is Outcome.ACK
+    follow = make_mention(
+        "<@U0BOT> and then?",
+        event_id=f"Ev{uuid.uuid4().hex[:10]}",
+        team_id=first.team_id,
+        channel=first.channel,
+        ts=f"{float(first.ts) + 1:.6f}",
+        thread_ts=first.thread_ts,
+    )
+    assert core.handle(Delivery(mention=follow, delivery_id="m-follow")) is Outcome.ACK
+    sent = local_model.requests("and then?")[-1]["body"]["messages"]
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+    assert sent[1]["content"] == first.question
+
+
+@pytest.fixture(autouse=True)
+def _no_faults_left(local_slack):
+    yield
+    local_slack.clear_faults()
