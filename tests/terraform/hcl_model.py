@@ -33,7 +33,9 @@ __all__ = [
     "target",
 ]
 
-_RESOURCE_REF = re.compile(r"(?<![\w.\"])(google_[a-z0-9_]+)\.([a-z0-9_]+)(?:\[\"([^\"]*)\"\])?")
+_RESOURCE_REF = re.compile(
+    r"(?<![\w.\"])((?:google|time)_[a-z0-9_]+)\.([a-z0-9_]+)(?:\[\"([^\"]*)\"\])?"
+)
 _DATA_REF = re.compile(r"(?<![\w.])data\.([a-z0-9_]+)\.([a-z0-9_]+)")
 _VAR_REF = re.compile(r"(?<![\w.])var\.([a-z0-9_]+)")
 _LOCAL_REF = re.compile(r"(?<![\w.])local\.([a-z0-9_]+)")

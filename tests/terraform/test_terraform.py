@@ -41,6 +41,7 @@ REQUIRED_APIS = {
     "cloudfunctions.googleapis.com",
     "firestore.googleapis.com",
     "iam.googleapis.com",
+    "logging.googleapis.com",
     "pubsub.googleapis.com",
     "run.googleapis.com",
     "secretmanager.googleapis.com",
@@ -75,7 +76,9 @@ EXPECTED_GRANTS = {
     "sa:builder": {
         ("project", "roles/logging.logWriter"),
         ("project", "roles/artifactregistry.writer"),
-        ("project", "roles/storage.objectAdmin"),
+        # The condition (Cloud Functions' source bucket only) is checked by "builder storage".
+        ("project if condition", "roles/storage.objectAdmin"),
+        ("google_storage_bucket.source", "roles/storage.objectViewer"),
     },
     "pubsub-agent": {
         ("google_pubsub_topic.mentions_dead_letter", "roles/pubsub.publisher"),
