@@ -175,13 +175,18 @@ def _same(terraform: Any, code: Any) -> bool:
 
 
 def check_buckets(model: Model, files_bucket: str = "files") -> list[str]:
-    """No bucket can become public; mirrored files expire."""
+    """No bucket can become public; mirrored files expire, and deleted ones are not kept."""
     problems = []
     for name, body in model.of_type("google_storage_bucket").items():
         if body.get("uniform_bucket_level_access") is not True:
             problems.append(f"bucket {name}: uniform_bucket_level_access is not true")
         if body.get("public_access_prevention") != "enforced":
             problems.append(f'bucket {name}: public_access_prevention is not "enforced"')
+        if first(body, "soft_delete_policy").get("retention_duration_seconds") != 0:
+            problems.append(
+                f"bucket {name}: soft delete keeps deleted objects for days "
+                "(soft_delete_policy.retention_duration_seconds must be 0)"
+            )
     rules = model.of_type("google_storage_bucket").get(files_bucket, {}).get("lifecycle_rule", [])
     if not any(
         first(r, "action").get("type") == "Delete" and first(r, "condition").get("age")

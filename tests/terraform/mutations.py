@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tests.terraform.first_apply_mutations import DOC_MUTATIONS, FIRST_APPLY_MUTATIONS
 from tests.terraform.hcl_model import Model, first
 from tests.terraform.wiring import FUNCTION, environment, functions
 
-__all__ = ["MUTATIONS"]
+__all__ = ["DOC_MUTATIONS", "MUTATIONS"]
 
 
 def _function(m: Model, entry_point: str) -> dict:
@@ -332,4 +333,5 @@ MUTATIONS = [
         ),
         "API pubsub.googleapis.com is not enabled",
     ),
+    *FIRST_APPLY_MUTATIONS,  # issue 16: a first apply, names, hygiene
 ]

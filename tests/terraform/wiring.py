@@ -15,6 +15,7 @@ from typing import Any
 from tests.terraform.hcl_model import Model, Unresolvable, expand, first, target
 
 __all__ = [
+    "FILTERED_ENV",
     "FUNCTION",
     "Binding",
     "body_at",
@@ -26,7 +27,7 @@ __all__ = [
 
 FUNCTION = "google_cloudfunctions2_function"
 # `{ for name, value in local.X : name => value if value != "" }`: a local map, empties dropped.
-_FILTERED_ENV = re.compile(r'\$\{\{for (\w+), (\w+) in local\.(\w+) : \1 => \2 if \2 != ""\}\}')
+FILTERED_ENV = re.compile(r'\$\{\{for (\w+), (\w+) in local\.(\w+) : \1 => \2 if \2 != ""\}\}')
 
 # IAM resource type prefix -> the attribute naming the resource it grants on.
 _IAM_TARGET = {
@@ -67,7 +68,7 @@ def environment(model: Model, service: dict[str, Any]) -> dict[str, Any]:
     The dict returned is the one in the model, so a mutation may change it in place.
     """
     env = service.get("environment_variables", {})
-    match = _FILTERED_ENV.fullmatch(env) if isinstance(env, str) else None
+    match = FILTERED_ENV.fullmatch(env) if isinstance(env, str) else None
     if match is not None:
         env = model.locals.get(match[3])
     if not isinstance(env, dict):
