@@ -64,7 +64,7 @@ def check_builder_storage(model: Model, source_buckets: str = "gcf-v2-sources-")
             )
             continue
         condition = _expanded(model, grant.condition)
-        outside = re.sub(r'"projects/_/buckets/[^"/]*' + re.escape(source_buckets), "", condition)
+        outside = re.sub(r'"projects/_/buckets/' + re.escape(source_buckets), "", condition)
         if "resource.name" not in condition or '"projects/_/buckets/' in outside:
             problems.append(
                 f"{grant.source}: its condition reaches buckets other than {source_buckets}*"
