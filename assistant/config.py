@@ -20,6 +20,7 @@ __all__ = [
     "ENV_BY_FUNCTION",
     "SECRET_ENV",
     "SECRET_FILE_SUFFIX",
+    "SECRET_PLACEHOLDER",
     "SecretUnavailable",
     "Settings",
     "get_settings",
@@ -91,6 +92,10 @@ SECRET_ENV = frozenset({"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "OPENAI_API_K
 # In the cloud a secret arrives as a file: a Secret Manager volume, whose every read returns the
 # latest version. So a deployment needs no secret values, and ones added later are picked up.
 SECRET_FILE_SUFFIX = "_FILE"
+# Terraform gives each secret this first version (Cloud Run refuses to deploy a secret volume
+# with no version); until a real value is added it means "not configured yet", like no file.
+# terraform/secrets.tf writes the same text; tests/terraform checks that they stay equal.
+SECRET_PLACEHOLDER = "not configured yet: add the real value as a new version (docs/deploy.md)"
 
 
 class SecretUnavailable(RuntimeError):
@@ -156,6 +161,10 @@ def _read_secret_file(name: str, path: str) -> str:
         ) from None
     if not value:
         raise SecretUnavailable(f"{name} is empty in {path}")
+    if value == SECRET_PLACEHOLDER:
+        raise SecretUnavailable(
+            f"{name} in {path} is still Terraform's placeholder; add the real value as a version"
+        )
     return value
 
 

@@ -9,6 +9,7 @@ resource "google_project_service" "apis" {
     "cloudresourcemanager.googleapis.com", # data.google_project (project number)
     "firestore.googleapis.com",            # threads, turns, event claims
     "iam.googleapis.com",                  # service accounts
+    "logging.googleapis.com",              # build logs and the functions' logs
     "pubsub.googleapis.com",               # mentions / uploads topics and push subscriptions
     "run.googleapis.com",                  # the services behind the functions
     "secretmanager.googleapis.com",        # Slack and OpenAI secrets
@@ -22,8 +23,34 @@ resource "google_project_service" "apis" {
   disable_on_destroy = false
 }
 
+# Enabling an API is eventually consistent. The provider already waits for the operation and
+# for the API to be listed, yet its guide to google_project_service ("Newly activated service
+# errors") says the first calls can still fail with "API has not been used in project ... or it
+# is disabled", and recommends this wait: nothing reports when an API is ready everywhere.
+# Everything else depends on it; time_sleep waits only when created, i.e. on the first apply.
+resource "time_sleep" "apis_enabled" {
+  create_duration = "60s"
+
+  depends_on = [google_project_service.apis]
+}
+
 data "google_project" "this" {
   project_id = var.project_id
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis_enabled]
+}
+
+# Pub/Sub's service agent is granted roles (dead letters in pubsub.tf, OIDC tokens in iam.tf),
+# but Pub/Sub may create it only some time after its API is enabled, and a grant to an agent
+# that does not exist yet fails ("Service account ... does not exist"). Service Usage's
+# generateServiceIdentity creates it now when missing and does nothing otherwise. No GA
+# release of the provider has this resource, hence google-beta for it alone. Its `email` is not
+# used (the API may leave it out): locals.tf derives the agent's address from the project number.
+resource "google_project_service_identity" "pubsub" {
+  provider = google-beta
+
+  project = var.project_id
+  service = "pubsub.googleapis.com"
+
+  depends_on = [time_sleep.apis_enabled]
 }

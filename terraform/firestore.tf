@@ -9,7 +9,7 @@ resource "google_firestore_database" "main" {
   deletion_policy         = var.delete_firestore_on_destroy ? "DELETE" : "ABANDON"
   delete_protection_state = var.delete_firestore_on_destroy ? "DELETE_PROTECTION_DISABLED" : "DELETE_PROTECTION_ENABLED"
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 # Event claims (assistant/answer/claims.py) only matter while Slack and Pub/Sub can redeliver; a TTL

@@ -37,16 +37,7 @@ resource "google_cloudfunctions2_function" "ingress" {
     ingress_settings               = "ALLOW_ALL"
     all_traffic_on_latest_revision = true
 
-    environment_variables = {
-      GOOGLE_CLOUD_PROJECT = var.project_id
-      MENTIONS_TOPIC       = google_pubsub_topic.mentions.name
-      UPLOADS_TOPIC        = google_pubsub_topic.uploads.name
-      MAX_REQUEST_BYTES    = tostring(var.max_request_bytes)
-      LOG_LEVEL            = var.log_level
-      # Secrets are files from Secret Manager volumes (below): every read sees the latest
-      # version, so the bot deploys before the secrets exist and picks them up once added.
-      SLACK_SIGNING_SECRET_FILE = "/etc/secrets/slack-signing-secret/value"
-    }
+    environment_variables = { for name, value in local.ingress_env : name => value if value != "" }
 
     secret_volumes {
       mount_path = "/etc/secrets/slack-signing-secret"
@@ -60,8 +51,8 @@ resource "google_cloudfunctions2_function" "ingress" {
   }
 
   depends_on = [
-    google_project_iam_member.builder,
-    google_secret_manager_secret_iam_member.ingress,
+    time_sleep.iam_propagated,
+    google_secret_manager_secret_version.placeholder,
   ]
 }
 
@@ -97,30 +88,7 @@ resource "google_cloudfunctions2_function" "responder" {
     ingress_settings               = var.worker_ingress_settings
     all_traffic_on_latest_revision = true
 
-    environment_variables = {
-      GOOGLE_CLOUD_PROJECT          = var.project_id
-      SLACK_API_URL                 = "https://slack.com/api/"
-      OPENAI_BASE_URL               = var.openai_base_url
-      OPENAI_MODEL                  = var.openai_model
-      MODEL_CONTEXT_TOKENS          = var.model_context_tokens == null ? "" : tostring(var.model_context_tokens)
-      RESERVED_OUTPUT_TOKENS        = tostring(var.reserved_output_tokens)
-      SYSTEM_PROMPT                 = var.system_prompt
-      OPENAI_TIMEOUT_SECONDS        = tostring(var.openai_timeout_seconds)
-      OPENAI_MAX_RETRIES            = tostring(var.openai_max_retries)
-      RESPONSE_TIME_BUDGET_SECONDS  = tostring(var.response_time_budget_seconds)
-      FIRESTORE_DATABASE            = google_firestore_database.main.name
-      CLAIM_LEASE_SECONDS           = tostring(var.claim_lease_seconds)
-      MAX_DELIVERY_ATTEMPTS         = tostring(var.max_delivery_attempts)
-      SLACK_UPDATE_INTERVAL_SECONDS = tostring(var.slack_update_interval_seconds)
-      FILES_BUCKET                  = google_storage_bucket.files.name
-      MAX_FILE_TOKENS               = tostring(var.max_file_tokens)
-      LOG_LEVEL                     = var.log_level
-      MENTIONS_DEAD_LETTER_TOPIC    = google_pubsub_topic.mentions_dead_letter.name
-      SLACK_BOT_TOKEN_FILE          = "/etc/secrets/slack-bot-token/value"
-      OPENAI_API_KEY_FILE           = "/etc/secrets/openai-api-key/value"
-      # Prompts contain people's words; they stay out of production logs.
-      LOG_PROMPTS = "false"
-    }
+    environment_variables = { for name, value in local.responder_env : name => value if value != "" }
 
     secret_volumes {
       mount_path = "/etc/secrets/slack-bot-token"
@@ -155,9 +123,9 @@ resource "google_cloudfunctions2_function" "responder" {
   }
 
   depends_on = [
-    google_project_iam_member.builder,
+    time_sleep.iam_propagated,
     google_project_iam_member.responder,
-    google_secret_manager_secret_iam_member.responder,
+    google_secret_manager_secret_version.placeholder,
   ]
 }
 
@@ -192,18 +160,7 @@ resource "google_cloudfunctions2_function" "files" {
     ingress_settings                 = var.worker_ingress_settings
     all_traffic_on_latest_revision   = true
 
-    environment_variables = {
-      GOOGLE_CLOUD_PROJECT  = var.project_id
-      SLACK_API_URL         = "https://slack.com/api/"
-      FILES_BUCKET          = google_storage_bucket.files.name
-      MENTIONS_TOPIC        = google_pubsub_topic.mentions.name
-      MAX_FILE_BYTES        = tostring(var.max_file_bytes)
-      MAX_FILES_PER_MESSAGE = tostring(var.max_files_per_message)
-      MAX_FILE_TOKENS       = tostring(var.max_file_tokens)
-      MAX_DELIVERY_ATTEMPTS = tostring(var.max_delivery_attempts)
-      LOG_LEVEL             = var.log_level
-      SLACK_BOT_TOKEN_FILE  = "/etc/secrets/slack-bot-token/value"
-    }
+    environment_variables = { for name, value in local.files_env : name => value if value != "" }
 
     secret_volumes {
       mount_path = "/etc/secrets/slack-bot-token"
@@ -224,19 +181,23 @@ resource "google_cloudfunctions2_function" "files" {
   }
 
   depends_on = [
-    google_project_iam_member.builder,
+    time_sleep.iam_propagated,
     google_storage_bucket_iam_member.files_writer,
-    google_secret_manager_secret_iam_member.files,
+    google_secret_manager_secret_version.placeholder,
   ]
 }
 
 # --- Who may call which function ---------------------------------------------------------------
+# Invoker grants are on the Cloud Run service behind each function, named by the function's
+# service_config[0].service: that is unknown while a function is being replaced (its name would
+# not be), so a replaced function, whose new service starts with no grants, gets them again in
+# the same apply.
 
 # Slack must reach ingress without Google credentials. (An organization policy restricting
 # sharing to your domain blocks this grant; the project needs an exception for it.)
 resource "google_cloud_run_v2_service_iam_member" "ingress_public" {
   location = google_cloudfunctions2_function.ingress.location
-  name     = google_cloudfunctions2_function.ingress.name
+  name     = google_cloudfunctions2_function.ingress.service_config[0].service
   role     = "roles/run.invoker"
   member   = "allUsers"
 }
@@ -244,8 +205,8 @@ resource "google_cloud_run_v2_service_iam_member" "ingress_public" {
 # Only the push subscriptions' identity may call the workers.
 resource "google_cloud_run_v2_service_iam_member" "push_invoker" {
   for_each = {
-    responder = google_cloudfunctions2_function.responder.name
-    files     = google_cloudfunctions2_function.files.name
+    responder = google_cloudfunctions2_function.responder.service_config[0].service
+    files     = google_cloudfunctions2_function.files.service_config[0].service
   }
 
   location = var.region

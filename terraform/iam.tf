@@ -1,13 +1,16 @@
 # One service account per actor, each granted only what its code uses, on the narrowest
 # resource that IAM allows. Secret access is granted in secrets.tf, next to the secrets;
-# who may invoke which function is in functions.tf.
+# who may invoke which function is in functions.tf. Grants on a topic, subscription or bucket
+# name it by its id, which is unknown while that resource is being replaced: the grant is
+# then made again on the new resource in the same apply (a name would be known, and the
+# grant would be left on the old resource only).
 
 resource "google_service_account" "ingress" {
   account_id   = "${var.name_prefix}-ingress"
   display_name = "Slack assistant ingress"
   description  = "Runs the ingress function: verifies Slack requests and publishes them."
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_service_account" "responder" {
@@ -15,7 +18,7 @@ resource "google_service_account" "responder" {
   display_name = "Slack assistant responder"
   description  = "Runs the responder function: Firestore history, OpenAI, replies in Slack."
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_service_account" "files" {
@@ -23,7 +26,7 @@ resource "google_service_account" "files" {
   display_name = "Slack assistant files"
   description  = "Runs the files function: mirrors Slack uploads into the files bucket."
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_service_account" "push_invoker" {
@@ -31,7 +34,7 @@ resource "google_service_account" "push_invoker" {
   display_name = "Slack assistant Pub/Sub push"
   description  = "Identity in the OIDC tokens of the push subscriptions; may only invoke responder and files."
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_service_account" "builder" {
@@ -39,15 +42,15 @@ resource "google_service_account" "builder" {
   display_name = "Slack assistant function builds"
   description  = "Cloud Build identity for the three function builds (new projects give the default one no roles)."
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 # --- ingress: publish to the two topics it routes to ------------------------------------------
 
 resource "google_pubsub_topic_iam_member" "ingress_publisher" {
   for_each = {
-    mentions = google_pubsub_topic.mentions.name
-    uploads  = google_pubsub_topic.uploads.name
+    mentions = google_pubsub_topic.mentions.id
+    uploads  = google_pubsub_topic.uploads.id
   }
 
   topic  = each.value
@@ -62,13 +65,13 @@ resource "google_storage_bucket_iam_member" "files_writer" {
   # writes the same object again, which objectCreator alone would refuse.
   for_each = toset(["roles/storage.objectUser"])
 
-  bucket = google_storage_bucket.files.name
+  bucket = google_storage_bucket.files.id
   role   = each.value
   member = "serviceAccount:${google_service_account.files.email}"
 }
 
 resource "google_pubsub_topic_iam_member" "files_publisher" {
-  topic  = google_pubsub_topic.mentions.name
+  topic  = google_pubsub_topic.mentions.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.files.email}"
 }
@@ -78,7 +81,7 @@ resource "google_pubsub_topic_iam_member" "files_publisher" {
 resource "google_pubsub_topic_iam_member" "responder_dead_letter_publisher" {
   # On its last attempt the responder tells the person, then files the mention here itself
   # (and acks), so a message it gave up on is kept the same way whatever failed.
-  topic  = google_pubsub_topic.mentions_dead_letter.name
+  topic  = google_pubsub_topic.mentions_dead_letter.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.responder.email}"
 }
@@ -98,7 +101,7 @@ resource "google_storage_bucket_iam_member" "responder_reader" {
   # it posts (bot/<event_id>/...) and marks them uploaded (a metadata update).
   for_each = toset(["roles/storage.objectUser"])
 
-  bucket = google_storage_bucket.files.name
+  bucket = google_storage_bucket.files.id
   role   = each.value
   member = "serviceAccount:${google_service_account.responder.email}"
 }
@@ -107,17 +110,39 @@ resource "google_storage_bucket_iam_member" "responder_reader" {
 
 resource "google_project_iam_member" "builder" {
   # As documented for a user-specified build service account: write build logs, push the
-  # image to the gcf-artifacts repository, read the staged source. The repository and the
-  # staging buckets are created by Cloud Functions itself, so these are project-level.
+  # image to the gcf-artifacts repository. That repository is created by Cloud Functions at
+  # the first deployment, so there is nothing narrower to grant on beforehand.
   for_each = toset([
     "roles/logging.logWriter",
     "roles/artifactregistry.writer",
-    "roles/storage.objectAdmin",
   ])
 
   project = var.project_id
   role    = each.value
   member  = "serviceAccount:${google_service_account.builder.email}"
+}
+
+resource "google_project_iam_member" "builder_sources" {
+  # The build fetches the source from the copy Cloud Functions makes in its own bucket,
+  # gcf-v2-sources-<project number>-<region>, created at the first deployment. The documented
+  # grant is storage.objectAdmin on the project, which would also open the mirrored Slack files;
+  # the condition keeps it to that one bucket.
+  project = var.project_id
+  role    = "roles/storage.objectAdmin"
+  member  = "serviceAccount:${google_service_account.builder.email}"
+
+  condition {
+    title       = "gcf-v2-sources bucket only"
+    description = "Function sources staged by Cloud Functions; not the files bucket."
+    expression  = "resource.name == \"projects/_/buckets/${local.gcf_sources_bucket}\" || resource.name.startsWith(\"projects/_/buckets/${local.gcf_sources_bucket}/\")"
+  }
+}
+
+resource "google_storage_bucket_iam_member" "builder_source_zips" {
+  # In case a build reads the zip where Terraform uploaded it rather than from the copy.
+  bucket = google_storage_bucket.source.id
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.builder.email}"
 }
 
 # --- Pub/Sub service agent --------------------------------------------------------------------
@@ -129,4 +154,29 @@ resource "google_service_account_iam_member" "pubsub_agent_token_creator" {
   service_account_id = google_service_account.push_invoker.name
   role               = "roles/iam.serviceAccountTokenCreator"
   member             = "serviceAccount:${local.pubsub_service_agent}"
+
+  depends_on = [time_sleep.iam_propagated]
+}
+
+# --- Before the first deployment: let new identities and grants take effect -------------------
+# IAM is eventually consistent and nothing reports when a change has reached every service.
+# The first function builds run as the builder and fetch their source with its storage role;
+# Cloud Run checks at deploy time that each runtime account may read the secrets it mounts;
+# the Pub/Sub agent may have been created seconds earlier (apis.tf). Ordering alone cannot
+# cover this, so the functions and the agent's grants wait here. The provider's own example of
+# a build service account (google_cloudfunctions2_function, "basic builder") waits 60 s for the
+# same reason; without it a first build can fail with "Access to bucket ... denied".
+# time_sleep waits only when created: on the first apply, not on later ones.
+resource "time_sleep" "iam_propagated" {
+  create_duration = "60s"
+
+  depends_on = [
+    google_project_iam_member.builder,
+    google_project_iam_member.builder_sources,
+    google_storage_bucket_iam_member.builder_source_zips,
+    google_secret_manager_secret_iam_member.ingress,
+    google_secret_manager_secret_iam_member.responder,
+    google_secret_manager_secret_iam_member.files,
+    google_project_service_identity.pubsub,
+  ]
 }

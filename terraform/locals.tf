@@ -31,8 +31,12 @@ locals {
   ingress_function_name = "${var.name_prefix}-ingress"
   slack_request_url     = "https://${var.region}-${var.project_id}.cloudfunctions.net/${local.ingress_function_name}"
 
-  # Pub/Sub's own service agent: it dead-letters messages and mints the push OIDC tokens.
+  # Pub/Sub's own service agent: it dead-letters messages and mints the push OIDC tokens
+  # (created in apis.tf if it does not exist yet).
   pubsub_service_agent = "service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+
+  # Where Cloud Functions stages each function's source for its build (iam.tf, builder_sources).
+  gcf_sources_bucket = "gcf-v2-sources-${data.google_project.this.number}-${var.region}"
 
   # Push requests time out after the subscription's ack deadline (600 s is Pub/Sub's maximum);
   # the functions they call must finish sooner.

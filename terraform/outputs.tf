@@ -23,6 +23,11 @@ output "functions" {
   }
 }
 
+output "secrets" {
+  description = "Secret Manager secret ids, for `gcloud secrets versions add ID --data-file=-` (docs/deploy.md, step 4)."
+  value       = { for key, secret in google_secret_manager_secret.secret : key => secret.secret_id }
+}
+
 output "files_bucket" {
   description = "Bucket holding the mirrored Slack files."
   value       = google_storage_bucket.files.name

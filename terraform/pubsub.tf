@@ -3,33 +3,33 @@
 # per thread, with a dead-letter topic behind it.
 
 resource "google_pubsub_topic" "mentions" {
-  name = "mentions"
+  name = "${var.name_prefix}-mentions"
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_pubsub_topic" "uploads" {
-  name = "uploads"
+  name = "${var.name_prefix}-uploads"
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_pubsub_topic" "mentions_dead_letter" {
-  name = "mentions-dead-letter"
+  name = "${var.name_prefix}-mentions-dead-letter"
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_pubsub_topic" "uploads_dead_letter" {
-  name = "uploads-dead-letter"
+  name = "${var.name_prefix}-uploads-dead-letter"
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 # --- Push delivery to the functions -----------------------------------------------------------
 
 resource "google_pubsub_subscription" "mentions_push" {
-  name  = "mentions-to-responder"
+  name  = "${var.name_prefix}-mentions-to-responder"
   topic = google_pubsub_topic.mentions.id
 
   # For push, the ack deadline is also the request timeout: the responder must answer sooner.
@@ -68,7 +68,7 @@ resource "google_pubsub_subscription" "mentions_push" {
 }
 
 resource "google_pubsub_subscription" "uploads_push" {
-  name  = "uploads-to-files"
+  name  = "${var.name_prefix}-uploads-to-files"
   topic = google_pubsub_topic.uploads.id
 
   ack_deadline_seconds       = local.push_ack_deadline_seconds
@@ -105,10 +105,10 @@ resource "google_pubsub_subscription" "uploads_push" {
 }
 
 # --- Dead letters, kept a week for inspection ---------------------------------------------------
-# gcloud pubsub subscriptions pull mentions-dead-letter-sub --limit=10
+# gcloud pubsub subscriptions pull slack-assistant-mentions-dead-letter-sub --limit=10
 
 resource "google_pubsub_subscription" "mentions_dead_letter" {
-  name  = "mentions-dead-letter-sub"
+  name  = "${var.name_prefix}-mentions-dead-letter-sub"
   topic = google_pubsub_topic.mentions_dead_letter.id
 
   message_retention_duration = "604800s"
@@ -120,7 +120,7 @@ resource "google_pubsub_subscription" "mentions_dead_letter" {
 }
 
 resource "google_pubsub_subscription" "uploads_dead_letter" {
-  name  = "uploads-dead-letter-sub"
+  name  = "${var.name_prefix}-uploads-dead-letter-sub"
   topic = google_pubsub_topic.uploads_dead_letter.id
 
   message_retention_duration = "604800s"
@@ -133,26 +133,31 @@ resource "google_pubsub_subscription" "uploads_dead_letter" {
 
 # --- What the Pub/Sub service agent needs to dead-letter -------------------------------------
 # It publishes the failed message to the dead-letter topic and acks it on the source
-# subscription; without both grants messages are redelivered forever instead.
+# subscription; without both grants messages are redelivered forever instead. Granted on ids,
+# so a replaced topic or subscription gets them again (iam.tf), and only once the agent exists.
 
 resource "google_pubsub_topic_iam_member" "pubsub_agent_dead_letter_publisher" {
   for_each = {
-    mentions = google_pubsub_topic.mentions_dead_letter.name
-    uploads  = google_pubsub_topic.uploads_dead_letter.name
+    mentions = google_pubsub_topic.mentions_dead_letter.id
+    uploads  = google_pubsub_topic.uploads_dead_letter.id
   }
 
   topic  = each.value
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${local.pubsub_service_agent}"
+
+  depends_on = [time_sleep.iam_propagated]
 }
 
 resource "google_pubsub_subscription_iam_member" "pubsub_agent_dead_letter_subscriber" {
   for_each = {
-    mentions = google_pubsub_subscription.mentions_push.name
-    uploads  = google_pubsub_subscription.uploads_push.name
+    mentions = google_pubsub_subscription.mentions_push.id
+    uploads  = google_pubsub_subscription.uploads_push.id
   }
 
   subscription = each.value
   role         = "roles/pubsub.subscriber"
   member       = "serviceAccount:${local.pubsub_service_agent}"
+
+  depends_on = [time_sleep.iam_propagated]
 }

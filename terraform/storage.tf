@@ -15,7 +15,13 @@ resource "google_storage_bucket" "files" {
     }
   }
 
-  depends_on = [google_project_service.apis]
+  # Soft delete (on by default, 7 days) would keep every deleted copy of a Slack file, and bill
+  # for it, a week past its retention or a workspace's request to delete it: off.
+  soft_delete_policy {
+    retention_duration_seconds = 0
+  }
+
+  depends_on = [time_sleep.apis_enabled]
 }
 
 # Function source zips, named by content hash.
@@ -26,7 +32,12 @@ resource "google_storage_bucket" "source" {
   public_access_prevention    = "enforced"
   force_destroy               = true # only build inputs; every zip can be made again from the repo
 
-  depends_on = [google_project_service.apis]
+  # Every apply that changes a function replaces its zip; keeping the old ones would only cost.
+  soft_delete_policy {
+    retention_duration_seconds = 0
+  }
+
+  depends_on = [time_sleep.apis_enabled]
 }
 
 # functions/<name>/ at the zip root plus assistant/, the layout `functions-framework` runs

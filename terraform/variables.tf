@@ -6,18 +6,35 @@
 variable "project_id" {
   type        = string
   description = "Google Cloud project to deploy into (it must exist and have billing enabled)."
+
+  validation {
+    # It ends up in bucket names and in the ingress URL's host name
+    # (https://REGION-PROJECT.cloudfunctions.net), so only the plain form works: no
+    # domain-scoped "example.com:project" ids, and no "goog" prefix, which buckets refuse.
+    condition = (
+      can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id)) &&
+      !startswith(var.project_id, "goog") && !strcontains(var.project_id, "google")
+    )
+    error_message = "project_id: the project's id (6-30 lowercase letters, digits or dashes, starting with a letter), not its name, number or a domain-scoped id."
+  }
 }
 
 variable "region" {
   type        = string
   default     = "us-central1"
   description = "Region of the functions, the buckets and (unless firestore_location is set) Firestore."
+
+  validation {
+    # Part of the ingress URL's host name and of the builder's bucket condition (iam.tf).
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]+$", var.region))
+    error_message = "region: a Google Cloud region such as us-central1 or europe-west1 (not a zone or a multi-region)."
+  }
 }
 
 variable "name_prefix" {
   type        = string
   default     = "slack-assistant"
-  description = "Prefix of the function, service account and bucket names."
+  description = "Prefix of every name this creates in the project: functions, service accounts, buckets, topics, subscriptions and secrets. A second deployment in the same project needs its own (and its own firestore_database)."
 
   validation {
     # Service account ids are 6-30 characters: "<prefix>-push-invoker" must fit.
@@ -36,6 +53,11 @@ variable "firestore_database" {
   type        = string
   default     = "(default)"
   description = "Firestore database id. Use another id (e.g. slack-assistant) if the project's (default) database is already taken or in Datastore mode."
+
+  validation {
+    condition     = var.firestore_database == "(default)" || can(regex("^[a-z][a-z0-9-]{2,61}[a-z0-9]$", var.firestore_database))
+    error_message = "firestore_database: (default), or 4-63 lowercase letters, digits or dashes, starting with a letter."
+  }
 }
 
 # --- Teardown --------------------------------------------------------------------------------
@@ -223,4 +245,10 @@ variable "slack_app_name" {
   type        = string
   default     = "Thread Assistant"
   description = "Name and bot display name of the Slack app in the generated manifest."
+
+  validation {
+    # Slack refuses a manifest whose app name is longer than 35 characters.
+    condition     = length(trimspace(var.slack_app_name)) >= 1 && length(var.slack_app_name) <= 35
+    error_message = "slack_app_name: 1-35 characters."
+  }
 }

@@ -1,6 +1,8 @@
 """Deployed before its secret exists, ingress says so (503) and works once the secret is added.
 
-In the cloud the secret is a Secret Manager volume; locally, the same file path mechanism.
+In the cloud the secret is a Secret Manager volume; locally, the same file path mechanism. The
+first version Terraform creates holds a placeholder (terraform/secrets.tf): it must read as "not
+configured yet" exactly like no version at all.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import time
 
 import requests
 
+from assistant.config import SECRET_PLACEHOLDER
 from devstack.processes import free_port
 from devstack.pubsub_wiring import emulator_clients
 from devstack.stack import launch_function
@@ -46,12 +49,16 @@ def test_ingress_waits_for_its_signing_secret_then_serves(stack, tmp_path):
     try:
         before = requests.post(url, data=body, headers=signed(body, "s3cret"), timeout=10)
         secret_file.parent.mkdir()
-        secret_file.write_text("s3cret\n")  # the person adds the secret's first version
+        secret_file.write_text(SECRET_PLACEHOLDER)  # what `terraform apply` leaves
+        placeholder = requests.post(url, data=body, headers=signed(body, "s3cret"), timeout=10)
+        secret_file.write_text("s3cret\n")  # the person adds the real version
         after = requests.post(url, data=body, headers=signed(body, "s3cret"), timeout=10)
     finally:
         process.stop()
 
     assert before.status_code == 503
+    assert placeholder.status_code == 503, placeholder.text
     assert after.status_code == 200 and after.json() == {"challenge": "late"}
     log = (stack.options.log_dir / "late-secret-ingress.log").read_text()
-    assert "signing secret not available yet" in log and "s3cret" not in log
+    assert log.count("signing secret not available yet") >= 2 and "s3cret" not in log
+    assert "placeholder" in log

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tests.terraform.hcl_model import Model, all_strings, expand, first, references, target
-from tests.terraform.wiring import body_at, functions
+from tests.terraform.wiring import body_at, environment, functions
 
 __all__ = [
     "check_apis",
@@ -85,9 +85,9 @@ def check_function_env(
             problems.append(f"no function for {entry_point}")
             continue
         service = first(by_entry[entry_point][1], "service_config")
-        plain_env = service.get("environment_variables", {})
+        plain_env = environment(model, service)
         plain = set(plain_env)
-        secrets = secret_volumes_by_variable(service)
+        secrets = secret_volumes_by_variable(service, plain_env)
         for path in sorted(set(volume_files(service)) - set(plain_env.values())):
             problems.append(f"{entry_point}: secret volume file {path} is read by no variable")
         for name in sorted(set(expected) - plain - set(secrets)):
@@ -99,9 +99,12 @@ def check_function_env(
         for name, block in sorted(secrets.items()):
             if name not in secret_env:
                 problems.append(f"{entry_point}: {name} comes from Secret Manager but is no secret")
-            secret = body_at(model, target(block.get("secret")) or "") or {}
+            address = target(block.get("secret")) or ""
+            secret = body_at(model, address) or {}
             wanted = name.lower().replace("_", "-")
-            if secret.get("secret_id") != wanted:
+            if not address.endswith(f"[{wanted}]") or not str(secret.get("secret_id")).endswith(
+                f"-{wanted}"
+            ):
                 problems.append(f"{entry_point}: {name} is not read from secret {wanted!r}")
     return problems
 
@@ -115,12 +118,14 @@ def volume_files(service: Mapping[str, Any]) -> dict[str, dict]:
     return files
 
 
-def secret_volumes_by_variable(service: Mapping[str, Any]) -> dict[str, dict]:
+def secret_volumes_by_variable(
+    service: Mapping[str, Any], env: Mapping[str, Any]
+) -> dict[str, dict]:
     """NAME -> volume block, for each NAME_FILE variable that points at a mounted secret."""
     files = volume_files(service)
     return {
         name.removesuffix("_FILE"): files[path]
-        for name, path in service.get("environment_variables", {}).items()
+        for name, path in env.items()
         if name.endswith("_FILE") and path in files
     }
 
@@ -129,7 +134,7 @@ def check_defaults_match_code(model: Model, code_defaults: Mapping[str, Any]) ->
     """A function variable set from Terraform defaults to what the code defaults to."""
     problems = []
     for entry_point, (_, body) in functions(model).items():
-        env = first(body, "service_config").get("environment_variables", {})
+        env = environment(model, first(body, "service_config"))
         for name, expression in env.items():
             if name not in code_defaults:
                 continue
@@ -145,6 +150,8 @@ def check_defaults_match_code(model: Model, code_defaults: Mapping[str, Any]) ->
 def _terraform_default(model: Model, expression: Any) -> Any:
     if not isinstance(expression, str) or "${" not in expression:
         return expression
+    if not re.fullmatch(r"\$\{[^{}]*\}", expression):
+        return _MISSING  # a template such as "${var.name_prefix}-mentions": a name, no setting
     refs = references(expression)
     if len(refs["var"]) == 1 and not refs["resource"]:
         return model.variables.get(next(iter(refs["var"])), {}).get("default", _MISSING)
@@ -168,13 +175,18 @@ def _same(terraform: Any, code: Any) -> bool:
 
 
 def check_buckets(model: Model, files_bucket: str = "files") -> list[str]:
-    """No bucket can become public; mirrored files expire."""
+    """No bucket can become public; mirrored files expire, and deleted ones are not kept."""
     problems = []
     for name, body in model.of_type("google_storage_bucket").items():
         if body.get("uniform_bucket_level_access") is not True:
             problems.append(f"bucket {name}: uniform_bucket_level_access is not true")
         if body.get("public_access_prevention") != "enforced":
             problems.append(f'bucket {name}: public_access_prevention is not "enforced"')
+        if first(body, "soft_delete_policy").get("retention_duration_seconds") != 0:
+            problems.append(
+                f"bucket {name}: soft delete keeps deleted objects for days "
+                "(soft_delete_policy.retention_duration_seconds must be 0)"
+            )
     rules = model.of_type("google_storage_bucket").get(files_bucket, {}).get("lifecycle_rule", [])
     if not any(
         first(r, "action").get("type") == "Delete" and first(r, "condition").get("age")

@@ -33,7 +33,9 @@ __all__ = [
     "target",
 ]
 
-_RESOURCE_REF = re.compile(r"(?<![\w.\"])(google_[a-z0-9_]+)\.([a-z0-9_]+)(?:\[\"([^\"]*)\"\])?")
+_RESOURCE_REF = re.compile(
+    r"(?<![\w.\"])((?:google|time)_[a-z0-9_]+)\.([a-z0-9_]+)(?:\[\"([^\"]*)\"\])?"
+)
 _DATA_REF = re.compile(r"(?<![\w.])data\.([a-z0-9_]+)\.([a-z0-9_]+)")
 _VAR_REF = re.compile(r"(?<![\w.])var\.([a-z0-9_]+)")
 _LOCAL_REF = re.compile(r"(?<![\w.])local\.([a-z0-9_]+)")
@@ -51,6 +53,9 @@ class Model:
     variables: dict[str, dict[str, Any]]
     locals: dict[str, Any]
     outputs: dict[str, dict[str, Any]]
+    # The `terraform` block (required_version, required_providers) and provider configurations.
+    settings: dict[str, Any] = dataclasses.field(default_factory=dict)
+    providers: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def of_type(self, kind: str) -> dict[str, dict[str, Any]]:
         return self.resources.get(kind, {})
@@ -92,6 +97,16 @@ def load(directory: Path) -> Model:
             model.outputs.update(entry)
         for entry in parsed.get("locals", []):
             model.locals.update(entry)
+        for entry in parsed.get("terraform", []):
+            for key, value in entry.items():
+                if key == "required_providers":
+                    providers = model.settings.setdefault(key, {})
+                    for block in value:
+                        providers.update(block)
+                else:
+                    model.settings[key] = value
+        for entry in parsed.get("provider", []):
+            model.providers.update(entry)
     return model
 
 

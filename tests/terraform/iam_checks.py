@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from tests.terraform.hcl_model import Model, first, references, resolve, target
-from tests.terraform.wiring import FUNCTION, functions, iam_bindings, principal
+from tests.terraform.wiring import FUNCTION, environment, functions, iam_bindings, principal
 
 __all__ = [
     "check_dead_letter_iam",
@@ -82,10 +82,8 @@ def check_push_subscriptions(model: Model, handlers: Mapping[str, str]) -> list[
     """Topic -> its handler function, authenticated, ordered, retried, dead-lettered, in time."""
     problems: list[str] = []
     by_entry = functions(model)
-    topics = {
-        body.get("name"): f"google_pubsub_topic.{name}"
-        for name, body in model.of_type("google_pubsub_topic").items()
-    }
+    # By resource name: the topics' own names carry var.name_prefix.
+    topics = {name: f"google_pubsub_topic.{name}" for name in model.of_type("google_pubsub_topic")}
     for topic_name, handler in handlers.items():
         if topic_name not in topics or handler not in by_entry:
             problems.append(f"no topic {topic_name!r} or no {handler} function")
@@ -146,7 +144,7 @@ def _delivery_problems(
     attempts = dead_letter.get("max_delivery_attempts")
     if not dead_letter.get("dead_letter_topic") or not attempts:
         problems.append(f"{label}: no dead_letter_policy with topic and max attempts")
-    attempts_env = service.get("environment_variables", {}).get("MAX_DELIVERY_ATTEMPTS")
+    attempts_env = environment(model, service).get("MAX_DELIVERY_ATTEMPTS")
     if attempts_env and references(attempts_env)["var"] != references(str(attempts))["var"]:
         problems.append(f"{label}: MAX_DELIVERY_ATTEMPTS of {handler} differs from the policy")
     ack = resolve(model, body.get("ack_deadline_seconds"))
@@ -188,7 +186,10 @@ def check_grants(model: Model, expected: Mapping[str, set[tuple[str, str]]]) -> 
     bindings, problems = iam_bindings(model)
     held: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for grant in bindings:
-        held[grant.principal].add((grant.target or "?", grant.role))
+        where = grant.target or "?"
+        held[grant.principal].add(
+            (f"{where} if condition" if grant.condition else where, grant.role)
+        )
     for who in sorted(set(held) | set(expected)):
         for where, role in sorted(held[who] - expected.get(who, set())):
             problems.append(f"{who} has {role} on {where}, which is not in its list")

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tests.terraform.first_apply_mutations import DOC_MUTATIONS, FIRST_APPLY_MUTATIONS
 from tests.terraform.hcl_model import Model, first
-from tests.terraform.wiring import FUNCTION, functions
+from tests.terraform.wiring import FUNCTION, environment, functions
 
-__all__ = ["MUTATIONS"]
+__all__ = ["DOC_MUTATIONS", "MUTATIONS"]
 
 
 def _function(m: Model, entry_point: str) -> dict:
@@ -19,6 +20,10 @@ def _function(m: Model, entry_point: str) -> dict:
 
 def _service(m: Model, entry_point: str) -> dict:
     return first(_function(m, entry_point), "service_config")
+
+
+def _env(m: Model, entry_point: str) -> dict:
+    return environment(m, _service(m, entry_point))
 
 
 def _drop_secret_volume(m: Model, entry_point: str, key: str) -> None:
@@ -31,7 +36,7 @@ def _drop_secret_volume(m: Model, entry_point: str, key: str) -> None:
 
 def _make_openai_key_plain(m: Model) -> None:
     _drop_secret_volume(m, "responder", "OPENAI_API_KEY")
-    env = _service(m, "responder")["environment_variables"]
+    env = _env(m, "responder")
     del env["OPENAI_API_KEY_FILE"]
     env["OPENAI_API_KEY"] = "${var.openai_api_key}"
 
@@ -43,7 +48,7 @@ def _read_wrong_secret(m: Model) -> None:
 
 
 def _point_file_elsewhere(m: Model) -> None:
-    env = _service(m, "ingress")["environment_variables"]
+    env = _env(m, "ingress")
     env["SLACK_SIGNING_SECRET_FILE"] = "/etc/secrets/elsewhere/value"
 
 
@@ -113,7 +118,7 @@ MUTATIONS = [
     ),
     (
         "function env",
-        lambda m: _service(m, "ingress")["environment_variables"].update(OPENAI_MODEL="x"),
+        lambda m: _env(m, "ingress").update(OPENAI_MODEL="x"),
         "ingress: OPENAI_MODEL is set but the code does not read it",
     ),
     (
@@ -287,9 +292,7 @@ MUTATIONS = [
     ),
     (
         "references",
-        lambda m: _service(m, "responder")["environment_variables"].update(
-            FILES_BUCKET="${google_storage_bucket.uploads.name}"
-        ),
+        lambda m: _env(m, "responder").update(FILES_BUCKET="${google_storage_bucket.uploads.name}"),
         "resource google_storage_bucket.uploads is referenced but not declared",
     ),
     (
@@ -330,4 +333,5 @@ MUTATIONS = [
         ),
         "API pubsub.googleapis.com is not enabled",
     ),
+    *FIRST_APPLY_MUTATIONS,  # issue 16: a first apply, names, hygiene
 ]

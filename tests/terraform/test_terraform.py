@@ -19,15 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import ENV_BY_FUNCTION, SECRET_ENV, Settings
-from tests.terraform import config_checks, iam_checks
+from assistant.config import ENV_BY_FUNCTION, SECRET_ENV, SECRET_PLACEHOLDER, Settings
+from tests.terraform import apply_checks, config_checks, docs_checks, hygiene_checks, iam_checks
 from tests.terraform.hcl_model import Model, load
-from tests.terraform.mutations import MUTATIONS
+from tests.terraform.mutations import DOC_MUTATIONS, MUTATIONS
 from tests.terraform.wiring import FUNCTION
 
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "terraform"
 MANIFEST = ROOT / "slack" / "manifest.yaml.tftpl"
+DEPLOY_DOC = ROOT / "docs" / "deploy.md"
 
 FUNCTION_DIRS = sorted(
     p.name for p in (ROOT / "functions").iterdir() if p.is_dir() and p.name != "__pycache__"
@@ -41,6 +42,7 @@ REQUIRED_APIS = {
     "cloudfunctions.googleapis.com",
     "firestore.googleapis.com",
     "iam.googleapis.com",
+    "logging.googleapis.com",
     "pubsub.googleapis.com",
     "run.googleapis.com",
     "secretmanager.googleapis.com",
@@ -75,7 +77,9 @@ EXPECTED_GRANTS = {
     "sa:builder": {
         ("project", "roles/logging.logWriter"),
         ("project", "roles/artifactregistry.writer"),
-        ("project", "roles/storage.objectAdmin"),
+        # The condition (Cloud Functions' source bucket only) is checked by "builder storage".
+        ("project if condition", "roles/storage.objectAdmin"),
+        ("google_storage_bucket.source", "roles/storage.objectViewer"),
     },
     "pubsub-agent": {
         ("google_pubsub_topic.mentions_dead_letter", "roles/pubsub.publisher"),
@@ -96,6 +100,33 @@ BOT_SCOPES = {
     "files:write",
 }
 BOT_EVENTS = {"app_mention", "message.im"}
+# Inputs that end up in names, URLs or a manifest: values each validation must accept / refuse.
+NAME_INPUTS = {
+    "project_id": (
+        ["my-project-123", "abcdef", "a" + "b" * 29],
+        [
+            "example.com:my-project",  # domain-scoped: no valid bucket name or URL host
+            "My-Project",  # a project's display name
+            "123456789012",  # its number
+            "my_project",
+            "abcde",
+            "a" * 31,
+            "project-",
+            "googly-eyes-1",  # bucket names may not start with "goog"
+            "my-google-project",  # ... nor contain "google"
+        ],
+    ),
+    "region": (
+        ["us-central1", "europe-west1", "northamerica-northeast1"],
+        ["us-central1-a", "US-CENTRAL1", "us", "nam5", ""],
+    ),
+    "name_prefix": (["slack-assistant", "abc"], ["Slack", "ab", "x" * 18, "-abc", "abc-"]),
+    "firestore_database": (
+        ["(default)", "slack-assistant", "abcd"],
+        ["Slack", "abc", "db_1", "-abcd", "(other)"],
+    ),
+    "slack_app_name": (["Thread Assistant", "A"], ["", "   ", "x" * 36]),
+}
 
 
 def _claims_collection() -> str:
@@ -127,6 +158,18 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "Slack manifest": lambda m: config_checks.check_manifest(
         m, MANIFEST.read_text(), BOT_SCOPES, BOT_EVENTS
     ),
+    # A first apply on a fresh project (issue 16).
+    "placeholders": lambda m: apply_checks.check_placeholders(m, SECRET_PLACEHOLDER),
+    "versions": apply_checks.check_versions,
+    "API wait": apply_checks.check_api_wait,
+    "IAM wait": apply_checks.check_iam_wait,
+    "Pub/Sub agent": apply_checks.check_pubsub_agent,
+    "bindings follow replacement": apply_checks.check_bindings_follow_replacement,
+    "deployer roles": lambda m: docs_checks.check_deployer_roles(m, DEPLOY_DOC.read_text()),
+    "name prefix": hygiene_checks.check_name_prefix,
+    "env never empty": hygiene_checks.check_env_never_empty,
+    "builder storage": hygiene_checks.check_builder_storage,
+    "name inputs validated": lambda m: hygiene_checks.check_name_inputs(m, NAME_INPUTS),
 }
 
 
@@ -209,4 +252,12 @@ def test_manifest_check_reports_the_breakage(
     problems = config_checks.check_manifest(
         model, edit(MANIFEST.read_text()), BOT_SCOPES, BOT_EVENTS
     )
+    assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(("edit", "expected"), DOC_MUTATIONS, ids=[e for _, e in DOC_MUTATIONS])
+def test_deployer_roles_check_reports_the_breakage(
+    model: Model, edit: Callable[[str], str], expected: str
+) -> None:
+    problems = docs_checks.check_deployer_roles(model, edit(DEPLOY_DOC.read_text()))
     assert any(expected in problem for problem in problems), problems

@@ -14,9 +14,20 @@ from typing import Any
 
 from tests.terraform.hcl_model import Model, Unresolvable, expand, first, target
 
-__all__ = ["FUNCTION", "Binding", "body_at", "functions", "iam_bindings", "principal"]
+__all__ = [
+    "FILTERED_ENV",
+    "FUNCTION",
+    "Binding",
+    "body_at",
+    "environment",
+    "functions",
+    "iam_bindings",
+    "principal",
+]
 
 FUNCTION = "google_cloudfunctions2_function"
+# `{ for name, value in local.X : name => value if value != "" }`: a local map, empties dropped.
+FILTERED_ENV = re.compile(r'\$\{\{for (\w+), (\w+) in local\.(\w+) : \1 => \2 if \2 != ""\}\}')
 
 # IAM resource type prefix -> the attribute naming the resource it grants on.
 _IAM_TARGET = {
@@ -38,6 +49,8 @@ class Binding:
     target: str | None
     role: str
     principal: str
+    condition: str | None = None  # the IAM condition's expression, when there is one
+    attribute: str = ""  # the expression naming the target, as written
 
 
 def functions(model: Model) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -47,6 +60,20 @@ def functions(model: Model) -> dict[str, tuple[str, dict[str, Any]]]:
         entry_point = first(body, "build_config").get("entry_point")
         found[entry_point] = (name, body)
     return found
+
+
+def environment(model: Model, service: dict[str, Any]) -> dict[str, Any]:
+    """A service_config's environment variables: the literal map, or the local map it filters.
+
+    The dict returned is the one in the model, so a mutation may change it in place.
+    """
+    env = service.get("environment_variables", {})
+    match = FILTERED_ENV.fullmatch(env) if isinstance(env, str) else None
+    if match is not None:
+        env = model.locals.get(match[3])
+    if not isinstance(env, dict):
+        raise Unresolvable(f"environment_variables is neither a map nor a filtered local: {env!r}")
+    return env
 
 
 def principal(model: Model, member: str) -> str:
@@ -81,11 +108,14 @@ def iam_bindings(model: Model) -> tuple[list[Binding], list[str]]:
                 continue
             for key, instance in instances:
                 label = f"{source}[{key}]" if key is not None else source
-                where = "project" if attribute is None else target(instance.get(attribute))
+                named = "" if attribute is None else str(instance.get(attribute, ""))
+                where = "project" if attribute is None else target(named)
+                condition = first(instance, "condition").get("expression")
                 members = instance.get("members") or [instance.get("member", "")]
                 for member in members:
                     role = instance.get("role", "")
-                    bindings.append(Binding(label, where, role, principal(model, member)))
+                    who = principal(model, member)
+                    bindings.append(Binding(label, where, role, who, condition, named))
     return bindings, problems
 
 

@@ -1,0 +1,54 @@
+# What each function's code reads (assistant/config.py, ENV_BY_FUNCTION; tests/terraform checks
+# the match). The functions take these maps without their empty values: the API keeps no
+# empty environment variable, so one in the configuration would show as a change on every
+# plan, and the code treats an unset variable and an empty one alike.
+locals {
+  ingress_env = {
+    GOOGLE_CLOUD_PROJECT = var.project_id
+    MENTIONS_TOPIC       = google_pubsub_topic.mentions.name
+    UPLOADS_TOPIC        = google_pubsub_topic.uploads.name
+    MAX_REQUEST_BYTES    = tostring(var.max_request_bytes)
+    LOG_LEVEL            = var.log_level
+    # Secrets are files from Secret Manager volumes (functions.tf): every read sees the latest
+    # version, so the real value is picked up once added, without a redeploy.
+    SLACK_SIGNING_SECRET_FILE = "/etc/secrets/slack-signing-secret/value"
+  }
+
+  responder_env = {
+    GOOGLE_CLOUD_PROJECT          = var.project_id
+    SLACK_API_URL                 = "https://slack.com/api/"
+    OPENAI_BASE_URL               = var.openai_base_url
+    OPENAI_MODEL                  = var.openai_model
+    MODEL_CONTEXT_TOKENS          = var.model_context_tokens == null ? "" : tostring(var.model_context_tokens)
+    RESERVED_OUTPUT_TOKENS        = tostring(var.reserved_output_tokens)
+    SYSTEM_PROMPT                 = var.system_prompt
+    OPENAI_TIMEOUT_SECONDS        = tostring(var.openai_timeout_seconds)
+    OPENAI_MAX_RETRIES            = tostring(var.openai_max_retries)
+    RESPONSE_TIME_BUDGET_SECONDS  = tostring(var.response_time_budget_seconds)
+    FIRESTORE_DATABASE            = google_firestore_database.main.name
+    CLAIM_LEASE_SECONDS           = tostring(var.claim_lease_seconds)
+    MAX_DELIVERY_ATTEMPTS         = tostring(var.max_delivery_attempts)
+    SLACK_UPDATE_INTERVAL_SECONDS = tostring(var.slack_update_interval_seconds)
+    FILES_BUCKET                  = google_storage_bucket.files.name
+    MAX_FILE_TOKENS               = tostring(var.max_file_tokens)
+    LOG_LEVEL                     = var.log_level
+    MENTIONS_DEAD_LETTER_TOPIC    = google_pubsub_topic.mentions_dead_letter.name
+    SLACK_BOT_TOKEN_FILE          = "/etc/secrets/slack-bot-token/value"
+    OPENAI_API_KEY_FILE           = "/etc/secrets/openai-api-key/value"
+    # Prompts contain people's words; they stay out of production logs.
+    LOG_PROMPTS = "false"
+  }
+
+  files_env = {
+    GOOGLE_CLOUD_PROJECT  = var.project_id
+    SLACK_API_URL         = "https://slack.com/api/"
+    FILES_BUCKET          = google_storage_bucket.files.name
+    MENTIONS_TOPIC        = google_pubsub_topic.mentions.name
+    MAX_FILE_BYTES        = tostring(var.max_file_bytes)
+    MAX_FILES_PER_MESSAGE = tostring(var.max_files_per_message)
+    MAX_FILE_TOKENS       = tostring(var.max_file_tokens)
+    MAX_DELIVERY_ATTEMPTS = tostring(var.max_delivery_attempts)
+    LOG_LEVEL             = var.log_level
+    SLACK_BOT_TOKEN_FILE  = "/etc/secrets/slack-bot-token/value"
+  }
+}
