@@ -121,14 +121,23 @@ def test_the_question_keeps_other_peoples_mentions_and_drops_only_the_bots():
     assert unknown_bot.question == "ask <@U0ALICE>"
 
 
-def test_every_log_line_of_a_delivery_carries_its_event_id(capsys):
+def test_every_log_line_of_a_delivery_carries_its_event_id():
+    import io
     import logging
 
     from assistant.logs import configure_logging, delivery_context
 
     configure_logging()
-    with delivery_context(event_id="Ev42", thread_key="T:C:1"):
-        logging.getLogger("assistant.files.loader").warning("refused a file reference")
-    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logging.getLogger().handlers[0].formatter)
+    logger = logging.getLogger("assistant.files.loader")
+    logger.addHandler(handler)
+    try:
+        with delivery_context(event_id="Ev42", thread_key="T:C:1"):
+            logger.warning("refused a file reference")
+    finally:
+        logger.removeHandler(handler)
+    line = json.loads(out.getvalue().splitlines()[-1])
     assert (line["event_id"], line["thread_key"]) == ("Ev42", "T:C:1")
     assert line["logging.googleapis.com/labels"] == {"event_id": "Ev42"}
