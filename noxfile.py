@@ -80,7 +80,10 @@ def _lint(session: nox.Session) -> None:
 
 def _unit(session: nox.Session) -> None:
     # Pure logic and the answer path against in-process stand-ins: no emulators, no builds.
-    session.run("pytest", "tests/unit", "--timeout=60", "-q", "-p", "no:cacheprovider")
+    session.run(
+        "pytest", "--doctest-modules", "tests/unit", "assistant",
+        "--timeout=60", "-q", "-p", "no:cacheprovider",
+    )  # fmt: skip
 
 
 @nox.session

@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-__all__ = ["FileRef", "Mention", "SlackFile"]
+__all__ = ["FileRef", "Mention", "SlackFile", "message_key"]
 
 _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
@@ -63,6 +63,12 @@ class Mention:
         return f"{self.team_id}:{self.channel}:{self.thread_ts}"
 
     @property
+    def message_key(self) -> str:
+        """Identifies the Slack message: one answer per message, whichever events carry it (a
+        mention in a DM arrives as both `app_mention` and `message.im`, with two event ids)."""
+        return message_key(self.team_id, self.channel, self.ts)
+
+    @property
     def question(self) -> str:
         """The text with the bot's own mentions removed; other people's stay (they are part of
         the question: "what did <@U2> mean?"). Without the bot's id only a leading mention goes."""
@@ -89,6 +95,10 @@ class Mention:
 
     def with_file_refs(self, refs: tuple[FileRef, ...]) -> Mention:
         return dataclasses.replace(self, file_refs=refs)
+
+
+def message_key(team_id: str, channel: str, ts: str) -> str:
+    return f"{team_id}:{channel}:{ts}"
 
 
 def _build(kind: type, item: dict[str, Any]) -> Any:

@@ -26,13 +26,14 @@ from typing import Any
 import requests
 from google.cloud import firestore
 
-from assistant.mention import Mention
+from assistant.mention import Mention, message_key
 from assistant.pubsub.publish import publish_mention
 from devstack.stack import REPO_ROOT, LocalStack, StackOptions
 
 __all__ = ["SoakPlan", "SoakReport", "run_soak"]
 
 CHANNEL = "C0GENERAL"
+TEAM = "T0SANDBOX"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,7 +135,7 @@ def _post(http, api, plan: SoakPlan, seed: int, parents: list[str], index: int) 
             topic="mentions",
             mention=Mention(
                 event_id=posted["event_id"],
-                team_id="T0SANDBOX",
+                team_id=TEAM,
                 channel=CHANNEL,
                 user="U0ALICE",
                 text=f"<@U0BOT> {question}",
@@ -147,15 +148,17 @@ def _post(http, api, plan: SoakPlan, seed: int, parents: list[str], index: int) 
 
 def _wait_for_claims(stack: LocalStack, sent: list[_Sent], timeout: float) -> dict[str, dict]:
     db = firestore.Client(project=stack.options.project)
-    pending = {s.posted["event_id"] for s in sent}
+    # Claims are keyed by message; the report is by event id.
+    event_of = {message_key(TEAM, CHANNEL, s.posted["ts"]): s.posted["event_id"] for s in sent}
+    pending = set(event_of)
     finals: dict[str, dict] = {}
     deadline = time.monotonic() + timeout
     while pending and time.monotonic() < deadline:
-        refs = [db.collection("event_claims").document(e) for e in pending]
+        refs = [db.collection("event_claims").document(key) for key in pending]
         for snapshot in db.get_all(refs):
             claim = snapshot.to_dict() if snapshot.exists else None
             if claim and claim.get("state") in ("done", "failed"):
-                finals[snapshot.id] = claim
+                finals[event_of[snapshot.id]] = claim
                 pending.discard(snapshot.id)
         time.sleep(1)
     return finals

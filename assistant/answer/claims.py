@@ -1,6 +1,8 @@
-"""Exactly one answer per Slack event: a claim document per `event_id` in Firestore.
+"""Exactly one answer per Slack message: a claim document per message in Firestore.
 
-Slack retries arrive as new Pub/Sub messages with the same event id; Pub/Sub redelivers a
+The claim is keyed by the message (`team:channel:ts`), not the event id, because one message
+can arrive as two events (a mention in a DM is both `app_mention` and `message.im`). Slack
+retries arrive as new Pub/Sub messages with the same event id; Pub/Sub redelivers a
 message whose push failed, and may hand out a message again while its first push still runs.
 The first delivery creates the claim; every later one decides from it (`decide`, pure):
 
@@ -50,6 +52,7 @@ COLLECTION = "event_claims"
 # (Terraform) deletes them afterwards.
 _KEEP_FOR = dt.timedelta(days=7)
 WORKING, DELIVERED, DONE, FAILED = "working", "delivered", "done", "failed"
+_LONG_AGO = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 _OPEN = frozenset({WORKING, DELIVERED})
 
 
@@ -77,7 +80,7 @@ def decide(
 
 @dataclasses.dataclass(frozen=True)
 class Lease:
-    event_id: str
+    claim_id: str
     fence: int
 
 
@@ -121,11 +124,12 @@ class ClaimStore:
         self._db = db
         self.lease = dt.timedelta(seconds=lease_seconds)
 
-    def _doc(self, event_id: str) -> firestore.DocumentReference:
-        return self._db.collection(COLLECTION).document(event_id)
+    def _doc(self, claim_id: str) -> firestore.DocumentReference:
+        return self._db.collection(COLLECTION).document(claim_id)
 
-    def acquire(self, event_id: str, *, delivery_id: str) -> Claim:
+    def acquire(self, claim_id: str, *, event_id: str, delivery_id: str) -> Claim:
         fresh = {
+            "event_id": event_id,
             "state": WORKING,
             "holder": delivery_id,
             "fence": 1,
@@ -136,12 +140,12 @@ class ClaimStore:
             "expires_at": dt.datetime.now(dt.UTC) + _KEEP_FOR,
         }
         try:
-            self._doc(event_id).create(fresh)
-            return Claim(Verdict.PROCEED, Lease(event_id, 1))
+            self._doc(claim_id).create(fresh)
+            return Claim(Verdict.PROCEED, Lease(claim_id, 1))
         except AlreadyExists:
             pass
         return _acquire_existing(
-            self._db.transaction(), self._doc(event_id), delivery_id, self.lease
+            self._db.transaction(), self._doc(claim_id), delivery_id, self.lease
         )
 
     def renew(self, lease: Lease) -> None:
@@ -160,8 +164,15 @@ class ClaimStore:
     def finish(self, lease: Lease, *, state: str = DONE, **details: Any) -> None:
         self._write(lease, {"state": state, **details})
 
-    def _write(self, lease: Lease, fields: dict[str, Any]) -> None:
-        _write_fenced(self._db.transaction(), self._doc(lease.event_id), lease.fence, fields)
+    def release(self, lease: Lease) -> None:
+        """Give the claim up after a failure this delivery survived: Pub/Sub's redelivery may
+        take over at once instead of waiting for the heartbeat to go stale."""
+        self._write(lease, {"heartbeat_at": _LONG_AGO}, beat=False)
+
+    def _write(self, lease: Lease, fields: dict[str, Any], *, beat: bool = True) -> None:
+        if beat:
+            fields = {**fields, "heartbeat_at": firestore.SERVER_TIMESTAMP}
+        _write_fenced(self._db.transaction(), self._doc(lease.claim_id), lease.fence, fields)
 
 
 @firestore.transactional
@@ -206,7 +217,7 @@ def _write_fenced(
     claim = doc.get(transaction=transaction).to_dict() or {}
     if claim.get("fence") != fence or claim.get("state") not in _OPEN:
         raise LostLease(f"claim {doc.id} is held by fence {claim.get('fence')}, not {fence}")
-    transaction.update(doc, {**fields, "heartbeat_at": firestore.SERVER_TIMESTAMP})
+    transaction.update(doc, fields)
 
 
 def _rounds(stored: Any) -> tuple[ToolRound, ...]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import openai
 
+from assistant import deadline
 from assistant.answer.assembly import Assembly, PromptBuilder
 from assistant.answer.claims import Claim, ClaimStore, Delivered, Lease, LostLease, Verdict
 from assistant.answer.heartbeat import Heartbeat
@@ -107,6 +108,10 @@ class Responder:
         self._sleep = sleep
 
     def handle(self, delivery: Delivery) -> Outcome:
+        with deadline.delivery_deadline(seconds=self._limits.response_time_budget_seconds):
+            return self._handle(delivery)
+
+    def _handle(self, delivery: Delivery) -> Outcome:
         mention = delivery.mention
         logger.info(
             "delivery received",
@@ -116,7 +121,7 @@ class Responder:
                 "seconds_since_mention": _since_mention(mention),
             },
         )
-        claim = self._claim(mention.event_id, delivery.delivery_id)
+        claim = self._claim(mention, delivery.delivery_id)
         if claim.verdict is Verdict.WAIT:
             # Still in hand after a long wait: never ack this copy, or the holder's failure
             # could no longer be redelivered.
@@ -147,11 +152,15 @@ class Responder:
             except Exception:
                 return self._failed(mention, lease, reply, attempt, claim)
 
-    def _claim(self, event_id: str, delivery_id: str) -> Claim:
+    def _claim(self, mention: Mention, delivery_id: str) -> Claim:
         """Acquire, waiting while the same message is still in hand elsewhere."""
-        waited_until = time.monotonic() + self.claims.lease.total_seconds() * 1.5
+        waited_until = time.monotonic() + min(
+            self.claims.lease.total_seconds() * 1.5, deadline.remaining() / 2
+        )
         while True:
-            claim = self.claims.acquire(event_id, delivery_id=delivery_id)
+            claim = self.claims.acquire(
+                mention.message_key, event_id=mention.event_id, delivery_id=delivery_id
+            )
             if claim.verdict is not Verdict.WAIT or time.monotonic() > waited_until:
                 return claim
             self._sleep(self._beat() / 2)
@@ -230,7 +239,7 @@ class Responder:
             request,
             messages_for=messages_for,
             tools=plan.tools,
-            deadline=started + self._limits.response_time_budget_seconds,
+            deadline=time.monotonic() + deadline.remaining(),
             max_rounds=plan.max_tool_rounds,
             done_rounds=done_rounds,
         )
@@ -253,7 +262,9 @@ class Responder:
     def _record(self, mention: Mention, lease: Lease, delivered: Delivered) -> Outcome:
         """History, the files the answer produced, the claim: never the model again."""
         turns, keep = list(delivered.turns), delivered.keep_tokens
+        deadline.check("saving the turn")
         self.history.append(mention.thread_key, turns, keep_tokens=keep)
+        deadline.check("sharing the answer's files")
         self._answer_files.share(mention, delivered.answer_text)
         self.claims.finish(lease)
         return Outcome.ACK
@@ -264,6 +275,10 @@ class Responder:
         last = attempt >= self._limits.max_delivery_attempts
         logger.exception("answering failed", extra={"attempt": attempt, "last": last})
         if not last:
+            try:
+                self.claims.release(lease)
+            except Exception:  # the redelivery then waits for the heartbeat to go stale
+                logger.warning("could not release the claim", exc_info=True)
             return Outcome.RETRY
         if claim.delivered is None:
             self._give_up(lease, reply)

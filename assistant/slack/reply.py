@@ -20,7 +20,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from assistant import deadline
 from assistant.slack.markdown import MARKDOWN_TEXT_LIMIT, split_markdown
+from assistant.slack.neutralise import neutralise
 
 __all__ = ["PROGRESS_TEXT", "ThreadReply", "slack_client"]
 
@@ -29,6 +31,20 @@ _STREAMING_CURSOR = " ▍"
 # Errors after which a message is retried as plain text, so the answer is never lost.
 _REJECTED_MARKDOWN = frozenset({"msg_too_long", "invalid_blocks", "markdown_text_too_long"})
 _PLAIN_TEXT_LIMIT = 3_000
+# A link in the answer (the model may have been told to write one with the thread in its
+# query string) must not be fetched by Slack's unfurler.
+_NO_UNFURLS = {"unfurl_links": False, "unfurl_media": False}
+
+
+class _RateLimitWithinDeadline(RateLimitErrorRetryHandler):
+    """Waits out Slack's 429s only when the wait fits the delivery's deadline."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        headers = {key.lower(): value for key, value in response.headers.items()}
+        wait = int((headers.get("retry-after") or ["1"])[0]) + 1
+        return wait < deadline.remaining()
 
 
 @cache
@@ -36,7 +52,7 @@ def slack_client(token: str, base_url: str) -> WebClient:
     client = WebClient(token=token, base_url=base_url, timeout=15)
     client.retry_handlers.extend(
         [
-            RateLimitErrorRetryHandler(max_retry_count=3),
+            _RateLimitWithinDeadline(max_retry_count=3),
             ServerErrorRetryHandler(max_retry_count=2),
         ]
     )
@@ -110,7 +126,10 @@ class ThreadReply:
             # The answer's own message cannot be edited: say it in a new one.
             self._guard()
             self._client.chat_postMessage(
-                channel=self._channel, thread_ts=self._thread_ts, text=notice
+                channel=self._channel,
+                thread_ts=self._thread_ts,
+                text=neutralise(notice),
+                **_NO_UNFURLS,
             )
 
     def say(self, text: str) -> None:
@@ -119,6 +138,7 @@ class ThreadReply:
 
     def _render(self, text: str, *, final: bool) -> None:
         self._last_render = self._clock()
+        text = neutralise(text)  # every path to the thread passes here, fallbacks included
         try:
             self._render_pieces(text, final=final)
         except _MarkdownRejected:
@@ -149,7 +169,10 @@ class ThreadReply:
         self._guard()
         with _rejections():
             response = self._client.chat_postMessage(
-                channel=self._channel, thread_ts=self._thread_ts, **self._content(piece)
+                channel=self._channel,
+                thread_ts=self._thread_ts,
+                **self._content(piece),
+                **_NO_UNFURLS,
             )
         ts = response["ts"]
         self._message_ts.append(ts)

@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 BOT = "<@U0BOT>"
 FINAL_STATES = ("done", "failed")
@@ -94,6 +95,14 @@ class Sandbox:
         response.raise_for_status()
         return response.json()["deliveries"]
 
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        """The Web API calls the bot made to `method`, with their arguments."""
+        response = self.http.get(
+            f"{self.base_url}/_sandbox/calls", params={"method": method}, timeout=10
+        )
+        response.raise_for_status()
+        return response.json()["calls"]
+
     def inject_fault(self, **fault: Any) -> None:
         self.http.post(
             f"{self.base_url}/_sandbox/faults", json=fault, timeout=10
@@ -136,8 +145,11 @@ class Claims:
         self.db = db
 
     def get(self, event_id: str) -> dict[str, Any] | None:
-        snapshot = self.db.collection("event_claims").document(event_id).get()
-        return snapshot.to_dict() if snapshot.exists else None
+        """The claim of the message this event carried (claims are keyed by message)."""
+        match = FieldFilter("event_id", "==", event_id)
+        query = self.db.collection("event_claims").where(filter=match).limit(1)
+        found = list(query.stream())
+        return found[0].to_dict() if found else None
 
     def wait_final(self, event_id: str, timeout: float = 30) -> dict[str, Any]:
         def finished():

@@ -46,7 +46,8 @@ def test_a_thread_far_over_budget_sends_the_newest_turns_that_fit(sandbox, claim
 
     [request] = model.requests(question)
     messages = request["body"]["messages"]
-    assert messages[0] == {"role": "system", "content": DEFAULT_SYSTEM_PROMPT}
+    assert messages[0]["role"] == "system"
+    assert messages[0]["content"].startswith(DEFAULT_SYSTEM_PROMPT)
     assert messages[-1]["content"] == question
     history = messages[1:-1]
     assert history[-1]["content"].startswith("a159 ")  # the newest turn is kept

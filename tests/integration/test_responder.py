@@ -3,13 +3,14 @@ deterministic model in this process: plan, assemble, a tool loop, deliver, recor
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+import time
 import uuid
 
 import httpx2 as httpx
 import openai
 import pytest
-from slack_sdk import WebClient
 
 from assistant.answer.assembly import PromptBuilder
 from assistant.answer.claims import ClaimStore
@@ -19,6 +20,7 @@ from assistant.conversation.history import HistoryStore
 from assistant.files.loader import ThreadFiles
 from assistant.files.produced import AnswerFiles
 from assistant.llm.loop import Tool
+from assistant.slack.reply import slack_client
 from tests.builders import MemoryBucket, make_mention
 from tests.e2e.harness import message_text, unique
 
@@ -58,9 +60,11 @@ class FlakyHistory(HistoryStore):
         return super().append(*args, **kwargs)
 
 
-def responder(firestore_db, local_slack, local_model, *, tools=(), history=None) -> Responder:
+def responder(
+    firestore_db, local_slack, local_model, *, tools=(), history=None, budget=300.0
+) -> Responder:
     history = history or HistoryStore(firestore_db)
-    slack = WebClient(token=local_slack.bot_token, base_url=local_slack.api_url)
+    slack = slack_client(local_slack.bot_token, local_slack.api_url)
     bucket = MemoryBucket()
     defaults = PlanDefaults(model="fake-gpt")
     client = openai.OpenAI(
@@ -75,7 +79,11 @@ def responder(firestore_db, local_slack, local_model, *, tools=(), history=None)
         slack=slack,
         model_client=client,
         dead_letter=lambda mention: None,
-        limits=ResponderLimits(slack_update_interval_seconds=0.0, max_delivery_attempts=3),
+        limits=ResponderLimits(
+            slack_update_interval_seconds=0.0,
+            max_delivery_attempts=3,
+            response_time_budget_seconds=budget,
+        ),
     )
 
 
@@ -149,7 +157,11 @@ def test_two_copies_of_one_message_at_once_give_one_answer(firestore_db, local_s
         copy.start()
     for copy in copies:
         copy.join(30)
-    assert outcomes == [Outcome.ACK, Outcome.ACK]
+    # The copy that waited acks once the answer is done, or asks for a redelivery if it is
+    # still in hand after a long wait; that redelivery then stands down.
+    assert Outcome.ACK in outcomes
+    if Outcome.RETRY in outcomes:
+        assert core.handle(delivery) is Outcome.ACK
     assert len(bot_texts(local_slack, mention)) == 1
     assert len(local_model.requests(mention.question)) == 1
 
@@ -172,6 +184,30 @@ def test_the_next_turn_sends_the_earlier_turns_and_reset_forgets_them(
     sent = local_model.requests("and then?")[-1]["body"]["messages"]
     assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
     assert sent[1]["content"] == first.question
+
+
+def test_one_message_arriving_as_two_events_is_answered_once(
+    firestore_db, local_slack, local_model
+):
+    # A mention in a DM comes as both app_mention and message.im, with different event ids.
+    core = responder(firestore_db, local_slack, local_model)
+    mention, delivery = mention_in_thread(local_slack, unique("hello in a DM"))
+    twin = dataclasses.replace(mention, event_id=f"{mention.event_id}-im", is_direct_message=True)
+    assert core.handle(delivery) is Outcome.ACK
+    assert core.handle(Delivery(mention=twin, delivery_id="m-twin")) is Outcome.ACK
+    assert len(bot_texts(local_slack, mention)) == 1
+    assert len(local_model.requests(mention.question)) == 1
+
+
+def test_slacks_rate_limit_waits_never_carry_a_delivery_past_its_deadline(
+    firestore_db, local_slack, local_model
+):
+    core = responder(firestore_db, local_slack, local_model, budget=3.0)
+    _, delivery = mention_in_thread(local_slack, unique("a question during a 429 storm"))
+    local_slack.inject_fault(method="chat.update", error="ratelimited", retry_after=30, count=50)
+    started = time.monotonic()
+    assert core.handle(delivery) is Outcome.RETRY  # tried again later, within Pub/Sub's deadline
+    assert time.monotonic() - started < 6
 
 
 @pytest.fixture(autouse=True)

@@ -108,3 +108,21 @@ def test_an_error_keeps_what_the_person_already_saw(local_slack, thread):
     reply.stream("Partial answer")
     reply.fail("The model stopped.", partial_text=reply.streamed_text)
     assert bot_texts(local_slack, thread) == ["Partial answer\n\n:warning: The model stopped."]
+
+
+def test_model_output_cannot_ping_anyone_or_unfurl_links(local_slack, thread):
+    reply, _ = make_reply(local_slack, thread)
+    reply.finish(
+        "Attention <!channel> and <!here>: ask <@U0ALICE|alice>. See http://evil.example/?q=x"
+    )
+    [text] = bot_texts(local_slack, thread)
+    assert "<!" not in text and "<@" not in text
+    assert text.startswith("Attention @channel and @here: ask @alice.")
+    posts = [
+        c for c in local_slack.calls("chat.postMessage") if c["args"].get("thread_ts") == thread
+    ]
+    assert posts and all(
+        str(c["args"].get("unfurl_links")).lower() == "false"
+        and str(c["args"].get("unfurl_media")).lower() == "false"
+        for c in posts
+    )
