@@ -1,7 +1,9 @@
 """Soak: many mentions across many threads while things go wrong, then count what users saw.
 
 Injected at stated rates: Slack delivering an event four times (retry storm), Pub/Sub
-delivering a mention twice (a duplicate published to the topic), the model failing once and
+delivering a mention twice (a duplicate published to the topic), two copies of one Pub/Sub
+message pushed at the same moment (as Pub/Sub does when it hands a message out again while the
+first push still runs), the model failing once and
 recovering, the model failing for good (the user must see an error), and the responder being
 killed and restarted on a timer. Afterwards every mention must have exactly one answer or one
 error message in its thread.
@@ -12,6 +14,7 @@ error message in its thread.
 from __future__ import annotations
 
 import argparse
+import base64
 import dataclasses
 import os
 import random
@@ -42,6 +45,7 @@ class SoakPlan:
     threads: int = 50
     slack_retry_storm_rate: float = 0.05
     pubsub_duplicate_rate: float = 0.05
+    concurrent_copy_rate: float = 0.05  # the same message id pushed twice at once
     model_flaky_rate: float = 0.05  # fails once, then answers
     model_broken_rate: float = 0.02  # keeps failing: the user sees an error
     kill_every_seconds: float | None = 20.0
@@ -77,6 +81,44 @@ class _Sent:
     thread_ts: str
 
 
+def _mention(posted: dict[str, Any], question: str, thread_ts: str) -> Mention:
+    return Mention(
+        event_id=posted["event_id"],
+        team_id=TEAM,
+        channel=CHANNEL,
+        user="U0ALICE",
+        text=f"<@U0BOT> {question}",
+        ts=posted["ts"],
+        thread_ts=thread_ts,
+        bot_user_id="U0BOT",
+    )
+
+
+def _push_twice_at_once(responder_url: str, mention: Mention) -> None:
+    """Two pushes of one Pub/Sub message (same message id) racing each other."""
+    body = {
+        "message": {
+            "data": base64.b64encode(mention.to_json()).decode(),
+            "messageId": f"copy-{mention.event_id}",
+            "orderingKey": mention.thread_key,
+        },
+        "subscription": "projects/local-project/subscriptions/mentions-push",
+    }
+
+    def push() -> None:
+        for _ in range(40):  # as Pub/Sub would: redeliver until acked
+            try:
+                if requests.post(responder_url, json=body, timeout=600).status_code < 300:
+                    return
+            except requests.RequestException:  # the responder is being restarted
+                pass
+            time.sleep(0.5)
+
+    copies = [threading.Thread(target=push, daemon=True) for _ in range(2)]
+    for copy in copies:
+        copy.start()
+
+
 def run_soak(stack: LocalStack, plan: SoakPlan, *, seed: int = 7) -> SoakReport:
     http = requests.Session()
     api = stack.sandbox_url + "/_sandbox"
@@ -94,7 +136,7 @@ def run_soak(stack: LocalStack, plan: SoakPlan, *, seed: int = 7) -> SoakReport:
 
         def paced(index: int) -> _Sent:
             time.sleep(max(0.0, first_post + index / plan.mentions_per_second - time.monotonic()))
-            return _post(http, api, plan, seed, parents, index)
+            return _post(http, api, plan, seed, parents, index, stack.urls["responder"])
 
         with ThreadPoolExecutor(plan.posting_workers) as pool:
             sent = list(pool.map(paced, range(plan.mentions)))
@@ -107,7 +149,9 @@ def run_soak(stack: LocalStack, plan: SoakPlan, *, seed: int = 7) -> SoakReport:
     return report
 
 
-def _post(http, api, plan: SoakPlan, seed: int, parents: list[str], index: int) -> _Sent:
+def _post(
+    http, api, plan: SoakPlan, seed: int, parents: list[str], index: int, responder_url: str
+) -> _Sent:
     rng = random.Random(seed * 1_000_003 + index)  # the same faults for the same mention
     marker = uuid.uuid4().hex[:8]
     roll = rng.random()
@@ -129,20 +173,11 @@ def _post(http, api, plan: SoakPlan, seed: int, parents: list[str], index: int) 
             "delivery": "retry_storm" if storm else "normal",
         },
     ).json()
+    mention = _mention(posted, question, thread_ts)
     if rng.random() < plan.pubsub_duplicate_rate:
-        publish_mention(
-            project="local-project",
-            topic="mentions",
-            mention=Mention(
-                event_id=posted["event_id"],
-                team_id=TEAM,
-                channel=CHANNEL,
-                user="U0ALICE",
-                text=f"<@U0BOT> {question}",
-                ts=posted["ts"],
-                thread_ts=thread_ts,
-            ),
-        )
+        publish_mention(project="local-project", topic="mentions", mention=mention)
+    if rng.random() < plan.concurrent_copy_rate:
+        _push_twice_at_once(responder_url, mention)
     return _Sent(question, expect_error, posted, thread_ts)
 
 

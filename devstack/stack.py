@@ -153,7 +153,6 @@ class LocalStack:
             },
             min_backoff=opts.push_min_backoff_seconds,
             max_backoff=opts.push_max_backoff_seconds,
-            max_delivery_attempts=opts.max_delivery_attempts,
         )
         self._start_tailer()
 

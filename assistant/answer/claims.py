@@ -15,9 +15,10 @@ The first delivery creates the claim; every later one decides from it (`decide`,
 
 Every acquisition gets a fence (a number that grows with each takeover). Writing to the claim
 (heartbeat, Slack messages, tool rounds, the delivered answer, finishing) is conditional on the
-fence, in a transaction: a stale holder gets `LostLease` and must not touch Slack again.
-Heartbeats are written with Firestore's clock and compared with the read time of the
-transaction, so instances' clocks never matter.
+fence: read, check, then update with the read's `update_time` as a precondition (optimistic, so
+no lock outlives a killed holder). A stale holder gets `LostLease` and must not touch Slack.
+Heartbeats are written with Firestore's clock and compared with the read time of the claim
+(also Firestore's), so instances' clocks never matter.
 
 Once the answer is delivered (`state: delivered`) it is recorded on the claim with its
 messages: a failure in the bookkeeping that follows is retried without calling the model again.
@@ -31,7 +32,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from google.api_core.exceptions import AlreadyExists
+from google.api_core.exceptions import AlreadyExists, FailedPrecondition
 from google.cloud import firestore
 
 from assistant.conversation.turns import StoredTurn
@@ -53,6 +54,7 @@ COLLECTION = "event_claims"
 _KEEP_FOR = dt.timedelta(days=7)
 WORKING, DELIVERED, DONE, FAILED = "working", "delivered", "done", "failed"
 _LONG_AGO = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_CONFLICT_RETRIES = 5
 _OPEN = frozenset({WORKING, DELIVERED})
 
 
@@ -144,9 +146,7 @@ class ClaimStore:
             return Claim(Verdict.PROCEED, Lease(claim_id, 1))
         except AlreadyExists:
             pass
-        return _acquire_existing(
-            self._db.transaction(), self._doc(claim_id), delivery_id, self.lease
-        )
+        return _acquire_existing(self, self._doc(claim_id), delivery_id)
 
     def renew(self, lease: Lease) -> None:
         self._write(lease, {})
@@ -172,52 +172,61 @@ class ClaimStore:
     def _write(self, lease: Lease, fields: dict[str, Any], *, beat: bool = True) -> None:
         if beat:
             fields = {**fields, "heartbeat_at": firestore.SERVER_TIMESTAMP}
-        _write_fenced(self._db.transaction(), self._doc(lease.claim_id), lease.fence, fields)
+        doc = self._doc(lease.claim_id)
+        for _ in range(_CONFLICT_RETRIES):
+            snapshot = doc.get()
+            claim = snapshot.to_dict() or {}
+            if claim.get("fence") != lease.fence or claim.get("state") not in _OPEN:
+                raise LostLease(
+                    f"claim {doc.id} is held by fence {claim.get('fence')}, not {lease.fence}"
+                )
+            if self._update_unchanged(doc, snapshot, fields):
+                return
+        raise LostLease(f"claim {doc.id} kept changing under fence {lease.fence}")
+
+    def _update_unchanged(
+        self, doc: firestore.DocumentReference, snapshot: Any, fields: dict[str, Any]
+    ) -> bool:
+        """Apply `fields` only if nobody wrote the claim since `snapshot`; False if someone did.
+
+        Optimistic on purpose: a transaction would lock the document while it runs, and a holder
+        killed mid-transaction would leave it locked for everyone until the lock times out."""
+        option = self._db.write_option(last_update_time=snapshot.update_time)
+        try:
+            doc.update(fields, option=option)
+        except FailedPrecondition:
+            return False
+        return True
 
 
-@firestore.transactional
 def _acquire_existing(
-    transaction: firestore.Transaction,
-    doc: firestore.DocumentReference,
-    delivery_id: str,
-    lease: dt.timedelta,
+    store: ClaimStore, doc: firestore.DocumentReference, delivery_id: str
 ) -> Claim:
-    snapshot = doc.get(transaction=transaction)
-    claim = snapshot.to_dict() or {}
-    verdict = decide(claim, delivery_id=delivery_id, now=snapshot.read_time, lease=lease)
-    attempts = int(claim.get("attempts", 1))
-    seen = {
-        "message_ts": list(claim.get("message_ts", [])),
-        "state": claim.get("state", WORKING),
-        "rounds": _rounds(claim.get("rounds")),
-        "delivered": _delivered(claim),
-    }
-    if verdict is not Verdict.PROCEED:
-        return Claim(verdict, None, attempts=attempts, **seen)
-    fence = int(claim.get("fence", 0)) + 1
-    transaction.update(
-        doc,
-        {
+    for _ in range(_CONFLICT_RETRIES):
+        snapshot = doc.get()
+        claim = snapshot.to_dict() or {}
+        # The read time is Firestore's clock, like the heartbeats it is compared with.
+        verdict = decide(claim, delivery_id=delivery_id, now=snapshot.read_time, lease=store.lease)
+        attempts = int(claim.get("attempts", 1))
+        seen = {
+            "message_ts": list(claim.get("message_ts", [])),
+            "state": claim.get("state", WORKING),
+            "rounds": _rounds(claim.get("rounds")),
+            "delivered": _delivered(claim),
+        }
+        if verdict is not Verdict.PROCEED:
+            return Claim(verdict, None, attempts=attempts, **seen)
+        fence = int(claim.get("fence", 0)) + 1
+        takeover = {
             "holder": delivery_id,
             "fence": fence,
             "heartbeat_at": firestore.SERVER_TIMESTAMP,
             "attempts": attempts + 1,
-        },
-    )
-    return Claim(verdict, Lease(doc.id, fence), attempts=attempts + 1, **seen)
-
-
-@firestore.transactional
-def _write_fenced(
-    transaction: firestore.Transaction,
-    doc: firestore.DocumentReference,
-    fence: int,
-    fields: dict[str, Any],
-) -> None:
-    claim = doc.get(transaction=transaction).to_dict() or {}
-    if claim.get("fence") != fence or claim.get("state") not in _OPEN:
-        raise LostLease(f"claim {doc.id} is held by fence {claim.get('fence')}, not {fence}")
-    transaction.update(doc, fields)
+        }
+        if store._update_unchanged(doc, snapshot, takeover):
+            return Claim(verdict, Lease(doc.id, fence), attempts=attempts + 1, **seen)
+    # Others kept writing (a live holder beating): treat it as in hand and look again later.
+    return Claim(Verdict.WAIT)
 
 
 def _rounds(stored: Any) -> tuple[ToolRound, ...]:
