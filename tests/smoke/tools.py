@@ -1,49 +1,14 @@
-"""Tools the smoke tests and the routing benchmark declare, shaped like the bot's own: a
-document search and a code runner, plus one that no question here needs."""
+"""The tools the smoke tests declare: the routing benchmark's set (bench/tool_prompts.json),
+shaped like the bot's own (a document search, a code runner) plus one no question needs."""
 
 from __future__ import annotations
 
-SEARCH_DOCUMENTS = {
-    "type": "function",
-    "function": {
-        "name": "search_documents",
-        "description": "Search the files shared in this Slack workspace; returns passages.",
-        "parameters": {
-            "type": "object",
-            "properties": {"query": {"type": "string", "description": "what to look for"}},
-            "required": ["query"],
-            "additionalProperties": False,
-        },
-    },
-}
-RUN_PYTHON = {
-    "type": "function",
-    "function": {
-        "name": "run_python",
-        "description": "Run Python code in a sandbox and return what it prints. Use it to "
-        "calculate, or to analyse an attached CSV file.",
-        "parameters": {
-            "type": "object",
-            "properties": {"code": {"type": "string", "description": "the program to run"}},
-            "required": ["code"],
-            "additionalProperties": False,
-        },
-    },
-}
-GET_WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "The current weather in a city.",
-        "parameters": {
-            "type": "object",
-            "properties": {
-                "city": {"type": "string"},
-                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-            },
-            "required": ["city", "unit"],
-            "additionalProperties": False,
-        },
-    },
-}
-TOOLS = [SEARCH_DOCUMENTS, RUN_PYTHON, GET_WEATHER]
+import json
+
+from devstack.stack import REPO_ROOT
+
+TOOLS = json.loads((REPO_ROOT / "bench" / "tool_prompts.json").read_text())["tools"]
+_BY_NAME = {tool["function"]["name"]: tool for tool in TOOLS}
+SEARCH_DOCUMENTS = _BY_NAME["search_documents"]
+RUN_PYTHON = _BY_NAME["run_python"]
+GET_WEATHER = _BY_NAME["get_weather"]
