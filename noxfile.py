@@ -116,6 +116,8 @@ def soak(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Latency, import-time and history-trim benchmarks, printed as a table."""
+    """Latency, import-time, history-trim and local-model benchmarks, printed as tables."""
     _install(session)
+    if _install_local_model(session) is None:  # the local-model rows say "not run" without
+        _assemble_default_model(session)
     session.run("python", "-m", "bench", *session.posargs)

@@ -97,7 +97,9 @@ def run(log_dir: Path) -> list[dict]:
     rows = []
     for spec in (QWEN, SMOLLM2):
         if (missing := local_model_available(spec)) is not None:
-            rows.append({"model": spec.name, "load_s": "-", "note": f"not run: {missing}"})
+            columns = ("load_s", "first_token_s", "tokens_per_s", "tool_right", "tool_right_pct")
+            not_run = {"s_per_prompt": "-", "misses": [f"not run: {missing}"]}
+            rows.append({"model": spec.name, **dict.fromkeys(columns, "-"), **not_run})
             continue
         start = time.perf_counter()
         model = _start(log_dir / spec.name, spec)
@@ -109,15 +111,11 @@ def run(log_dir: Path) -> list[dict]:
     return rows
 
 
-def main() -> int:
+if __name__ == "__main__":
     import tempfile
 
     from bench.__main__ import _table
 
     log_dir = Path(tempfile.mkdtemp(prefix="bench-local-model-"))
     print(_table("Local models through the tool shim (2 threads)", run(log_dir)))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(0)

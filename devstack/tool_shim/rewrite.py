@@ -174,7 +174,9 @@ def route_request(body: dict[str, Any], step: Plan) -> dict[str, Any]:
     instruction = (
         "You can call these tools:\n"
         + "\n".join(_describe(t) for t in tools)
-        + "\n\nDecide whether answering the user's last message needs one of them. "
+        + "\n\nDecide whether answering the user's last message needs one of them: it does "
+        "when the answer depends on something only a tool can give (the team's own files and "
+        "documents, data, calculations, live facts). "
         'Reply {"tool": "<tool name>"} to call the tool that fits best.' + none_line
     )
     schema = {
