@@ -47,7 +47,7 @@ class ModelSpec:
 QWEN = ModelSpec(
     name="qwen2.5-coder-1.5b-instruct",
     context_tokens=4096,
-    description="a 1.5B-parameter model on this machine: slow, modest answers",
+    description="a 1.5B-parameter model on this machine: modest answers",
     start_timeout=180,
 )
 SMOLLM2 = ModelSpec(
