@@ -50,6 +50,8 @@ def plan(body: dict[str, Any]) -> Plan:
     tools = [t for t in body.get("tools") or () if t.get("type") == "function"]
     if not tools:
         return Plan("passthrough")
+    if not all(isinstance((t.get("function") or {}).get("name"), str) for t in tools):
+        raise ValueError("every function tool needs a function.name")
     if _has_tool_results(body.get("messages") or []):
         return Plan("answer")  # the results are in: a small model answers rather than loops
     names = tuple(t["function"]["name"] for t in tools)

@@ -55,7 +55,11 @@ async def _forward(request: web.Request, data: bytes) -> web.StreamResponse:
     url = request.app[_UPSTREAM].with_path(request.path).with_query(request.query)
     headers = {k: v for k in _FORWARDED if (v := request.headers.get(k))}
     session = request.app[_SESSION]
-    async with session.request(request.method, url, data=data or None, headers=headers) as up:
+    try:
+        upstream = await session.request(request.method, url, data=data or None, headers=headers)
+    except aiohttp.ClientError as error:  # the model server is down: say so as OpenAI would
+        return _error(502, f"the local model server is not reachable: {error}", "server_error")
+    async with upstream as up:
         response = web.StreamResponse(status=up.status)
         if content_type := up.headers.get("Content-Type"):
             response.headers["Content-Type"] = content_type
@@ -125,8 +129,11 @@ async def _complete(request: web.Request, payload: dict[str, Any]) -> tuple[int,
     """One non-streamed completion upstream; its status and JSON (an error object if not 200)."""
     url = request.app[_UPSTREAM].with_path("/v1/chat/completions")
     headers = {k: v for k in ("Authorization",) if (v := request.headers.get(k))}
-    async with request.app[_SESSION].post(url, json=payload, headers=headers) as up:
-        text = await up.text()
+    try:
+        async with request.app[_SESSION].post(url, json=payload, headers=headers) as up:
+            text = await up.text()
+    except aiohttp.ClientError as error:
+        return 502, {"error": {"message": f"the local model server is not reachable: {error}"}}
     try:
         return up.status, json.loads(text)
     except ValueError:

@@ -167,3 +167,8 @@ def test_parse_arguments_compacts_objects_and_refuses_the_rest():
     assert rewrite.parse_arguments('{"q": "café"}') == '{"q":"café"}'  # text, not an escape
     assert rewrite.parse_arguments('{"q": "unterminated') is None
     assert rewrite.parse_arguments('"just a string"') is None
+
+
+def test_a_tool_without_a_name_is_refused():
+    with pytest.raises(ValueError, match=r"function\.name"):
+        rewrite.plan(body(tools=[{"type": "function", "function": {"description": "?"}}]))
