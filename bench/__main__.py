@@ -6,7 +6,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import history_trim, import_time, ingress_latency
+from bench import history_trim, import_time, ingress_latency, local_model
 
 
 def _table(title: str, rows: list[dict]) -> str:
@@ -44,6 +44,7 @@ def main() -> int:
             history_trim.run(log_dir),
         )
     )
+    print(_table("Local models through the tool shim (2 threads)", local_model.run(log_dir)))
     return 0
 
 

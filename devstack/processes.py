@@ -22,8 +22,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_http(url: str, *, timeout: float, process: subprocess.Popen | None = None) -> None:
-    """Wait until `url` answers any HTTP status (the server is accepting requests)."""
+def wait_for_http(
+    url: str,
+    *,
+    timeout: float,
+    process: subprocess.Popen | None = None,
+    ok_only: bool = False,
+) -> None:
+    """Wait until `url` answers any HTTP status (the server is accepting requests), or with
+    `ok_only` a 2xx (for servers that listen early and answer 503 while they load)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -32,7 +39,9 @@ def wait_for_http(url: str, *, timeout: float, process: subprocess.Popen | None 
             with urllib.request.urlopen(url, timeout=1):
                 return
         except urllib.error.HTTPError:
-            return
+            if not ok_only:
+                return
+            time.sleep(0.2)
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
             time.sleep(0.1)
     raise TimeoutError(f"{url} did not answer within {timeout} s")

@@ -1,51 +1,37 @@
-"""The real local model (SmolLM2-135M under llama.cpp's OpenAI-compatible server) answers a
-mention through the whole stack, exactly as `nox -s dev` runs it without an OpenAI key."""
+"""A real local model (llama.cpp's server from the xllamacpp wheel, behind the tool shim)
+answers a mention through the whole stack, exactly as `nox -s dev` runs it without an OpenAI
+key: SmolLM2 in `nox -s tests`, and Qwen, the default, in `nox -s smoke`."""
 
 from __future__ import annotations
-
-import os
 
 import pytest
 import requests
 
-from devstack.local_model import (
-    CONTEXT_TOKENS,
-    LOCAL_MODEL_NAME,
-    local_model_available,
-    start_local_model,
-)
-from devstack.stack import REPO_ROOT, LocalStack, StackOptions
+from devstack.local_model import LocalModel
+from devstack.stack import LocalStack, StackOptions
 from tests.e2e.harness import Sandbox, eventually, message_text, unique
 
 pytestmark = pytest.mark.slow
 
-ANSWER_SECONDS = 120
+ANSWER_SECONDS = 240  # a 1.5B model on a busy 2-core CI machine
 
 
 @pytest.fixture(scope="module")
-def local_model_stack():
-    # The nox session says why it could not install llama-cpp-python, when it could not.
-    missing = os.environ.get("DEVSTACK_LOCAL_MODEL_PROBLEM") or local_model_available()
-    if missing:
-        pytest.skip(f"the local model cannot run here: {missing}")
-    log_dir = REPO_ROOT / "build" / "smoke-logs"
-    server, base_url = start_local_model(log_dir)
+def local_model_stack(local_model: LocalModel):
+    spec = local_model.spec
     options = StackOptions(
-        log_dir=log_dir,
-        openai_base_url=base_url,
-        openai_model=LOCAL_MODEL_NAME,
-        function_env={
-            "MODEL_CONTEXT_TOKENS": str(CONTEXT_TOKENS),
-            "RESERVED_OUTPUT_TOKENS": "512",
+        log_dir=local_model.processes[0].log_path.parent,
+        openai_base_url=local_model.base_url,
+        openai_model=spec.name,
+        function_env={  # what dev.py sets for a local model
+            "MODEL_CONTEXT_TOKENS": str(spec.context_tokens),
+            "RESERVED_OUTPUT_TOKENS": str(spec.context_tokens // 4),
             "OPENAI_TIMEOUT_SECONDS": "120",
         },
         slack_retry_delays="0.3,0.6,1",
     )
-    try:
-        with LocalStack.start(options) as stack:
-            yield stack
-    finally:
-        server.stop()
+    with LocalStack.start(options) as stack:
+        yield stack
 
 
 def traces(stack: LocalStack, event_id: str) -> dict[str, dict]:
@@ -56,7 +42,7 @@ def traces(stack: LocalStack, event_id: str) -> dict[str, dict]:
     return {record["message"]: record for record in response.json()["records"]}
 
 
-def test_the_local_model_streams_a_real_answer_into_the_thread(local_model_stack):
+def test_the_local_model_streams_a_real_answer_into_the_thread(local_model_stack, local_model):
     sandbox = Sandbox(local_model_stack.sandbox_url)
     question = unique("What is the capital of France? Answer in one sentence.")
 
@@ -71,6 +57,8 @@ def test_the_local_model_streams_a_real_answer_into_the_thread(local_model_stack
     text = message_text(reply)
     assert text.strip() and "_Thinking…_" not in text and not text.endswith("▍")
     assert "empty answer" not in text and "went wrong" not in text.lower()
-    assert steps["model request"]["model"] == LOCAL_MODEL_NAME
-    assert steps["model request"]["budget"] <= CONTEXT_TOKENS
+    assert steps["model request"]["model"] == local_model.spec.name
+    assert steps["model request"]["budget"] <= local_model.spec.context_tokens
     assert "first token" in steps  # streamed, not answered in one piece
+    if local_model.spec.name.startswith("qwen"):  # the toy model may not know
+        assert "paris" in text.lower()
