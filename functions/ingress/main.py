@@ -1,4 +1,9 @@
-"""HTTP function: verify a Slack Events API request, queue the mention, ack within 3 s."""
+"""HTTP function: verify a Slack Events API request, queue the mention, ack within 3 s.
+
+The same function is the app's interactivity Request URL (`…/interactivity`): a signed click
+on an answer's feedback buttons is recorded in Firestore before the ack. Firestore is imported
+only on that path, so events keep the light cold start.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from assistant.config import SecretUnavailable, get_settings
 from assistant.logs import configure_logging, log_event
 from assistant.pubsub.publish import publish_mention
 from assistant.slack.events import SignatureVerifier, decide
+from assistant.slack.interactions import decide_interaction
 
 logger = logging.getLogger("ingress")
 
@@ -41,6 +47,8 @@ def ingress(request: flask.Request) -> flask.Response:
     if len(body) > settings.max_request_bytes:
         return flask.Response("request too large", status=413)
 
+    if request.path.rstrip("/").endswith("/interactivity"):
+        return _interaction(body, request.headers, verifier, settings)
     decision = decide(
         body=body, headers=request.headers, verifier=verifier, received_at=time.time()
     )
@@ -68,5 +76,42 @@ def ingress(request: flask.Request) -> flask.Response:
         topic=topic,
         message_id=message_id,
         slack_retry=retry,
+    )
+    return flask.Response("", status=200)
+
+
+@cache
+def _feedback_store():
+    # Imported here, not at the top: only clicks pay for loading the Firestore client.
+    from google.cloud import firestore
+
+    from assistant.feedback.store import FeedbackStore
+
+    settings = get_settings()
+    db = firestore.Client(
+        project=settings.google_cloud_project, database=settings.firestore_database
+    )
+    return FeedbackStore(db)
+
+
+def _interaction(body: bytes, headers, verifier: SignatureVerifier, settings) -> flask.Response:
+    decision = decide_interaction(body=body, headers=headers, verifier=verifier)
+    feedback = decision.feedback
+    if feedback is None:
+        level = logging.WARNING if decision.status >= 400 else logging.INFO
+        log_event(logger, level, decision.reason, status=decision.status)
+        return flask.Response(decision.body, status=decision.status)
+    try:
+        _feedback_store().record(feedback)
+    except Exception:
+        logger.exception("feedback not recorded", extra={"event_id": feedback.event_id})
+        return flask.Response("could not record the feedback", status=500)
+    log_event(
+        logger,
+        logging.INFO,
+        "feedback recorded",
+        event_id=feedback.event_id,
+        value=feedback.value,
+        model=feedback.model,
     )
     return flask.Response("", status=200)

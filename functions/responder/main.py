@@ -8,6 +8,7 @@ responder's composition root: it reads the settings and builds every collaborato
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import cache
 
 import functions_framework
@@ -15,10 +16,15 @@ from google.cloud import firestore
 
 from assistant.answer.assembly import PromptBuilder
 from assistant.answer.claims import ClaimStore
-from assistant.answer.plan import PlanDefaults, plan_answer
+from assistant.answer.commands import Commands
+from assistant.answer.gate import Gate
+from assistant.answer.plan import AnswerPlan, PlanDefaults, plan_answer
 from assistant.answer.responder import Delivery, Outcome, Responder, ResponderLimits
-from assistant.config import get_settings
+from assistant.channels.settings import Allowlist, Budgets, ChannelSettings, Persona
+from assistant.channels.source import SettingsSource, file_reader, gcs_reader
+from assistant.config import Settings, get_settings
 from assistant.conversation.history import HistoryStore
+from assistant.feedback.store import FeedbackStore
 from assistant.files.loader import ThreadFiles
 from assistant.files.produced import AnswerFiles
 from assistant.files.store import BucketStore, storage_client
@@ -29,6 +35,9 @@ from assistant.pubsub.endpoint import push_endpoint
 from assistant.pubsub.envelope import PushMessage
 from assistant.pubsub.publish import publish_mention
 from assistant.slack.reply import slack_client
+from assistant.usage.ledger import Ledger
+from assistant.usage.pricing import PriceTable
+from assistant.usage.rate import RateLimiter
 
 logger = logging.getLogger("responder")
 
@@ -46,9 +55,9 @@ def _responder() -> Responder:
         return BucketStore(storage_client(settings.google_cloud_project), settings.files_bucket)
 
     history = HistoryStore(db)
-    defaults = PlanDefaults.from_settings(settings)
+    ledger = Ledger(db)
     return Responder(
-        plan_for=lambda mention: plan_answer(defaults),
+        plan_for=_planner(settings),
         claims=ClaimStore(db, lease_seconds=settings.claim_lease_seconds),
         history=history,
         prompts=PromptBuilder(
@@ -63,7 +72,41 @@ def _responder() -> Responder:
             mention=mention,
         ),
         limits=ResponderLimits.from_settings(settings),
+        gate=Gate(db=db, ledger=ledger, rate=RateLimiter(db)),
+        commands=Commands(ledger=ledger, feedback=FeedbackStore(db)),
     )
+
+
+def _planner(settings: Settings) -> Callable[[Mention], AnswerPlan]:
+    """plan_for(mention): the environment's defaults, then the settings file's overrides for
+    the mention's workspace and channel (re-read within SETTINGS_REFRESH_SECONDS)."""
+    defaults = PlanDefaults.from_settings(settings)
+    uri = settings.settings_uri
+    if uri.startswith("gs://"):
+        read = gcs_reader(storage_client(settings.google_cloud_project), uri)
+    else:
+        read = file_reader(uri) if uri else (lambda: None)
+    source = SettingsSource(read, refresh_seconds=settings.settings_refresh_seconds, where=uri)
+    base = ChannelSettings(
+        persona=Persona(system_prompt=settings.system_prompt),
+        model=settings.openai_model,
+        budgets=Budgets(
+            workspace_monthly_usd=settings.monthly_budget_usd,
+            user_daily_usd=settings.user_daily_budget_usd,
+        ),
+        max_prompt_tokens=settings.max_prompt_tokens,
+        mentions_per_minute=settings.user_mentions_per_minute,
+        allow=Allowlist(channels=settings.allowed_channels, users=settings.allowed_users),
+    )
+
+    def plan_for(mention: Mention) -> AnswerPlan:
+        current = source.current()
+        channel = current.resolve(base, team=mention.team_id, channel=mention.channel)
+        price = PriceTable.with_overrides(current.prices).price(channel.model)
+        # Tools (documents, code) join here, each only where channel.tools allows it.
+        return plan_answer(defaults, channel=channel, price=price)
+
+    return plan_for
 
 
 @functions_framework.http
