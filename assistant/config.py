@@ -41,7 +41,7 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "MENTIONS_TOPIC",
             "UPLOADS_TOPIC",
             "MAX_REQUEST_BYTES",
-            "FIRESTORE_DATABASE",
+            "FEEDBACK_TOPIC",
             "LOG_LEVEL",
         }
     ),
@@ -146,6 +146,7 @@ class Settings:
     log_prompts: bool = False
     # The settings file (config/assistant.yaml): gs://bucket/name in the cloud, or a path.
     # Unset: the environment alone. Re-read at most this often, so a change needs no redeploy.
+    feedback_topic: str = "feedback"  # feedback clicks, from ingress to the responder
     settings_uri: str = ""
     settings_refresh_seconds: float = 60.0
     # Budgets in US dollars (0: no limit), the defaults that the settings file may override.

@@ -32,6 +32,15 @@ class Feedback:
     message_ts: str = ""
     thread_ts: str = ""
 
+    def to_json(self) -> bytes:
+        return json.dumps(dataclasses.asdict(self), separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Feedback:
+        raw = json.loads(data)
+        known = {field.name for field in dataclasses.fields(cls)}
+        return cls(**{key: str(value) for key, value in raw.items() if key in known})
+
 
 def feedback_block(*, event_id: str, model: str) -> dict[str, Any]:
     def button(vote: str, text: str, label: str) -> dict[str, Any]:

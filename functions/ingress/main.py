@@ -1,22 +1,24 @@
 """HTTP function: verify a Slack Events API request, queue the mention, ack within 3 s.
 
 The same function is the app's interactivity Request URL (`…/interactivity`): a signed click
-on an answer's feedback buttons is recorded in Firestore before the ack. Firestore is imported
-only on that path, so events keep the light cold start.
+on an answer's feedback buttons is published to the `feedback` topic before the ack, and the
+responder records it. So ingress, the one function open to the internet, still needs no
+Firestore access and loads no Firestore client.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from functools import cache
 
 import flask
 import functions_framework
 
-from assistant.config import SecretUnavailable, get_settings
+from assistant.config import SecretUnavailable, Settings, get_settings
 from assistant.logs import configure_logging, log_event
-from assistant.pubsub.publish import publish_mention
+from assistant.pubsub.publish import publish_data, publish_mention
 from assistant.slack.events import SignatureVerifier, decide
 from assistant.slack.interactions import decide_interaction
 
@@ -80,21 +82,9 @@ def ingress(request: flask.Request) -> flask.Response:
     return flask.Response("", status=200)
 
 
-@cache
-def _feedback_store():
-    # Imported here, not at the top: only clicks pay for loading the Firestore client.
-    from google.cloud import firestore
-
-    from assistant.feedback.store import FeedbackStore
-
-    settings = get_settings()
-    db = firestore.Client(
-        project=settings.google_cloud_project, database=settings.firestore_database
-    )
-    return FeedbackStore(db)
-
-
-def _interaction(body: bytes, headers, verifier: SignatureVerifier, settings) -> flask.Response:
+def _interaction(
+    body: bytes, headers: Mapping[str, str], verifier: SignatureVerifier, settings: Settings
+) -> flask.Response:
     decision = decide_interaction(body=body, headers=headers, verifier=verifier)
     feedback = decision.feedback
     if feedback is None:
@@ -102,14 +92,19 @@ def _interaction(body: bytes, headers, verifier: SignatureVerifier, settings) ->
         log_event(logger, level, decision.reason, status=decision.status)
         return flask.Response(decision.body, status=decision.status)
     try:
-        _feedback_store().record(feedback)
+        publish_data(
+            project=settings.google_cloud_project,
+            topic=settings.feedback_topic,
+            data=feedback.to_json(),
+            event_id=feedback.event_id,
+        )
     except Exception:
-        logger.exception("feedback not recorded", extra={"event_id": feedback.event_id})
-        return flask.Response("could not record the feedback", status=500)
+        logger.exception("feedback not queued", extra={"event_id": feedback.event_id})
+        return flask.Response("could not queue the feedback", status=500)
     log_event(
         logger,
         logging.INFO,
-        "feedback recorded",
+        "feedback queued",
         event_id=feedback.event_id,
         value=feedback.value,
         model=feedback.model,

@@ -1,5 +1,8 @@
 """Pub/Sub push endpoint for the `mentions` topic: answer one mention in its Slack thread.
 
+Also, at `…/feedback`, the push endpoint of the `feedback` topic: record one click on an
+answer's 👍 / 👎 (published by ingress) in Firestore.
+
 Status codes are the contract with Pub/Sub: 2xx acks; anything else is redelivered with
 backoff and, after the subscription's attempt limit, dead-lettered. This module is the
 responder's composition root: it reads the settings and builds every collaborator.
@@ -11,6 +14,7 @@ import logging
 from collections.abc import Callable
 from functools import cache
 
+import flask
 import functions_framework
 from google.cloud import firestore
 
@@ -22,8 +26,9 @@ from assistant.answer.plan import AnswerPlan, PlanDefaults, plan_answer
 from assistant.answer.responder import Delivery, Outcome, Responder, ResponderLimits
 from assistant.channels.settings import Allowlist, Budgets, ChannelSettings, Persona
 from assistant.channels.source import SettingsSource, file_reader, gcs_reader
-from assistant.config import Settings, get_settings
+from assistant.config import SecretUnavailable, Settings, get_settings
 from assistant.conversation.history import HistoryStore
+from assistant.feedback.buttons import Feedback
 from assistant.feedback.store import FeedbackStore
 from assistant.files.loader import ThreadFiles
 from assistant.files.produced import AnswerFiles
@@ -32,7 +37,7 @@ from assistant.llm.client import openai_client
 from assistant.logs import configure_logging
 from assistant.mention import Mention
 from assistant.pubsub.endpoint import push_endpoint
-from assistant.pubsub.envelope import PushMessage
+from assistant.pubsub.envelope import InvalidEnvelope, PushMessage, parse_push
 from assistant.pubsub.publish import publish_mention
 from assistant.slack.reply import slack_client
 from assistant.usage.ledger import Ledger
@@ -43,12 +48,18 @@ logger = logging.getLogger("responder")
 
 
 @cache
+def _db() -> firestore.Client:
+    settings = get_settings()
+    return firestore.Client(
+        project=settings.google_cloud_project, database=settings.firestore_database
+    )
+
+
+@cache
 def _responder() -> Responder:
     settings = get_settings()
     configure_logging(settings.log_level)
-    db = firestore.Client(
-        project=settings.google_cloud_project, database=settings.firestore_database
-    )
+    db = _db()
     slack = slack_client(settings.slack_bot_token, settings.slack_api_url)
 
     def bucket() -> BucketStore:
@@ -110,9 +121,42 @@ def _planner(settings: Settings) -> Callable[[Mention], AnswerPlan]:
 
 
 @functions_framework.http
+def responder(request: flask.Request) -> tuple[str, int]:
+    if request.path.rstrip("/").endswith("/feedback"):
+        return _feedback(request)
+    return _mention(request)
+
+
 @push_endpoint(_responder, logger=logger)
-def responder(core: Responder, push: PushMessage, mention: Mention) -> tuple[str, int]:
+def _mention(core: Responder, push: PushMessage, mention: Mention) -> tuple[str, int]:
     outcome = core.handle(
         Delivery(mention=mention, delivery_id=push.message_id, attempt=push.delivery_attempt)
     )
     return ("", 204) if outcome is Outcome.ACK else ("retry", 503)
+
+
+@cache
+def _feedback_store() -> FeedbackStore:
+    configure_logging(get_settings().log_level)
+    return FeedbackStore(_db())
+
+
+def _feedback(request: flask.Request) -> tuple[str, int]:
+    if request.method != "POST":
+        return "Pub/Sub pushes with POST", 405
+    try:
+        store = _feedback_store()
+    except SecretUnavailable as error:
+        logger.error("secrets not available yet; Pub/Sub will retry", extra={"error": str(error)})
+        return "not configured yet", 503
+    try:
+        feedback = Feedback.from_json(parse_push(request.get_data()).data)
+    except (InvalidEnvelope, ValueError, TypeError) as error:
+        logger.error("unusable feedback message", extra={"error": str(error)})
+        return "bad message", 400
+    store.record(feedback)  # one document per answer and person: a redelivery rewrites it
+    logger.info(
+        "feedback recorded",
+        extra={"event_id": feedback.event_id, "value": feedback.value, "model": feedback.model},
+    )
+    return "", 204
