@@ -6,7 +6,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import history_trim, import_time, ingress_latency
+from bench import history_trim, import_time, ingress_latency, usage_overhead
 
 
 def _table(title: str, rows: list[dict]) -> str:
@@ -42,6 +42,12 @@ def main() -> int:
         _table(
             "History load + trim per turn (gpt-4o-mini budget, 40/350-token question/answer)",
             history_trim.run(log_dir),
+        )
+    )
+    print(
+        _table(
+            "Settings, budget check and ledger write per mention (200 mentions; 1, 10 at a time)",
+            usage_overhead.run(log_dir),
         )
     )
     return 0
