@@ -135,7 +135,6 @@ class Responder:
             return Outcome.ACK
         lease = claim.lease
         attempt = delivery.attempt or claim.attempts
-        plan = self._plan_for(mention)
         with Heartbeat(lambda: self.claims.renew(lease), interval=self._beat()) as heartbeat:
             reply = ThreadReply(
                 self._slack,  # type: ignore[arg-type]
@@ -145,12 +144,11 @@ class Responder:
                 on_new_message=lambda ts: self.claims.record_messages(lease, ts),
                 min_interval=self._limits.slack_update_interval_seconds,
                 guard=heartbeat.check,
-                identity=_identity(plan),
             )
             try:
                 if claim.delivered is not None:  # only the bookkeeping is left to do
                     return self._record(mention, lease, claim.delivered)
-                return self._answer(mention, lease, claim, reply, plan)
+                return self._answer(mention, lease, claim, reply)
             except LostLease:
                 logger.warning("another delivery took this event over; standing down")
                 return Outcome.ACK
@@ -169,9 +167,9 @@ class Responder:
     def _beat(self) -> float:
         return self.claims.lease.total_seconds() / 3
 
-    def _answer(
-        self, mention: Mention, lease: Lease, claim: Claim, reply: ThreadReply, plan: AnswerPlan
-    ) -> Outcome:
+    def _answer(self, mention: Mention, lease: Lease, claim: Claim, reply: ThreadReply) -> Outcome:
+        plan = self._plan_for(mention)
+        reply.post_as(_identity(plan))
         checked = self._check(mention, lease, reply, plan)
         if isinstance(checked, Outcome):
             return checked

@@ -56,7 +56,6 @@ class ThreadReply:
         limit: int = MARKDOWN_TEXT_LIMIT,
         clock: Callable[[], float] = time.monotonic,
         guard: Callable[[], None] = lambda: None,
-        identity: dict[str, str] | None = None,
     ) -> None:
         self._client = client
         self._channel = channel
@@ -67,8 +66,7 @@ class ThreadReply:
         self._limit = limit
         self._clock = clock
         self._guard = guard  # raises when this delivery may no longer write to the thread
-        # username / icon_emoji / icon_url of a channel's persona (needs chat:write.customize)
-        self._identity = dict(identity or {})
+        self._identity: dict[str, str] = {}
         self._final_blocks: tuple[dict, ...] = ()
         self._shown: dict[str, str] = {}
         self._last_render = float("-inf")
@@ -84,6 +82,11 @@ class ThreadReply:
     @property
     def message_ts(self) -> list[str]:
         return list(self._message_ts)
+
+    def post_as(self, identity: dict[str, str]) -> None:
+        """Post new messages under a persona's `username` and `icon_emoji` / `icon_url` (needs
+        chat:write.customize); edits keep whatever a message was posted as."""
+        self._identity = dict(identity)
 
     def show_progress(self) -> None:
         """Post the progress indicator, unless an earlier attempt already did."""

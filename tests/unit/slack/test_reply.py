@@ -108,3 +108,21 @@ def test_an_error_keeps_what_the_person_already_saw(local_slack, thread):
     reply.stream("Partial answer")
     reply.fail("The model stopped.", partial_text=reply.streamed_text)
     assert bot_texts(local_slack, thread) == ["Partial answer\n\n:warning: The model stopped."]
+
+
+def test_blocks_given_to_finish_go_under_the_last_message_of_the_answer(local_slack, thread):
+    from assistant.feedback.buttons import feedback_block
+
+    reply, _ = make_reply(local_slack, thread, limit=40)
+    reply.post_as({"username": "Finance helper", "icon_emoji": ":moneybag:"})
+    reply.show_progress()
+    buttons = feedback_block(event_id="Ev1", model="gpt-4o")
+    reply.finish("First paragraph of the answer.\n\nSecond paragraph of it.", blocks=(buttons,))
+
+    first, last = local_slack.bot_replies(thread)
+    assert first["markdown_text"] == "First paragraph of the answer."
+    assert "blocks" not in first or not first["blocks"]
+    assert last["blocks"] == [{"type": "markdown", "text": "Second paragraph of it."}, buttons]
+    assert message_text(last) == "Second paragraph of it."  # the notification text
+    assert first["username"] == last["username"] == "Finance helper"
+    assert last["icons"] == {"emoji": ":moneybag:"}
