@@ -58,8 +58,9 @@ def feedback_block(*, event_id: str, model: str) -> dict[str, Any]:
             {
                 "type": "feedback_buttons",
                 "action_id": ACTION_ID,
-                "positive_button": button("positive", "👍", "This answer was helpful"),
-                "negative_button": button("negative", "👎", "This answer was not helpful"),
+                # Slack draws the thumbs; the text is the button's label.
+                "positive_button": button("positive", "Good answer", "This answer was helpful"),
+                "negative_button": button("negative", "Bad answer", "This answer was not helpful"),
             }
         ],
     }

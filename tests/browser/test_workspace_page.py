@@ -162,7 +162,7 @@ def test_the_feedback_buttons_under_an_answer_record_a_click(page, stack, db, ar
     mention_with_completion(page, "#composer", question)
     expect(final_bot_replies(page).last).to_contain_text(f"Answer to: {question}")
 
-    thumbs_down = page.locator("#thread .msg.bot .block-actions .feedback", has_text="👎")
+    thumbs_down = page.locator('#thread .msg.bot .block-actions [data-half="negative_button"]')
     thumbs_down.click()
 
     expect(thumbs_down).to_have_class(re.compile(r"\bchosen\b"))

@@ -46,9 +46,11 @@ def new_team() -> str:
     return f"T{uuid.uuid4().hex[:10].upper()}"
 
 
-def ask_as(stack, sandbox, claims, team: str, question: str, *, user: str = "U0ALICE"):
+def ask_as(
+    stack, sandbox, claims, team: str, question: str, *, user="U0ALICE", parent=None, **fields
+):
     """A mention from workspace `team`, in a thread of #general, published as ingress does."""
-    parent = sandbox.post(unique("thread for"))
+    parent = parent or sandbox.post(unique("thread for"))
     mention = Mention(
         event_id=f"Ev{uuid.uuid4().hex[:12]}",
         team_id=team,
@@ -59,12 +61,12 @@ def ask_as(stack, sandbox, claims, team: str, question: str, *, user: str = "U0A
         thread_ts=parent["ts"],
         bot_user_id="U0BOT",
         received_at=time.time(),
+        **fields,
     )
     publish_mention(project=stack.options.project, topic="mentions", mention=mention)
     claim = claims.wait_final(mention.event_id)
     replies = sandbox.bot_replies(parent["ts"])
-    assert len(replies) == 1
-    return replies[0], claim
+    return (replies[-1] if replies else None), claim
 
 
 def seed_spend(db, team: str, cost: float, *, user: str = "U0ALICE") -> None:
@@ -199,6 +201,26 @@ def test_over_the_budget_the_bot_says_which_limit_and_does_not_call_the_model(
     assert claim["refused"] == "user_daily"
     assert model.requests(refused) == []
     assert Ledger(db).spent(team=team, channel="C0GENERAL", user="U0ALICE").user_day > 1.0
+
+
+def test_refusals_are_polite_once_per_thread_and_cost_no_model_call(
+    stack, sandbox, claims, model, settings_file
+):
+    team = new_team()
+    settings_file({"workspaces": {team: {"allow": {"users": ["U0BOB"]}}}})
+    parent = sandbox.post(unique("a thread"))
+    first, second = unique("may I?"), unique("may I now?")
+
+    reply, claim = ask_as(stack, sandbox, claims, team, first, parent=parent)
+    ask_as(stack, sandbox, claims, team, second, parent=parent)
+
+    assert "list of allowed users" in message_text(reply)
+    assert claim["refused"] == "user"
+    assert len(sandbox.bot_replies(parent["ts"])) == 1  # said once in this thread
+    assert model.requests(first) == model.requests(second) == []
+    # Someone from another organisation, in a shared channel:
+    guest, _ = ask_as(stack, sandbox, claims, team, unique("hi"), user="U0EVE", user_team="TOTHER")
+    assert guest is not None and "not from other organisations" in message_text(guest)
 
 
 def click(stack, body: bytes, *, secret: str | None = None) -> requests.Response:

@@ -249,6 +249,11 @@ function renderBody(m) {
 }
 
 // context_actions blocks with feedback_buttons: the 👍 / 👎 Slack shows under an AI answer.
+const THUMB_PATH = "M2 7h3v8H2zM6 15h6.5a1.5 1.5 0 0 0 1.5-1.3l.9-5A1.5 1.5 0 0 0 13.4 7H10V3.5A1.5 1.5 0 0 0 8.5 2L6 7z";
+const THUMB = {
+  positive_button: `<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="${THUMB_PATH}"/></svg>`,
+  negative_button: `<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" style="transform: rotate(180deg)"><path d="${THUMB_PATH}"/></svg>`,
+};
 function renderBlockActions(channel, m) {
   const buttons = [];
   for (const block of m.blocks || []) {
@@ -258,9 +263,10 @@ function renderBlockActions(channel, m) {
       for (const half of ["positive_button", "negative_button"]) {
         const button = element[half] || {};
         const chosen = state.clicked.get(key(channel, m.ts)) === button.value;
-        buttons.push(`<button class="feedback${chosen ? " chosen" : ""}" data-click-channel="${escapeHtml(channel)}" data-click-ts="${escapeHtml(m.ts)}"
+        // Slack draws a thumb icon and shows the text as the button's label.
+        buttons.push(`<button class="feedback${chosen ? " chosen" : ""}" data-half="${half}" data-click-channel="${escapeHtml(channel)}" data-click-ts="${escapeHtml(m.ts)}"
           data-action="${escapeHtml(element.action_id || "")}" data-value="${escapeHtml(button.value || "")}"
-          title="${escapeHtml(button.accessibility_label || "")}">${escapeHtml((button.text || {}).text || half)}</button>`);
+          title="${escapeHtml(button.accessibility_label || "")}">${THUMB[half]}<span>${escapeHtml((button.text || {}).text || "")}</span></button>`);
       }
     }
   }
