@@ -41,6 +41,7 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "MENTIONS_TOPIC",
             "UPLOADS_TOPIC",
             "MAX_REQUEST_BYTES",
+            "FEEDBACK_TOPIC",
             "LOG_LEVEL",
         }
     ),
@@ -69,6 +70,14 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "LOG_LEVEL",
             "LOG_PROMPTS",
             "MENTIONS_DEAD_LETTER_TOPIC",
+            "SETTINGS_URI",
+            "SETTINGS_REFRESH_SECONDS",
+            "MONTHLY_BUDGET_USD",
+            "USER_DAILY_BUDGET_USD",
+            "MAX_PROMPT_TOKENS",
+            "USER_MENTIONS_PER_MINUTE",
+            "ALLOWED_CHANNELS",
+            "ALLOWED_USERS",
         }
     ),
     "files": frozenset(
@@ -135,6 +144,18 @@ class Settings:
     log_level: str = "INFO"
     # Logs the messages sent to the model (people's words): for local debugging, off in production.
     log_prompts: bool = False
+    # The settings file (config/assistant.yaml): gs://bucket/name in the cloud, or a path.
+    # Unset: the environment alone. Re-read at most this often, so a change needs no redeploy.
+    feedback_topic: str = "feedback"  # feedback clicks, from ingress to the responder
+    settings_uri: str = ""
+    settings_refresh_seconds: float = 60.0
+    # Budgets in US dollars (0: no limit), the defaults that the settings file may override.
+    monthly_budget_usd: float = 100.0  # the workspace's, per calendar month (UTC)
+    user_daily_budget_usd: float = 5.0  # each person's, per day (UTC)
+    max_prompt_tokens: int = 32_000  # caps the prompt below the model's window; 0: window only
+    user_mentions_per_minute: int = 10  # per person; 0: no limit
+    allowed_channels: frozenset[str] = frozenset()  # empty: every channel
+    allowed_users: frozenset[str] = frozenset()  # empty: everyone in the workspace
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -170,6 +191,8 @@ def _read_secret_file(name: str, path: str) -> str:
 
 def _parse(type_name: object, raw: str, name: str) -> object:
     kind = str(type_name)
+    if kind.startswith("frozenset"):
+        return frozenset(item for item in raw.replace(",", " ").split() if item)
     if kind == "bool":
         if raw.lower() not in ("1", "true", "yes", "0", "false", "no"):
             raise ValueError(f"{name.upper()} must be true or false, got {raw!r}")

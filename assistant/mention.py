@@ -56,6 +56,8 @@ class Mention:
     file_refs: tuple[FileRef, ...] = ()
     received_at: float = 0.0  # when ingress accepted it, for latency figures
     bot_user_id: str = ""  # the bot's own user id in this workspace, from the event
+    # The asker's own workspace; another one's in a shared (Slack Connect) channel.
+    user_team: str = ""
 
     @property
     def thread_key(self) -> str:

@@ -6,7 +6,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import history_trim, import_time, ingress_latency, local_model
+from bench import history_trim, import_time, ingress_latency, local_model, usage_overhead
 
 
 def _table(title: str, rows: list[dict]) -> str:
@@ -45,6 +45,12 @@ def main() -> int:
         )
     )
     print(_table("Local models through the tool shim (2 threads)", local_model.run(log_dir)))
+    print(
+        _table(
+            "Settings, budget check and ledger write per mention (200 mentions; 1, 10 at a time)",
+            usage_overhead.run(log_dir),
+        )
+    )
     return 0
 
 

@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         log_dir=REPO_ROOT / "build" / "soak-logs",
         slack_retry_delays="0.5,1,2",
         max_delivery_attempts=10,
-        function_env={"CLAIM_LEASE_SECONDS": "30"},
+        function_env={"CLAIM_LEASE_SECONDS": "30", "USER_MENTIONS_PER_MINUTE": "0"},
     )
     with LocalStack.start(options) as stack:
         os.environ.update(stack.env)  # this process publishes the Pub/Sub duplicates

@@ -18,6 +18,7 @@ from pathlib import Path
 from devstack.emulators import start_firestore, start_pubsub, start_storage
 from devstack.processes import ManagedProcess, free_port, wait_for_http
 from devstack.pubsub_wiring import wire_topics
+from devstack.settings_file import SettingsFile
 from devstack.trace import LogTailer
 
 __all__ = ["REPO_ROOT", "LocalStack", "StackOptions", "launch_function"]
@@ -88,6 +89,7 @@ class LocalStack:
         self.urls: dict[str, str] = {}
         self.env: dict[str, str] = {}
         self.tailer: LogTailer | None = None
+        self.settings_file: SettingsFile | None = None
 
     @classmethod
     @contextlib.contextmanager
@@ -132,6 +134,8 @@ class LocalStack:
             "FIRESTORE_EMULATOR_HOST": firestore_host,
             "STORAGE_EMULATOR_HOST": storage_host,
         }
+        self.settings_file = SettingsFile(storage_host=storage_host, project=opts.project)
+        self.settings_file.create(REPO_ROOT / "config" / "assistant.yaml")
         if opts.openai_base_url is None:
             self._start_fake_model()
         else:
@@ -147,8 +151,12 @@ class LocalStack:
             project=opts.project,
             pubsub_host=pubsub_host,
             push_endpoints={
-                topic: self.urls[function]
-                for topic, function in (("mentions", "responder"), ("uploads", "files"))
+                topic: self.urls[function] + path
+                for topic, function, path in (
+                    ("mentions", "responder", ""),
+                    ("uploads", "files", ""),
+                    ("feedback", "responder", "/feedback"),
+                )
                 if function in self.urls
             },
             min_backoff=opts.push_min_backoff_seconds,
@@ -199,6 +207,7 @@ class LocalStack:
             "FILES_BUCKET": opts.bucket,
             "MAX_DELIVERY_ATTEMPTS": str(opts.max_delivery_attempts),
             "LOG_PROMPTS": "true",  # the dev page shows what the model was sent
+            "SETTINGS_URI": self.settings_file.uri if self.settings_file else "",
             **opts.function_env,
         }
 
@@ -228,6 +237,8 @@ class LocalStack:
             str(port),
             "--events-url",
             self.ingress_url,
+            "--interactivity-url",
+            self.ingress_url + "/interactivity",
             "--signing-secret",
             opts.signing_secret,
             "--bot-token",

@@ -8,6 +8,7 @@ locals {
     MENTIONS_TOPIC       = google_pubsub_topic.mentions.name
     UPLOADS_TOPIC        = google_pubsub_topic.uploads.name
     MAX_REQUEST_BYTES    = tostring(var.max_request_bytes)
+    FEEDBACK_TOPIC       = google_pubsub_topic.feedback.name
     LOG_LEVEL            = var.log_level
     # Secrets are files from Secret Manager volumes (functions.tf): every read sees the latest
     # version, so the real value is picked up once added, without a redeploy.
@@ -37,6 +38,15 @@ locals {
     OPENAI_API_KEY_FILE           = "/etc/secrets/openai-api-key/value"
     # Prompts contain people's words; they stay out of production logs.
     LOG_PROMPTS = "false"
+    # Settings per channel (settings.tf) and the defaults it overrides.
+    SETTINGS_URI             = local.settings_uri
+    SETTINGS_REFRESH_SECONDS = tostring(var.settings_refresh_seconds)
+    MONTHLY_BUDGET_USD       = tostring(var.monthly_budget_usd)
+    USER_DAILY_BUDGET_USD    = tostring(var.user_daily_budget_usd)
+    MAX_PROMPT_TOKENS        = tostring(var.max_prompt_tokens)
+    USER_MENTIONS_PER_MINUTE = tostring(var.user_mentions_per_minute)
+    ALLOWED_CHANNELS         = join(",", var.allowed_channels)
+    ALLOWED_USERS            = join(",", var.allowed_users)
   }
 
   files_env = {

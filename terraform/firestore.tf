@@ -25,3 +25,15 @@ resource "google_firestore_field" "event_claims_ttl" {
   # ever-increasing timestamp would only add write cost.
   index_config {}
 }
+
+# Per-person rate-limit windows (assistant/usage/rate.py) matter for a minute; the TTL policy
+# deletes them after their `expire_at` (a day later).
+resource "google_firestore_field" "rate_limits_ttl" {
+  database   = google_firestore_database.main.name
+  collection = "rate_limits"
+  field      = "expire_at"
+
+  ttl_config {}
+
+  index_config {}
+}

@@ -45,12 +45,13 @@ resource "google_service_account" "builder" {
   depends_on = [time_sleep.apis_enabled]
 }
 
-# --- ingress: publish to the two topics it routes to ------------------------------------------
+# --- ingress: publish to the topics it routes to (mentions, uploads, feedback clicks) ----------
 
 resource "google_pubsub_topic_iam_member" "ingress_publisher" {
   for_each = {
     mentions = google_pubsub_topic.mentions.id
     uploads  = google_pubsub_topic.uploads.id
+    feedback = google_pubsub_topic.feedback.id
   }
 
   topic  = each.value
@@ -94,6 +95,13 @@ resource "google_project_iam_member" "responder" {
   project = var.project_id
   role    = each.value
   member  = "serviceAccount:${google_service_account.responder.email}"
+}
+
+resource "google_storage_bucket_iam_member" "responder_settings_reader" {
+  # Reads config/assistant.yaml (settings.tf) about once a minute; nothing else in that bucket.
+  bucket = google_storage_bucket.settings.id
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.responder.email}"
 }
 
 resource "google_storage_bucket_iam_member" "responder_reader" {

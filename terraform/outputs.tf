@@ -9,8 +9,9 @@ output "slack_request_url" {
 output "slack_app_manifest" {
   description = "Slack app manifest (YAML) with the request URL filled in: paste it at api.slack.com/apps > Create New App > From a manifest."
   value = templatefile("${path.module}/../slack/manifest.yaml.tftpl", {
-    app_name    = var.slack_app_name
-    request_url = local.slack_request_url
+    app_name          = var.slack_app_name
+    request_url       = local.slack_request_url
+    interactivity_url = "${local.slack_request_url}/interactivity"
   })
 }
 
@@ -28,6 +29,11 @@ output "secrets" {
   value       = { for key, secret in google_secret_manager_secret.secret : key => secret.secret_id }
 }
 
+output "settings_uri" {
+  description = "Where config/assistant.yaml is deployed; the responder re-reads it within SETTINGS_REFRESH_SECONDS."
+  value       = local.settings_uri
+}
+
 output "files_bucket" {
   description = "Bucket holding the mirrored Slack files."
   value       = google_storage_bucket.files.name
@@ -38,6 +44,7 @@ output "dead_letter_subscriptions" {
   value = [
     google_pubsub_subscription.mentions_dead_letter.name,
     google_pubsub_subscription.uploads_dead_letter.name,
+    google_pubsub_subscription.feedback_dead_letter.name,
   ]
 }
 

@@ -140,6 +140,7 @@ resource "google_pubsub_topic_iam_member" "pubsub_agent_dead_letter_publisher" {
   for_each = {
     mentions = google_pubsub_topic.mentions_dead_letter.id
     uploads  = google_pubsub_topic.uploads_dead_letter.id
+    feedback = google_pubsub_topic.feedback_dead_letter.id
   }
 
   topic  = each.value
@@ -153,6 +154,7 @@ resource "google_pubsub_subscription_iam_member" "pubsub_agent_dead_letter_subsc
   for_each = {
     mentions = google_pubsub_subscription.mentions_push.id
     uploads  = google_pubsub_subscription.uploads_push.id
+    feedback = google_pubsub_subscription.feedback_push.id
   }
 
   subscription = each.value
@@ -160,4 +162,70 @@ resource "google_pubsub_subscription_iam_member" "pubsub_agent_dead_letter_subsc
   member       = "serviceAccount:${local.pubsub_service_agent}"
 
   depends_on = [time_sleep.iam_propagated]
+}
+
+# --- Feedback clicks: ingress -> feedback -> responder (…/feedback) ----------------------------
+# Ingress, open to the internet, only publishes; the responder, which already holds Firestore
+# access, records the click. So ingress needs no Firestore role.
+
+resource "google_pubsub_topic" "feedback" {
+  name = "${var.name_prefix}-feedback"
+
+  depends_on = [time_sleep.apis_enabled]
+}
+
+resource "google_pubsub_topic" "feedback_dead_letter" {
+  name = "${var.name_prefix}-feedback-dead-letter"
+
+  depends_on = [time_sleep.apis_enabled]
+}
+
+resource "google_pubsub_subscription" "feedback_push" {
+  name  = "${var.name_prefix}-feedback-to-responder"
+  topic = google_pubsub_topic.feedback.id
+
+  # The responder's timeout applies to this path too, so the same push deadline.
+  ack_deadline_seconds       = local.push_ack_deadline_seconds
+  enable_message_ordering    = true # no ordering key is set: each click stands alone
+  message_retention_duration = "604800s"
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.responder.service_config[0].uri}/feedback"
+
+    oidc_token {
+      service_account_email = google_service_account.push_invoker.email
+      audience              = google_cloudfunctions2_function.responder.service_config[0].uri
+    }
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.feedback_dead_letter.id
+    max_delivery_attempts = var.max_delivery_attempts
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  depends_on = [
+    google_cloud_run_v2_service_iam_member.push_invoker,
+    google_service_account_iam_member.pubsub_agent_token_creator,
+  ]
+}
+
+resource "google_pubsub_subscription" "feedback_dead_letter" {
+  name  = "${var.name_prefix}-feedback-dead-letter-sub"
+  topic = google_pubsub_topic.feedback_dead_letter.id
+
+  message_retention_duration = "604800s"
+  ack_deadline_seconds       = 60
+
+  expiration_policy {
+    ttl = ""
+  }
 }

@@ -252,3 +252,49 @@ variable "slack_app_name" {
     error_message = "slack_app_name: 1-35 characters."
   }
 }
+
+# --- Settings, budgets and limits (issue 14) -------------------------------------------------
+# The defaults for every channel; config/assistant.yaml (settings.tf) overrides them per
+# workspace and channel.
+
+variable "settings_refresh_seconds" {
+  type        = number
+  default     = 60
+  description = "How often at most the responder re-reads config/assistant.yaml (SETTINGS_REFRESH_SECONDS)."
+}
+
+variable "monthly_budget_usd" {
+  type        = number
+  default     = 100
+  description = "The workspace's estimated model spend per calendar month (UTC) in US dollars, after which the bot declines; 0 for no limit (MONTHLY_BUDGET_USD)."
+}
+
+variable "user_daily_budget_usd" {
+  type        = number
+  default     = 5
+  description = "What one person may spend per day (UTC) in US dollars; 0 for no limit (USER_DAILY_BUDGET_USD)."
+}
+
+variable "max_prompt_tokens" {
+  type        = number
+  default     = 32000
+  description = "Caps every prompt below the model's window, whatever the window; 0 for the window alone (MAX_PROMPT_TOKENS)."
+}
+
+variable "user_mentions_per_minute" {
+  type        = number
+  default     = 10
+  description = "Mentions one person may make per minute; 0 for no limit (USER_MENTIONS_PER_MINUTE)."
+}
+
+variable "allowed_channels" {
+  type        = list(string)
+  default     = []
+  description = "Channel ids where the bot answers; empty for every channel it is in (ALLOWED_CHANNELS)."
+}
+
+variable "allowed_users" {
+  type        = list(string)
+  default     = []
+  description = "User ids the bot answers; empty for everyone in the workspace (ALLOWED_USERS)."
+}

@@ -26,6 +26,10 @@ TEST_FUNCTION_ENV = {
     "CLAIM_LEASE_SECONDS": "6",
     # A small file limit, so the "too large" path needs a 2.5 MB upload, not a 20 MB one.
     "MAX_FILE_BYTES": "2000000",
+    # Settings file changes show within a second; every test mention comes from the same few
+    # people, so the per-person rate limit is off unless a test's settings turn it on.
+    "SETTINGS_REFRESH_SECONDS": "0.5",
+    "USER_MENTIONS_PER_MINUTE": "0",
 }
 
 

@@ -1,8 +1,9 @@
 """What one answer may use: resolved per mention, so that channels can differ.
 
 Everything below the responder takes its model, window, budgets, persona and tools from the
-`AnswerPlan`, never from process-wide settings. Today every mention gets the deployment's
-defaults; per-workspace and per-channel settings resolve here later.
+`AnswerPlan`, never from process-wide settings. The deployment's defaults come from the
+environment (`PlanDefaults`); a channel's effective settings (`assistant/channels/settings.py`,
+the environment merged with the settings file) override model, persona and the prompt cap.
 
     >>> defaults = PlanDefaults(model="gpt-4o-mini", persona="Be brief.")
     >>> plan = plan_answer(defaults)
@@ -15,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from assistant.channels.settings import ChannelSettings, Price
 from assistant.config import DEFAULT_SYSTEM_PROMPT, Settings
 from assistant.llm.loop import Tool
 from assistant.llm.models import ModelSpec, input_budget, model_spec
@@ -38,10 +40,19 @@ class AnswerPlan:
     max_file_tokens: int
     tools: tuple[Tool, ...] = ()
     max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS
+    # The channel's effective settings (budgets, allowlists, persona's name and icon), when
+    # resolved from them; None for the deployment's defaults alone.
+    channel: ChannelSettings | None = None
+    price: Price | None = None  # of `model`, for the usage ledger; None: not priced (free)
+    # Set when the prompt is capped below the window: the answer's reservation stays what the
+    # window would reserve, not everything the cap leaves free.
+    output_reservation: int | None = None
 
     @property
     def max_output_tokens(self) -> int:
         """The output reservation: what the window leaves after the input budget."""
+        if self.output_reservation is not None:
+            return self.output_reservation
         return self.spec.context_window - self.input_budget
 
 
@@ -53,6 +64,7 @@ class PlanDefaults:
     persona: str = DEFAULT_SYSTEM_PROMPT
     max_file_tokens: int = 20_000
     max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS
+    max_prompt_tokens: int = 0  # a cap on the prompt below the model's window; 0: none
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlanDefaults:
@@ -62,17 +74,39 @@ class PlanDefaults:
             reserved_output=settings.reserved_output_tokens,
             persona=settings.system_prompt,
             max_file_tokens=settings.max_file_tokens,
+            max_prompt_tokens=settings.max_prompt_tokens,
         )
 
 
-def plan_answer(defaults: PlanDefaults, *, tools: Sequence[Tool] = ()) -> AnswerPlan:
-    spec = model_spec(defaults.model, context_override=defaults.context_override)
+def plan_answer(
+    defaults: PlanDefaults,
+    *,
+    tools: Sequence[Tool] = (),
+    channel: ChannelSettings | None = None,
+    price: Price | None = None,
+) -> AnswerPlan:
+    """The plan for one mention; a channel's settings override model, persona and prompt cap.
+
+    >>> channel = ChannelSettings(model="gpt-4o", max_prompt_tokens=32_000)
+    >>> plan = plan_answer(PlanDefaults(model="gpt-4o-mini"), channel=channel)
+    >>> plan.model, plan.input_budget, plan.max_output_tokens
+    ('gpt-4o', 32000, 4096)
+    """
+    model, persona, cap = defaults.model, defaults.persona, defaults.max_prompt_tokens
+    if channel is not None:
+        model, cap = channel.model, channel.max_prompt_tokens
+        persona = channel.persona.system_prompt or persona
+    spec = model_spec(model, context_override=defaults.context_override)
+    budget = input_budget(spec, reserved_output=defaults.reserved_output)
     return AnswerPlan(
-        model=defaults.model,
+        model=model,
         spec=spec,
-        input_budget=input_budget(spec, reserved_output=defaults.reserved_output),
-        persona=f"{defaults.persona}\n\n{UNTRUSTED_CONTENT_RULE}",
+        input_budget=min(budget, cap) if cap > 0 else budget,
+        persona=f"{persona}\n\n{UNTRUSTED_CONTENT_RULE}",
         max_file_tokens=defaults.max_file_tokens,
         tools=tuple(tools),
         max_tool_rounds=defaults.max_tool_rounds,
+        channel=channel,
+        price=price,
+        output_reservation=spec.context_window - budget if 0 < cap < budget else None,
     )

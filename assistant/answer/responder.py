@@ -18,12 +18,15 @@ import openai
 from assistant import deadline
 from assistant.answer.assembly import Assembly, PromptBuilder
 from assistant.answer.claims import Claim, ClaimStore, Delivered, Lease, LostLease, Verdict
+from assistant.answer.commands import Commands, command_of
+from assistant.answer.gate import Admitted, Gate, Refused
 from assistant.answer.heartbeat import Heartbeat
 from assistant.answer.plan import AnswerPlan
 from assistant.config import Settings
 from assistant.conversation.history import HistoryStore
 from assistant.conversation.prompt import Prompt
 from assistant.conversation.turns import StoredTurn, turn_order
+from assistant.feedback.buttons import feedback_block
 from assistant.files.context import notes_text
 from assistant.files.produced import AnswerFiles
 from assistant.llm.loop import (
@@ -35,6 +38,7 @@ from assistant.llm.loop import (
     run_tool_loop,
 )
 from assistant.llm.messages import content_text
+from assistant.llm.rounds import Usage
 from assistant.llm.stream import ModelError, ModelRequest
 from assistant.llm.tokens import count_content
 from assistant.mention import Mention
@@ -95,6 +99,8 @@ class Responder:
         dead_letter: Callable[[Mention], object],
         limits: ResponderLimits,
         sleep: Callable[[float], None] = time.sleep,
+        gate: Gate | None = None,
+        commands: Commands | None = None,
     ) -> None:
         self._plan_for = plan_for
         self.claims = claims
@@ -106,6 +112,8 @@ class Responder:
         self._dead_letter = dead_letter
         self._limits = limits
         self._sleep = sleep
+        self._gate = gate  # None: no allowlists, budgets or usage ledger
+        self._commands = commands
 
     def handle(self, delivery: Delivery) -> Outcome:
         with deadline.delivery_deadline(seconds=self._limits.response_time_budget_seconds):
@@ -169,6 +177,11 @@ class Responder:
         return self.claims.lease.total_seconds() / 3
 
     def _answer(self, mention: Mention, lease: Lease, claim: Claim, reply: ThreadReply) -> Outcome:
+        plan = self._plan_for(mention)
+        reply.post_as(_identity(plan))
+        checked = self._check(mention, lease, reply, plan)
+        if isinstance(checked, Outcome):
+            return checked
         if mention.is_reset:
             deleted = self.history.clear(mention.thread_key)
             reply.say(RESET_TEXT)
@@ -177,10 +190,12 @@ class Responder:
 
         reply.show_progress()
         started = time.monotonic()
-        plan = self._plan_for(mention)
         assembly = self._prompts.build(mention, plan)
+        cost = [0.0]
         try:
-            final = self._generate(mention, lease, plan, assembly, claim.rounds, reply, started)
+            final = self._generate(
+                mention, lease, plan, assembly, claim.rounds, reply, started, cost
+            )
         except ModelError as error:
             reply.fail(str(error), partial_text=reply.streamed_text)
             self.claims.finish(lease, state="failed", error=str(error))
@@ -188,7 +203,14 @@ class Responder:
             return Outcome.ACK
 
         answer = (final.text.strip() or EMPTY_ANSWER) + notes_text(assembly.notes)
-        reply.finish(answer)
+        if self._gate is not None and plan.channel is not None and checked is not None:
+            answer += self._gate.note(plan.channel, checked.spent, cost[0])
+        blocks = (
+            ()
+            if self._gate is None
+            else (feedback_block(event_id=mention.event_id, model=plan.model),)
+        )
+        reply.finish(answer, blocks=blocks)
         answer_turn = StoredTurn(
             order=turn_order(mention, 1),
             role="assistant",
@@ -209,9 +231,46 @@ class Responder:
                 "tool_rounds": final.rounds,
                 "slack_edits": reply.edits,
                 "stream_restarts": final.restarts,
+                "cost_usd": round(cost[0], 6),
             },
         )
         return self._record(mention, lease, delivered)
+
+    def _check(
+        self, mention: Mention, lease: Lease, reply: ThreadReply, plan: AnswerPlan
+    ) -> Outcome | Admitted | None:
+        """Allowlists, then commands, then rate limit and budgets: an Outcome when the mention
+        has been dealt with without the model, else what was spent so far (None: no gate)."""
+        settings = plan.channel
+        if self._gate is None or settings is None:
+            return None
+        verdict: Refused | Admitted | None = self._gate.access(mention, settings)
+        if verdict is None and mention.is_reset:
+            return None
+        command = command_of(mention.question)
+        if verdict is None and command is not None and self._commands is not None:
+            text = self._commands.run(
+                command,
+                team=mention.team_id,
+                channel=mention.channel,
+                user=mention.user,
+                settings=settings,
+            )
+            return self._say(lease, reply, text, command=command)
+        if verdict is None:
+            verdict = self._gate.admit(mention, settings)
+        if isinstance(verdict, Admitted):
+            return verdict
+        if verdict.text is None:  # already said in this thread
+            self.claims.finish(lease, refused=verdict.reason)
+            return Outcome.ACK
+        return self._say(lease, reply, verdict.text, refused=verdict.reason)
+
+    def _say(self, lease: Lease, reply: ThreadReply, text: str, **details: str) -> Outcome:
+        """A reply that needs no model: a command's answer or a refusal."""
+        reply.say(text)
+        self.claims.finish(lease, **details)
+        return Outcome.ACK
 
     def _generate(
         self,
@@ -222,7 +281,11 @@ class Responder:
         done_rounds: tuple[ToolRound, ...],
         reply: ThreadReply,
         started: float,
+        cost: list[float],
     ) -> FinalAnswer:
+        """The answer; `cost` accumulates the estimated cost of the model calls made here."""
+        rounds_in = rounds_out = 0
+
         def messages_for(rounds: tuple[ToolRound, ...]) -> tuple:
             prompt = assembly.prompt(rounds)
             self._log_request(plan, prompt, rounds=len(rounds))
@@ -255,9 +318,31 @@ class Responder:
                 reply.show_status(event.status or TOOL_STATUS)
             elif isinstance(event, RoundFinished):
                 self.claims.record_round(lease, event.number, event.round)
+                usage = event.round.usage
+                rounds_in += usage.prompt_tokens
+                rounds_out += usage.completion_tokens
+                cost[0] += self._count(mention, plan, lease, f"round-{event.number}", usage)
             elif isinstance(event, FinalAnswer):
+                # FinalAnswer.usage covers every call of this delivery, the rounds included.
+                last = Usage(
+                    event.usage.prompt_tokens - rounds_in,
+                    event.usage.completion_tokens - rounds_out,
+                )
+                cost[0] += self._count(mention, plan, lease, "answer", last)
                 return event
         raise AssertionError("the tool loop ended without an answer")
+
+    def _count(
+        self, mention: Mention, plan: AnswerPlan, lease: Lease, call: str, usage: Usage
+    ) -> float:
+        if self._gate is None:
+            return 0.0
+        kind = "answer" if call == "answer" else "tool_round"
+        # Keyed by the claim's fence: a retried write never counts twice, while a takeover that
+        # really calls the model again is counted again.
+        return self._gate.record(
+            mention, plan, call=f"{lease.fence}.{call}", kind=kind, usage=usage
+        )
 
     def _record(self, mention: Mention, lease: Lease, delivered: Delivered) -> Outcome:
         """History, the files the answer produced, the claim: never the model again."""
@@ -311,6 +396,19 @@ class Responder:
             self.claims.finish(lease, state="failed", error="gave up")
         except Exception:
             logger.exception("could not report the failure")
+
+
+def _identity(plan: AnswerPlan) -> dict[str, str]:
+    """The persona's name and icon for chat.postMessage (needs chat:write.customize)."""
+    if plan.channel is None:
+        return {}
+    persona = plan.channel.persona
+    identity = {"username": persona.display_name} if persona.display_name else {}
+    if persona.icon_emoji:
+        identity["icon_emoji"] = persona.icon_emoji
+    elif persona.icon_url:
+        identity["icon_url"] = persona.icon_url
+    return identity
 
 
 def _since(start: float, moment: float | None) -> float | None:

@@ -12,7 +12,7 @@ from google.cloud import pubsub_v1
 
 from assistant.mention import Mention
 
-__all__ = ["publish_mention"]
+__all__ = ["publish_data", "publish_mention"]
 
 _PUBLISH_TIMEOUT_SECONDS = 2.0  # Slack's ack deadline is 3 s; a slow publish must fail, not hang
 
@@ -49,3 +49,10 @@ def publish_mention(*, project: str, topic: str, mention: Mention) -> str:
         with _resume_lock:
             client.resume_publish(topic_path, mention.thread_key)
         raise
+
+
+def publish_data(*, project: str, topic: str, data: bytes, **attributes: str) -> str:
+    """Publish one unordered message (e.g. a feedback click) and wait for the server's ack."""
+    client = _client()
+    future = client.publish(client.topic_path(project, topic), data, **attributes)
+    return future.result(timeout=_PUBLISH_TIMEOUT_SECONDS)

@@ -130,6 +130,7 @@ def _mention_from(payload: dict[str, Any], received_at: float) -> Mention | None
         files=files,
         received_at=received_at,
         bot_user_id=next(iter(sorted(bots)), ""),
+        user_team=str(event.get("user_team") or event.get("team") or ""),
     )
 
 

@@ -82,6 +82,8 @@ class ThreadReply:
         self._limit = limit
         self._clock = clock
         self._guard = guard  # raises when this delivery may no longer write to the thread
+        self._identity: dict[str, str] = {}
+        self._final_blocks: tuple[dict, ...] = ()
         self._shown: dict[str, str] = {}
         self._last_render = float("-inf")
         self._plain = False
@@ -96,6 +98,11 @@ class ThreadReply:
     @property
     def message_ts(self) -> list[str]:
         return list(self._message_ts)
+
+    def post_as(self, identity: dict[str, str]) -> None:
+        """Post new messages under a persona's `username` and `icon_emoji` / `icon_url` (needs
+        chat:write.customize); edits keep whatever a message was posted as."""
+        self._identity = dict(identity)
 
     def show_progress(self) -> None:
         """Post the progress indicator, unless an earlier attempt already did."""
@@ -114,8 +121,13 @@ class ThreadReply:
             return
         self._render(text + _STREAMING_CURSOR, final=False)
 
-    def finish(self, text: str) -> None:
-        self._render(text, final=True)
+    def finish(self, text: str, *, blocks: tuple[dict, ...] = ()) -> None:
+        """The final text; `blocks` (e.g. feedback buttons) go under its last message."""
+        self._final_blocks = tuple(blocks)
+        try:
+            self._render(text, final=True)
+        finally:
+            self._final_blocks = ()
 
     def fail(self, message: str, *, partial_text: str = "") -> None:
         """End with a readable error, keeping any text the person has already seen."""
@@ -151,10 +163,11 @@ class ThreadReply:
     def _render_pieces(self, text: str, *, final: bool) -> None:
         pieces = split_markdown(text, limit=self._limit)
         for index, piece in enumerate(pieces):
+            last = final and index == len(pieces) - 1
             if index >= len(self._message_ts):
-                self._post(piece)
-            elif self._shown.get(self._message_ts[index]) != piece:
-                self._update(self._message_ts[index], piece)
+                self._post(piece, last=last)
+            elif self._shown.get(self._message_ts[index]) != self._shown_as(piece, last=last):
+                self._update(self._message_ts[index], piece, last=last)
         if final:
             # A regenerated answer may be shorter than what a crashed attempt had posted.
             for stale in self._message_ts[len(pieces) :]:
@@ -162,28 +175,41 @@ class ThreadReply:
                 self._client.chat_delete(channel=self._channel, ts=stale)
             del self._message_ts[len(pieces) :]
 
-    def _content(self, piece: str) -> dict[str, str]:
-        return {"text": piece} if self._plain else {"markdown_text": piece}
+    def _content(self, piece: str, *, last: bool = False) -> dict[str, object]:
+        if self._plain:
+            return {"text": piece}
+        if last and self._final_blocks:
+            # markdown_text cannot be combined with blocks: the same Markdown as a markdown
+            # block, the text as the notification fallback.
+            blocks = [{"type": "markdown", "text": piece}, *self._final_blocks]
+            return {"text": piece, "blocks": blocks}
+        return {"markdown_text": piece}
 
-    def _post(self, piece: str) -> None:
+    def _shown_as(self, piece: str, *, last: bool) -> str:
+        return piece + ("\x00blocks" if last and self._final_blocks and not self._plain else "")
+
+    def _post(self, piece: str, *, last: bool = False) -> None:
         self._guard()
         with _rejections():
             response = self._client.chat_postMessage(
                 channel=self._channel,
                 thread_ts=self._thread_ts,
-                **self._content(piece),
+                **self._identity,
+                **self._content(piece, last=last),
                 **_NO_UNFURLS,
             )
         ts = response["ts"]
         self._message_ts.append(ts)
-        self._shown[ts] = piece
+        self._shown[ts] = self._shown_as(piece, last=last)
         self._on_new_message(list(self._message_ts))
 
-    def _update(self, ts: str, piece: str) -> None:
+    def _update(self, ts: str, piece: str, *, last: bool = False) -> None:
         self._guard()
         with _rejections():
-            self._client.chat_update(channel=self._channel, ts=ts, **self._content(piece))
-        self._shown[ts] = piece
+            self._client.chat_update(
+                channel=self._channel, ts=ts, **self._content(piece, last=last)
+            )
+        self._shown[ts] = self._shown_as(piece, last=last)
         self.edits += 1
 
 

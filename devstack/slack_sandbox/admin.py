@@ -43,6 +43,7 @@ class AdminRoutes:
             web.get("/_sandbox/messages", self.list_messages),
             web.post("/_sandbox/events", self.post_event),
             web.post("/_sandbox/url_verification", self.url_verification),
+            web.post("/_sandbox/actions", self.click),
             web.get("/_sandbox/deliveries", self.deliveries),
             web.get("/_sandbox/calls", self.calls),
             web.get("/_sandbox/faults", self.list_faults),
@@ -65,6 +66,13 @@ class AdminRoutes:
         except BadRequest as error:
             return _bad(str(error))
         return web.json_response(result)
+
+    async def click(self, request: web.Request) -> web.Response:
+        try:
+            body = await _json_body(request)
+        except BadRequest as error:
+            return _bad(str(error))
+        return web.json_response(await self.sandbox.interactions.click(body))
 
     async def list_messages(self, request: web.Request) -> web.Response:
         workspace = self.sandbox.workspace

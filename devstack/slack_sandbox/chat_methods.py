@@ -33,6 +33,16 @@ def post_message(call: Call, args: dict) -> dict:
     metadata = check_metadata(args.get("metadata"))
     if metadata:
         fields["metadata"] = metadata
+    # chat:write.customize: a bot may post under another name and icon, as Slack shows it.
+    if args.get("username"):
+        fields["username"] = str(args["username"])
+    if args.get("icon_emoji") or args.get("icon_url"):
+        icon = (
+            ("emoji", args["icon_emoji"])
+            if args.get("icon_emoji")
+            else ("image_48", args["icon_url"])
+        )
+        fields["icons"] = {icon[0]: str(icon[1])}
     thread_ts = args.get("thread_ts") or None
     if thread_ts and _truthy(args.get("reply_broadcast")):
         fields["subtype"] = "thread_broadcast"

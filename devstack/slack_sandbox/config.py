@@ -23,6 +23,8 @@ class SandboxConfig:
     signing_secret: str
     bot_token: str
     events_url: str | None = None
+    # The app's interactivity Request URL: button clicks (block_actions) are POSTed here.
+    interactivity_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 3300
     data_dir: Path | None = None
@@ -56,6 +58,7 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3300)
     parser.add_argument("--events-url", help="where signed event_callbacks are POSTed")
+    parser.add_argument("--interactivity-url", help="where signed button clicks are POSTed")
     parser.add_argument("--signing-secret", required=True)
     parser.add_argument("--bot-token", required=True)
     parser.add_argument("--data-dir", type=Path, help="persist workspace + files here")
@@ -77,6 +80,7 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
         signing_secret=ns.signing_secret,
         bot_token=ns.bot_token,
         events_url=ns.events_url,
+        interactivity_url=ns.interactivity_url,
         host=ns.host,
         port=ns.port,
         data_dir=ns.data_dir,

@@ -13,6 +13,7 @@ from .faults import FaultBook
 from .files import FileStore
 from .hub import ChangeHub
 from .inbound import Inbound
+from .interactivity import Interactions
 from .store import JsonStore
 from .trace_book import TraceBook
 from .web_api import WebApi
@@ -66,6 +67,11 @@ class Sandbox:
             retry_delays=config.retry_delays,
             ack_timeout=config.ack_timeout,
             on_record=lambda record: self.hub.publish("delivery", record),
+        )
+        self.interactions = Interactions(
+            url=config.interactivity_url,
+            signing_secret=config.signing_secret,
+            workspace=self.workspace,
         )
         self.inbound = Inbound(config, self.workspace, self.file_store, self.deliverer)
         self.web_api = WebApi(

@@ -1,5 +1,8 @@
 """Pub/Sub push endpoint for the `mentions` topic: answer one mention in its Slack thread.
 
+Also, at `…/feedback`, the push endpoint of the `feedback` topic: record one click on an
+answer's 👍 / 👎 (published by ingress) in Firestore.
+
 Status codes are the contract with Pub/Sub: 2xx acks; anything else is redelivered with
 backoff and, after the subscription's attempt limit, dead-lettered. This module is the
 responder's composition root: it reads the settings and builds every collaborator.
@@ -8,17 +11,25 @@ responder's composition root: it reads the settings and builds every collaborato
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import cache
 
+import flask
 import functions_framework
 from google.cloud import firestore
 
 from assistant.answer.assembly import PromptBuilder
 from assistant.answer.claims import ClaimStore
-from assistant.answer.plan import PlanDefaults, plan_answer
+from assistant.answer.commands import Commands
+from assistant.answer.gate import Gate
+from assistant.answer.plan import AnswerPlan, PlanDefaults, plan_answer
 from assistant.answer.responder import Delivery, Outcome, Responder, ResponderLimits
-from assistant.config import get_settings
+from assistant.channels.settings import Allowlist, Budgets, ChannelSettings, Persona
+from assistant.channels.source import SettingsSource, file_reader, gcs_reader
+from assistant.config import SecretUnavailable, Settings, get_settings
 from assistant.conversation.history import HistoryStore
+from assistant.feedback.buttons import Feedback
+from assistant.feedback.store import FeedbackStore
 from assistant.files.loader import ThreadFiles
 from assistant.files.produced import AnswerFiles
 from assistant.files.store import BucketStore, storage_client
@@ -26,29 +37,38 @@ from assistant.llm.client import openai_client
 from assistant.logs import configure_logging
 from assistant.mention import Mention
 from assistant.pubsub.endpoint import push_endpoint
-from assistant.pubsub.envelope import PushMessage
+from assistant.pubsub.envelope import InvalidEnvelope, PushMessage, parse_push
 from assistant.pubsub.publish import publish_mention
 from assistant.slack.reply import slack_client
+from assistant.usage.ledger import Ledger
+from assistant.usage.pricing import PriceTable
+from assistant.usage.rate import RateLimiter
 
 logger = logging.getLogger("responder")
+
+
+@cache
+def _db() -> firestore.Client:
+    settings = get_settings()
+    return firestore.Client(
+        project=settings.google_cloud_project, database=settings.firestore_database
+    )
 
 
 @cache
 def _responder() -> Responder:
     settings = get_settings()
     configure_logging(settings.log_level)
-    db = firestore.Client(
-        project=settings.google_cloud_project, database=settings.firestore_database
-    )
+    db = _db()
     slack = slack_client(settings.slack_bot_token, settings.slack_api_url)
 
     def bucket() -> BucketStore:
         return BucketStore(storage_client(settings.google_cloud_project), settings.files_bucket)
 
     history = HistoryStore(db)
-    defaults = PlanDefaults.from_settings(settings)
+    ledger = Ledger(db)
     return Responder(
-        plan_for=lambda mention: plan_answer(defaults),
+        plan_for=_planner(settings),
         claims=ClaimStore(db, lease_seconds=settings.claim_lease_seconds),
         history=history,
         prompts=PromptBuilder(
@@ -63,13 +83,80 @@ def _responder() -> Responder:
             mention=mention,
         ),
         limits=ResponderLimits.from_settings(settings),
+        gate=Gate(db=db, ledger=ledger, rate=RateLimiter(db)),
+        commands=Commands(ledger=ledger, feedback=FeedbackStore(db)),
     )
 
 
+def _planner(settings: Settings) -> Callable[[Mention], AnswerPlan]:
+    """plan_for(mention): the environment's defaults, then the settings file's overrides for
+    the mention's workspace and channel (re-read within SETTINGS_REFRESH_SECONDS)."""
+    defaults = PlanDefaults.from_settings(settings)
+    uri = settings.settings_uri
+    if uri.startswith("gs://"):
+        read = gcs_reader(storage_client(settings.google_cloud_project), uri)
+    else:
+        read = file_reader(uri) if uri else (lambda: None)
+    source = SettingsSource(read, refresh_seconds=settings.settings_refresh_seconds, where=uri)
+    base = ChannelSettings(
+        persona=Persona(system_prompt=settings.system_prompt),
+        model=settings.openai_model,
+        budgets=Budgets(
+            workspace_monthly_usd=settings.monthly_budget_usd,
+            user_daily_usd=settings.user_daily_budget_usd,
+        ),
+        max_prompt_tokens=settings.max_prompt_tokens,
+        mentions_per_minute=settings.user_mentions_per_minute,
+        allow=Allowlist(channels=settings.allowed_channels, users=settings.allowed_users),
+    )
+
+    def plan_for(mention: Mention) -> AnswerPlan:
+        current = source.current()
+        channel = current.resolve(base, team=mention.team_id, channel=mention.channel)
+        price = PriceTable.with_overrides(current.prices).price(channel.model)
+        # Tools (documents, code) join here, each only where channel.tools allows it.
+        return plan_answer(defaults, channel=channel, price=price)
+
+    return plan_for
+
+
 @functions_framework.http
+def responder(request: flask.Request) -> tuple[str, int]:
+    if request.path.rstrip("/").endswith("/feedback"):
+        return _feedback(request)
+    return _mention(request)
+
+
 @push_endpoint(_responder, logger=logger)
-def responder(core: Responder, push: PushMessage, mention: Mention) -> tuple[str, int]:
+def _mention(core: Responder, push: PushMessage, mention: Mention) -> tuple[str, int]:
     outcome = core.handle(
         Delivery(mention=mention, delivery_id=push.message_id, attempt=push.delivery_attempt)
     )
     return ("", 204) if outcome is Outcome.ACK else ("retry", 503)
+
+
+@cache
+def _feedback_store() -> FeedbackStore:
+    configure_logging(get_settings().log_level)
+    return FeedbackStore(_db())
+
+
+def _feedback(request: flask.Request) -> tuple[str, int]:
+    if request.method != "POST":
+        return "Pub/Sub pushes with POST", 405
+    try:
+        store = _feedback_store()
+    except SecretUnavailable as error:
+        logger.error("secrets not available yet; Pub/Sub will retry", extra={"error": str(error)})
+        return "not configured yet", 503
+    try:
+        feedback = Feedback.from_json(parse_push(request.get_data()).data)
+    except (InvalidEnvelope, ValueError, TypeError) as error:
+        logger.error("unusable feedback message", extra={"error": str(error)})
+        return "bad message", 400
+    store.record(feedback)  # one document per answer and person: a redelivery rewrites it
+    logger.info(
+        "feedback recorded",
+        extra={"event_id": feedback.event_id, "value": feedback.value, "model": feedback.model},
+    )
+    return "", 204

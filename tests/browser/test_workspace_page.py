@@ -4,10 +4,12 @@ thread as context, the "What happened" panel, attachments, retries and reloads."
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 
 from tests.e2e.harness import unique
@@ -152,3 +154,28 @@ def test_reset_in_the_direct_message_forgets_the_thread(page, stack):
     mention_with_completion(page, "#thread-composer", "reset")
 
     expect(page.locator("#thread .msg.bot").last).to_contain_text("forgotten")
+
+
+def test_the_feedback_buttons_under_an_answer_record_a_click(page, stack, db, artifacts):
+    open_page(page, stack)
+    question = unique("was this useful?")
+    mention_with_completion(page, "#composer", question)
+    expect(final_bot_replies(page).last).to_contain_text(f"Answer to: {question}")
+
+    thumbs_down = page.locator('#thread .msg.bot .block-actions [data-half="negative_button"]')
+    thumbs_down.click()
+
+    expect(thumbs_down).to_have_class(re.compile(r"\bchosen\b"))
+    page.screenshot(path=str(artifacts / "workspace-feedback.png"))
+
+    # The click names the answer it is about: that answer's event, from the stored message.
+    messages = requests.get(
+        f"{stack.sandbox_url}/_sandbox/messages", params={"channel": CHANNEL}, timeout=10
+    ).json()["messages"]
+    [answer] = [m for m in messages if m.get("text") == f"Answer to: {question}"]
+    event_id = json.loads(answer["blocks"][1]["elements"][0]["negative_button"]["value"])["e"]
+    vote = db.collection("feedback").document(f"{event_id}.U0ALICE")
+    deadline = time.monotonic() + 20
+    while not vote.get().exists and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert vote.get().get("value") == "negative"

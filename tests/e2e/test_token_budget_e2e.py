@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.config import DEFAULT_SYSTEM_PROMPT
+from assistant.config import DEFAULT_SYSTEM_PROMPT, Settings
 from assistant.conversation.history import HistoryStore
 from assistant.conversation.turns import StoredTurn
 from assistant.llm.messages import content_from_wire
@@ -11,13 +11,15 @@ from assistant.llm.tokens import count_content
 from tests.e2e.harness import unique
 
 SPEC = model_spec("fake-gpt")
+# The prompt is capped at MAX_PROMPT_TOKENS below fake-gpt's 128k window.
+BUDGET = min(input_budget(SPEC, reserved_output=4096), Settings().max_prompt_tokens)
 WORDS = " ".join(f"word{n}" for n in range(300))  # about 600 tokens per turn
 
 
 def seed_thread(db, thread_key: str, pairs: int) -> None:
     """Write the thread the way the responder does, turn by turn."""
     store = HistoryStore(db)
-    budget = input_budget(SPEC, reserved_output=4096)
+    budget = BUDGET
     turns = []
     for n in range(pairs):
         for index, role in enumerate(("user", "assistant")):
@@ -54,5 +56,4 @@ def test_a_thread_far_over_budget_sends_the_newest_turns_that_fit(sandbox, claim
     assert history[0]["role"] == "user"
     assert not any(m["content"].startswith("u0 ") for m in history)  # the oldest is not
     sent = sum(count_content(content_from_wire(m["content"]), SPEC) for m in messages)
-    budget = input_budget(SPEC, reserved_output=4096)
-    assert budget - 2 * 700 < sent <= budget
+    assert BUDGET - 2 * 700 < sent <= BUDGET

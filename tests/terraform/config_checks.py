@@ -162,6 +162,8 @@ def _terraform_default(model: Model, expression: Any) -> Any:
 
 
 def _same(terraform: Any, code: Any) -> bool:
+    if isinstance(code, frozenset | set):  # a list variable, joined with commas
+        return isinstance(terraform, list) and set(terraform) == set(code)
     if code is None:
         return terraform in (None, "")
     if isinstance(code, bool):
@@ -203,6 +205,8 @@ def check_source_objects(model: Model) -> list[str]:
     if any("timestamp(" in text for text in all_strings(everything)):
         problems.append("timestamp() is used: every apply would differ")
     for name, body in model.of_type("google_storage_bucket_object").items():
+        if target(body.get("bucket")) != "google_storage_bucket.source":
+            continue  # e.g. the settings file, read by its fixed name
         if not re.search(
             r"output_(md5|sha|sha256|sha512|base64sha256|base64sha512)\b", str(body.get("name"))
         ):
@@ -273,6 +277,8 @@ def check_manifest(
             problems.append(f"manifest: {setting} must be false")
     if not re.search(r"^\s*request_url:\s*\$\{jsonencode\(request_url\)\}", template, re.M):
         problems.append("manifest: request_url is not filled from Terraform")
+    if not re.search(r"^\s*request_url:\s*\$\{jsonencode\(interactivity_url\)\}", template, re.M):
+        problems.append("manifest: the interactivity request_url is not filled from Terraform")
     output = str(model.outputs.get("slack_app_manifest", {}).get("value", ""))
     passed = set(re.findall(r"(\w+)\s*=", output))
     for name in sorted(set(re.findall(r"\$\{(?:jsonencode\()?(\w+)\)?\}", template)) - passed):

@@ -77,8 +77,50 @@ def _delete(kind: str, name: str) -> Callable[[Model], None]:
     return lambda m: m.resources[kind].pop(name)
 
 
+def _grant_ingress_firestore(m: Model) -> None:
+    # Feedback clicks go through Pub/Sub precisely so that ingress needs no Firestore role.
+    _grant(
+        m,
+        "google_project_iam_member",
+        "ingress_firestore",
+        project="${var.project_id}",
+        role="roles/datastore.user",
+        member="serviceAccount:${google_service_account.ingress.email}",
+    )
+
+
+def _settings_uri_literal(m: Model) -> None:
+    _env(m, "responder")["SETTINGS_URI"] = "gs://somewhere/else.yaml"
+
+
 MUTATIONS = [
     # (check, mutation, what the check must report)
+    (
+        "settings file",
+        _set(("google_storage_bucket_object", "settings", "content"), "defaults: {}"),
+        "does not upload config/assistant.yaml",
+    ),
+    ("settings file", _settings_uri_literal, "SETTINGS_URI is not local.settings_uri"),
+    (
+        "settings file",
+        _delete("google_storage_bucket_object", "settings"),
+        "no google_storage_bucket_object.settings",
+    ),
+    (
+        "grants",
+        _delete("google_storage_bucket_iam_member", "responder_settings_reader"),
+        "sa:responder lacks roles/storage.objectViewer on google_storage_bucket.settings",
+    ),
+    (
+        "grants",
+        _grant_ingress_firestore,
+        "sa:ingress has roles/datastore.user on project",
+    ),
+    (
+        "rate limit TTL",
+        _delete("google_firestore_field", "rate_limits_ttl"),
+        "no TTL policy on rate_limits.expire_at",
+    ),
     (
         "grants",
         _set(

@@ -20,7 +20,14 @@ from pathlib import Path
 import pytest
 
 from assistant.config import ENV_BY_FUNCTION, SECRET_ENV, SECRET_PLACEHOLDER, Settings
-from tests.terraform import apply_checks, config_checks, docs_checks, hygiene_checks, iam_checks
+from tests.terraform import (
+    apply_checks,
+    config_checks,
+    docs_checks,
+    hygiene_checks,
+    iam_checks,
+    settings_checks,
+)
 from tests.terraform.hcl_model import Model, load
 from tests.terraform.mutations import DOC_MUTATIONS, MUTATIONS
 from tests.terraform.wiring import FUNCTION
@@ -29,12 +36,13 @@ ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "terraform"
 MANIFEST = ROOT / "slack" / "manifest.yaml.tftpl"
 DEPLOY_DOC = ROOT / "docs" / "deploy.md"
+SETTINGS_FILE = ROOT / "config" / "assistant.yaml"
 
 FUNCTION_DIRS = sorted(
     p.name for p in (ROOT / "functions").iterdir() if p.is_dir() and p.name != "__pycache__"
 )
 # Which function consumes which topic (ARCHITECTURE.md: the one-way data flow).
-HANDLERS = {"mentions": "responder", "uploads": "files"}
+HANDLERS = {"mentions": "responder", "uploads": "files", "feedback": "responder"}
 CODE_DEFAULTS = {f.name.upper(): f.default for f in dataclasses.fields(Settings)}
 REQUIRED_APIS = {
     "artifactregistry.googleapis.com",
@@ -56,6 +64,7 @@ EXPECTED_GRANTS = {
     "sa:ingress": {
         ("google_pubsub_topic.mentions", "roles/pubsub.publisher"),
         ("google_pubsub_topic.uploads", "roles/pubsub.publisher"),
+        ("google_pubsub_topic.feedback", "roles/pubsub.publisher"),
         (f"{_SECRET}[slack-signing-secret]", _ACCESSOR),
     },
     "sa:files": {
@@ -66,6 +75,7 @@ EXPECTED_GRANTS = {
     "sa:responder": {
         ("project", "roles/datastore.user"),
         ("google_storage_bucket.files", "roles/storage.objectUser"),
+        ("google_storage_bucket.settings", "roles/storage.objectViewer"),
         (f"{_SECRET}[slack-bot-token]", _ACCESSOR),
         (f"{_SECRET}[openai-api-key]", _ACCESSOR),
         ("google_pubsub_topic.mentions_dead_letter", "roles/pubsub.publisher"),
@@ -84,14 +94,17 @@ EXPECTED_GRANTS = {
     "pubsub-agent": {
         ("google_pubsub_topic.mentions_dead_letter", "roles/pubsub.publisher"),
         ("google_pubsub_topic.uploads_dead_letter", "roles/pubsub.publisher"),
+        ("google_pubsub_topic.feedback_dead_letter", "roles/pubsub.publisher"),
         ("google_pubsub_subscription.mentions_push", "roles/pubsub.subscriber"),
         ("google_pubsub_subscription.uploads_push", "roles/pubsub.subscriber"),
+        ("google_pubsub_subscription.feedback_push", "roles/pubsub.subscriber"),
         ("google_service_account.push_invoker", "roles/iam.serviceAccountTokenCreator"),
     },
 }
 BOT_SCOPES = {
     "app_mentions:read",
     "chat:write",
+    "chat:write.customize",
     "channels:history",
     "groups:history",
     "im:history",
@@ -154,6 +167,8 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "references": config_checks.check_references,
     "variables documented": config_checks.check_variables_documented,
     "claims TTL": lambda m: config_checks.check_ttl_field(m, _claims_collection(), "expires_at"),
+    "rate limit TTL": lambda m: config_checks.check_ttl_field(m, "rate_limits", "expire_at"),
+    "settings file": lambda m: settings_checks.check_settings_file(m, SETTINGS_FILE),
     "APIs": lambda m: config_checks.check_apis(m, REQUIRED_APIS),
     "Slack manifest": lambda m: config_checks.check_manifest(
         m, MANIFEST.read_text(), BOT_SCOPES, BOT_EVENTS
@@ -240,6 +255,10 @@ def test_check_reports_the_breakage(
             "socket_mode_enabled must be false",
         ),
         (
+            lambda t: t.replace("${jsonencode(interactivity_url)}", "https://example.com/i"),
+            "interactivity request_url is not filled",
+        ),
+        (
             lambda t: t.replace("${jsonencode(request_url)}", "https://example.com"),
             "request_url is not filled",
         ),
@@ -261,3 +280,12 @@ def test_deployer_roles_check_reports_the_breakage(
 ) -> None:
     problems = docs_checks.check_deployer_roles(model, edit(DEPLOY_DOC.read_text()))
     assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["channels: {C1: {colour: blue}}\n", "defaults: [1, 2]\n", "budgets: {}\n", "a: [\n"],
+)
+def test_settings_check_refuses_a_file_that_does_not_validate(model: Model, text: str) -> None:
+    problems = settings_checks.check_settings_file(model, SETTINGS_FILE, text)
+    assert any("assistant.yaml does not validate" in problem for problem in problems), problems

@@ -28,6 +28,7 @@ const state = {
   traces: new Map(), // event_id -> Map(seq -> record)
   statuses: new Map(), // "channel:thread_ts" -> status text
   unread: new Set(),
+  clicked: new Map(), // "channel:ts" -> value of the feedback button clicked
   current: "C0GENERAL",
   thread: null, // ts of the open thread
   traceOpen: false,
@@ -247,6 +248,44 @@ function renderBody(m) {
   return `<div class="text md${streaming ? " streaming" : ""}">${renderMarkdown(shown, mdContext())}</div>`;
 }
 
+// context_actions blocks with feedback_buttons: the 👍 / 👎 Slack shows under an AI answer.
+const THUMB_PATH = "M2 7h3v8H2zM6 15h6.5a1.5 1.5 0 0 0 1.5-1.3l.9-5A1.5 1.5 0 0 0 13.4 7H10V3.5A1.5 1.5 0 0 0 8.5 2L6 7z";
+const THUMB = {
+  positive_button: `<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="${THUMB_PATH}"/></svg>`,
+  negative_button: `<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" style="transform: rotate(180deg)"><path d="${THUMB_PATH}"/></svg>`,
+};
+function renderBlockActions(channel, m) {
+  const buttons = [];
+  for (const block of m.blocks || []) {
+    if (block.type !== "context_actions") continue;
+    for (const element of block.elements || []) {
+      if (element.type !== "feedback_buttons") continue;
+      for (const half of ["positive_button", "negative_button"]) {
+        const button = element[half] || {};
+        const chosen = state.clicked.get(key(channel, m.ts)) === button.value;
+        // Slack draws a thumb icon and shows the text as the button's label.
+        buttons.push(`<button class="feedback${chosen ? " chosen" : ""}" data-half="${half}" data-click-channel="${escapeHtml(channel)}" data-click-ts="${escapeHtml(m.ts)}"
+          data-action="${escapeHtml(element.action_id || "")}" data-value="${escapeHtml(button.value || "")}"
+          title="${escapeHtml(button.accessibility_label || "")}">${THUMB[half]}<span>${escapeHtml((button.text || {}).text || "")}</span></button>`);
+      }
+    }
+  }
+  return buttons.length ? `<div class="block-actions">${buttons.join("")}</div>` : "";
+}
+
+async function clickAction(button) {
+  const { clickChannel: channel, clickTs: ts, action, value } = button.dataset;
+  const response = await fetch("/_sandbox/actions", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ channel, ts, action_id: action, value, user: "U0ALICE" }),
+  });
+  const result = await response.json();
+  if (!result.ok) return showError(`The app answered the click with ${JSON.stringify(result.statuses || result.error)}`);
+  state.clicked.set(key(channel, ts), value);
+  renderAll();
+}
+
 function renderMessage(channel, m, { inThread }) {
   const user = state.users[m.user] || { name: m.username || m.user || "unknown", real_name: m.user };
   const isBot = Boolean(m.bot_id) || user.is_bot;
@@ -265,10 +304,11 @@ function renderMessage(channel, m, { inThread }) {
   return `<div class="msg${isBot ? " bot" : ""}" data-ts="${escapeHtml(m.ts)}" data-user="${escapeHtml(m.user || "")}">
     ${avatar(m.user)}
     <div class="content">
-      <div class="meta"><span class="name">${escapeHtml(user.real_name || user.name)}</span>${isBot ? '<span class="badge">APP</span>' : ""}
+      <div class="meta"><span class="name">${escapeHtml((isBot && m.username) || user.real_name || user.name)}</span>${isBot ? '<span class="badge">APP</span>' : ""}
         <span class="time" title="${escapeHtml(m.ts)}">${clock(m.ts)}</span>${m.edited && !isBot ? '<span class="muted">(edited)</span>' : ""}</div>
       ${renderBody(m)}
       ${renderFiles(m)}
+      ${renderBlockActions(channel, m)}
       ${reactions ? `<div class="reactions">${reactions}</div>` : ""}
       ${threadRow || traceLink ? `<div class="below">${threadRow}${traceLink}</div>` : ""}
     </div>
@@ -467,6 +507,11 @@ function wire() {
   composers.channel = new Composer($("#composer"), { ...shared, threadTs: () => null });
   composers.thread = new Composer($("#thread-composer"), { ...shared, threadTs: () => state.thread });
   document.addEventListener("click", (event) => {
+    const feedback = event.target.closest("[data-click-ts]");
+    if (feedback) {
+      clickAction(feedback);
+      return;
+    }
     const channelLink = event.target.closest("[data-channel]");
     if (channelLink) {
       event.preventDefault();

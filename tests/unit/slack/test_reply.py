@@ -126,3 +126,21 @@ def test_model_output_cannot_ping_anyone_or_unfurl_links(local_slack, thread):
         and str(c["args"].get("unfurl_media")).lower() == "false"
         for c in posts
     )
+
+
+def test_blocks_given_to_finish_go_under_the_last_message_of_the_answer(local_slack, thread):
+    from assistant.feedback.buttons import feedback_block
+
+    reply, _ = make_reply(local_slack, thread, limit=40)
+    reply.post_as({"username": "Finance helper", "icon_emoji": ":moneybag:"})
+    reply.show_progress()
+    buttons = feedback_block(event_id="Ev1", model="gpt-4o")
+    reply.finish("First paragraph of the answer.\n\nSecond paragraph of it.", blocks=(buttons,))
+
+    first, last = local_slack.bot_replies(thread)
+    assert first["markdown_text"] == "First paragraph of the answer."
+    assert "blocks" not in first or not first["blocks"]
+    assert last["blocks"] == [{"type": "markdown", "text": "Second paragraph of it."}, buttons]
+    assert message_text(last) == "Second paragraph of it."  # the notification text
+    assert first["username"] == last["username"] == "Finance helper"
+    assert last["icons"] == {"emoji": ":moneybag:"}
