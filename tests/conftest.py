@@ -26,6 +26,8 @@ TEST_FUNCTION_ENV = {
     "CLAIM_LEASE_SECONDS": "6",
     # A small file limit, so the "too large" path needs a 2.5 MB upload, not a 20 MB one.
     "MAX_FILE_BYTES": "2000000",
+    # A poison attachment is stopped after 2 s of CPU (9 s of wall clock), not 15 s.
+    "EXTRACT_CPU_SECONDS": "2",
 }
 
 
