@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from urllib.parse import unquote
 
@@ -357,9 +358,11 @@ def test_poison_attachments_are_named_and_the_thread_is_not_stuck(sandbox, claim
     assert claim["state"] == "done"
     text = reply_text(sandbox, posted["ts"])
     assert text.startswith(f"Answer to: {question}")
-    assert (
-        "I could not read `slow.pdf`: reading it took more than 2 s, so I stopped "
-        "(it may be damaged, or unusually complex)." in text
+    # stopped after 2 s of CPU, or 9 s of wall clock on a busy machine
+    assert re.search(
+        r"I could not read `slow\.pdf`: reading it took more than [29] s, so I stopped "
+        r"\(it may be damaged, or unusually complex\)\.",
+        text,
     )
     assert "I could not read `broken.png`: it is a damaged PNG image." in text
     assert (

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import pytest
 
@@ -14,7 +13,7 @@ from assistant.files.isolation import ExtractionLimits, IsolatedExtractor, probl
 from tests.file_samples import blank_png, image, png_pillow_cannot_parse, slow_pdf
 
 MB = 1_000_000
-LIMITS = ExtractionLimits(cpu_seconds=1)
+LIMITS = ExtractionLimits(cpu_seconds=10)  # far above what the real files here need
 
 
 @pytest.fixture(scope="module")
@@ -36,15 +35,18 @@ def test_a_file_is_read_in_another_process(reader):
     assert reading.peak_rss_bytes > 0
 
 
-def test_a_pdf_that_takes_minutes_of_cpu_is_stopped_at_the_limit(reader):
-    started = time.monotonic()
-    reading = read(reader, slow_pdf(), "slow.pdf", "application/pdf")
+def test_a_pdf_that_takes_40_s_of_cpu_is_stopped_at_the_cpu_limit():
+    # A generous wall clock, so the CPU limit is what stops it even on a busy machine.
+    reader = IsolatedExtractor(ExtractionLimits(cpu_seconds=1, wall_seconds=60))
+    try:
+        reading = read(reader, slow_pdf(), "slow.pdf", "application/pdf")
+    finally:
+        reader.close()
     assert reading.failure == "cpu"
     assert reading.extraction.problem == (
         "reading it took more than 1 s, so I stopped (it may be damaged, or unusually complex)"
     )
-    assert 1.0 <= reading.cpu_seconds < 3.0
-    assert time.monotonic() - started < LIMITS.wall_seconds + 2
+    assert 0.9 <= reading.cpu_seconds < 3.0  # the kernel accounts CPU time in ticks
 
 
 def test_the_wall_clock_limit_holds_when_the_cpu_limit_is_far():

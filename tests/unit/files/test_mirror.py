@@ -175,7 +175,7 @@ def test_a_poison_file_becomes_its_reason_and_the_rest_is_read():
     def fetch(url: str, **kwargs: Any) -> Downloaded:
         return Downloaded(data=samples[url])
 
-    reader = IsolatedExtractor(ExtractionLimits(cpu_seconds=1))
+    reader = IsolatedExtractor(ExtractionLimits(cpu_seconds=1, wall_seconds=60))
     try:
         mirror = FileMirror(
             Settings(files_bucket="bucket"), store=store, fetch=fetch, extract=reader
