@@ -140,7 +140,7 @@ def run_job(job: dict[str, Any], data: bytes) -> dict[str, Any]:
         return {**result, "failure": "wall"}
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
-        over_cpu = result["cpu_seconds"] >= float(job["cpu_seconds"]) - 0.1  # ticks
+        over_cpu = result["cpu_seconds"] >= 0.9 * float(job["cpu_seconds"])  # accounting differs
         failure = "cpu" if number == signal.SIGXCPU or over_cpu else "crash"
         return {**result, "failure": failure, "detail": _signal_name(number)}
     try:

@@ -46,7 +46,7 @@ _ANSWER_GRACE = 15.0  # beyond the wall-clock limit, before the worker itself is
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ExtractionLimits:
     cpu_seconds: int = 15  # CPU time one file may take (RLIMIT_CPU, whole seconds)
-    memory_bytes: int = 384 * 2**20  # address space one file may add (RLIMIT_AS headroom)
+    memory_bytes: int = 400_000_000  # address space one file may add (RLIMIT_AS headroom)
     # 0: twice the CPU limit plus 5 s, room for a busy CPU and well inside the function's
     # timeout for 5 files (2 * 15 + 5 = 35 s each; the files function has 300 s).
     wall_seconds: float = 0.0
