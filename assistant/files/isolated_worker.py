@@ -99,7 +99,11 @@ def serve() -> None:
                 job, data = read_frame(jobs)
             except FrameError:
                 return  # the parent is gone
-            write_frame(answers, run_job(job, data))
+            try:
+                answer = run_job(job, data, inherited=(jobs, answers))
+            except OSError as error:  # fork or pipe refused: the instance, not the file
+                answer = {"failure": "unavailable", "detail": repr(error)}
+            write_frame(answers, answer)
     except FrameError:
         return
 
@@ -112,14 +116,16 @@ def _preload() -> None:
     import assistant.files.extract  # noqa: F401
 
 
-def run_job(job: dict[str, Any], data: bytes) -> dict[str, Any]:
-    """Read one file in a fresh child within the job's limits; the outcome and its cost."""
+def run_job(job: dict[str, Any], data: bytes, *, inherited: tuple[int, ...] = ()) -> dict[str, Any]:
+    """Read one file in a fresh child within the job's limits; the outcome and its cost.
+    `inherited`: descriptors the child must not keep (the pipes to the parent)."""
     started = time.monotonic()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: it never returns into the worker's loop
         try:
-            os.close(read_end)
+            for fd in (read_end, *inherited):
+                os.close(fd)
             _child(job, data, write_end)
         finally:
             os._exit(0)
