@@ -92,6 +92,7 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "MAX_FILES_PER_MESSAGE",
             "MAX_FILE_TOKENS",
             "MAX_DELIVERY_ATTEMPTS",
+            "EXTRACT_CPU_SECONDS",
             "LOG_LEVEL",
         }
     ),
@@ -141,6 +142,9 @@ class Settings:
     max_file_bytes: int = 20_000_000
     max_files_per_message: int = 5
     max_file_tokens: int = 20_000
+    # CPU seconds one attachment may take to read (in a child process, files/isolation.py);
+    # its wall-clock limit is twice this plus 5 s, so 5 files fit the files function's 300 s.
+    extract_cpu_seconds: int = 15
     log_level: str = "INFO"
     # Logs the messages sent to the model (people's words): for local debugging, off in production.
     log_prompts: bool = False

@@ -58,6 +58,7 @@ locals {
     MAX_FILES_PER_MESSAGE = tostring(var.max_files_per_message)
     MAX_FILE_TOKENS       = tostring(var.max_file_tokens)
     MAX_DELIVERY_ATTEMPTS = tostring(var.max_delivery_attempts)
+    EXTRACT_CPU_SECONDS   = tostring(var.extract_cpu_seconds)
     LOG_LEVEL             = var.log_level
     SLACK_BOT_TOKEN_FILE  = "/etc/secrets/slack-bot-token/value"
   }

@@ -191,6 +191,12 @@ variable "max_file_tokens" {
   description = "Most tokens of extracted text per file given to the model (MAX_FILE_TOKENS)."
 }
 
+variable "extract_cpu_seconds" {
+  type        = number
+  default     = 15
+  description = "CPU seconds the files function may spend reading one attachment, in a child process; the wall-clock limit is twice this plus 5 s (EXTRACT_CPU_SECONDS)."
+}
+
 variable "log_level" {
   type        = string
   default     = "INFO"

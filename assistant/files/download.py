@@ -4,17 +4,23 @@ Slack answers a download it will not serve with HTTP 200 and an HTML sign-in pag
 error, so "no access" is recognised by an HTML body where the file is not HTML (or is not the
 size Slack announced). Permanent problems come back as `Downloaded.problem`, written for the
 person; transient ones (timeouts, 429, 5xx) raise `TransientDownloadError` so Pub/Sub retries.
+
+The token is sent only to a link `slack_links.sendable_download_url` accepts, and redirects are
+followed by hand, each `Location` checked the same way: one that leaves Slack's file server is
+not followed at all, with or without the token.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from urllib.parse import urlsplit
+from urllib.parse import urljoin
 
 import requests
+from requests.auth import AuthBase
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from assistant.files.slack_links import download_origins, sendable_download_url
 from assistant.mention import SlackFile
 
 __all__ = ["Downloaded", "TransientDownloadError", "download", "file_info", "human_size"]
@@ -23,6 +29,10 @@ _CHUNK = 64 * 1024
 _TIMEOUT = (5.0, 30.0)  # connect, between bytes
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _NO_ACCESS = "I have no access to it (Slack showed a sign-in page instead of the file)"
+_NOT_SLACK = "its download link does not point to Slack"
+_REDIRECTED_AWAY = "Slack redirected the download away from its file server"
+_TOO_MANY_REDIRECTS = "Slack redirected the download too many times"
+_MAX_REDIRECTS = 3
 # files.info errors that retrying cannot fix.
 _GONE_ERRORS = frozenset({"file_not_found", "file_deleted", "not_visible", "access_denied"})
 
@@ -64,28 +74,71 @@ def download(
         return too_large
     if not url:
         return Downloaded(problem="Slack gave no download link for it")
-    if not _is_slack_host(url, slack_api_url):
-        return Downloaded(problem="its download link does not point to Slack")
-    http = session or requests
+    origins = download_origins(slack_api_url)
+    target = sendable_download_url(url, origins)
+    if target is None:
+        return Downloaded(problem=_NOT_SLACK)
+    http = session or requests.Session()
     try:
-        # requests drops the Authorization header if a redirect leaves the host.
-        with http.get(
-            url, headers={"Authorization": f"Bearer {token}"}, stream=True, timeout=_TIMEOUT
-        ) as response:
-            problem = _status_problem(response.status_code)
-            if problem:
-                return Downloaded(problem=problem)
-            declared = int(response.headers.get("Content-Length") or 0)
-            if declared > max_bytes:
-                return too_large
-            data = bytearray()
-            for chunk in response.iter_content(_CHUNK):
-                data += chunk
-                if len(data) > max_bytes:
-                    return too_large
-            content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        for _hop in range(_MAX_REDIRECTS + 1):
+            response = _send(http, target, token)
+            if response is None:
+                return Downloaded(problem=_NOT_SLACK)
+            with response:
+                if response.is_redirect:
+                    location = urljoin(target, response.headers["Location"])
+                    target = sendable_download_url(location, origins)
+                    if target is None:
+                        return Downloaded(problem=_REDIRECTED_AWAY)
+                    continue
+                return _read(response, max_bytes, too_large, expected_mimetype, expected_size)
+        return Downloaded(problem=_TOO_MANY_REDIRECTS)
     except requests.RequestException as error:  # connection reset, timeout, bad chunking
         raise TransientDownloadError(f"download failed: {type(error).__name__}") from error
+    finally:
+        if session is None:
+            http.close()
+
+
+class _Bearer(AuthBase):
+    """Given as `auth`, so requests consults no `.netrc` that could replace it."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+
+def _send(http: requests.Session, url: str, token: str) -> requests.Response | None:
+    """GET exactly the checked URL (None if preparing it would change it), no redirects."""
+    prepared = http.prepare_request(requests.Request("GET", url, auth=_Bearer(token)))
+    if prepared.url != url:
+        return None
+    options = http.merge_environment_settings(url, {}, True, None, None)
+    return http.send(prepared, timeout=_TIMEOUT, allow_redirects=False, **options)
+
+
+def _read(
+    response: requests.Response,
+    max_bytes: int,
+    too_large: Downloaded,
+    expected_mimetype: str,
+    expected_size: int,
+) -> Downloaded:
+    problem = _status_problem(response.status_code)
+    if problem:
+        return Downloaded(problem=problem)
+    declared = int(response.headers.get("Content-Length") or 0)
+    if declared > max_bytes:
+        return too_large
+    data = bytearray()
+    for chunk in response.iter_content(_CHUNK):
+        data += chunk
+        if len(data) > max_bytes:
+            return too_large
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
     body = bytes(data)
     if _is_sign_in_page(body, content_type, expected_mimetype, expected_size):
         return Downloaded(problem=_NO_ACCESS)
@@ -113,16 +166,6 @@ def _is_sign_in_page(body: bytes, content_type: str, expected: str, expected_siz
         return True
     # A real HTML attachment: only the announced size tells it from the sign-in page.
     return bool(expected_size) and len(body) != expected_size
-
-
-def _is_slack_host(url: str, slack_api_url: str) -> bool:
-    """The bot token goes only to Slack (or to the Slack API host in use, e.g. the sandbox)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    api = urlsplit(slack_api_url)
-    if host and host == (api.hostname or "").lower():
-        return parts.scheme in ("https", api.scheme)
-    return parts.scheme == "https" and (host == "slack.com" or host.endswith(".slack.com"))
 
 
 def file_info(client: WebClient, file_id: str) -> SlackFile | None:

@@ -17,12 +17,16 @@ import io
 import logging
 from typing import Any
 
-__all__ = ["Extraction", "extract"]
+__all__ = ["MAX_DECODED_IMAGE_BYTES", "MAX_IMAGE_SIDE", "Extraction", "extract"]
 
 logger = logging.getLogger(__name__)
 
 MAX_IMAGE_SIDE = 1024  # token_count.IMAGE_TOKENS assumes images no larger than this
-_MAX_IMAGE_PIXELS = 60_000_000  # refuse decompression bombs before decoding
+# The most memory one image may take once decoded, checked from its header before decoding
+# (a 230 KB PNG can be 237 MB of pixels). Bytes, not pixels: Pillow keeps 1 byte a pixel for
+# palette and grey images, 4 for RGB(A). An 8K screenshot with alpha (7680×4320) just fits.
+MAX_DECODED_IMAGE_BYTES = 128 * 2**20
+_REDUCING_GAP = 2  # reduce by a whole factor to at most twice the target, then resample
 _SNIFF_BYTES = 8192
 _IMAGE_MAGIC = {
     b"\x89PNG\r\n\x1a\n": "png",
@@ -124,6 +128,8 @@ def _pdf(data: bytes, max_chars: int) -> Extraction:
             if size > max_chars:
                 break
         page_count = len(reader.pages)
+    except MemoryError:
+        raise  # not the file's fault: the caller's memory limit says what happened
     except PdfReadError as error:
         logger.info("unreadable PDF", extra={"error": str(error)})
         return Extraction.unreadable("it is a damaged or unsupported PDF")
@@ -147,24 +153,80 @@ def _image_format(data: bytes) -> str:
 
 
 def _image(data: bytes, image_format: str) -> Extraction:
-    from PIL import Image, UnidentifiedImageError  # imported here: only images pay for Pillow
+    from PIL import Image  # imported here: only images pay for Pillow
 
+    label = image_format.upper()
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data)) as image:  # reads the header only
             width, height = image.size
-            if width * height > _MAX_IMAGE_PIXELS:
-                return Extraction.unreadable(f"the image is too large ({width}×{height} px)")
-            image.seek(0)  # an animation is read as its first frame
-            scaled = image.copy()
-        scaled.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-        media, encoded = _encode(scaled, jpeg=image_format == "jpeg")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        return Extraction.unreadable(f"it is a damaged {image_format.upper()} image")
+            target = _fit(image.size, MAX_IMAGE_SIDE)
+            image.draft(None, target)  # JPEG: decode at 1/2, 1/4 or 1/8 scale; others: no-op
+            decoded = image.width * image.height * _bytes_per_pixel(image.mode)
+            if decoded > MAX_DECODED_IMAGE_BYTES:
+                return Extraction.unreadable(
+                    f"the image is too large to read ({width}×{height} px, "
+                    f"{decoded / 1_000_000:.0f} MB once decoded; "
+                    f"at most {MAX_DECODED_IMAGE_BYTES // 1_000_000} MB)"
+                )
+            small = _shrink(image, target)  # an animation is read as its first frame
+            media, encoded = _encode(small, jpeg=image_format == "jpeg")
+    except MemoryError:
+        raise  # not the file's fault: the caller's memory limit says what happened
+    except Image.DecompressionBombError:
+        return Extraction.unreadable(f"the image is too large to read ({label})")
+    except Exception as error:
+        # Untrusted bytes: Pillow raises SyntaxError, struct.error, OSError, ValueError... on
+        # malformed files, and one bad file must become a note, not a failing message.
+        logger.info("unreadable image", extra={"error": repr(error)})
+        return Extraction.unreadable(f"it is a damaged {label} image")
     return Extraction(
         kind="image",
         image_data_url=f"data:{media};base64,{encoded}",
-        detail=f"{image_format.upper()}, {width}×{height} px (sent at {scaled.width} px wide)",
+        detail=f"{label}, {width}×{height} px (sent at {small.width} px wide)",
     )
+
+
+def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """`size` scaled to fit a `side` square, aspect ratio kept, never enlarged."""
+    width, height = size
+    scale = min(1.0, side / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _bytes_per_pixel(mode: str) -> int:
+    """What Pillow allocates per pixel (RGB is stored in 4 bytes, like RGBA)."""
+    if mode in ("1", "L", "P"):
+        return 1
+    return 2 if mode.startswith("I;16") else 4
+
+
+def _shrink(image: Any, target: tuple[int, int]) -> Any:
+    """`image` at `target` size without ever holding a second full-size copy: a whole-factor
+    box reduction to at most twice the target, then a Lanczos resample of what is left.
+
+    Pillow premultiplies the alpha of LA and RGBA images in a full-size copy before either
+    step, so those are shrunk one band at a time (a quarter of the image at a most, and
+    without premultiplying: edges next to transparent pixels may darken slightly)."""
+    from PIL import Image
+
+    image.load()
+    if image.size == target:
+        return image
+    factor = min(
+        image.width // (target[0] * _REDUCING_GAP), image.height // (target[1] * _REDUCING_GAP)
+    )
+    if image.mode in ("LA", "RGBA"):
+        bands = [_shrink_band(image.getchannel(band), factor, target) for band in image.getbands()]
+        return Image.merge(image.mode, bands)
+    return _shrink_band(image, factor, target)
+
+
+def _shrink_band(image: Any, factor: int, target: tuple[int, int]) -> Any:
+    from PIL import Image
+
+    if factor >= 2 and image.mode not in ("1", "P"):  # palette indices cannot be averaged
+        image = image.reduce(factor)
+    return image.resize(target, Image.Resampling.LANCZOS)  # "1" and "P" get nearest
 
 
 def _encode(image: Any, *, jpeg: bool) -> tuple[str, str]:

@@ -5,8 +5,13 @@ what the model can read, and store that extraction next to it. The result is one
 attachment, readable or with the reason it is not.
 
 Idempotent by construction: object names derive from the thread and Slack's file id, and the
-extraction is written last, so when it exists the file was fully handled before and nothing is
-downloaded or written again.
+extraction record is written last, so when it exists the file was fully handled before and
+nothing is downloaded or written again. Before a file is read, that record is written as a
+marker naming it unreadable ("an earlier attempt to read it did not finish"); reading replaces
+it. So a file whose reading took the whole instance down (out of memory, past the timeout) is
+never read again: the redelivery finds the marker and passes the question on with that reason.
+Reading itself runs in a child process with limits (`isolation.IsolatedExtractor`, passed in by
+the files function), so a poison file normally becomes its reason on the first attempt.
 """
 
 from __future__ import annotations
@@ -36,10 +41,17 @@ logger = logging.getLogger(__name__)
 EXTRACTION_VERSION = 1
 _CHARS_PER_TOKEN_CAP = 8  # keep at most this many characters per allowed token of text
 _GAVE_UP = "I could not fetch it from Slack, even after several tries"
+_READING = "reading"  # the record's state while a file is being read: the marker
 
 Fetch = Callable[..., Downloaded]
 Lookup = Callable[[str], SlackFile | None]  # files.info, for events that carry only an id
+Extract = Callable[..., Extraction]  # extract.extract's signature
 _UNAVAILABLE = "I have no access to it, or it was deleted"
+_INTERRUPTED = (
+    "an earlier attempt to read it did not finish, so I did not try again "
+    "(it may be damaged, or unusually complex)"
+)
+_FAILED = "an error on my side stopped me from reading it"
 
 
 class FileMirror:
@@ -50,11 +62,13 @@ class FileMirror:
         store: BucketStore,
         fetch: Fetch = download,
         lookup: Lookup | None = None,
+        extract: Extract = extract,
     ) -> None:
         self._settings = settings
         self._store = store
         self._fetch = fetch
         self._lookup = lookup
+        self._extract = extract
 
     def mirror(self, mention: Mention, *, last_attempt: bool = False) -> tuple[FileRef, ...]:
         """One reference per attachment. Raises on transient failures, unless `last_attempt`:
@@ -76,6 +90,16 @@ class FileMirror:
                     extra={"event_id": mention.event_id, "file_id": file.id, "error": str(error)},
                 )
                 refs.append(_ref(file, problem=_GAVE_UP))
+            except Exception:
+                # The last attempt: the question is answered with this file named, rather than
+                # dead-lettered unanswered.
+                if not last_attempt:
+                    raise
+                logger.exception(
+                    "failed on a file; passing the question on without it",
+                    extra={"event_id": mention.event_id, "file_id": file.id},
+                )
+                refs.append(_ref(file, problem=_FAILED))
         return tuple(refs)
 
     def _mirror_one(self, mention: Mention, file: SlackFile) -> FileRef:
@@ -85,7 +109,12 @@ class FileMirror:
         record_name = extraction_name(prefix, file.id)
         record = self._store.get_json(record_name)
         if record is not None:
-            logger.info("file already mirrored", extra={"file_id": file.id})
+            if record.get("state") == _READING:
+                logger.warning(
+                    "an earlier attempt died reading this file", extra={"file_id": file.id}
+                )
+            else:
+                logger.info("file already mirrored", extra={"file_id": file.id})
             return _ref(
                 file,
                 gcs_uri=str(record.get("gcs_uri") or ""),
@@ -119,20 +148,15 @@ class FileMirror:
                 content_type=content_type,
                 metadata=metadata,
             )
-            extraction = extract(
+            marker = _record(file, gcs_uri, Extraction.unreadable(_INTERRUPTED), state=_READING)
+            self._store.put_json(record_name, marker, metadata=metadata)
+            extraction = self._extract(
                 fetched.data,
                 name=file.name,
                 mimetype=content_type,
                 max_chars=settings.max_file_tokens * _CHARS_PER_TOKEN_CAP,
             )
-        document = {
-            "version": EXTRACTION_VERSION,
-            "file_id": file.id,
-            "name": file.name,
-            "mimetype": file.mimetype,
-            "gcs_uri": gcs_uri,
-            **extraction.to_json(),
-        }
+        document = _record(file, gcs_uri, extraction)
         extraction_uri = self._store.put_json(record_name, document, metadata=metadata)
         logger.info(
             "file mirrored",
@@ -156,6 +180,22 @@ class FileMirror:
         return dataclasses.replace(
             found, name=file.name or found.name, mimetype=file.mimetype or found.mimetype
         )
+
+
+def _record(
+    file: SlackFile, gcs_uri: str, extraction: Extraction, *, state: str = ""
+) -> dict[str, object]:
+    document: dict[str, object] = {
+        "version": EXTRACTION_VERSION,
+        "file_id": file.id,
+        "name": file.name,
+        "mimetype": file.mimetype,
+        "gcs_uri": gcs_uri,
+        **extraction.to_json(),
+    }
+    if state:
+        document["state"] = state
+    return document
 
 
 def _ref(

@@ -16,6 +16,7 @@ from google.api_core.exceptions import GoogleAPIError
 
 from assistant.config import get_settings
 from assistant.files.download import TransientDownloadError, file_info
+from assistant.files.isolation import ExtractionLimits, IsolatedExtractor
 from assistant.files.mirror import FileMirror
 from assistant.files.store import BucketStore, storage_client
 from assistant.logs import configure_logging
@@ -38,6 +39,7 @@ def _mirror() -> FileMirror:
         settings,
         store=BucketStore(client, settings.files_bucket),
         lookup=functools.partial(file_info, slack),
+        extract=IsolatedExtractor(ExtractionLimits(cpu_seconds=settings.extract_cpu_seconds)),
     )
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from urllib.parse import unquote
 
@@ -18,7 +19,14 @@ from assistant.llm.tokens import count_content
 from assistant.mention import Mention, SlackFile
 from assistant.pubsub.publish import publish_mention
 from tests.e2e.harness import BOT, last_user_text, message_text, push_envelope, unique
-from tests.file_samples import image, pdf_with_text, zip_archive
+from tests.file_samples import (
+    blank_png,
+    image,
+    pdf_with_text,
+    png_pillow_cannot_parse,
+    slow_pdf,
+    zip_archive,
+)
 
 TEAM, CHANNEL = "T0SANDBOX", "C0GENERAL"
 
@@ -332,3 +340,100 @@ def test_a_csv_in_the_answer_is_uploaded_into_the_thread_and_mirrored(sandbox, c
     blob = bucket.get_blob(f"{TEAM}/{CHANNEL}/{posted['ts']}/bot/{posted['event_id']}/answer.csv")
     assert blob.download_as_text() == "region,growth\nnorth,12\n"
     assert blob.metadata["slack_file_id"] == shared["files"][0]["id"]
+
+
+POISON = [
+    {"name": "slow.pdf", "mimetype": "application/pdf", "content": slow_pdf()},
+    {"name": "broken.png", "mimetype": "image/png", "content": png_pillow_cannot_parse()},
+    {"name": "blank.png", "mimetype": "image/png", "content": blank_png(7700, 7700)},
+]
+
+
+def test_poison_attachments_are_named_and_the_thread_is_not_stuck(sandbox, claims, model):
+    # Before: the files function failed on every attempt (40 s of CPU; SyntaxError), the upload
+    # was dead-lettered and nobody was told, and later uploads in the thread waited behind it.
+    question = unique("what is in these?")
+    posted, claim = ask(sandbox, claims, question, POISON)
+
+    assert claim["state"] == "done"
+    text = reply_text(sandbox, posted["ts"])
+    assert text.startswith(f"Answer to: {question}")
+    # stopped after 2 s of CPU, or 9 s of wall clock on a busy machine
+    assert re.search(
+        r"I could not read `slow\.pdf`: reading it took more than [29] s, so I stopped "
+        r"\(it may be damaged, or unusually complex\)\.",
+        text,
+    )
+    assert "I could not read `broken.png`: it is a damaged PNG image." in text
+    assert (
+        "I could not read `blank.png`: the image is too large to read "
+        "(7700×7700 px, 237 MB once decoded; at most 134 MB)." in text
+    )
+
+    marker = unique("after").replace(" #", "")
+    follow_up = unique("and this one?")
+    later = sandbox.mention(follow_up, thread_ts=posted["ts"], files=[csv_file(marker)])
+    assert claims.wait_final(later["event_id"], timeout=60)["state"] == "done"
+    [request] = model.requests(follow_up)
+    assert marker in last_user_text(request)
+
+
+def test_a_file_whose_reading_never_finished_is_not_read_again(stack, sandbox, claims, bucket):
+    # The marker an instance leaves when it dies mid-read (out of memory, past its timeout).
+    parent = sandbox.post(unique("files without a mention"), files=[csv_file("x", "big.csv")])
+    [file] = next(m for m in sandbox.thread(parent["ts"]) if m["ts"] == parent["ts"])["files"]
+    record = bucket.blob(f"{TEAM}/{CHANNEL}/{parent['ts']}/{file['id']}/{EXTRACTION_NAME}")
+    marker = {
+        "version": 1,
+        "file_id": file["id"],
+        "name": "big.csv",
+        "state": "reading",
+        "kind": "",
+        "problem": "an earlier attempt to read it did not finish, so I did not try again "
+        "(it may be damaged, or unusually complex)",
+    }
+    record.upload_from_string(json.dumps(marker), content_type="application/json")
+    generation = bucket.get_blob(record.name).generation
+    slack_file = SlackFile(
+        id=file["id"],
+        name=file["name"],
+        mimetype=file["mimetype"],
+        size=file["size"],
+        url_private_download=file["url_private_download"],
+    )
+    mention = uploads_mention(parent, unique("the redelivered upload"), (slack_file,))
+    publish_mention(project=stack.options.project, topic="uploads", mention=mention)
+    claims.wait_final(mention.event_id, timeout=60)
+
+    text = reply_text(sandbox, parent["ts"])
+    assert "I could not read `big.csv`: an earlier attempt to read it did not finish" in text
+    assert bucket.get_blob(record.name).generation == generation  # neither read nor rewritten
+
+
+def test_on_the_last_attempt_the_question_is_answered_with_the_file_named(stack, sandbox, claims):
+    parent = sandbox.post(unique("files without a mention"), files=[csv_file("x", "q4.csv")])
+    [file] = next(m for m in sandbox.thread(parent["ts"]) if m["ts"] == parent["ts"])["files"]
+    mention = uploads_mention(parent, unique("what is in q4?"), (SlackFile(id=file["id"]),))
+    sandbox.inject_fault(method="files.info", status=500, count=10_000)
+    try:
+        first, last = (
+            requests.post(
+                stack.urls["files"],
+                data=push_envelope(
+                    mention.to_json(),
+                    message_id=f"up-{attempt}",
+                    ordering_key=mention.thread_key,
+                    attempt=attempt,
+                ),
+                timeout=60,
+            )
+            for attempt in (1, stack.options.max_delivery_attempts)
+        )
+    finally:
+        sandbox.clear_faults()
+    claims.wait_final(mention.event_id, timeout=60)
+
+    assert (first.status_code, last.status_code) == (503, 204)
+    text = reply_text(sandbox, parent["ts"])
+    # named by its id: the event carried nothing else, and files.info kept failing
+    assert f"I could not read `{file['id']}`: I could not fetch it from Slack" in text

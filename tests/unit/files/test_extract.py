@@ -5,12 +5,20 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 
 import pytest
 from PIL import Image
 
-from assistant.files.extract import MAX_IMAGE_SIDE, Extraction, extract
-from tests.file_samples import image, pdf_with_text, windows_executable, zip_archive
+from assistant.files.extract import MAX_DECODED_IMAGE_BYTES, MAX_IMAGE_SIDE, Extraction, extract
+from tests.file_samples import (
+    blank_png,
+    image,
+    pdf_with_text,
+    png_pillow_cannot_parse,
+    windows_executable,
+    zip_archive,
+)
 
 
 @pytest.mark.parametrize(
@@ -122,3 +130,36 @@ def test_an_extraction_survives_its_json_record():
     extraction = extract(b"a,b\n", name="t.csv", mimetype="text/csv")
     record = json.loads(json.dumps({"version": 1, "gcs_uri": "gs://b/x", **extraction.to_json()}))
     assert Extraction.from_json(record) == extraction
+
+
+def test_a_png_pillow_raises_syntax_error_on_is_named_as_damaged():
+    extraction = extract(png_pillow_cannot_parse(), name="x.png", mimetype="image/png")
+    assert (extraction.kind, extraction.problem) == ("", "it is a damaged PNG image")
+
+
+def test_a_small_file_that_would_decode_to_too_many_bytes_is_refused_before_decoding():
+    data = blank_png(7700, 7700)  # 230 KB; 237 MB of pixels
+    extraction = extract(data, name="blank.png", mimetype="image/png")
+    assert extraction.kind == ""
+    assert extraction.problem == (
+        "the image is too large to read (7700×7700 px, 237 MB once decoded; "
+        f"at most {MAX_DECODED_IMAGE_BYTES // 1_000_000} MB)"
+    )
+
+
+def test_the_decoding_budget_counts_bytes_not_pixels():
+    # The same pixels fit as 8-bit grey (1 byte a pixel), not as RGBA (4).
+    side = math.isqrt(MAX_DECODED_IMAGE_BYTES // 4) + 1
+    grey = extract(blank_png(side, side, gray=True), name="grey.png", mimetype="")
+    assert grey.kind == "image"
+    rgba = extract(blank_png(side, side), name="rgba.png", mimetype="")
+    assert rgba.problem.startswith("the image is too large to read")
+
+
+@pytest.mark.parametrize(("width", "height"), [(4000, 3000), (20000, 400), (300, 9000)])
+def test_large_photos_keep_their_aspect_ratio_at_1024_px(width, height):
+    extraction = extract(image(width, height, "JPEG"), name="photo.jpg", mimetype="image/jpeg")
+    picture = _decoded(extraction)
+    assert max(picture.size) == MAX_IMAGE_SIDE
+    assert abs(picture.size[0] / picture.size[1] - width / height) < 0.05 * width / height
+    assert extraction.detail.startswith(f"JPEG, {width}×{height} px")

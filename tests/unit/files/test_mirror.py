@@ -8,9 +8,12 @@ import pytest
 
 from assistant.config import Settings
 from assistant.files.download import Downloaded, TransientDownloadError
+from assistant.files.extract import Extraction
+from assistant.files.isolation import ExtractionLimits, IsolatedExtractor
 from assistant.files.mirror import FileMirror
 from assistant.mention import Mention, SlackFile
 from tests.builders import MemoryBucket, make_mention
+from tests.file_samples import png_pillow_cannot_parse, slow_pdf
 
 SETTINGS = Settings(files_bucket="bucket", max_files_per_message=2, slack_bot_token="xoxb-t")
 
@@ -112,3 +115,94 @@ def test_a_file_slack_no_longer_knows_is_named_as_unavailable():
     [ref] = mirror.mirror(mention(SlackFile(id="F8", name="gone.csv")))
     assert ref.problem == "I have no access to it, or it was deleted"
     assert fetch.calls == []
+
+
+class Reader:
+    """An extractor that counts its calls and can fail the way a dying instance does."""
+
+    def __init__(self, failure: BaseException | None = None) -> None:
+        self.failure = failure
+        self.calls: list[str] = []
+
+    def __call__(self, data: bytes, *, name: str, mimetype: str, max_chars: int) -> Extraction:
+        self.calls.append(name)
+        if self.failure is not None:
+            raise self.failure
+        return Extraction(kind="text", text=data.decode())
+
+
+class InstanceKilled(BaseException):
+    """Stands for the process dying mid-read (out of memory, timeout): nothing runs after."""
+
+
+def test_a_file_is_marked_before_it_is_read_so_a_redelivery_never_reads_it_again():
+    store, fetch = MemoryBucket(), Fetcher(Downloaded(data=b"a,b\n", content_type="text/csv"))
+    with pytest.raises(InstanceKilled):
+        FileMirror(SETTINGS, store=store, fetch=fetch, extract=Reader(InstanceKilled())).mirror(
+            mention(CSV)
+        )
+
+    again = Reader()
+    [ref] = FileMirror(SETTINGS, store=store, fetch=fetch, extract=again).mirror(mention(CSV))
+    assert again.calls == []
+    assert ref.kind == ""
+    assert ref.problem == (
+        "an earlier attempt to read it did not finish, so I did not try again "
+        "(it may be damaged, or unusually complex)"
+    )
+    assert ref.extraction_uri == "gs://bucket/T1/C1/1.0/F1/.extraction.json"
+
+
+def test_a_file_read_to_the_end_replaces_its_marker():
+    store, fetch = MemoryBucket(), Fetcher(Downloaded(data=b"a,b\n", content_type="text/csv"))
+    reader = Reader()
+    [ref] = FileMirror(SETTINGS, store=store, fetch=fetch, extract=reader).mirror(mention(CSV))
+    record = store.get_json("T1/C1/1.0/F1/.extraction.json")
+    assert (ref.kind, record["kind"], record["text"]) == ("text", "text", "a,b\n")
+    assert "state" not in record
+    assert reader.calls == ["../sales.csv"]
+
+
+def test_a_poison_file_becomes_its_reason_and_the_rest_is_read():
+    store = MemoryBucket()
+    files = [
+        SlackFile(id="F1", name="slow.pdf", mimetype="application/pdf", url_private_download="u1"),
+        SlackFile(id="F2", name="x.png", mimetype="image/png", url_private_download="u2"),
+        CSV_2,
+    ]
+    samples = {"u1": slow_pdf(), "u2": png_pillow_cannot_parse(), "u3": b"a,b\n1,2\n"}
+
+    def fetch(url: str, **kwargs: Any) -> Downloaded:
+        return Downloaded(data=samples[url])
+
+    reader = IsolatedExtractor(ExtractionLimits(cpu_seconds=1, wall_seconds=60))
+    try:
+        mirror = FileMirror(
+            Settings(files_bucket="bucket"), store=store, fetch=fetch, extract=reader
+        )
+        refs = mirror.mirror(mention(*files))
+    finally:
+        reader.close()
+    assert [(r.name, r.kind, r.problem) for r in refs] == [
+        (
+            "slow.pdf",
+            "",
+            "reading it took more than 1 s, so I stopped (it may be damaged, or unusually complex)",
+        ),
+        ("x.png", "", "it is a damaged PNG image"),
+        ("data.csv", "text", ""),
+    ]
+
+
+CSV_2 = SlackFile(id="F3", name="data.csv", mimetype="text/csv", url_private_download="u3")
+
+
+def test_on_the_last_attempt_an_unexpected_failure_becomes_a_reason():
+    store, fetch = MemoryBucket(), Fetcher(Downloaded(data=b"a,b\n", content_type="text/csv"))
+    broken = Reader(RuntimeError("a bug"))
+    with pytest.raises(RuntimeError):
+        FileMirror(SETTINGS, store=MemoryBucket(), fetch=fetch, extract=broken).mirror(mention(CSV))
+    [ref] = FileMirror(SETTINGS, store=store, fetch=fetch, extract=broken).mirror(
+        mention(CSV), last_attempt=True
+    )
+    assert ref.problem == "an error on my side stopped me from reading it"
