@@ -3,7 +3,9 @@
 Injected at stated rates: Slack delivering an event four times (retry storm), Pub/Sub
 delivering a mention twice (a duplicate published to the topic), two copies of one Pub/Sub
 message pushed at the same moment (as Pub/Sub does when it hands a message out again while the
-first push still runs), the model failing once and
+first push still runs), poison attachments (a PDF that takes a minute of CPU to read, a PNG
+that Pillow raises on, a small PNG that decodes to a quarter of a gigabyte), the model failing
+once and
 recovering, the model failing for good (the user must see an error), and the responder being
 killed and restarted on a timer. Afterwards every mention must have exactly one answer or one
 error message in its thread.
@@ -31,6 +33,7 @@ from google.cloud import firestore
 
 from assistant.mention import Mention, message_key
 from assistant.pubsub.publish import publish_mention
+from devstack.poison_files import blank_png, png_pillow_cannot_parse, slow_pdf
 from devstack.stack import REPO_ROOT, LocalStack, StackOptions
 
 __all__ = ["SoakPlan", "SoakReport", "run_soak"]
@@ -46,6 +49,7 @@ class SoakPlan:
     slack_retry_storm_rate: float = 0.05
     pubsub_duplicate_rate: float = 0.05
     concurrent_copy_rate: float = 0.05  # the same message id pushed twice at once
+    poison_file_rate: float = 0.03  # a PDF that takes minutes to read, or an image that breaks
     model_flaky_rate: float = 0.05  # fails once, then answers
     model_broken_rate: float = 0.02  # keeps failing: the user sees an error
     kill_every_seconds: float | None = 20.0
@@ -71,6 +75,13 @@ class SoakReport:
         rows = [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
         lines = [f"| {name:<22} | {value} |" for name, value in rows if name != "problems"]
         return "\n".join(["| figure                 | value |", "|---|---|", *lines])
+
+
+_POISON = (
+    lambda: ("slow.pdf", "application/pdf", slow_pdf()),
+    lambda: ("broken.png", "image/png", png_pillow_cannot_parse()),
+    lambda: ("huge.png", "image/png", blank_png(7700, 7700)),
+)
 
 
 @dataclasses.dataclass
@@ -163,16 +174,21 @@ def _post(
     question = f"{directive}soak question {index} #{marker}"
     thread_ts = parents[index % len(parents)]
     storm = rng.random() < plan.slack_retry_storm_rate
-    posted = http.post(
-        f"{api}/messages",
-        json={
-            "channel": CHANNEL,
-            "user": "U0ALICE",
-            "text": f"<@U0BOT> {question}",
-            "thread_ts": thread_ts,
-            "delivery": "retry_storm" if storm else "normal",
-        },
-    ).json()
+    message = {
+        "channel": CHANNEL,
+        "user": "U0ALICE",
+        "text": f"<@U0BOT> {question}",
+        "thread_ts": thread_ts,
+        "delivery": "retry_storm" if storm else "normal",
+    }
+    poison = rng.random() < plan.poison_file_rate
+    if poison:
+        name, mimetype, data = _POISON[index % len(_POISON)]()
+        encoded = base64.b64encode(data).decode()
+        message["files"] = [{"name": name, "mimetype": mimetype, "content_base64": encoded}]
+    posted = http.post(f"{api}/messages", json=message).json()
+    if poison:  # its path is uploads -> files -> mentions; the copies below are for mentions
+        return _Sent(question, expect_error, posted, thread_ts)
     mention = _mention(posted, question, thread_ts)
     if rng.random() < plan.pubsub_duplicate_rate:
         publish_mention(project="local-project", topic="mentions", mention=mention)

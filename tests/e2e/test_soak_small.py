@@ -12,6 +12,7 @@ def test_every_mention_gets_exactly_one_answer_or_error_under_injected_faults(st
         slack_retry_storm_rate=0.15,
         pubsub_duplicate_rate=0.15,
         concurrent_copy_rate=0.15,
+        poison_file_rate=0.1,
         model_flaky_rate=0.15,
         model_broken_rate=0.1,
         kill_every_seconds=6,
