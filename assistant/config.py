@@ -69,6 +69,12 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "LOG_LEVEL",
             "LOG_PROMPTS",
             "MENTIONS_DEAD_LETTER_TOPIC",
+            "EMBEDDINGS_BASE_URL",
+            "EMBEDDING_MODEL",
+            "EMBEDDING_DIMENSIONS",
+            "RETRIEVAL_MAX_DISTANCE",
+            "RETRIEVAL_MAX_PASSAGES",
+            "RETRIEVAL_TOKEN_SHARE",
         }
     ),
     "files": frozenset(
@@ -82,6 +88,24 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "MAX_FILE_BYTES",
             "MAX_FILES_PER_MESSAGE",
             "MAX_FILE_TOKENS",
+            "MAX_DELIVERY_ATTEMPTS",
+            "LOG_LEVEL",
+        }
+    ),
+    "indexer": frozenset(
+        {
+            "OPENAI_API_KEY",
+            "OPENAI_API_KEY_FILE",
+            "OPENAI_BASE_URL",
+            "OPENAI_TIMEOUT_SECONDS",
+            "OPENAI_MAX_RETRIES",
+            "EMBEDDINGS_BASE_URL",
+            "EMBEDDING_MODEL",
+            "EMBEDDING_DIMENSIONS",
+            "GOOGLE_CLOUD_PROJECT",
+            "FIRESTORE_DATABASE",
+            "KNOWLEDGE_BUCKET",
+            "MAX_FILE_BYTES",
             "MAX_DELIVERY_ATTEMPTS",
             "LOG_LEVEL",
         }
@@ -135,6 +159,16 @@ class Settings:
     log_level: str = "INFO"
     # Logs the messages sent to the model (people's words): for local debugging, off in production.
     log_prompts: bool = False
+    # Retrieval over the organisation's documents (gs://KNOWLEDGE_BUCKET/knowledge/**).
+    knowledge_bucket: str = ""
+    embeddings_base_url: str | None = None  # None: OPENAI_BASE_URL's server embeds too
+    embedding_model: str = "text-embedding-3-small"
+    embedding_dimensions: int = 512
+    # Cosine distance beyond which a passage is not relevant; depends on the embedding model
+    # (this suits text-embedding-3-small; README "Answers from your documents").
+    retrieval_max_distance: float = 0.65
+    retrieval_max_passages: int = 5
+    retrieval_token_share: float = 0.25  # of the input budget, at most, for passages
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -33,6 +33,8 @@ class AnswerPlan:
     max_file_tokens: int
     tools: tuple[Tool, ...] = ()
     max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS
+    # The knowledge document sets answers may draw on: None means every set, () none.
+    document_sets: tuple[str, ...] | None = None
 
     @property
     def max_output_tokens(self) -> int:
@@ -60,7 +62,12 @@ class PlanDefaults:
         )
 
 
-def plan_answer(defaults: PlanDefaults, *, tools: Sequence[Tool] = ()) -> AnswerPlan:
+def plan_answer(
+    defaults: PlanDefaults,
+    *,
+    tools: Sequence[Tool] = (),
+    document_sets: Sequence[str] | None = None,
+) -> AnswerPlan:
     spec = model_spec(defaults.model, context_override=defaults.context_override)
     return AnswerPlan(
         model=defaults.model,
@@ -70,4 +77,5 @@ def plan_answer(defaults: PlanDefaults, *, tools: Sequence[Tool] = ()) -> Answer
         max_file_tokens=defaults.max_file_tokens,
         tools=tuple(tools),
         max_tool_rounds=defaults.max_tool_rounds,
+        document_sets=None if document_sets is None else tuple(document_sets),
     )

@@ -37,6 +37,8 @@ from assistant.llm.messages import content_text
 from assistant.llm.stream import ModelError, ModelRequest
 from assistant.llm.tokens import count_content
 from assistant.mention import Mention
+from assistant.retrieval.catalog import is_sources_request
+from assistant.retrieval.citations import with_sources
 from assistant.slack.reply import ThreadReply
 
 __all__ = ["Delivery", "Outcome", "Responder", "ResponderLimits"]
@@ -93,6 +95,7 @@ class Responder:
         model_client: openai.OpenAI,
         dead_letter: Callable[[Mention], object],
         limits: ResponderLimits,
+        sources: Callable[[AnswerPlan], str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._plan_for = plan_for
@@ -104,6 +107,7 @@ class Responder:
         self._model_client = model_client
         self._dead_letter = dead_letter
         self._limits = limits
+        self._sources = sources  # the `@assistant sources` reply: document sets and counts
         self._sleep = sleep
 
     def handle(self, delivery: Delivery) -> Outcome:
@@ -165,6 +169,10 @@ class Responder:
             reply.say(RESET_TEXT)
             self.claims.finish(lease, deleted_turns=deleted)
             return Outcome.ACK
+        if self._sources is not None and is_sources_request(mention.question):
+            reply.say(self._sources(self._plan_for(mention)))
+            self.claims.finish(lease)
+            return Outcome.ACK
 
         reply.show_progress()
         started = time.monotonic()
@@ -178,7 +186,8 @@ class Responder:
             logger.warning("model failed", extra={"reason": str(error)})
             return Outcome.ACK
 
-        answer = (final.text.strip() or EMPTY_ANSWER) + notes_text(assembly.notes)
+        cited = with_sources(final.text.strip(), assembly.references.book)
+        answer = (cited or EMPTY_ANSWER) + notes_text(assembly.notes)
         reply.finish(answer)
         answer_turn = StoredTurn(
             order=turn_order(mention, 1),
@@ -225,11 +234,12 @@ class Responder:
             output_limit_param=plan.spec.output_limit_param,
             max_output_tokens=plan.max_output_tokens,
         )
+        assembly.references.resume(done_rounds)
         events = run_tool_loop(
             self._model_client,
             request,
             messages_for=messages_for,
-            tools=plan.tools,
+            tools=assembly.tools,
             deadline=started + self._limits.response_time_budget_seconds,
             max_rounds=plan.max_tool_rounds,
             done_rounds=done_rounds,

@@ -22,12 +22,15 @@ from assistant.conversation.history import HistoryStore
 from assistant.files.loader import ThreadFiles
 from assistant.files.produced import AnswerFiles
 from assistant.files.store import BucketStore, storage_client
-from assistant.llm.client import openai_client
+from assistant.llm.client import embeddings_client, openai_client
 from assistant.logs import configure_logging
 from assistant.mention import Mention
 from assistant.pubsub.endpoint import push_endpoint
 from assistant.pubsub.envelope import PushMessage
 from assistant.pubsub.publish import publish_mention
+from assistant.retrieval.embeddings import Embedder
+from assistant.retrieval.index import KnowledgeIndex
+from assistant.retrieval.search import DocumentSearch, SearchLimits
 from assistant.slack.reply import slack_client
 
 logger = logging.getLogger("responder")
@@ -47,12 +50,28 @@ def _responder() -> Responder:
 
     history = HistoryStore(db)
     defaults = PlanDefaults.from_settings(settings)
+    search = DocumentSearch(
+        index=KnowledgeIndex(db),
+        embedder=Embedder(
+            client=embeddings_client(settings),
+            model=settings.embedding_model,
+            dimensions=settings.embedding_dimensions,
+        ),
+        limits=SearchLimits(
+            max_passages=settings.retrieval_max_passages,
+            max_distance=settings.retrieval_max_distance,
+            token_share=settings.retrieval_token_share,
+            log_text=settings.log_prompts,
+        ),
+    )
     return Responder(
         plan_for=lambda mention: plan_answer(defaults),
         claims=ClaimStore(db, lease_seconds=settings.claim_lease_seconds),
         history=history,
         prompts=PromptBuilder(
-            history=history, files=ThreadFiles(bucket=settings.files_bucket, store=bucket)
+            history=history,
+            files=ThreadFiles(bucket=settings.files_bucket, store=bucket),
+            search=search,
         ),
         answer_files=AnswerFiles(slack=slack, bucket=settings.files_bucket, store=bucket),
         slack=slack,
@@ -63,6 +82,7 @@ def _responder() -> Responder:
             mention=mention,
         ),
         limits=ResponderLimits.from_settings(settings),
+        sources=lambda plan: search.sources_reply(plan.document_sets),
     )
 
 
