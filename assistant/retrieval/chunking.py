@@ -60,8 +60,9 @@ def chunk_text(
     overlap_tokens: int = 50,
 ) -> list[Chunk]:
     pieces: list[_Block] = []
+    room = max(1, max_tokens - overlap_tokens)  # so a piece and the overlap before it fit
     for block in _blocks(text):
-        pieces.extend(_split_long(block, count, max_tokens))
+        pieces.extend(_split_long(block, count, room))
     chunks: list[Chunk] = []
     current: list[_Block] = []
     tokens = 0
@@ -89,8 +90,10 @@ def chunk_text(
         if current and tokens + size > max_tokens:
             emit()
             carried = _overlap(current, count, overlap_tokens, block)
-            current = carried
             tokens = sum(count(b.text) for b in carried)
+            if tokens + size > max_tokens:
+                carried, tokens = [], 0
+            current = carried
         current.append(block)
         tokens += size
     if current:
@@ -171,7 +174,9 @@ def _word_groups(text: str, count: Count, max_tokens: int) -> list[str]:
     current: list[str] = []
     for word in text.split():
         while count(word) > max_tokens:  # no spaces to cut at (a URL, a hash, CJK text)
-            cut = max(1, len(word) * max_tokens // max(1, count(word)) - 1)
+            cut = max(1, len(word) * max_tokens // max(1, count(word)))
+            while cut > 1 and count(word[:cut]) > max_tokens:
+                cut = cut * 9 // 10
             groups.append(word[:cut])
             word = word[cut:]
         if current and count(" ".join([*current, word])) > max_tokens:
