@@ -1,6 +1,6 @@
 """`/v1/embeddings` for tests: deterministic vectors in which lexically similar texts are close.
 
-A hashed bag of words: each content word (lower-cased, a plural `s` dropped, common words
+A hashed set of words: each distinct content word (lower-cased, a plural `s` dropped, common words
 left out) adds ±1 to one of `dimensions` coordinates chosen by its hash, and the vector is
 normalised. So the cosine distance of two texts falls with the words they share, and a text
 sharing none with another is about 1 away from it: retrieval in tests means something,
@@ -51,7 +51,7 @@ def _words(text: str) -> list[str]:
 def embed(text: str, dimensions: int = DEFAULT_DIMENSIONS) -> list[float]:
     vector = [0.0] * dimensions
     words = _words(text) or ["\x00empty"]
-    for word in words:
+    for word in sorted(set(words)):  # each word once: long texts are not swamped by repeats
         digest = hashlib.sha256(word.encode()).digest()
         index = int.from_bytes(digest[:4], "little") % dimensions
         vector[index] += 1.0 if digest[4] & 1 else -1.0
