@@ -56,11 +56,20 @@ def with_sources(answer: str, book: PassageBook) -> str:
         first = cited[0][1]
         sections = []
         for _, passage in cited:
-            if passage.section and passage.section not in sections:
-                sections.append(passage.section)
+            section = _section(passage)
+            if section and section not in sections:
+                sections.append(section)
         where = f" › {'; '.join(_escape(s) for s in sections)}" if sections else ""
         lines.append(f"{labels} {_title(first)}{where}")
     return answer.rstrip() + "\n\n*Sources*\n" + "\n".join(lines)
+
+
+def _section(passage: Passage) -> str:
+    """The heading path below the title (a document's first heading is often its title)."""
+    heading = list(passage.heading)
+    if heading and heading[0].strip().lower() == passage.title.strip().lower():
+        heading = heading[1:]
+    return " › ".join(heading)
 
 
 def _title(passage: Passage) -> str:
