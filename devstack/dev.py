@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import json
 import os
 import signal
 import socket
@@ -17,6 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
+from devstack.knowledge import STACK_FILE
 from devstack.local_model import (
     CONTEXT_TOKENS,
     LOCAL_MODEL_NAME,
@@ -72,13 +74,16 @@ def main(argv: list[str] | None = None) -> int:
             lock.truncate()
             lock.write(f"pid {os.getpid()}, open {url}")
             lock.flush()
+            documents = _load_docs(stack)
             _print_banner(stack, model_note)
+            print(documents, flush=True)
             with contextlib.suppress(KeyboardInterrupt):
                 stopping.wait()
             # A second Ctrl-C must not cut the shutdown short and leave emulators running.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             print("\nStopping everything…", flush=True)
     finally:
+        STACK_FILE.unlink(missing_ok=True)
         for process in extra:
             process.stop()
     print("Stopped everything nox -s dev started.")
@@ -122,6 +127,19 @@ def _choose_model(log_dir: Path) -> tuple[dict, str, list]:
         f"cannot run here: {missing}. For real answers: OPENAI_API_KEY=sk-... nox -s dev"
     )
     return {}, note, []
+
+
+def _load_docs(stack: LocalStack) -> str:
+    """This repository's docs/ as document set `default`, so there is something to ask about;
+    the addresses `python -m devstack.knowledge` needs go to .devstack/stack.json."""
+    env = {**stack.env, "KNOWLEDGE_BUCKET": stack.options.knowledge_bucket}
+    STACK_FILE.write_text(json.dumps(env, indent=2))
+    names = stack.knowledge().upload_paths([REPO_ROOT / "docs"])
+    return (
+        f"  Documents:  {len(names)} files of docs/ uploaded to set `default` and being indexed "
+        "(`@assistant sources` lists them).\n"
+        "              More: python -m devstack.knowledge upload --set NAME PATH...\n"
+    )
 
 
 def _print_banner(stack: LocalStack, model_note: str) -> None:
