@@ -145,33 +145,40 @@ def _blocks(text: str) -> Iterator[_Block]:
 
 
 def _split_long(block: _Block, count: Count, max_tokens: int) -> list[_Block]:
-    """The block as pieces of at most `max_tokens`: at sentence ends, else between words."""
+    """The block as pieces of at most `max_tokens`: at sentence ends, else between words.
+
+    Sizes are added up unit by unit (tokens do not merge across a space), so a long block
+    costs one count per sentence or word, not one per prefix."""
     if count(block.text) <= max_tokens:
         return [block]
     units = _SENTENCE_END.split(block.text)
     if len(units) == 1:
         units = _word_groups(block.text, count, max_tokens)
     pieces: list[_Block] = []
-    current = ""
+    current: list[str] = []
+    size = 0
     cursor = block.start
     for unit in units:
         parts = _word_groups(unit, count, max_tokens) if count(unit) > max_tokens else [unit]
         for part in parts:
-            joined = f"{current} {part}".strip()
-            if current and count(joined) > max_tokens:
-                pieces.append(_Block(block.heading, current, cursor, cursor + len(current)))
-                cursor += len(current) + 1
-                current = part
-            else:
-                current = joined
+            part_size = count(" " + part)
+            if current and size + part_size > max_tokens:
+                text = " ".join(current)
+                pieces.append(_Block(block.heading, text, cursor, cursor + len(text)))
+                cursor += len(text) + 1
+                current, size = [], 0
+            current.append(part)
+            size += part_size
     if current:
-        pieces.append(_Block(block.heading, current, cursor, min(block.end, cursor + len(current))))
+        text = " ".join(current)
+        pieces.append(_Block(block.heading, text, cursor, min(block.end, cursor + len(text))))
     return pieces
 
 
 def _word_groups(text: str, count: Count, max_tokens: int) -> list[str]:
     groups: list[str] = []
     current: list[str] = []
+    size = 0
     for word in text.split():
         while count(word) > max_tokens:  # no spaces to cut at (a URL, a hash, CJK text)
             cut = max(1, len(word) * max_tokens // max(1, count(word)))
@@ -179,10 +186,12 @@ def _word_groups(text: str, count: Count, max_tokens: int) -> list[str]:
                 cut = cut * 9 // 10
             groups.append(word[:cut])
             word = word[cut:]
-        if current and count(" ".join([*current, word])) > max_tokens:
+        word_size = count(" " + word)
+        if current and size + word_size > max_tokens:
             groups.append(" ".join(current))
-            current = []
+            current, size = [], 0
         current.append(word)
+        size += word_size
     if current:
         groups.append(" ".join(current))
     return groups
