@@ -78,6 +78,12 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "USER_MENTIONS_PER_MINUTE",
             "ALLOWED_CHANNELS",
             "ALLOWED_USERS",
+            "EMBEDDINGS_BASE_URL",
+            "EMBEDDING_MODEL",
+            "EMBEDDING_DIMENSIONS",
+            "RETRIEVAL_MAX_DISTANCE",
+            "RETRIEVAL_MAX_PASSAGES",
+            "RETRIEVAL_TOKEN_SHARE",
         }
     ),
     "files": frozenset(
@@ -93,6 +99,24 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "MAX_FILE_TOKENS",
             "MAX_DELIVERY_ATTEMPTS",
             "EXTRACT_CPU_SECONDS",
+            "LOG_LEVEL",
+        }
+    ),
+    "indexer": frozenset(
+        {
+            "OPENAI_API_KEY",
+            "OPENAI_API_KEY_FILE",
+            "OPENAI_BASE_URL",
+            "OPENAI_TIMEOUT_SECONDS",
+            "OPENAI_MAX_RETRIES",
+            "EMBEDDINGS_BASE_URL",
+            "EMBEDDING_MODEL",
+            "EMBEDDING_DIMENSIONS",
+            "GOOGLE_CLOUD_PROJECT",
+            "FIRESTORE_DATABASE",
+            "KNOWLEDGE_BUCKET",
+            "MAX_FILE_BYTES",
+            "MAX_DELIVERY_ATTEMPTS",
             "LOG_LEVEL",
         }
     ),
@@ -160,6 +184,16 @@ class Settings:
     user_mentions_per_minute: int = 10  # per person; 0: no limit
     allowed_channels: frozenset[str] = frozenset()  # empty: every channel
     allowed_users: frozenset[str] = frozenset()  # empty: everyone in the workspace
+    # Retrieval over the organisation's documents (gs://KNOWLEDGE_BUCKET/knowledge/**).
+    knowledge_bucket: str = ""
+    embeddings_base_url: str | None = None  # None: OPENAI_BASE_URL's server embeds too
+    embedding_model: str = "text-embedding-3-small"
+    embedding_dimensions: int = 512
+    # Cosine distance beyond which a passage is not relevant; depends on the embedding model
+    # (this suits text-embedding-3-small; README "Answers from your documents").
+    retrieval_max_distance: float = 0.65
+    retrieval_max_passages: int = 5
+    retrieval_token_share: float = 0.25  # of the input budget, at most, for passages
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

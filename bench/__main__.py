@@ -6,7 +6,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import history_trim, import_time, ingress_latency, local_model, usage_overhead
+from bench import history_trim, import_time, ingress_latency, local_model, retrieval, usage_overhead
 
 
 def _table(title: str, rows: list[dict]) -> str:
@@ -51,6 +51,10 @@ def main() -> int:
             usage_overhead.run(log_dir),
         )
     )
+    throughput, searches, quality = retrieval.run(log_dir)
+    print(_table("Indexing throughput (fake embeddings, Firestore emulator)", [throughput]))
+    print(_table("Retrieval: search latency and Firestore reads per question", searches))
+    print(_table("Recall@5 over bench/retrieval_questions.json (this repo's docs)", quality))
     return 0
 
 

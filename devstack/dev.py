@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import json
 import os
 import signal
 import socket
@@ -19,11 +20,11 @@ import threading
 from pathlib import Path
 
 from devstack.embeddings import (
-    EMBEDDINGS_BASE_URL,
     EMBEDDINGS_MODEL,
     embeddings_available,
     start_embeddings,
 )
+from devstack.knowledge import STACK_FILE, local_e5_env
 from devstack.local_model import QWEN, SMOLLM2, local_model_available, start_local_model
 from devstack.stack import REPO_ROOT, LocalStack, StackOptions
 
@@ -85,13 +86,16 @@ def main(argv: list[str] | None = None) -> int:
             lock.truncate()
             lock.write(f"pid {os.getpid()}, open {url}")
             lock.flush()
+            documents = _load_docs(stack)
             _print_banner(stack, model_note, embeddings_note)
+            print(documents, flush=True)
             with contextlib.suppress(KeyboardInterrupt):
                 stopping.wait()
             # A second Ctrl-C must not cut the shutdown short and leave emulators running.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             print("\nStopping everything…", flush=True)
     finally:
+        STACK_FILE.unlink(missing_ok=True)
         for process in extra:
             process.stop()
     print("Stopped everything nox -s dev started.")
@@ -159,8 +163,21 @@ def _start_embeddings(log_dir: Path) -> tuple[dict[str, str], str, list]:
         except (RuntimeError, TimeoutError) as error:
             missing = f"its server did not start ({error}; see {log_dir}/embeddings.log)"
         else:
-            return {EMBEDDINGS_BASE_URL: base_url}, f"{EMBEDDINGS_MODEL} at {base_url}", [process]
+            return local_e5_env(base_url), f"{EMBEDDINGS_MODEL} at {base_url}", [process]
     return {}, f"none ({missing})", []
+
+
+def _load_docs(stack: LocalStack) -> str:
+    """This repository's docs/ as document set `default`, so there is something to ask about;
+    the addresses `python -m devstack.knowledge` needs go to .devstack/stack.json."""
+    env = {**stack.env, "KNOWLEDGE_BUCKET": stack.options.knowledge_bucket}
+    STACK_FILE.write_text(json.dumps(env, indent=2))
+    names = stack.knowledge().upload_paths([REPO_ROOT / "docs"])
+    return (
+        f"  Documents:  {len(names)} files of docs/ uploaded to set `default` and being indexed "
+        "(`@assistant sources` lists them).\n"
+        "              More: python -m devstack.knowledge upload --set NAME PATH...\n"
+    )
 
 
 def _print_banner(stack: LocalStack, model_note: str, embeddings_note: str) -> None:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import sys
 from pathlib import Path
 
 from devstack.emulators import start_firestore, start_pubsub, start_storage
+from devstack.knowledge import KnowledgeLoader
 from devstack.processes import ManagedProcess, free_port, wait_for_http
 from devstack.pubsub_wiring import wire_topics
 from devstack.settings_file import SettingsFile
@@ -24,7 +26,15 @@ from devstack.trace import LogTailer
 __all__ = ["REPO_ROOT", "LocalStack", "StackOptions", "launch_function"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-FUNCTIONS = ("ingress", "responder", "files")
+FUNCTIONS = ("ingress", "responder", "files", "indexer")
+# Which topic pushes to which function (Terraform wires the same in terraform/pubsub.tf).
+# (topic, the function its push subscription calls, the path on it)
+PUSH_TOPICS = (
+    ("mentions", "responder", ""),
+    ("uploads", "files", ""),
+    ("feedback", "responder", "/feedback"),
+    ("knowledge", "indexer", ""),
+)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -34,6 +44,7 @@ class StackOptions:
     signing_secret: str = "sandbox-signing-secret"
     bot_token: str = "xoxb-sandbox-bot-token"
     bucket: str = "slack-files"
+    knowledge_bucket: str = "knowledge-docs"
     # None: start the deterministic fake model server; otherwise an OpenAI-compatible URL.
     openai_base_url: str | None = None
     openai_api_key: str = "sk-local"
@@ -128,6 +139,7 @@ class LocalStack:
         self.processes["firestore"] = firestore
         storage, storage_host = start_storage(logs, bucket=opts.bucket)
         self.processes["storage"] = storage
+        _create_bucket(storage_host, project=opts.project, bucket=opts.knowledge_bucket)
         self.env = {
             "GOOGLE_CLOUD_PROJECT": opts.project,
             "PUBSUB_EMULATOR_HOST": pubsub_host,
@@ -152,11 +164,7 @@ class LocalStack:
             pubsub_host=pubsub_host,
             push_endpoints={
                 topic: self.urls[function] + path
-                for topic, function, path in (
-                    ("mentions", "responder", ""),
-                    ("uploads", "files", ""),
-                    ("feedback", "responder", "/feedback"),
-                )
+                for topic, function, path in PUSH_TOPICS
                 if function in self.urls
             },
             min_backoff=opts.push_min_backoff_seconds,
@@ -205,6 +213,7 @@ class LocalStack:
             "OPENAI_BASE_URL": self.openai_base_url,
             "OPENAI_MODEL": opts.openai_model,
             "FILES_BUCKET": opts.bucket,
+            "KNOWLEDGE_BUCKET": opts.knowledge_bucket,
             "MAX_DELIVERY_ATTEMPTS": str(opts.max_delivery_attempts),
             "LOG_PROMPTS": "true",  # the dev page shows what the model was sent
             "SETTINGS_URI": self.settings_file.uri if self.settings_file else "",
@@ -272,7 +281,38 @@ class LocalStack:
         for process in processes:
             process.stop()
 
+    def knowledge(self) -> KnowledgeLoader:
+        """Uploads into the knowledge bucket that notify the indexer as Cloud Storage would."""
+        with _emulators(self.env):
+            return KnowledgeLoader(
+                project=self.options.project, bucket=self.options.knowledge_bucket
+            )
+
     def logs(self) -> str:
         return "\n".join(
             f"--- {name} ---\n{process.tail()}" for name, process in self.processes.items()
         )
+
+
+@contextlib.contextmanager
+def _emulators(env: dict[str, str]):
+    """The emulator variables set while clients are built (they read them when created)."""
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _create_bucket(storage_host: str, *, project: str, bucket: str) -> None:
+    from google.cloud import storage  # imported here: only the stack's start pays for it
+
+    with _emulators({"STORAGE_EMULATOR_HOST": storage_host}):
+        client = storage.Client(project=project)
+        if client.lookup_bucket(bucket) is None:
+            client.create_bucket(bucket)

@@ -47,6 +47,12 @@ locals {
     USER_MENTIONS_PER_MINUTE = tostring(var.user_mentions_per_minute)
     ALLOWED_CHANNELS         = join(",", var.allowed_channels)
     ALLOWED_USERS            = join(",", var.allowed_users)
+    EMBEDDINGS_BASE_URL      = var.embeddings_base_url
+    EMBEDDING_MODEL          = var.embedding_model
+    EMBEDDING_DIMENSIONS     = tostring(var.embedding_dimensions)
+    RETRIEVAL_MAX_DISTANCE   = tostring(var.retrieval_max_distance)
+    RETRIEVAL_MAX_PASSAGES   = tostring(var.retrieval_max_passages)
+    RETRIEVAL_TOKEN_SHARE    = tostring(var.retrieval_token_share)
   }
 
   files_env = {
@@ -61,5 +67,22 @@ locals {
     EXTRACT_CPU_SECONDS   = tostring(var.extract_cpu_seconds)
     LOG_LEVEL             = var.log_level
     SLACK_BOT_TOKEN_FILE  = "/etc/secrets/slack-bot-token/value"
+  }
+
+  indexer_env = {
+    GOOGLE_CLOUD_PROJECT   = var.project_id
+    FIRESTORE_DATABASE     = google_firestore_database.main.name
+    KNOWLEDGE_BUCKET       = google_storage_bucket.knowledge.name
+    OPENAI_BASE_URL        = var.openai_base_url
+    OPENAI_TIMEOUT_SECONDS = tostring(var.openai_timeout_seconds)
+    OPENAI_MAX_RETRIES     = tostring(var.openai_max_retries)
+    EMBEDDINGS_BASE_URL    = var.embeddings_base_url
+    EMBEDDING_MODEL        = var.embedding_model
+    EMBEDDING_DIMENSIONS   = tostring(var.embedding_dimensions)
+    # Documents share the files function's size limit.
+    MAX_FILE_BYTES        = tostring(var.max_file_bytes)
+    MAX_DELIVERY_ATTEMPTS = tostring(var.max_delivery_attempts)
+    LOG_LEVEL             = var.log_level
+    OPENAI_API_KEY_FILE   = "/etc/secrets/openai-api-key/value"
   }
 }

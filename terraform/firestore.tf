@@ -37,3 +37,50 @@ resource "google_firestore_field" "rate_limits_ttl" {
 
   index_config {}
 }
+
+# Retrieval (assistant/retrieval/index.py): the nearest chunks among the allowed document sets.
+# The set is the pre-filter, so a search scans (and bills) only its sets' entries; __name__ is
+# written out because the API adds it and would otherwise show a change on every plan.
+resource "google_firestore_index" "knowledge_chunks_vector" {
+  database    = google_firestore_database.main.name
+  collection  = "knowledge_chunks"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "set"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "__name__"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "embedding"
+    vector_config {
+      dimension = var.embedding_dimensions
+      flat {}
+    }
+  }
+}
+
+# A chunk's text is only ever read, never queried: no single-field index to pay for on writes.
+resource "google_firestore_field" "knowledge_chunks_text" {
+  database   = google_firestore_database.main.name
+  collection = "knowledge_chunks"
+  field      = "text"
+
+  index_config {}
+}
+
+# Tombstones of deleted documents only matter while late notifications can arrive.
+resource "google_firestore_field" "knowledge_documents_ttl" {
+  database   = google_firestore_database.main.name
+  collection = "knowledge_documents"
+  field      = "expires_at"
+
+  ttl_config {}
+
+  index_config {}
+}

@@ -1,4 +1,4 @@
-# The three Cloud Run functions (2nd gen). Sizing, in short: ingress is tiny and must answer
+# The four Cloud Run functions (2nd gen). Sizing, in short: ingress is tiny and must answer
 # fast; the responder waits on OpenAI and Slack most of the time, so one vCPU serves several
 # streams at once; the files function holds whole files in memory while it mirrors them.
 # More than one concurrent request per instance needs a whole vCPU (available_cpu = "1").
@@ -187,6 +187,65 @@ resource "google_cloudfunctions2_function" "files" {
   ]
 }
 
+resource "google_cloudfunctions2_function" "indexer" {
+  name        = "${var.name_prefix}-indexer"
+  location    = var.region
+  description = "Pub/Sub push (knowledge): index a document of the knowledge bucket (chunks and vectors in Firestore), or remove it."
+
+  build_config {
+    runtime         = "python312"
+    entry_point     = "indexer"
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source["indexer"].name
+      }
+    }
+  }
+
+  service_config {
+    service_account_email = google_service_account.indexer.email
+    min_instance_count    = 0
+    max_instance_count    = var.indexer_max_instances
+    # A document (up to max_file_bytes) and its extracted text, chunks and vectors in memory;
+    # a 500-page PDF is parsed in about a second per 100 pages: two at once per instance.
+    available_memory                 = "1Gi"
+    available_cpu                    = "1"
+    max_instance_request_concurrency = 2
+    timeout_seconds                  = local.indexer_timeout_seconds
+    ingress_settings                 = var.worker_ingress_settings
+    all_traffic_on_latest_revision   = true
+
+    environment_variables = { for name, value in local.indexer_env : name => value if value != "" }
+
+    secret_volumes {
+      mount_path = "/etc/secrets/openai-api-key"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.secret["openai-api-key"].secret_id
+      versions {
+        version = "latest"
+        path    = "value"
+      }
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.indexer_timeout_seconds <= local.push_ack_deadline_seconds
+      error_message = "The indexer must time out before the push ack deadline (600 s)."
+    }
+  }
+
+  depends_on = [
+    time_sleep.iam_propagated,
+    google_project_iam_member.indexer,
+    google_storage_bucket_iam_member.indexer_reader,
+    google_secret_manager_secret_version.placeholder,
+  ]
+}
+
 # --- Who may call which function ---------------------------------------------------------------
 # Invoker grants are on the Cloud Run service behind each function, named by the function's
 # service_config[0].service: that is unknown while a function is being replaced (its name would
@@ -207,6 +266,7 @@ resource "google_cloud_run_v2_service_iam_member" "push_invoker" {
   for_each = {
     responder = google_cloudfunctions2_function.responder.service_config[0].service
     files     = google_cloudfunctions2_function.files.service_config[0].service
+    indexer   = google_cloudfunctions2_function.indexer.service_config[0].service
   }
 
   location = var.region

@@ -29,10 +29,18 @@ resource "google_service_account" "files" {
   depends_on = [time_sleep.apis_enabled]
 }
 
+resource "google_service_account" "indexer" {
+  account_id   = "${var.name_prefix}-indexer"
+  display_name = "Slack assistant indexer"
+  description  = "Runs the indexer function: reads the knowledge bucket, embeds, writes Firestore chunks."
+
+  depends_on = [time_sleep.apis_enabled]
+}
+
 resource "google_service_account" "push_invoker" {
   account_id   = "${var.name_prefix}-push-invoker"
   display_name = "Slack assistant Pub/Sub push"
-  description  = "Identity in the OIDC tokens of the push subscriptions; may only invoke responder and files."
+  description  = "Identity in the OIDC tokens of the push subscriptions; may only invoke responder, files and indexer."
 
   depends_on = [time_sleep.apis_enabled]
 }
@@ -114,6 +122,26 @@ resource "google_storage_bucket_iam_member" "responder_reader" {
   member = "serviceAccount:${google_service_account.responder.email}"
 }
 
+# --- indexer: read the documents, write the chunks ---------------------------------------------
+
+resource "google_storage_bucket_iam_member" "indexer_reader" {
+  # objectViewer: it only reads documents (a given generation); people write the bucket.
+  for_each = toset(["roles/storage.objectViewer"])
+
+  bucket = google_storage_bucket.knowledge.id
+  role   = each.value
+  member = "serviceAccount:${google_service_account.indexer.email}"
+}
+
+resource "google_project_iam_member" "indexer" {
+  # As for the responder: datastore.user on the project is Firestore's narrowest write grant.
+  for_each = toset(["roles/datastore.user"])
+
+  project = var.project_id
+  role    = each.value
+  member  = "serviceAccount:${google_service_account.indexer.email}"
+}
+
 # --- builder: what Cloud Build needs to build a function ------------------------------------
 
 resource "google_project_iam_member" "builder" {
@@ -185,6 +213,7 @@ resource "time_sleep" "iam_propagated" {
     google_secret_manager_secret_iam_member.ingress,
     google_secret_manager_secret_iam_member.responder,
     google_secret_manager_secret_iam_member.files,
+    google_secret_manager_secret_iam_member.indexer,
     google_project_service_identity.pubsub,
   ]
 }

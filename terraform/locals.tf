@@ -2,7 +2,7 @@ locals {
   repo_root = abspath("${path.module}/..")
 
   # One entry per directory under functions/; the directory name is also the entry point.
-  function_names = toset(["ingress", "responder", "files"])
+  function_names = toset(["ingress", "responder", "files", "indexer"])
 
   # The shared package, bundled at the root of every function's zip as assistant/ so that
   # `import assistant` works the same in the cloud as from the repository root locally.
@@ -43,6 +43,7 @@ locals {
   push_ack_deadline_seconds = 600
   responder_timeout_seconds = 540
   files_timeout_seconds     = 300
+  indexer_timeout_seconds   = 540
 
   firestore_location = coalesce(var.firestore_location, var.region)
 }

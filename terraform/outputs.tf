@@ -21,6 +21,7 @@ output "functions" {
     ingress   = google_cloudfunctions2_function.ingress.name
     responder = google_cloudfunctions2_function.responder.name
     files     = google_cloudfunctions2_function.files.name
+    indexer   = google_cloudfunctions2_function.indexer.name
   }
 }
 
@@ -39,12 +40,18 @@ output "files_bucket" {
   value       = google_storage_bucket.files.name
 }
 
+output "knowledge_bucket" {
+  description = "Put documents under gs://<this>/knowledge/<set>/ for answers with citations (`gcloud storage cp -r ./handbook gs://<this>/knowledge/`)."
+  value       = google_storage_bucket.knowledge.name
+}
+
 output "dead_letter_subscriptions" {
   description = "Pull these to inspect messages that failed every delivery attempt."
   value = [
     google_pubsub_subscription.mentions_dead_letter.name,
     google_pubsub_subscription.uploads_dead_letter.name,
     google_pubsub_subscription.feedback_dead_letter.name,
+    google_pubsub_subscription.knowledge_dead_letter.name,
   ]
 }
 

@@ -60,3 +60,12 @@ resource "google_secret_manager_secret_iam_member" "files" {
   role      = "roles/secretmanager.secretAccessor"
   member    = "serviceAccount:${google_service_account.files.email}"
 }
+
+resource "google_secret_manager_secret_iam_member" "indexer" {
+  # The embeddings API takes the same OpenAI key as the chat model.
+  for_each = toset(["openai-api-key"])
+
+  secret_id = google_secret_manager_secret.secret[each.value].id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.indexer.email}"
+}

@@ -70,3 +70,43 @@ resource "google_storage_bucket_object" "source" {
     create_before_destroy = true
   }
 }
+
+# The organisation's documents for grounded answers: gs://<bucket>/knowledge/<set>/<file>.
+# `gcloud storage cp -r ./handbook gs://BUCKET/knowledge/` adds a set; `gcloud storage rm`
+# removes a document. Private like the files bucket; no versioning, so an overwrite replaces
+# the object (its notification names the new generation; the old one's delete follows).
+resource "google_storage_bucket" "knowledge" {
+  name                        = "${var.project_id}-${var.name_prefix}-knowledge"
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = var.knowledge_bucket_force_destroy
+
+  # A deleted document must leave the answers, and the bucket, when it is deleted.
+  soft_delete_policy {
+    retention_duration_seconds = 0
+  }
+
+  depends_on = [time_sleep.apis_enabled]
+}
+
+# Every object finalized (created, overwritten) or deleted under knowledge/ is announced on
+# the knowledge topic, with the object's resource as the message (JSON_API_V1).
+resource "google_storage_notification" "knowledge" {
+  bucket             = google_storage_bucket.knowledge.name
+  payload_format     = "JSON_API_V1"
+  topic              = google_pubsub_topic.knowledge.id
+  event_types        = ["OBJECT_FINALIZE", "OBJECT_DELETE"]
+  object_name_prefix = "knowledge/"
+
+  # Cloud Storage checks at creation that its service agent may publish to the topic.
+  depends_on = [google_pubsub_topic_iam_member.storage_agent_publisher]
+}
+
+# The project's Cloud Storage service agent, which publishes the notifications (reading it
+# also makes Google create the agent when it does not exist yet).
+data "google_storage_project_service_account" "storage_agent" {
+  project = var.project_id
+
+  depends_on = [time_sleep.apis_enabled]
+}

@@ -208,6 +208,55 @@ variable "log_level" {
   }
 }
 
+# --- Answers from the organisation's documents -----------------------------------------------
+
+variable "knowledge_bucket_force_destroy" {
+  type        = bool
+  default     = false
+  description = "Let `terraform destroy` delete the knowledge bucket with its documents (false: destroy fails while documents remain, so a team's documents are not lost by accident)."
+}
+
+variable "embeddings_base_url" {
+  type        = string
+  default     = ""
+  description = "Base URL of an OpenAI-compatible embeddings server (EMBEDDINGS_BASE_URL); empty means the chat model's server (openai_base_url, or OpenAI)."
+}
+
+variable "embedding_model" {
+  type        = string
+  default     = "text-embedding-3-small"
+  description = "Embedding model of documents and questions (EMBEDDING_MODEL). Changing it (or the dimensions) needs the documents uploaded again."
+}
+
+variable "embedding_dimensions" {
+  type        = number
+  default     = 512
+  description = "Vector size (EMBEDDING_DIMENSIONS), also the Firestore vector index's dimension; at most 2048."
+
+  validation {
+    condition     = var.embedding_dimensions >= 1 && var.embedding_dimensions <= 2048
+    error_message = "embedding_dimensions must be 1-2048 (Firestore's vector limit)."
+  }
+}
+
+variable "retrieval_max_distance" {
+  type        = number
+  default     = 0.65
+  description = "Cosine distance beyond which a passage is not relevant (RETRIEVAL_MAX_DISTANCE); suits text-embedding-3-small."
+}
+
+variable "retrieval_max_passages" {
+  type        = number
+  default     = 5
+  description = "Most passages sent with a question (RETRIEVAL_MAX_PASSAGES)."
+}
+
+variable "retrieval_token_share" {
+  type        = number
+  default     = 0.25
+  description = "Largest share of the input token budget the passages may take (RETRIEVAL_TOKEN_SHARE)."
+}
+
 # --- Scaling ---------------------------------------------------------------------------------
 
 variable "ingress_min_instances" {
@@ -232,6 +281,12 @@ variable "files_max_instances" {
   type        = number
   default     = 5
   description = "Most files-function instances (each mirrors 2 messages at once)."
+}
+
+variable "indexer_max_instances" {
+  type        = number
+  default     = 3
+  description = "Most indexer instances (each indexes 2 documents at once); also caps concurrent embedding calls."
 }
 
 variable "worker_ingress_settings" {

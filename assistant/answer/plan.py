@@ -47,6 +47,8 @@ class AnswerPlan:
     # Set when the prompt is capped below the window: the answer's reservation stays what the
     # window would reserve, not everything the cap leaves free.
     output_reservation: int | None = None
+    # The knowledge document sets answers may draw on: None means every set, () none.
+    document_sets: tuple[str, ...] | None = None
 
     @property
     def max_output_tokens(self) -> int:
@@ -84,6 +86,7 @@ def plan_answer(
     tools: Sequence[Tool] = (),
     channel: ChannelSettings | None = None,
     price: Price | None = None,
+    document_sets: Sequence[str] | None = None,
 ) -> AnswerPlan:
     """The plan for one mention; a channel's settings override model, persona and prompt cap.
 
@@ -96,6 +99,10 @@ def plan_answer(
     if channel is not None:
         model, cap = channel.model, channel.max_prompt_tokens
         persona = channel.persona.system_prompt or persona
+        if document_sets is None and not channel.tools.documents:
+            document_sets = ()  # documents are off in this channel
+        elif document_sets is None and channel.document_sets:
+            document_sets = channel.document_sets  # an empty list in the file means every set
     spec = model_spec(model, context_override=defaults.context_override)
     budget = input_budget(spec, reserved_output=defaults.reserved_output)
     return AnswerPlan(
@@ -109,4 +116,5 @@ def plan_answer(
         channel=channel,
         price=price,
         output_reservation=spec.context_window - budget if 0 < cap < budget else None,
+        document_sets=None if document_sets is None else tuple(document_sets),
     )

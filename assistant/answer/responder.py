@@ -42,6 +42,8 @@ from assistant.llm.rounds import Usage
 from assistant.llm.stream import ModelError, ModelRequest
 from assistant.llm.tokens import count_content
 from assistant.mention import Mention
+from assistant.retrieval.catalog import is_sources_request
+from assistant.retrieval.citations import with_sources
 from assistant.slack.reply import ThreadReply
 
 __all__ = ["Delivery", "Outcome", "Responder", "ResponderLimits"]
@@ -98,6 +100,7 @@ class Responder:
         model_client: openai.OpenAI,
         dead_letter: Callable[[Mention], object],
         limits: ResponderLimits,
+        sources: Callable[[AnswerPlan], str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         gate: Gate | None = None,
         commands: Commands | None = None,
@@ -111,6 +114,7 @@ class Responder:
         self._model_client = model_client
         self._dead_letter = dead_letter
         self._limits = limits
+        self._sources = sources  # the `@assistant sources` reply: document sets and counts
         self._sleep = sleep
         self._gate = gate  # None: no allowlists, budgets or usage ledger
         self._commands = commands
@@ -187,6 +191,10 @@ class Responder:
             reply.say(RESET_TEXT)
             self.claims.finish(lease, deleted_turns=deleted)
             return Outcome.ACK
+        if self._sources is not None and is_sources_request(mention.question):
+            reply.say(self._sources(self._plan_for(mention)))
+            self.claims.finish(lease)
+            return Outcome.ACK
 
         reply.show_progress()
         started = time.monotonic()
@@ -202,7 +210,8 @@ class Responder:
             logger.warning("model failed", extra={"reason": str(error)})
             return Outcome.ACK
 
-        answer = (final.text.strip() or EMPTY_ANSWER) + notes_text(assembly.notes)
+        cited = with_sources(final.text.strip(), assembly.references.book)
+        answer = (cited or EMPTY_ANSWER) + notes_text(assembly.notes)
         if self._gate is not None and plan.channel is not None and checked is not None:
             answer += self._gate.note(plan.channel, checked.spent, cost[0])
         blocks = (
@@ -297,11 +306,12 @@ class Responder:
             output_limit_param=plan.spec.output_limit_param,
             max_output_tokens=plan.max_output_tokens,
         )
+        assembly.references.resume(done_rounds)
         events = run_tool_loop(
             self._model_client,
             request,
             messages_for=messages_for,
-            tools=plan.tools,
+            tools=assembly.tools,
             deadline=time.monotonic() + deadline.remaining(),
             max_rounds=plan.max_tool_rounds,
             done_rounds=done_rounds,

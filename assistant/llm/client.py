@@ -1,4 +1,4 @@
-"""The `openai` client, built once per process from the settings."""
+"""The `openai` clients (chat, embeddings), built once per process from the settings."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import openai
 
 from assistant.config import Settings
 
-__all__ = ["openai_client"]
+__all__ = ["embeddings_client", "openai_client"]
 
 
 @cache
@@ -19,6 +19,17 @@ def openai_client(settings: Settings) -> openai.OpenAI:
         # with a clear 401, which ModelError reports.
         api_key=settings.openai_api_key or "no-key-set",
         base_url=settings.openai_base_url or None,
+        max_retries=settings.openai_max_retries,
+        timeout=httpx.Timeout(settings.openai_timeout_seconds, connect=10.0),
+    )
+
+
+@cache
+def embeddings_client(settings: Settings) -> openai.OpenAI:
+    """For /v1/embeddings: EMBEDDINGS_BASE_URL when embeddings live on another server."""
+    return openai.OpenAI(
+        api_key=settings.openai_api_key or "no-key-set",
+        base_url=settings.embeddings_base_url or settings.openai_base_url or None,
         max_retries=settings.openai_max_retries,
         timeout=httpx.Timeout(settings.openai_timeout_seconds, connect=10.0),
     )

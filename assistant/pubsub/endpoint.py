@@ -2,7 +2,8 @@
 
 POST only; the function's core (clients, settings, secrets) loaded lazily, with 503 while a
 secret has no version yet, so Pub/Sub retries; the envelope and mention parsed, with 400 for
-what redelivery cannot fix (it then reaches the dead-letter topic for inspection).
+what redelivery cannot fix (it then reaches the dead-letter topic for inspection). A mention
+by default; another payload (a Cloud Storage notification) with its own `parse`.
 """
 
 from __future__ import annotations
@@ -23,12 +24,21 @@ Core = TypeVar("Core")
 Reply = tuple[str, int]
 
 
-def push_endpoint(
-    load_core: Callable[[], Core], *, logger: logging.Logger
-) -> Callable[[Callable[[Core, PushMessage, Mention], Reply]], Callable[[Any], Reply]]:
-    """Decorate `handle(core, push, mention)` into an HTTP target for functions-framework."""
+def _mention_context(mention: Mention) -> dict[str, str]:
+    return {"event_id": mention.event_id, "thread_key": mention.thread_key}
 
-    def decorate(handle: Callable[[Core, PushMessage, Mention], Reply]) -> Callable[[Any], Reply]:
+
+def push_endpoint(
+    load_core: Callable[[], Core],
+    *,
+    logger: logging.Logger,
+    parse: Callable[[bytes], tuple[PushMessage, Any]] = parse_mention_push,
+    log_context: Callable[[Any], dict[str, str]] = _mention_context,
+) -> Callable[[Callable[[Core, PushMessage, Any], Reply]], Callable[[Any], Reply]]:
+    """Decorate `handle(core, push, payload)` into an HTTP target for functions-framework;
+    `payload` is what `parse` makes of the body (a `Mention` by default)."""
+
+    def decorate(handle: Callable[[Core, PushMessage, Any], Reply]) -> Callable[[Any], Reply]:
         @functools.wraps(handle)
         def endpoint(request: Any) -> Reply:
             if request.method != "POST":
@@ -42,12 +52,12 @@ def push_endpoint(
                 )
                 return "not configured yet", 503
             try:
-                push, mention = parse_mention_push(request.get_data())
+                push, payload = parse(request.get_data())
             except InvalidEnvelope as error:
                 logger.error("unusable push message", extra={"error": str(error)})
                 return "bad message", 400
-            with delivery_context(event_id=mention.event_id, thread_key=mention.thread_key):
-                return handle(core, push, mention)
+            with delivery_context(**log_context(payload)):
+                return handle(core, push, payload)
 
         return endpoint
 

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from . import content, tool_calls, wire
 from .directives import DirectiveError, Directives, applies, parse
+from .embeddings import EmbeddingLog, handle_embeddings
 from .recorder import RecordedRequest, RequestLog, request_key
 from .responses import (
     Reply,
@@ -38,6 +39,7 @@ class _Config:
 
 _CONFIG = web.AppKey("fake_openai_config", _Config)
 _LOG = web.AppKey("fake_openai_log", RequestLog)
+_EMBEDDINGS = web.AppKey("fake_openai_embeddings", EmbeddingLog)
 
 
 def create_app(
@@ -48,8 +50,11 @@ def create_app(
     app = web.Application()
     app[_CONFIG] = _Config(context_window=context_window)
     app[_LOG] = log or RequestLog()
+    app[_EMBEDDINGS] = EmbeddingLog()
     app.router.add_get("/v1/models", _models)
     app.router.add_post("/v1/chat/completions", _chat_completions)
+    app.router.add_post("/v1/embeddings", _embeddings)
+    app.router.add_get("/_fake/embeddings", _list_embeddings)
     app.router.add_get("/_fake/requests", _list_requests)
     app.router.add_delete("/_fake/requests", _clear_requests)
     return app
@@ -72,7 +77,18 @@ async def _list_requests(request: web.Request) -> web.Response:
 
 async def _clear_requests(request: web.Request) -> web.Response:
     request.app[_LOG].clear()
+    request.app[_EMBEDDINGS].clear()
     return web.Response(status=204)
+
+
+async def _embeddings(request: web.Request) -> web.Response:
+    if not _has_key(request):
+        return web.json_response(wire.auth_error(request.headers.get("Authorization")), status=401)
+    return await handle_embeddings(request, request.app[_EMBEDDINGS])
+
+
+async def _list_embeddings(request: web.Request) -> web.Response:
+    return web.json_response(request.app[_EMBEDDINGS].requests)
 
 
 def _parse_json(raw: bytes) -> Any:

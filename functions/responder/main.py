@@ -33,12 +33,15 @@ from assistant.feedback.store import FeedbackStore
 from assistant.files.loader import ThreadFiles
 from assistant.files.produced import AnswerFiles
 from assistant.files.store import BucketStore, storage_client
-from assistant.llm.client import openai_client
+from assistant.llm.client import embeddings_client, openai_client
 from assistant.logs import configure_logging
 from assistant.mention import Mention
 from assistant.pubsub.endpoint import push_endpoint
 from assistant.pubsub.envelope import InvalidEnvelope, PushMessage, parse_push
 from assistant.pubsub.publish import publish_mention
+from assistant.retrieval.embeddings import Embedder
+from assistant.retrieval.index import KnowledgeIndex
+from assistant.retrieval.search import DocumentSearch, SearchLimits
 from assistant.slack.reply import slack_client
 from assistant.usage.ledger import Ledger
 from assistant.usage.pricing import PriceTable
@@ -67,12 +70,28 @@ def _responder() -> Responder:
 
     history = HistoryStore(db)
     ledger = Ledger(db)
+    search = DocumentSearch(
+        index=KnowledgeIndex(db),
+        embedder=Embedder(
+            client=embeddings_client(settings),
+            model=settings.embedding_model,
+            dimensions=settings.embedding_dimensions,
+        ),
+        limits=SearchLimits(
+            max_passages=settings.retrieval_max_passages,
+            max_distance=settings.retrieval_max_distance,
+            token_share=settings.retrieval_token_share,
+            log_text=settings.log_prompts,
+        ),
+    )
     return Responder(
         plan_for=_planner(settings),
         claims=ClaimStore(db, lease_seconds=settings.claim_lease_seconds),
         history=history,
         prompts=PromptBuilder(
-            history=history, files=ThreadFiles(bucket=settings.files_bucket, store=bucket)
+            history=history,
+            files=ThreadFiles(bucket=settings.files_bucket, store=bucket),
+            search=search,
         ),
         answer_files=AnswerFiles(slack=slack, bucket=settings.files_bucket, store=bucket),
         slack=slack,
@@ -85,6 +104,7 @@ def _responder() -> Responder:
         limits=ResponderLimits.from_settings(settings),
         gate=Gate(db=db, ledger=ledger, rate=RateLimiter(db)),
         commands=Commands(ledger=ledger, feedback=FeedbackStore(db)),
+        sources=lambda plan: search.sources_reply(plan.document_sets),
     )
 
 
@@ -114,7 +134,8 @@ def _planner(settings: Settings) -> Callable[[Mention], AnswerPlan]:
         current = source.current()
         channel = current.resolve(base, team=mention.team_id, channel=mention.channel)
         price = PriceTable.with_overrides(current.prices).price(channel.model)
-        # Tools (documents, code) join here, each only where channel.tools allows it.
+        # Tools (documents, code) join here, each only where channel.tools allows it; the
+        # documents tool comes with the passages (answer/references.py), per plan.document_sets.
         return plan_answer(defaults, channel=channel, price=price)
 
     return plan_for

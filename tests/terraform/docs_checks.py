@@ -44,6 +44,9 @@ DEPLOYER_ROLES: Mapping[str, frozenset[str]] = {
     "google_secret_manager_secret_iam_member": frozenset({SECRETS}),
     "google_firestore_database": frozenset({"roles/datastore.owner"}),
     "google_firestore_field": frozenset({"roles/datastore.owner"}),
+    "google_firestore_index": frozenset({"roles/datastore.owner"}),
+    "google_storage_notification": frozenset({STORAGE, PUBSUB}),
+    "google_storage_project_service_account": frozenset({STORAGE}),
     "google_cloudfunctions2_function": frozenset(
         {"roles/cloudfunctions.admin", "roles/iam.serviceAccountUser"}
     ),

@@ -78,8 +78,11 @@ def check_public_access(model: Model) -> list[str]:
     return problems
 
 
-def check_push_subscriptions(model: Model, handlers: Mapping[str, str]) -> list[str]:
-    """Topic -> its handler function, authenticated, ordered, retried, dead-lettered, in time."""
+def check_push_subscriptions(
+    model: Model, handlers: Mapping[str, str], unordered: frozenset[str] = frozenset()
+) -> list[str]:
+    """Topic -> its handler function, authenticated, ordered (unless `unordered`: messages with
+    no ordering key), retried, dead-lettered, in time."""
     problems: list[str] = []
     by_entry = functions(model)
     # By resource name: the topics' own names carry var.name_prefix.
@@ -106,7 +109,9 @@ def check_push_subscriptions(model: Model, handlers: Mapping[str, str]) -> list[
                 f"{label} pushes {topic_name} to {push.get('push_endpoint')}, not {handler}"
             )
         problems += _auth_problems(model, label, push, handler, address)
-        problems += _delivery_problems(model, label, body, handler, function)
+        problems += _delivery_problems(
+            model, label, body, handler, function, ordered=topic_name not in unordered
+        )
     return problems
 
 
@@ -129,12 +134,12 @@ def _auth_problems(model: Model, label: str, push: dict, handler: str, address: 
 
 
 def _delivery_problems(
-    model: Model, label: str, body: dict, handler: str, function: dict
+    model: Model, label: str, body: dict, handler: str, function: dict, *, ordered: bool = True
 ) -> list[str]:
     """Ordered, retried with backoff, dead-lettered, never expiring, within the push deadline."""
     problems = []
     service = first(function, "service_config")
-    if body.get("enable_message_ordering") is not True:
+    if ordered and body.get("enable_message_ordering") is not True:
         problems.append(f"{label}: message ordering is off")
     if not first(body, "retry_policy"):
         problems.append(f"{label}: no retry_policy (backoff)")

@@ -26,6 +26,7 @@ from tests.terraform import (
     docs_checks,
     hygiene_checks,
     iam_checks,
+    knowledge_checks,
     settings_checks,
 )
 from tests.terraform.hcl_model import Model, load
@@ -42,7 +43,14 @@ FUNCTION_DIRS = sorted(
     p.name for p in (ROOT / "functions").iterdir() if p.is_dir() and p.name != "__pycache__"
 )
 # Which function consumes which topic (ARCHITECTURE.md: the one-way data flow).
-HANDLERS = {"mentions": "responder", "uploads": "files", "feedback": "responder"}
+HANDLERS = {
+    "mentions": "responder",
+    "uploads": "files",
+    "feedback": "responder",
+    "knowledge": "indexer",
+}
+# Cloud Storage notifications carry no ordering key; object generations order them instead.
+UNORDERED = frozenset({"knowledge"})
 CODE_DEFAULTS = {f.name.upper(): f.default for f in dataclasses.fields(Settings)}
 REQUIRED_APIS = {
     "artifactregistry.googleapis.com",
@@ -80,10 +88,17 @@ EXPECTED_GRANTS = {
         (f"{_SECRET}[openai-api-key]", _ACCESSOR),
         ("google_pubsub_topic.mentions_dead_letter", "roles/pubsub.publisher"),
     },
+    "sa:indexer": {
+        ("project", "roles/datastore.user"),
+        ("google_storage_bucket.knowledge", "roles/storage.objectViewer"),
+        (f"{_SECRET}[openai-api-key]", _ACCESSOR),
+    },
     "sa:push_invoker": {
         (f"{FUNCTION}.responder", "roles/run.invoker"),
         (f"{FUNCTION}.files", "roles/run.invoker"),
+        (f"{FUNCTION}.indexer", "roles/run.invoker"),
     },
+    "storage-agent": {("google_pubsub_topic.knowledge", "roles/pubsub.publisher")},
     "sa:builder": {
         ("project", "roles/logging.logWriter"),
         ("project", "roles/artifactregistry.writer"),
@@ -98,6 +113,8 @@ EXPECTED_GRANTS = {
         ("google_pubsub_subscription.mentions_push", "roles/pubsub.subscriber"),
         ("google_pubsub_subscription.uploads_push", "roles/pubsub.subscriber"),
         ("google_pubsub_subscription.feedback_push", "roles/pubsub.subscriber"),
+        ("google_pubsub_topic.knowledge_dead_letter", "roles/pubsub.publisher"),
+        ("google_pubsub_subscription.knowledge_push", "roles/pubsub.subscriber"),
         ("google_service_account.push_invoker", "roles/iam.serviceAccountTokenCreator"),
     },
 }
@@ -144,11 +161,16 @@ NAME_INPUTS = {
 
 def _claims_collection() -> str:
     """COLLECTION from assistant/answer/claims.py, read without importing Firestore."""
-    tree = ast.parse((ROOT / "assistant" / "answer" / "claims.py").read_text())
+    return _constant("answer/claims.py", "COLLECTION")
+
+
+def _constant(module: str, name: str) -> str:
+    """A string constant of assistant/<module>, read without importing it."""
+    tree = ast.parse((ROOT / "assistant" / module).read_text())
     for node in tree.body:
-        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "COLLECTION":
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == name:
             return ast.literal_eval(node.value)
-    raise AssertionError("assistant/answer/claims.py defines no COLLECTION")
+    raise AssertionError(f"assistant/{module} defines no {name}")
 
 
 CHECKS: dict[str, Callable[[Model], list[str]]] = {
@@ -160,7 +182,7 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "grants": lambda m: iam_checks.check_grants(m, EXPECTED_GRANTS),
     "secret access": iam_checks.check_secret_access,
     "public access": iam_checks.check_public_access,
-    "push subscriptions": lambda m: iam_checks.check_push_subscriptions(m, HANDLERS),
+    "push subscriptions": lambda m: iam_checks.check_push_subscriptions(m, HANDLERS, UNORDERED),
     "dead-letter IAM": iam_checks.check_dead_letter_iam,
     "buckets": config_checks.check_buckets,
     "source objects": config_checks.check_source_objects,
@@ -185,6 +207,14 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "env never empty": hygiene_checks.check_env_never_empty,
     "builder storage": hygiene_checks.check_builder_storage,
     "name inputs validated": lambda m: hygiene_checks.check_name_inputs(m, NAME_INPUTS),
+    # Answers from the organisation's documents (issue 12).
+    "knowledge notification": knowledge_checks.check_knowledge_notification,
+    "vector index": lambda m: knowledge_checks.check_vector_index(
+        m, _constant("retrieval/index.py", "CHUNKS"), "EMBEDDING_DIMENSIONS"
+    ),
+    "knowledge TTL": lambda m: config_checks.check_ttl_field(
+        m, _constant("retrieval/index.py", "DOCUMENTS"), "expires_at"
+    ),
 }
 
 

@@ -1,6 +1,7 @@
 """Who is who in the parsed configuration: functions by entry point, IAM grants as flat rows.
 
-A principal is 'sa:<service account resource name>', 'pubsub-agent', or the member string
+A principal is 'sa:<service account resource name>', 'pubsub-agent', 'storage-agent' (Cloud
+Storage's service agent, which publishes bucket notifications), or the member string
 itself ('allUsers', 'user:...'); a target is the address of the resource the grant is on
 ('google_pubsub_topic.mentions', 'google_secret_manager_secret.secret[openai-api-key]') or
 'project'.
@@ -85,6 +86,8 @@ def principal(model: Model, member: str) -> str:
         return f"sa:{account[1]}"
     if "@gcp-sa-pubsub.iam.gserviceaccount.com" in member:
         return "pubsub-agent"
+    if "data.google_storage_project_service_account." in member:
+        return "storage-agent"
     return member
 
 

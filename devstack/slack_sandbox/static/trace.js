@@ -120,6 +120,31 @@ function modelRequest(records) {
     ${leftText}<ol class="prompt">${messages.join("")}</ol>`;
 }
 
+// The responder's "retrieval" lines: the query searched, the nearest chunks with their cosine
+// distances, and which of them were sent to the model as numbered passages.
+function retrieval(records) {
+  const searches = records.filter((r) => r.message === "retrieval");
+  if (!searches.length) return "";
+  const blocks = searches.map((r) => {
+    const rows = (r.candidates || [])
+      .map(
+        (c) => `<tr class="${c.sent ? "sent" : "unsent"}">
+        <td>${c.sent ? `[${escapeHtml(c.n)}]` : "—"}</td>
+        <td>${escapeHtml(c.title)}${c.section ? ` › ${escapeHtml(c.section)}` : ""}</td>
+        <td>${escapeHtml(c.set)}</td>
+        <td>${typeof c.distance === "number" ? c.distance.toFixed(3) : "—"}</td>
+        <td>${number(c.tokens)}</td></tr>`,
+      )
+      .join("");
+    const table = rows
+      ? `<table class="retrieval"><thead><tr><th>sent</th><th>chunk</th><th>set</th><th>distance</th><th>tokens</th></tr></thead><tbody>${rows}</tbody></table>`
+      : `<p class="muted">No chunk within distance ${escapeHtml(r.max_distance)}: nothing sent, nothing cited.</p>`;
+    return `<p class="model-line"><b>${escapeHtml(r.via === "search_docs" ? "search_docs" : "question")}</b> · query
+      <q>${escapeHtml(r.query)}</q> · sets ${escapeHtml((r.sets || []).join(", "))} · embed ${millis(1000 * r.embed_seconds)} · search ${millis(1000 * r.search_seconds)}</p>${table}`;
+  });
+  return `<h4>Documents</h4>${blocks.join("")}`;
+}
+
 function problems(records) {
   const bad = records.filter((r) => r.severity === "ERROR" || r.severity === "WARNING" || r.severity === "CRITICAL");
   if (!bad.length) return "";
@@ -128,7 +153,7 @@ function problems(records) {
     .join("")}</ul>`;
 }
 
-const HIDDEN_FIELDS = new Set(["prompt", "turns", "dropped", "event_id", "source", "at", "seq", "message", "severity", "logger", "stack_trace"]);
+const HIDDEN_FIELDS = new Set(["prompt", "turns", "dropped", "candidates", "event_id", "source", "at", "seq", "message", "severity", "logger", "stack_trace"]);
 
 function logLines(records) {
   const items = records.map((r) => {
@@ -155,6 +180,7 @@ export function eventCard({ eventId, questionHtml, deliveries, records }) {
     ${problems(records)}
     <h4>Signed request · Slack → ingress</h4>${deliveryTable(deliveries)}
     <h4>Pub/Sub</h4>${pubsub(records)}
+    ${retrieval(records)}
     <h4>Model request</h4>${modelRequest(records)}
     ${logLines(records)}
   </section>`;
