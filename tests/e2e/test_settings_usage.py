@@ -8,6 +8,7 @@ count, and seed what was "spent earlier today" through the real ledger.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import uuid
@@ -25,6 +26,7 @@ from assistant.usage.ledger import Ledger, ModelCall
 from devstack.slack_sandbox.signing import signed_headers
 from tests.e2e.harness import BOT, eventually, message_text, unique
 
+_REPLY_OFFSETS = itertools.count(1)
 REFRESH = 1.0  # comfortably above SETTINGS_REFRESH_SECONDS in tests/conftest.py
 
 
@@ -57,7 +59,8 @@ def ask_as(
         channel="C0GENERAL",
         user=user,
         text=f"{BOT} {question}",
-        ts=f"{float(parent['ts']) + 0.000001:.6f}",
+        # A message of its own in the thread: one message, one answer (claims are per message).
+        ts=f"{float(parent['ts']) + next(_REPLY_OFFSETS) / 1_000_000:.6f}",
         thread_ts=parent["ts"],
         bot_user_id="U0BOT",
         received_at=time.time(),

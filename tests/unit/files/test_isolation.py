@@ -46,7 +46,7 @@ def test_a_pdf_that_takes_40_s_of_cpu_is_stopped_at_the_cpu_limit():
     assert reading.extraction.problem == (
         "reading it took more than 1 s, so I stopped (it may be damaged, or unusually complex)"
     )
-    assert 0.9 <= reading.cpu_seconds < 3.0  # the kernel accounts CPU time in ticks
+    assert 0.5 <= reading.cpu_seconds < 3.0  # the kernel accounts CPU time in ticks, coarsely
 
 
 def test_the_wall_clock_limit_holds_when_the_cpu_limit_is_far():
