@@ -69,6 +69,8 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "LOG_LEVEL",
             "LOG_PROMPTS",
             "MENTIONS_DEAD_LETTER_TOPIC",
+            "EXECUTOR_URL",
+            "EXECUTOR_TIMEOUT_SECONDS",
         }
     ),
     "files": frozenset(
@@ -132,6 +134,9 @@ class Settings:
     max_file_bytes: int = 20_000_000
     max_files_per_message: int = 5
     max_file_tokens: int = 20_000
+    # The code executor (functions/executor); empty: the model is offered no code execution.
+    executor_url: str = ""
+    executor_timeout_seconds: float = 60.0  # wall clock of one run of the model's code
     log_level: str = "INFO"
     # Logs the messages sent to the model (people's words): for local debugging, off in production.
     log_prompts: bool = False

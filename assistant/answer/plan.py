@@ -48,6 +48,8 @@ class PlanDefaults:
     persona: str = DEFAULT_SYSTEM_PROMPT
     max_file_tokens: int = 20_000
     max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS
+    # Offer `run_python` (assistant/executor/tool.py): on when an executor is configured.
+    code_execution: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlanDefaults:
@@ -57,6 +59,7 @@ class PlanDefaults:
             reserved_output=settings.reserved_output_tokens,
             persona=settings.system_prompt,
             max_file_tokens=settings.max_file_tokens,
+            code_execution=bool(settings.executor_url),
         )
 
 

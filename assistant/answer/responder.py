@@ -32,6 +32,7 @@ from assistant.llm.loop import (
     ToolRound,
     ToolsStarted,
     run_tool_loop,
+    tool_footers,
 )
 from assistant.llm.messages import content_text
 from assistant.llm.stream import ModelError, ModelRequest
@@ -234,6 +235,7 @@ class Responder:
             max_rounds=plan.max_tool_rounds,
             done_rounds=done_rounds,
         )
+        rounds = list(done_rounds)
         for event in events:
             if isinstance(event, AnswerText):
                 if not reply.streamed:
@@ -246,8 +248,11 @@ class Responder:
                 reply.show_status(event.status or TOOL_STATUS)
             elif isinstance(event, RoundFinished):
                 self.claims.record_round(lease, event.number, event.round)
+                rounds.append(event.round)
             elif isinstance(event, FinalAnswer):
-                return event
+                # Under the answer, what the tools show of their calls (the code that ran).
+                footer = tool_footers(plan.tools, rounds, event.text)
+                return dataclasses.replace(event, text=event.text + footer) if footer else event
         raise AssertionError("the tool loop ended without an answer")
 
     def _record(self, mention: Mention, lease: Lease, delivered: Delivered) -> Outcome:

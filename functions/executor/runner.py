@@ -177,29 +177,36 @@ class _Watched:
 
 
 class _Stream:
-    """Drains a pipe on a thread, keeping the first CAPTURE_BYTES and counting the rest."""
+    """Drains a pipe on a thread, keeping its first and last CAPTURE_BYTES / 2 and a count."""
 
     def __init__(self, pipe) -> None:
         self._pipe = pipe
         self._head = bytearray()
+        self._tail = bytearray()
         self.total = 0
         self._thread = threading.Thread(target=self._drain, daemon=True)
         self._thread.start()
 
     def _drain(self) -> None:
+        half = CAPTURE_BYTES // 2
         with self._pipe:
             while chunk := self._pipe.read1(_READ_CHUNK):
                 self.total += len(chunk)
-                room = CAPTURE_BYTES - len(self._head)
+                room = half - len(self._head)
                 if room > 0:
                     self._head += chunk[:room]
+                    chunk = chunk[room:]
+                if chunk:
+                    self._tail = (self._tail + chunk)[-half:]
 
     def join(self) -> None:
         # The writers are dead (the pid namespace went with bwrap), so EOF is near.
         self._thread.join(timeout=5)
 
     def text(self) -> str:
-        return bytes(self._head).decode(errors="replace")
+        kept = len(self._head) + len(self._tail)
+        gap = "\n…\n" if self.total > kept else ""
+        return (bytes(self._head) + gap.encode() + bytes(self._tail)).decode(errors="replace")
 
 
 def _exited(process: subprocess.Popen, seconds: float) -> bool:

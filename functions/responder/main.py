@@ -15,10 +15,12 @@ from google.cloud import firestore
 
 from assistant.answer.assembly import PromptBuilder
 from assistant.answer.claims import ClaimStore
-from assistant.answer.plan import PlanDefaults, plan_answer
+from assistant.answer.plan import AnswerPlan, PlanDefaults, plan_answer
 from assistant.answer.responder import Delivery, Outcome, Responder, ResponderLimits
 from assistant.config import get_settings
 from assistant.conversation.history import HistoryStore
+from assistant.executor.client import ExecutorClient, google_id_token
+from assistant.executor.tool import CodeRuns
 from assistant.files.loader import ThreadFiles
 from assistant.files.produced import AnswerFiles
 from assistant.files.store import BucketStore, storage_client
@@ -47,8 +49,25 @@ def _responder() -> Responder:
 
     history = HistoryStore(db)
     defaults = PlanDefaults.from_settings(settings)
+    code_runs = None
+    if defaults.code_execution:
+        url = settings.executor_url
+        # In the cloud the executor is private: an ID token for its URL. Locally, plain HTTP.
+        token = google_id_token(url) if url.startswith("https://") else None
+        code_runs = CodeRuns(
+            client=ExecutorClient(url, token=token),
+            store=bucket,
+            slack=slack,
+            timeout_seconds=settings.executor_timeout_seconds,
+        )
+
+    def plan_for(mention: Mention) -> AnswerPlan:
+        # Tools are built per mention: run_python works on the mention's own thread.
+        tools = [code_runs.tool(mention)] if code_runs is not None else []
+        return plan_answer(defaults, tools=tools)
+
     return Responder(
-        plan_for=lambda mention: plan_answer(defaults),
+        plan_for=plan_for,
         claims=ClaimStore(db, lease_seconds=settings.claim_lease_seconds),
         history=history,
         prompts=PromptBuilder(
