@@ -26,6 +26,8 @@ TEST_FUNCTION_ENV = {
     "CLAIM_LEASE_SECONDS": "6",
     # A small file limit, so the "too large" path needs a 2.5 MB upload, not a 20 MB one.
     "MAX_FILE_BYTES": "2000000",
+    # An endless loop in model-written code costs this long.
+    "EXECUTOR_TIMEOUT_SECONDS": "5",
 }
 
 
