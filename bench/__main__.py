@@ -6,7 +6,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import history_trim, import_time, ingress_latency
+from bench import executor, history_trim, import_time, ingress_latency
 
 
 def _table(title: str, rows: list[dict]) -> str:
@@ -42,6 +42,18 @@ def main() -> int:
         _table(
             "History load + trim per turn (gpt-4o-mini budget, 40/350-token question/answer)",
             history_trim.run(log_dir),
+        )
+    )
+    print(
+        _table(
+            "Code execution: one whole run in the sandbox vs a plain process (same interpreter)",
+            executor.overhead(),
+        )
+    )
+    print(
+        _table(
+            "Mention with a CSV to the chart in the thread (deterministic model, whole stack)",
+            [executor.mention_to_chart(log_dir)],
         )
     )
     return 0
