@@ -9,6 +9,8 @@ import time
 import pytest
 from slack_sdk import WebClient
 
+from assistant.answer.plan import PlanDefaults
+from assistant.config import Settings
 from assistant.executor.client import ExecutorError
 from assistant.executor.protocol import RunFile, RunRequest, RunResult
 from assistant.executor.tool import RUN_PYTHON, CodeRuns, choose_inputs
@@ -141,3 +143,10 @@ def test_the_tool_shows_running_python_and_puts_its_code_under_the_answer(local_
     assert tool_footers([other, tool], rounds, "It is 42.") == (
         "\n\n*Code run:*\n```python\nprint(6 * 7)\n```"
     )
+
+
+def test_code_execution_is_planned_when_an_executor_is_configured():
+    with_executor = Settings.from_env({"EXECUTOR_URL": "http://127.0.0.1:9"})
+
+    assert PlanDefaults.from_settings(with_executor).code_execution
+    assert not PlanDefaults.from_settings(Settings.from_env({})).code_execution
