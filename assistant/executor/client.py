@@ -25,7 +25,9 @@ __all__ = ["ExecutorClient", "ExecutorError", "google_id_token"]
 
 logger = logging.getLogger(__name__)
 
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Cloud Run's answers while instances start or are all busy; a 500 is the executor's own
+# failure, which the same request would meet again.
+_RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _CONNECT_SECONDS = 10.0
 _TRANSFER_SECONDS = 30.0  # on top of the run's own time limit: start-up, 30 MB each way
 

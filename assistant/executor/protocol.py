@@ -54,14 +54,14 @@ class ProtocolError(ValueError):
 
 def valid_name(name: str) -> bool:
     """A single path segment that cannot climb out of the run directory or hide."""
+    if not isinstance(name, str) or not name.isprintable():  # lone surrogates are not
+        return False
     return (
-        isinstance(name, str)
-        and 0 < len(name.encode()) <= _MAX_NAME_BYTES
+        0 < len(name.encode()) <= _MAX_NAME_BYTES
         and "/" not in name
         and "\\" not in name
         and "\x00" not in name
         and not name.startswith(".")
-        and name.isprintable()
     )
 
 

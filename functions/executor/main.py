@@ -82,7 +82,11 @@ def executor(request):
     core = _executor()
     if core.problem:
         return RunResult.unavailable(core.problem).to_json(), 503, _JSON
-    body = core.answer(run)
+    try:
+        body = core.answer(run)
+    except Exception as error:  # the run's own failures are results; this is ours
+        _log("ERROR", f"run failed: {type(error).__name__}: {error}", run_id=run.run_id)
+        return "the executor failed", 500
     _log("INFO", "run finished", run_id=run.run_id, bytes=len(body))
     return body, 200, _JSON
 

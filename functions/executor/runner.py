@@ -89,7 +89,7 @@ class Runner:
     def _run(self, request: RunRequest, root: Path) -> RunResult:
         run_dir, code = root / "data", root / "main.py"
         run_dir.mkdir()
-        code.write_text(request.code)
+        code.write_text(request.code, errors="replace")  # a lone surrogate is no Python
         inputs: dict[str, str] = {}
         for file in request.files:
             path = run_dir / file.name

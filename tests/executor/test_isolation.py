@@ -267,3 +267,10 @@ def _timed(request):
     started = time.monotonic()
     yield
     assert time.monotonic() - started < 30, f"{request.node.name} took too long"
+
+
+def test_an_output_with_an_undecodable_name_is_skipped_not_fatal(runner):
+    result = run(runner, "open(b'bad\\xff.txt', 'wb').write(b'x')\nopen('ok.txt', 'w').write('y')")
+
+    assert [f.name for f in result.files] == ["ok.txt"]
+    assert [s.reason for s in result.skipped] == ["its name starts with a dot or is not printable"]

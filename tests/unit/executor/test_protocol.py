@@ -79,3 +79,7 @@ def test_inputs_over_the_request_cap_are_refused():
 def test_an_unknown_status_is_refused():
     with pytest.raises(ProtocolError):
         RunResult.from_json(b'{"status": "maybe"}')
+
+
+def test_a_name_with_a_lone_surrogate_is_unsafe_not_a_crash():
+    assert not valid_name("bad\udcff.csv") and not valid_output_name("dir/bad\udcff")
