@@ -24,6 +24,7 @@ __all__ = ["EXECUTOR_DIR", "ensure_runtime"]
 EXECUTOR_DIR = Path(__file__).resolve().parent.parent / "functions" / "executor"
 _INPUTS = ("setup-runtime.sh", "requirements.txt")
 _READY = ".ready"
+FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")  # as setup-runtime.sh
 SETUP_TIMEOUT_SECONDS = 900
 
 
@@ -40,19 +41,26 @@ def runtime_path() -> Path:
     return _cache_root() / f"executor-{digest.hexdigest()[:12]}"
 
 
+def _complete(venv: Path) -> bool:
+    """Built, and the system packages it relies on are still installed."""
+    return (venv / _READY).exists() and shutil.which("bwrap") is not None and FONT.exists()
+
+
 def ensure_runtime() -> tuple[Path | None, str]:
     """(environment, "") when it is there or could be built; otherwise (None, why not)."""
     venv = runtime_path()
-    if (venv / _READY).exists():
+    if _complete(venv):
         return venv, ""
     venv.parent.mkdir(parents=True, exist_ok=True)
     venv.parent.chmod(0o755)
     with open(venv.parent / f"{venv.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another checkout may be building the same one
-        if (venv / _READY).exists():
+        if _complete(venv):
             return venv, ""
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(venv)  # a half-built one from an interrupted run
+        if not (venv / _READY).exists():
+            with contextlib.suppress(FileNotFoundError):
+                shutil.rmtree(venv)  # a half-built one from an interrupted run
+        # else only a system package went missing: the script installs it and keeps the rest
         try:
             built = subprocess.run(
                 ["sh", str(EXECUTOR_DIR / "setup-runtime.sh"), str(venv)],
