@@ -45,7 +45,17 @@ class Executor:
         with self._lock:
             if request.run_id in self._recent:
                 return self._recent[request.run_id]
-        body = self.runner.run(request).to_json()
+        result = self.runner.run(request)
+        _log(
+            "INFO",
+            "run finished",
+            run_id=request.run_id,
+            exit_code=result.exit_code,
+            limit=result.limit,
+            seconds=result.seconds,
+            files=len(result.files),
+        )
+        body = result.to_json()
         with self._lock:
             self._recent[request.run_id] = body
             while sum(map(len, self._recent.values())) > _CACHE_BYTES and len(self._recent) > 1:
@@ -53,8 +63,16 @@ class Executor:
         return body
 
 
-@cache
+_CREATING = threading.Lock()
+
+
 def _executor() -> Executor:
+    with _CREATING:  # the first requests may arrive together: one probe
+        return _create()
+
+
+@cache
+def _create() -> Executor:
     work_root = Path(tempfile.gettempdir()) / "executor-runs"
     work_root.mkdir(mode=0o711, exist_ok=True)
     work_root.chmod(0o711)  # the sandbox's uid may pass through, not list
@@ -87,7 +105,6 @@ def executor(request):
     except Exception as error:  # the run's own failures are results; this is ours
         _log("ERROR", f"run failed: {type(error).__name__}: {error}", run_id=run.run_id)
         return "the executor failed", 500
-    _log("INFO", "run finished", run_id=run.run_id, bytes=len(body))
     return body, 200, _JSON
 
 

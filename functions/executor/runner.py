@@ -106,7 +106,8 @@ class Runner:
             tmp_bytes=self.limits.tmp_bytes,
         )
         started = self._clock()
-        watched = self._watch(bwrap_command(layout), run_dir, wall)
+        budget = self.limits.disk_bytes + sum(len(file.data) for file in request.files)
+        watched = self._watch(bwrap_command(layout), run_dir, wall, budget)
         seconds = round(self._clock() - started, 3)
         files, skipped = collect_outputs(run_dir, inputs)
         return RunResult(
@@ -130,7 +131,7 @@ class Runner:
         for path in (run_dir, *run_dir.iterdir()):
             os.chown(path, self.limits.uid, self.limits.gid, follow_symlinks=False)
 
-    def _watch(self, argv: list[str], run_dir: Path, wall: float) -> _Watched:
+    def _watch(self, argv: list[str], run_dir: Path, wall: float, budget: int) -> _Watched:
         limits = self.limits
         identity = (
             {"user": limits.uid, "group": limits.gid, "extra_groups": []}
@@ -156,7 +157,7 @@ class Runner:
                 limit = "timeout"
             elif out.total + err.total > limits.stream_bytes:
                 limit = "output"
-            elif polls % _DISK_EVERY == 0 and _over_disk(run_dir, limits):
+            elif polls % _DISK_EVERY == 0 and _over_disk(run_dir, limits, budget):
                 limit = "disk"
             if limit:
                 with contextlib.suppress(ProcessLookupError):
@@ -224,7 +225,7 @@ def _exit_code(code: int) -> int:
     return -(code - 128) if 128 < code < 160 else code
 
 
-def _over_disk(run_dir: Path, limits: Limits) -> bool:
+def _over_disk(run_dir: Path, limits: Limits, budget: int) -> bool:
     total = entries = 0
     stack = [str(run_dir)]
     while stack:
@@ -235,7 +236,7 @@ def _over_disk(run_dir: Path, limits: Limits) -> bool:
                 total += info.st_blocks * 512
                 if stat.S_ISDIR(info.st_mode):
                     stack.append(entry.path)
-                if entries > limits.disk_entries or total > limits.disk_bytes:
+                if entries > limits.disk_entries or total > budget:
                     return True
     return False
 

@@ -274,3 +274,13 @@ def test_an_output_with_an_undecodable_name_is_skipped_not_fatal(runner):
 
     assert [f.name for f in result.files] == ["ok.txt"]
     assert [s.reason for s in result.skipped] == ["its name starts with a dot or is not printable"]
+
+
+def test_writing_more_than_the_disk_budget_is_stopped(runtime_venv, work_root):
+    small_disk = make_runner(runtime_venv, work_root, disk_bytes=5_000_000)
+    code = "import time\nfor i in range(60):\n    open(f'part{i}', 'wb').write(b'x' * 1_000_000)\n"
+    code += "    time.sleep(0.05)\n"
+    result = run(small_disk, code, files=[RunFile("input.bin", b"y" * 4_000_000)])
+
+    assert result.limit == "disk"  # the input does not count against the budget
+    assert 5 <= len(result.files) < 60
