@@ -84,6 +84,8 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "RETRIEVAL_MAX_DISTANCE",
             "RETRIEVAL_MAX_PASSAGES",
             "RETRIEVAL_TOKEN_SHARE",
+            "EXECUTOR_URL",
+            "EXECUTOR_TIMEOUT_SECONDS",
         }
     ),
     "files": frozenset(
@@ -169,6 +171,9 @@ class Settings:
     # CPU seconds one attachment may take to read (in a child process, files/isolation.py);
     # its wall-clock limit is twice this plus 5 s, so 5 files fit the files function's 300 s.
     extract_cpu_seconds: int = 15
+    # The code executor (functions/executor); empty: the model is offered no code execution.
+    executor_url: str = ""
+    executor_timeout_seconds: float = 60.0  # wall clock of one run of the model's code
     log_level: str = "INFO"
     # Logs the messages sent to the model (people's words): for local debugging, off in production.
     log_prompts: bool = False

@@ -6,7 +6,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import history_trim, import_time, ingress_latency, local_model, retrieval, usage_overhead
+from bench import (
+    executor,
+    history_trim,
+    import_time,
+    ingress_latency,
+    local_model,
+    retrieval,
+    usage_overhead,
+)
 
 
 def _table(title: str, rows: list[dict]) -> str:
@@ -55,6 +63,18 @@ def main() -> int:
     print(_table("Indexing throughput (fake embeddings, Firestore emulator)", [throughput]))
     print(_table("Retrieval: search latency and Firestore reads per question", searches))
     print(_table("Recall@5 over bench/retrieval_questions.json (this repo's docs)", quality))
+    print(
+        _table(
+            "Code execution: one whole run in the sandbox vs a plain process (same interpreter)",
+            executor.overhead(),
+        )
+    )
+    print(
+        _table(
+            "Mention with a CSV to the chart in the thread (deterministic model, whole stack)",
+            [executor.mention_to_chart(log_dir)],
+        )
+    )
     return 0
 
 

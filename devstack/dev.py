@@ -17,6 +17,8 @@ import signal
 import socket
 import sys
 import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from devstack.embeddings import (
@@ -191,6 +193,7 @@ The Slack assistant is running locally.
 
   Model:      {model_note}
   Embeddings: {embeddings_note}
+  Code:       {_code_execution(stack)}
   Ingress:    {stack.ingress_url}   (Slack events are signed and sent here)
   Logs:       {stack.options.log_dir}/
   Workspace:  {stack.options.sandbox_data_dir}/ (kept between runs; `nox -s dev -- --fresh`)
@@ -199,6 +202,24 @@ Press Ctrl-C to stop everything.
 """,
         flush=True,
     )
+
+
+def _code_execution(stack: LocalStack) -> str:
+    """What the executor says about its isolation (run_python is offered when it runs)."""
+    url = stack.urls.get("executor")
+    if url is None:
+        return f"off ({stack.executor_problem})"
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            answer = json.load(response)
+    except urllib.error.HTTPError as error:
+        answer = json.load(error)
+    except (OSError, ValueError) as error:
+        return f"the executor at {url} did not answer ({error})"
+    isolation = answer.get("isolation")
+    if isolation == "ok":
+        return f"run_python, each run in a bubblewrap sandbox ({url})"
+    return f"run_python is offered, but every run is refused: {isolation}"
 
 
 def _port_free(port: int) -> bool:

@@ -59,6 +59,7 @@ class ManagedProcess:
         log_dir: Path,
         cwd: Path | None = None,
         append: bool = False,
+        inherit_env: bool = True,  # False: only `env` (a process that must hold no secrets)
     ) -> None:
         self.name = name
         self.command = list(command)
@@ -68,7 +69,7 @@ class ManagedProcess:
         self._log = self.log_path.open("ab" if append else "wb")
         self.process = subprocess.Popen(
             self.command,
-            env={**os.environ, **(env or {})},
+            env={**(os.environ if inherit_env else {}), **(env or {})},
             cwd=cwd,
             stdout=self._log,
             stderr=subprocess.STDOUT,

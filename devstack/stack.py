@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from devstack.emulators import start_firestore, start_pubsub, start_storage
+from devstack.executor_runtime import ensure_runtime
 from devstack.knowledge import KnowledgeLoader
 from devstack.processes import ManagedProcess, free_port, wait_for_http
 from devstack.pubsub_wiring import wire_topics
@@ -59,6 +60,8 @@ class StackOptions:
     function_env: dict[str, str] = dataclasses.field(default_factory=dict)
     # Shown on the workspace page: which model answers and how to switch (default: its name).
     model_note: str = ""
+    # Start the code executor (functions/executor) and give the responder its EXECUTOR_URL.
+    executor: bool = True
 
 
 def launch_function(
@@ -69,12 +72,15 @@ def launch_function(
     log_dir: Path,
     log_name: str | None = None,
     append_log: bool = False,
+    bin_dir: Path | None = None,
+    inherit_env: bool = True,
 ) -> ManagedProcess:
-    """One function under functions-framework, importing `assistant` as the deployed zip does."""
+    """One function under functions-framework, importing `assistant` as the deployed zip does
+    (from `bin_dir`'s environment: by default this interpreter's)."""
     process = ManagedProcess(
         log_name or name,
         [
-            str(Path(sys.executable).parent / "functions-framework"),
+            str((bin_dir or Path(sys.executable).parent) / "functions-framework"),
             "--target",
             name,
             "--source",
@@ -88,6 +94,7 @@ def launch_function(
         log_dir=log_dir,
         cwd=REPO_ROOT / "functions" / name,
         append=append_log,
+        inherit_env=inherit_env,
     )
     wait_for_http(f"http://127.0.0.1:{port}", timeout=30, process=process.process)
     return process
@@ -101,6 +108,7 @@ class LocalStack:
         self.env: dict[str, str] = {}
         self.tailer: LogTailer | None = None
         self.settings_file: SettingsFile | None = None
+        self.executor_problem = ""  # why the executor is not running, when it is not
 
     @classmethod
     @contextlib.contextmanager
@@ -155,6 +163,8 @@ class LocalStack:
 
         sandbox_port = opts.sandbox_port or free_port()
         self.urls["sandbox"] = f"http://127.0.0.1:{sandbox_port}"
+        if opts.executor:
+            self.start_executor()
         for name in FUNCTIONS:
             if (REPO_ROOT / "functions" / name / "main.py").exists():
                 self.start_function(name)
@@ -217,8 +227,31 @@ class LocalStack:
             "MAX_DELIVERY_ATTEMPTS": str(opts.max_delivery_attempts),
             "LOG_PROMPTS": "true",  # the dev page shows what the model was sent
             "SETTINGS_URI": self.settings_file.uri if self.settings_file else "",
+            **({"EXECUTOR_URL": self.urls["executor"]} if "executor" in self.urls else {}),
             **opts.function_env,
         }
+
+    def start_executor(self, *, name: str = "executor", path: str | None = None) -> str:
+        """The executor under its own runtime (as in its image), with nothing of our
+        environment: it holds no secrets. Returns its URL, or "" (and executor_problem)."""
+        runtime, problem = ensure_runtime()
+        if runtime is None:
+            self.executor_problem = problem
+            return ""
+        url = self.urls.get(name)
+        port = int(url.rsplit(":", 1)[1]) if url else free_port()
+        self.processes[name] = launch_function(
+            "executor",
+            port=port,
+            env={"PYTHONPATH": str(REPO_ROOT), "PATH": path or os.environ.get("PATH", "")},
+            log_dir=self.options.log_dir,
+            log_name=name,
+            append_log=name in self.processes,
+            bin_dir=runtime / "bin",
+            inherit_env=False,
+        )
+        self.urls[name] = f"http://127.0.0.1:{port}"
+        return self.urls[name]
 
     def start_function(self, name: str) -> None:
         """(Re)start one function under functions-framework, on its previous port if any."""

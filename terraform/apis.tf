@@ -3,10 +3,11 @@
 # an Eventarc trigger cannot, see ARCHITECTURE.md).
 resource "google_project_service" "apis" {
   for_each = toset([
-    "artifactregistry.googleapis.com",     # images built from the function sources
+    "artifactregistry.googleapis.com",     # images built from the function sources, the executor's
     "cloudbuild.googleapis.com",           # builds the function sources
     "cloudfunctions.googleapis.com",       # Cloud Run functions (2nd gen)
     "cloudresourcemanager.googleapis.com", # data.google_project (project number)
+    "compute.googleapis.com",              # the executor's network without egress
     "firestore.googleapis.com",            # threads, turns, event claims
     "iam.googleapis.com",                  # service accounts
     "logging.googleapis.com",              # build logs and the functions' logs

@@ -36,6 +36,9 @@ locals {
     MENTIONS_DEAD_LETTER_TOPIC    = google_pubsub_topic.mentions_dead_letter.name
     SLACK_BOT_TOKEN_FILE          = "/etc/secrets/slack-bot-token/value"
     OPENAI_API_KEY_FILE           = "/etc/secrets/openai-api-key/value"
+    # The private executor (executor.tf); the responder calls it with an ID token.
+    EXECUTOR_URL             = google_cloud_run_v2_service.executor.uri
+    EXECUTOR_TIMEOUT_SECONDS = tostring(var.executor_timeout_seconds)
     # Prompts contain people's words; they stay out of production logs.
     LOG_PROMPTS = "false"
     # Settings per channel (settings.tf) and the defaults it overrides.

@@ -37,6 +37,16 @@ resource "google_service_account" "indexer" {
   depends_on = [time_sleep.apis_enabled]
 }
 
+resource "google_service_account" "executor" {
+  # Granted nothing: the code it runs must reach nothing, and Cloud Run's default identity
+  # (the Compute Engine account) would hold Editor.
+  account_id   = "${var.name_prefix}-executor"
+  display_name = "Slack assistant code executor"
+  description  = "Runs the code executor; holds no roles."
+
+  depends_on = [time_sleep.apis_enabled]
+}
+
 resource "google_service_account" "push_invoker" {
   account_id   = "${var.name_prefix}-push-invoker"
   display_name = "Slack assistant Pub/Sub push"

@@ -25,6 +25,21 @@ locals {
     )
   }
 
+  # The executor's image source: its directory plus the only module of assistant/ it imports
+  # (executor.tf). Tagged with the zip's content hash, so an unchanged executor is not rebuilt.
+  executor_files = merge(
+    {
+      for f in fileset("${local.repo_root}/functions/executor", "**") :
+      f => "${local.repo_root}/functions/executor/${f}"
+      if !strcontains(f, "__pycache__") && !endswith(f, ".pyc")
+    },
+    {
+      for f in ["__init__.py", "executor/__init__.py", "executor/protocol.py"] :
+      "assistant/${f}" => "${local.repo_root}/assistant/${f}"
+    },
+  )
+  executor_image = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.executor.repository_id}/executor:${data.archive_file.executor.output_sha256}"
+
   # Known before anything is deployed (2nd gen functions get
   # https://REGION-PROJECT.cloudfunctions.net/NAME), so the Slack app can be created first;
   # the check in outputs.tf compares it with the deployed function's url.

@@ -359,3 +359,31 @@ variable "allowed_users" {
   default     = []
   description = "User ids the bot answers; empty for everyone in the workspace (ALLOWED_USERS)."
 }
+
+variable "executor_timeout_seconds" {
+  type        = number
+  default     = 60
+  description = "Wall clock of one run of the model's code in the executor (EXECUTOR_TIMEOUT_SECONDS)."
+
+  validation {
+    condition     = var.executor_timeout_seconds > 0 && var.executor_timeout_seconds <= 300
+    error_message = "executor_timeout_seconds must be within 1..300 (the executor's own cap)."
+  }
+}
+
+variable "executor_max_instances" {
+  type        = number
+  default     = 5
+  description = "Most executor instances; each runs one piece of code at a time."
+
+  validation {
+    condition     = var.executor_max_instances >= 1 && var.executor_max_instances <= 20
+    error_message = "executor_max_instances must be within 1..20."
+  }
+}
+
+variable "executor_subnet_cidr" {
+  type        = string
+  default     = "10.8.0.0/26"
+  description = "Range of the executor's subnet (Direct VPC egress takes its addresses from it); it has no route out."
+}

@@ -80,3 +80,17 @@ class MemoryBucket:
     def get_json(self, name):
         self.reads.append(name)
         return self.objects[name][0] if name in self.objects else None
+
+    def get(self, name):
+        self.reads.append(name)
+        return self.objects[name][0] if name in self.objects else None
+
+    def list(self, prefix):
+        from assistant.files.store import StoredObject
+
+        # Insertion order stands in for the update time.
+        return [
+            StoredObject(name, len(value[0]) if isinstance(value[0], bytes) else 0, float(order))
+            for order, (name, value) in enumerate(self.objects.items())
+            if name.startswith(prefix)
+        ]

@@ -34,6 +34,8 @@ TEST_FUNCTION_ENV = {
     "EXTRACT_CPU_SECONDS": "2",
     # The deterministic embeddings' scale (tests/knowledge.py): texts sharing a few words.
     "RETRIEVAL_MAX_DISTANCE": "0.8",
+    # An endless loop in model-written code costs this long.
+    "EXECUTOR_TIMEOUT_SECONDS": "5",
 }
 
 

@@ -67,6 +67,8 @@ class PlanDefaults:
     max_file_tokens: int = 20_000
     max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS
     max_prompt_tokens: int = 0  # a cap on the prompt below the model's window; 0: none
+    # Offer `run_python` (assistant/executor/tool.py): on when an executor is configured.
+    code_execution: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlanDefaults:
@@ -77,6 +79,7 @@ class PlanDefaults:
             persona=settings.system_prompt,
             max_file_tokens=settings.max_file_tokens,
             max_prompt_tokens=settings.max_prompt_tokens,
+            code_execution=bool(settings.executor_url),
         )
 
 

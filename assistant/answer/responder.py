@@ -36,6 +36,7 @@ from assistant.llm.loop import (
     ToolRound,
     ToolsStarted,
     run_tool_loop,
+    tool_footers,
 )
 from assistant.llm.messages import content_text
 from assistant.llm.rounds import Usage
@@ -316,6 +317,7 @@ class Responder:
             max_rounds=plan.max_tool_rounds,
             done_rounds=done_rounds,
         )
+        rounds = list(done_rounds)
         for event in events:
             if isinstance(event, AnswerText):
                 if not reply.streamed:
@@ -328,6 +330,7 @@ class Responder:
                 reply.show_status(event.status or TOOL_STATUS)
             elif isinstance(event, RoundFinished):
                 self.claims.record_round(lease, event.number, event.round)
+                rounds.append(event.round)
                 usage = event.round.usage
                 rounds_in += usage.prompt_tokens
                 rounds_out += usage.completion_tokens
@@ -339,7 +342,9 @@ class Responder:
                     event.usage.completion_tokens - rounds_out,
                 )
                 cost[0] += self._count(mention, plan, lease, "answer", last)
-                return event
+                # Under the answer, what the tools show of their calls (the code that ran).
+                footer = tool_footers(assembly.tools, rounds, event.text)
+                return dataclasses.replace(event, text=event.text + footer) if footer else event
         raise AssertionError("the tool loop ended without an answer")
 
     def _count(

@@ -7,10 +7,10 @@ channel under `channels: {C…: …}`, in that order, the most specific winning.
 the same shape (`SECTION_KEYS`), so a file is checked once, whole, before anything uses it.
 
     >>> base = ChannelSettings(model="gpt-4o-mini")
-    >>> parsed = parse_settings({"channels": {"C1": {"model": "gpt-4o", "tools": {"code": True}}}})
+    >>> parsed = parse_settings({"channels": {"C1": {"model": "gpt-4o", "tools": {"code": False}}}})
     >>> effective = parsed.resolve(base, team="T1", channel="C1")
     >>> effective.model, effective.tools.code, parsed.resolve(base, team="T1", channel="C2").model
-    ('gpt-4o', True, 'gpt-4o-mini')
+    ('gpt-4o', False, 'gpt-4o-mini')
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Persona:
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Tools:
     documents: bool = True  # search the document sets, when that tool is deployed
-    code: bool = False  # run Python, when that tool is deployed
+    code: bool = True  # run Python, when that tool is deployed (EXECUTOR_URL)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

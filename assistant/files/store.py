@@ -5,6 +5,7 @@ Layout, one folder per thread so a thread's files are never addressed from anoth
     <team>/<channel>/<thread_ts>/<file_id>/<safe name>         the bytes as Slack served them
     <team>/<channel>/<thread_ts>/<file_id>/.extraction.json    what the model can read of them
     <team>/<channel>/<thread_ts>/bot/<event_id>/<safe name>    files the bot posted
+    <team>/<channel>/<thread_ts>/bot/<event_id>/run-<key>/<safe name>   files code wrote
 
 Safe names never start with a dot, so an upload can never be called `.extraction.json`.
 
@@ -16,6 +17,7 @@ Safe names never start with a dot, so an upload can never be called `.extraction
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import string
@@ -29,12 +31,14 @@ from google.cloud import storage
 __all__ = [
     "EXTRACTION_NAME",
     "BucketStore",
+    "StoredObject",
     "bot_file_name",
     "extraction_name",
     "file_object_name",
     "gcs_uri",
     "metadata_value",
     "parse_gcs_uri",
+    "run_output_name",
     "safe_name",
     "storage_client",
     "thread_prefix",
@@ -102,6 +106,10 @@ def bot_file_name(prefix: str, event_id: str, name: str) -> str:
     return f"{prefix}bot/{_segment(event_id)}/{safe_name(name)}"
 
 
+def run_output_name(prefix: str, event_id: str, run_key: str, name: str) -> str:
+    return f"{prefix}bot/{_segment(event_id)}/run-{_segment(run_key)}/{safe_name(name)}"
+
+
 def gcs_uri(bucket: str, name: str) -> str:
     return f"gs://{bucket}/{name}"
 
@@ -118,6 +126,14 @@ def parse_gcs_uri(uri: str) -> tuple[str, str]:
 def storage_client(project: str) -> storage.Client:
     """Created on first use; honours STORAGE_EMULATOR_HOST (anonymous credentials) locally."""
     return storage.Client(project=project)
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredObject:
+    name: str
+    size: int
+    updated: float  # seconds since the epoch
+    generation: int = 0  # in Cloud Storage, the creation time in microseconds: breaks ties
 
 
 class BucketStore:
@@ -162,3 +178,19 @@ class BucketStore:
         if blob is None:
             return None
         return json.loads(blob.download_as_bytes())
+
+    def get(self, name: str) -> bytes | None:
+        """The object's bytes, or None when it does not exist."""
+        blob = self._bucket.get_blob(name)
+        return None if blob is None else blob.download_as_bytes()
+
+    def list(self, prefix: str) -> list[StoredObject]:
+        return [
+            StoredObject(
+                blob.name,
+                blob.size or 0,
+                blob.updated.timestamp() if blob.updated else 0.0,
+                int(blob.generation or 0),
+            )
+            for blob in self._bucket.client.list_blobs(self._bucket, prefix=prefix)
+        ]

@@ -34,6 +34,7 @@ __all__ = [
     "ToolRound",
     "ToolsStarted",
     "run_tool_loop",
+    "tool_footers",
 ]
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,9 @@ class Tool:
     parameters: Mapping[str, Any]  # the JSON schema of the arguments object
     run: Callable[..., str]  # run(arguments: dict, *, deadline: float) -> result text
     status: str = ""  # what the person sees while it runs, e.g. "Running Python…"
+    # footer(arguments of this answer's calls, answer text) -> text shown under the answer
+    # (the code that produced a number, say); None: nothing.
+    footer: Callable[[Sequence[Mapping[str, Any]], str], str] | None = None
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -203,3 +207,25 @@ def _bounded(text: str) -> str:
     if len(text) <= MAX_TOOL_RESULT_CHARS:
         return text
     return text[:MAX_TOOL_RESULT_CHARS] + _CUT_NOTE.format(total=len(text))
+
+
+def tool_footers(tools: Sequence[Tool], rounds: Sequence[ToolRound], answer: str) -> str:
+    """What the tools used in `rounds` show under the answer, in the order they were offered."""
+    text = ""
+    for tool in tools:
+        if tool.footer is None:
+            continue
+        calls = []
+        for done in rounds:
+            for call in done.request.tool_calls:
+                if call.name != tool.name:
+                    continue
+                try:
+                    arguments = json.loads(call.arguments or "{}")
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(arguments, dict):
+                    calls.append(arguments)
+        if calls:
+            text += tool.footer(calls, answer)
+    return text

@@ -28,6 +28,8 @@ from assistant.channels.settings import Allowlist, Budgets, ChannelSettings, Per
 from assistant.channels.source import SettingsSource, file_reader, gcs_reader
 from assistant.config import SecretUnavailable, Settings, get_settings
 from assistant.conversation.history import HistoryStore
+from assistant.executor.client import ExecutorClient, google_id_token
+from assistant.executor.tool import CodeRuns
 from assistant.feedback.buttons import Feedback
 from assistant.feedback.store import FeedbackStore
 from assistant.files.loader import ThreadFiles
@@ -84,8 +86,19 @@ def _responder() -> Responder:
             log_text=settings.log_prompts,
         ),
     )
+    code_runs = None
+    if settings.executor_url:
+        url = settings.executor_url
+        # In the cloud the executor is private: an ID token for its URL. Locally, plain HTTP.
+        token = google_id_token(url) if url.startswith("https://") else None
+        code_runs = CodeRuns(
+            client=ExecutorClient(url, token=token),
+            store=bucket,
+            slack=slack,
+            timeout_seconds=settings.executor_timeout_seconds,
+        )
     return Responder(
-        plan_for=_planner(settings),
+        plan_for=_planner(settings, code_runs),
         claims=ClaimStore(db, lease_seconds=settings.claim_lease_seconds),
         history=history,
         prompts=PromptBuilder(
@@ -108,7 +121,7 @@ def _responder() -> Responder:
     )
 
 
-def _planner(settings: Settings) -> Callable[[Mention], AnswerPlan]:
+def _planner(settings: Settings, code_runs: CodeRuns | None) -> Callable[[Mention], AnswerPlan]:
     """plan_for(mention): the environment's defaults, then the settings file's overrides for
     the mention's workspace and channel (re-read within SETTINGS_REFRESH_SECONDS)."""
     defaults = PlanDefaults.from_settings(settings)
@@ -134,9 +147,12 @@ def _planner(settings: Settings) -> Callable[[Mention], AnswerPlan]:
         current = source.current()
         channel = current.resolve(base, team=mention.team_id, channel=mention.channel)
         price = PriceTable.with_overrides(current.prices).price(channel.model)
-        # Tools (documents, code) join here, each only where channel.tools allows it; the
-        # documents tool comes with the passages (answer/references.py), per plan.document_sets.
-        return plan_answer(defaults, channel=channel, price=price)
+        # Tools join here, each only where channel.tools allows it: run_python is built per
+        # mention (it works on the mention's own thread); the documents tool comes with the
+        # passages (answer/references.py), per plan.document_sets.
+        code = code_runs is not None and channel.tools.code and defaults.code_execution
+        tools = [code_runs.tool(mention)] if code else []
+        return plan_answer(defaults, tools=tools, channel=channel, price=price)
 
     return plan_for
 

@@ -36,6 +36,8 @@ REPLACEMENT_AWARE = {
     "google_storage_bucket": (".id",),
     "google_secret_manager_secret": (".id",),
     "google_service_account": (".name", ".id"),
+    # Its full id is unknown while it is being replaced (its short name would not be).
+    "google_cloud_run_v2_service": (".id",),
 }
 
 

@@ -51,6 +51,13 @@ DEPLOYER_ROLES: Mapping[str, frozenset[str]] = {
         {"roles/cloudfunctions.admin", "roles/iam.serviceAccountUser"}
     ),
     "google_cloud_run_v2_service_iam_member": frozenset({"roles/run.admin"}),
+    # The code executor (executor.tf): an image built with Cloud Build, a network without egress.
+    "google_cloud_run_v2_service": frozenset({"roles/run.admin", "roles/iam.serviceAccountUser"}),
+    "google_artifact_registry_repository": frozenset({"roles/artifactregistry.admin"}),
+    "terraform_data": frozenset({"roles/cloudbuild.builds.editor", "roles/iam.serviceAccountUser"}),
+    "google_compute_network": frozenset({"roles/compute.networkAdmin"}),
+    "google_compute_subnetwork": frozenset({"roles/compute.networkAdmin"}),
+    "google_compute_firewall": frozenset({"roles/compute.securityAdmin"}),
 }
 
 HEADING = "### Without Owner"

@@ -24,13 +24,16 @@ from tests.terraform import (
     apply_checks,
     config_checks,
     docs_checks,
+    executor_checks,
     hygiene_checks,
     iam_checks,
     knowledge_checks,
     settings_checks,
 )
+from tests.terraform.executor_mutations import EXECUTOR_MUTATIONS
 from tests.terraform.hcl_model import Model, load
-from tests.terraform.mutations import DOC_MUTATIONS, MUTATIONS
+from tests.terraform.mutations import DOC_MUTATIONS
+from tests.terraform.mutations import MUTATIONS as FUNCTION_MUTATIONS
 from tests.terraform.wiring import FUNCTION
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +45,10 @@ SETTINGS_FILE = ROOT / "config" / "assistant.yaml"
 FUNCTION_DIRS = sorted(
     p.name for p in (ROOT / "functions").iterdir() if p.is_dir() and p.name != "__pycache__"
 )
+# Deployed from a container image (executor.tf, executor_checks.py), not by Cloud Functions.
+IMAGE_DIRS = sorted(
+    name for name in FUNCTION_DIRS if (ROOT / "functions" / name / "Dockerfile").exists()
+)
 # Which function consumes which topic (ARCHITECTURE.md: the one-way data flow).
 HANDLERS = {
     "mentions": "responder",
@@ -51,11 +58,13 @@ HANDLERS = {
 }
 # Cloud Storage notifications carry no ordering key; object generations order them instead.
 UNORDERED = frozenset({"knowledge"})
+MUTATIONS = [*FUNCTION_MUTATIONS, *EXECUTOR_MUTATIONS]
 CODE_DEFAULTS = {f.name.upper(): f.default for f in dataclasses.fields(Settings)}
 REQUIRED_APIS = {
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
+    "compute.googleapis.com",
     "firestore.googleapis.com",
     "iam.googleapis.com",
     "logging.googleapis.com",
@@ -87,12 +96,14 @@ EXPECTED_GRANTS = {
         (f"{_SECRET}[slack-bot-token]", _ACCESSOR),
         (f"{_SECRET}[openai-api-key]", _ACCESSOR),
         ("google_pubsub_topic.mentions_dead_letter", "roles/pubsub.publisher"),
+        ("google_cloud_run_v2_service.executor", "roles/run.invoker"),
     },
     "sa:indexer": {
         ("project", "roles/datastore.user"),
         ("google_storage_bucket.knowledge", "roles/storage.objectViewer"),
         (f"{_SECRET}[openai-api-key]", _ACCESSOR),
     },
+    "sa:executor": set(),  # the code it runs must reach nothing
     "sa:push_invoker": {
         (f"{FUNCTION}.responder", "roles/run.invoker"),
         (f"{FUNCTION}.files", "roles/run.invoker"),
@@ -175,7 +186,7 @@ def _constant(module: str, name: str) -> str:
 
 CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "function per directory": lambda m: config_checks.check_function_per_directory(
-        m, FUNCTION_DIRS
+        m, sorted(set(FUNCTION_DIRS) - set(IMAGE_DIRS))
     ),
     "function env": lambda m: config_checks.check_function_env(m, ENV_BY_FUNCTION, SECRET_ENV),
     "defaults match code": lambda m: config_checks.check_defaults_match_code(m, CODE_DEFAULTS),
@@ -215,6 +226,13 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "knowledge TTL": lambda m: config_checks.check_ttl_field(
         m, _constant("retrieval/index.py", "DOCUMENTS"), "expires_at"
     ),
+    # The code executor (issue 13).
+    "executor identity": executor_checks.check_executor_identity,
+    "executor invokers": executor_checks.check_executor_invokers,
+    "executor isolation": executor_checks.check_executor_isolation,
+    "executor no egress": executor_checks.check_executor_no_egress,
+    "executor build": executor_checks.check_executor_build,
+    "executor wiring": executor_checks.check_executor_wiring,
 }
 
 

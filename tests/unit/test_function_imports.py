@@ -29,3 +29,26 @@ def test_importing_a_light_function_loads_no_model_tokenizer_firestore_or_parser
         env={"PYTHONPATH": str(REPO_ROOT)},
     )
     assert result.stdout.strip() == ""
+
+
+_EXECUTOR_PROBE = """
+import importlib.util, sys
+sys.path.append("functions/executor")  # as functions-framework does for the source's folder
+spec = importlib.util.spec_from_file_location("main", "functions/executor/main.py")
+spec.loader.exec_module(importlib.util.module_from_spec(spec))
+heavy = ("assistant", "google.cloud.storage", "google.cloud.firestore", "google.auth", "openai")
+print(",".join(sorted(name for name in sys.modules if name.startswith(heavy))))
+"""
+
+
+def test_the_executor_imports_only_the_contract_from_assistant_and_no_cloud_client():
+    result = subprocess.run(
+        [sys.executable, "-c", _EXECUTOR_PROBE],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(REPO_ROOT)},
+    )
+    loaded = set(result.stdout.strip().split(","))
+    assert loaded == {"assistant", "assistant.executor", "assistant.executor.protocol"}

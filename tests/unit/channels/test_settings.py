@@ -26,19 +26,19 @@ def test_channel_overrides_workspace_overrides_defaults_overrides_the_environmen
     parsed = parse_settings(
         {
             "defaults": {"model": "gpt-4.1-mini", "budgets": {"user_daily_usd": 2}},
-            "workspaces": {"T1": {"model": "gpt-4o", "tools": {"code": True}}},
+            "workspaces": {"T1": {"model": "gpt-4o", "tools": {"code": False}}},
             "channels": {"C1": {"persona": {"display_name": "Finance"}, "model": "gpt-5"}},
         }
     )
 
     in_channel = parsed.resolve(BASE, team="T1", channel="C1")
     assert in_channel.model == "gpt-5"
-    assert in_channel.tools.code is True  # from the workspace
+    assert in_channel.tools.code is False  # from the workspace
     assert in_channel.budgets == Budgets(workspace_monthly_usd=100, user_daily_usd=2)
     # A nested section merges key by key: the persona keeps the environment's prompt.
     assert in_channel.persona == Persona(system_prompt="Be brief.", display_name="Finance")
     assert parsed.resolve(BASE, team="T1", channel="C2").model == "gpt-4o"
-    assert parsed.resolve(BASE, team="T2", channel="C1").tools.code is False
+    assert parsed.resolve(BASE, team="T2", channel="C1").tools.code is True  # the default
 
 
 def test_an_empty_file_changes_nothing():

@@ -1,0 +1,126 @@
+"""Calling the executor: an ID token in the cloud, plain HTTP locally, retried within a deadline.
+
+The executor is a private Cloud Run service that only the responder's service account may
+invoke, so each call carries a Google ID token whose audience is the executor's URL (from the
+metadata server, cached until it expires). Locally the executor listens on loopback over
+plain HTTP and needs none.
+
+A call is idempotent per run id (the mention's event and the code, `tool.py`): the executor
+answers a retried run id from its cache, so a lost response or a busy instance (Cloud Run's
+429/503 while instances start, concurrency 1) is retried with the same id.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import requests
+
+from assistant.executor.protocol import ProtocolError, RunRequest, RunResult
+
+__all__ = ["ExecutorClient", "ExecutorError", "google_id_token"]
+
+logger = logging.getLogger(__name__)
+
+# Cloud Run's answers while instances start or are all busy; a 500 is the executor's own
+# failure, which the same request would meet again.
+_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_CONNECT_SECONDS = 10.0
+_TRANSFER_SECONDS = 30.0  # on top of the run's own time limit: start-up, 30 MB each way
+
+
+class ExecutorError(RuntimeError):
+    """The executor could not be reached or answered something unusable."""
+
+
+def google_id_token(audience: str) -> Callable[[], str]:
+    """A token source for calling a private Cloud Run service as this service account."""
+    import google.auth.transport.requests
+    import google.oauth2.id_token
+
+    lock = threading.Lock()
+    credentials = None
+
+    def token() -> str:
+        nonlocal credentials
+        with lock:
+            request = google.auth.transport.requests.Request()
+            if credentials is None:
+                credentials = google.oauth2.id_token.fetch_id_token_credentials(
+                    audience, request=request
+                )
+            if not credentials.valid:
+                credentials.refresh(request)
+            return credentials.token
+
+    return token
+
+
+class ExecutorClient:
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: Callable[[], str] | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.url = url
+        self._token = token
+        self._session = session or requests.Session()
+        self._sleep = sleep
+
+    def run(self, request: RunRequest, *, deadline: float) -> RunResult:
+        """The run's result, or a RunResult(status="unavailable") the executor sent; raises
+        ExecutorError when no usable answer came before the deadline."""
+        body = request.to_json()
+        backoff, attempt = 1.0, 0
+        while True:
+            attempt += 1
+            remaining = deadline - time.monotonic()
+            if remaining < 1:
+                raise ExecutorError("no time was left to run the code")
+            problem = self._attempt(request, body, remaining)
+            if isinstance(problem, RunResult):
+                return problem
+            if time.monotonic() + backoff >= deadline - 1:
+                raise ExecutorError(problem)
+            logger.warning("executor call failed; retrying", extra={"attempt": attempt})
+            self._sleep(backoff)
+            backoff = min(backoff * 2, 8.0)
+
+    def _attempt(self, request: RunRequest, body: bytes, remaining: float) -> RunResult | str:
+        """The result, or why this attempt failed (retryable)."""
+        headers = {"Content-Type": "application/json"}
+        if self._token is not None:
+            headers["Authorization"] = f"Bearer {self._token()}"
+        read = min(remaining, request.timeout_seconds + _TRANSFER_SECONDS)
+        try:
+            response = self._session.post(
+                self.url, data=body, headers=headers, timeout=(_CONNECT_SECONDS, read)
+            )
+        except requests.RequestException as error:
+            return f"the executor could not be reached ({type(error).__name__})"
+        if response.status_code == 200 or _is_refusal(response):
+            try:
+                return RunResult.from_json(response.content)
+            except ProtocolError as error:
+                raise ExecutorError(f"the executor's answer is unusable ({error})") from None
+        if response.status_code in _RETRY_STATUSES:
+            return f"the executor answered HTTP {response.status_code}"
+        raise ExecutorError(f"the executor answered HTTP {response.status_code}")
+
+
+def _is_refusal(response: requests.Response) -> bool:
+    """The executor's own 503 (isolation missing), not Cloud Run's (no instance ready)."""
+    if response.status_code != 503:
+        return False
+    if not response.headers.get("Content-Type", "").startswith("application/json"):
+        return False
+    try:
+        return response.json().get("status") == "unavailable"
+    except ValueError:
+        return False

@@ -1,0 +1,208 @@
+"""The JSON contract between the responder and the executor: one run of model-written Python.
+
+The responder sends the code and the thread's files; the executor answers with what the run
+printed and the files it left behind. Nothing else crosses: the executor has no storage, no
+database and no secrets. Both sides import this module, so it stays pure (standard library
+only) and the executor's image needs nothing else of `assistant`.
+
+Cloud Run caps a request and a response at 32 MB, and file contents travel as base64 (4/3 of
+their size): inputs are capped at `MAX_INPUT_BYTES`, outputs at `MAX_OUTPUT_BYTES`.
+
+    >>> request = RunRequest(run_id="Ev1:ab12", code="print(1)", files=(RunFile("a.csv", b"x"),))
+    >>> RunRequest.from_json(request.to_json()) == request
+    True
+    >>> valid_name("../etc/passwd"), valid_name("sales.csv")
+    (False, True)
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "MAX_OUTPUT_BYTES",
+    "MAX_OUTPUT_FILES",
+    "ProtocolError",
+    "RunFile",
+    "RunRequest",
+    "RunResult",
+    "Skipped",
+    "valid_name",
+    "valid_output_name",
+]
+
+MAX_INPUT_BYTES = 22_000_000  # base64 makes it 29.3 MB: under Cloud Run's 32 MB request cap
+MAX_OUTPUT_BYTES = 20_000_000
+MAX_OUTPUT_FILES = 20
+MAX_CODE_CHARS = 100_000
+MAX_TIMEOUT_SECONDS = 300.0
+_MAX_NAME_BYTES = 200
+
+# Why a run ended early, as the executor reports it (empty when the code ended by itself).
+LIMITS = ("timeout", "output", "disk")
+STATUSES = ("finished", "unavailable")
+
+
+class ProtocolError(ValueError):
+    """A message that does not follow this contract."""
+
+
+def valid_name(name: str) -> bool:
+    """A single path segment that cannot climb out of the run directory or hide."""
+    if not isinstance(name, str) or not name.isprintable():  # lone surrogates are not
+        return False
+    return (
+        0 < len(name.encode()) <= _MAX_NAME_BYTES
+        and "/" not in name
+        and "\\" not in name
+        and "\x00" not in name
+        and not name.startswith(".")
+    )
+
+
+def valid_output_name(name: str) -> bool:
+    """A relative path of valid segments (a run may write into subdirectories)."""
+    parts = name.split("/") if isinstance(name, str) else []
+    return bool(parts) and len(parts) <= 8 and all(valid_name(part) for part in parts)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunFile:
+    name: str
+    data: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "data": base64.b64encode(self.data).decode()}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> RunFile:
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str):
+            raise ProtocolError("a file needs a name and base64 data")
+        try:
+            data = base64.b64decode(str(raw.get("data", "")), validate=True)
+        except ValueError:
+            raise ProtocolError(f"the data of {raw['name']!r} is not base64") from None
+        return cls(raw["name"], data)
+
+
+@dataclasses.dataclass(frozen=True)
+class Skipped:
+    """A file that was not passed on, and why (too large, a symbolic link, ...)."""
+
+    name: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "reason": self.reason}
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RunRequest:
+    run_id: str  # the same for a retried call: the executor answers it from its cache
+    code: str
+    files: tuple[RunFile, ...] = ()
+    timeout_seconds: float = 60.0
+
+    def to_json(self) -> bytes:
+        return json.dumps(
+            {
+                "run_id": self.run_id,
+                "code": self.code,
+                "files": [file.to_json() for file in self.files],
+                "timeout_seconds": self.timeout_seconds,
+            }
+        ).encode()
+
+    @classmethod
+    def from_json(cls, body: bytes | str) -> RunRequest:
+        raw = _object(body)
+        code, run_id = raw.get("code"), raw.get("run_id")
+        if not isinstance(code, str) or not isinstance(run_id, str) or not run_id:
+            raise ProtocolError("a run needs a run_id and code (strings)")
+        if len(code) > MAX_CODE_CHARS:
+            raise ProtocolError(f"the code is longer than {MAX_CODE_CHARS:,} characters")
+        timeout = raw.get("timeout_seconds", 60.0)
+        if not isinstance(timeout, int | float) or not 0 < timeout <= MAX_TIMEOUT_SECONDS:
+            raise ProtocolError(f"timeout_seconds must be within 0..{MAX_TIMEOUT_SECONDS:g}")
+        files = tuple(RunFile.from_json(item) for item in raw.get("files") or ())
+        names = [file.name for file in files]
+        if not all(valid_name(name) for name in names) or len(set(names)) != len(names):
+            raise ProtocolError("file names must be distinct single path segments")
+        if sum(len(file.data) for file in files) > MAX_INPUT_BYTES:
+            raise ProtocolError(f"the files are larger than {MAX_INPUT_BYTES:,} bytes in all")
+        return cls(run_id=run_id, code=code, files=files, timeout_seconds=float(timeout))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RunResult:
+    status: str = "finished"  # or "unavailable": the executor refused to run code
+    message: str = ""  # why it is unavailable
+    exit_code: int | None = None  # negative: killed by that signal
+    limit: str = ""  # which limit stopped the run, if one did (LIMITS)
+    stdout: str = ""  # the start of what was printed (the executor keeps a bounded head)
+    stderr: str = ""
+    stdout_bytes: int = 0  # how much was printed in all
+    stderr_bytes: int = 0
+    seconds: float = 0.0
+    files: tuple[RunFile, ...] = ()  # new or changed regular files in the working directory
+    skipped: tuple[Skipped, ...] = ()
+
+    @classmethod
+    def unavailable(cls, message: str) -> RunResult:
+        return cls(status="unavailable", message=message)
+
+    def to_json(self) -> bytes:
+        return json.dumps(
+            {
+                **{
+                    field.name: getattr(self, field.name)
+                    for field in dataclasses.fields(self)
+                    if field.name not in ("files", "skipped")
+                },
+                "files": [file.to_json() for file in self.files],
+                "skipped": [item.to_json() for item in self.skipped],
+            }
+        ).encode()
+
+    @classmethod
+    def from_json(cls, body: bytes | str) -> RunResult:
+        raw = _object(body)
+        if raw.get("status") not in STATUSES:
+            raise ProtocolError(f"unknown status {raw.get('status')!r}")
+        files = tuple(RunFile.from_json(item) for item in raw.get("files") or ())
+        if not all(valid_output_name(file.name) for file in files):
+            raise ProtocolError("an output file has an unsafe name")
+        skipped = tuple(
+            Skipped(str(item.get("name", "")), str(item.get("reason", "")))
+            for item in raw.get("skipped") or ()
+            if isinstance(item, Mapping)
+        )
+        exit_code = raw.get("exit_code")
+        return cls(
+            status=raw["status"],
+            message=str(raw.get("message", "")),
+            exit_code=exit_code if isinstance(exit_code, int) else None,
+            limit=str(raw.get("limit", "")),
+            stdout=str(raw.get("stdout", "")),
+            stderr=str(raw.get("stderr", "")),
+            stdout_bytes=int(raw.get("stdout_bytes", 0)),
+            stderr_bytes=int(raw.get("stderr_bytes", 0)),
+            seconds=float(raw.get("seconds", 0.0)),
+            files=files,
+            skipped=skipped,
+        )
+
+
+def _object(body: bytes | str) -> dict[str, Any]:
+    try:
+        raw = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError("the body is not JSON") from None
+    if not isinstance(raw, dict):
+        raise ProtocolError("the body must be a JSON object")
+    return raw

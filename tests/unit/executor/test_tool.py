@@ -1,0 +1,152 @@
+"""`run_python` against the in-process Slack sandbox and a bucket in memory: which files a run
+gets, where its outputs go, and that a redelivered mention posts nothing twice. The executor
+is replaced by a recorder of requests (tests/executor runs the real one)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from slack_sdk import WebClient
+
+from assistant.answer.plan import PlanDefaults
+from assistant.config import Settings
+from assistant.executor.client import ExecutorError
+from assistant.executor.protocol import RunFile, RunRequest, RunResult
+from assistant.executor.tool import RUN_PYTHON, CodeRuns, choose_inputs
+from assistant.files.store import StoredObject
+from assistant.llm.loop import Tool, ToolRound, tool_footers
+from assistant.llm.messages import Message, ToolCall
+from tests.builders import MemoryBucket, make_mention
+
+PREFIX = "T0SANDBOX/C0GENERAL/{ts}/"
+
+
+class Executor:
+    """Answers every run with `result`, keeping the requests."""
+
+    def __init__(self, result: RunResult | Exception) -> None:
+        self.result = result
+        self.requests: list[RunRequest] = []
+
+    def run(self, request: RunRequest, *, deadline: float) -> RunResult:
+        self.requests.append(request)
+        if isinstance(self.result, Exception):
+            raise self.result
+        return self.result
+
+
+@pytest.fixture
+def thread(local_slack):
+    posted = local_slack.mention("analyse this")
+    mention = make_mention(
+        "<@U0BOT> analyse this",
+        event_id="EvTool",
+        team_id="T0SANDBOX",
+        channel="C0GENERAL",
+        ts=posted["ts"],
+        thread_ts=posted["ts"],
+    )
+    return mention, PREFIX.format(ts=posted["ts"])
+
+
+def code_runs(local_slack, bucket: MemoryBucket, executor: Executor) -> CodeRuns:
+    slack = WebClient(token=local_slack.bot_token, base_url=local_slack.api_url)
+    return CodeRuns(client=executor, store=lambda: bucket, slack=slack, timeout_seconds=30)
+
+
+def put(bucket: MemoryBucket, name: str, data: bytes) -> None:
+    bucket.put(name, data, content_type="text/csv", metadata={})
+
+
+def test_inputs_are_the_threads_files_newest_first_per_name_within_budget():
+    prefix = "T/C/1.0/"
+    objects = [
+        StoredObject(f"{prefix}F1/sales.csv", 10, 1.0),
+        StoredObject(f"{prefix}F1/.extraction.json", 10, 1.0),
+        StoredObject(f"{prefix}bot/Ev1/run-a/sales.csv", 12, 2.0),  # a run rewrote it later
+        StoredObject(f"{prefix}F2/huge.csv", 30, 3.0),
+        StoredObject("T/C/2.0/F9/other-thread.csv", 1, 9.0),
+    ]
+
+    chosen, left_out = choose_inputs(objects, prefix, budget=25)
+
+    assert [(name, item.name) for name, item in chosen] == [
+        ("sales.csv", f"{prefix}bot/Ev1/run-a/sales.csv")
+    ]
+    assert [s.name for s in left_out] == ["huge.csv"]
+
+
+def test_a_run_gets_only_this_threads_files_and_its_outputs_are_mirrored_and_posted(
+    local_slack, thread
+):
+    mention, prefix = thread
+    bucket = MemoryBucket()
+    put(bucket, f"{prefix}F1/sales.csv", b"a,b\n1,2\n")
+    put(bucket, "T0SANDBOX/C0GENERAL/9.9/F2/secret.csv", b"another thread")
+    executor = Executor(RunResult(exit_code=0, files=(RunFile("chart.png", b"\x89PNG"),)))
+    tool = code_runs(local_slack, bucket, executor).tool(mention)
+
+    text = tool.run({"code": "print(1)"}, deadline=time.monotonic() + 30)
+
+    [request] = executor.requests
+    assert [(f.name, f.data) for f in request.files] == [("sales.csv", b"a,b\n1,2\n")]
+    assert request.run_id.startswith("EvTool:") and request.timeout_seconds == 30
+    assert "Posted to the thread (the person sees them): chart.png" in text
+    [stored] = [n for n in bucket.objects if n.endswith("/chart.png")]
+    assert stored.startswith(f"{prefix}bot/EvTool/run-")
+    assert bucket.objects[stored][0] == b"\x89PNG"
+    assert bucket.objects[stored][2]["slack_file_id"] not in ("", "pending", "unknown")
+    [message] = [m for m in local_slack.bot_replies(mention.thread_ts) if m.get("files")]
+    assert [f["name"] for f in message["files"]] == ["chart.png"]
+
+
+def test_the_same_code_in_a_redelivered_mention_posts_its_files_once(local_slack, thread):
+    mention, _ = thread
+    bucket = MemoryBucket()
+    executor = Executor(RunResult(exit_code=0, files=(RunFile("out.csv", b"x\n"),)))
+    runs = code_runs(local_slack, bucket, executor)
+
+    runs.tool(mention).run({"code": "write()"}, deadline=time.monotonic() + 30)
+    again = runs.tool(mention).run({"code": "write()"}, deadline=time.monotonic() + 30)
+
+    assert executor.requests[0].run_id == executor.requests[1].run_id  # the executor's cache key
+    assert "Posted to the thread (the person sees them): out.csv" in again
+    posts = [m for m in local_slack.bot_replies(mention.thread_ts) if m.get("files")]
+    assert len(posts) == 1
+
+
+def test_an_unreachable_executor_and_bad_arguments_become_results(local_slack, thread):
+    mention, _ = thread
+    down = Executor(ExecutorError("the executor answered HTTP 500"))
+    tool = code_runs(local_slack, MemoryBucket(), down).tool(mention)
+
+    assert tool.run({"code": "1"}, deadline=time.monotonic() + 30) == (
+        "Error: the code could not be run (the executor answered HTTP 500). "
+        "It may not have run at all."
+    )
+    assert tool.run({"code": ""}, deadline=0).startswith("Error: `code` must be")
+    assert down.requests[0].code == "1" and len(down.requests) == 1
+
+
+def test_the_tool_shows_running_python_and_puts_its_code_under_the_answer(local_slack, thread):
+    mention, _ = thread
+    tool = code_runs(local_slack, MemoryBucket(), Executor(RunResult())).tool(mention)
+    other = Tool("define", "d", {"type": "object"}, lambda arguments, *, deadline: "")
+    calls = (
+        ToolCall("c1", RUN_PYTHON, '{"code": "print(6 * 7)"}'),
+        ToolCall("c2", "define", '{"word": "x"}'),
+    )
+    rounds = [ToolRound(Message.assistant("", tool_calls=calls), ())]
+
+    assert tool.status == "Running Python…"
+    assert tool_footers([other, tool], rounds, "It is 42.") == (
+        "\n\n*Code run:*\n```python\nprint(6 * 7)\n```"
+    )
+
+
+def test_code_execution_is_planned_when_an_executor_is_configured():
+    with_executor = Settings.from_env({"EXECUTOR_URL": "http://127.0.0.1:9"})
+
+    assert PlanDefaults.from_settings(with_executor).code_execution
+    assert not PlanDefaults.from_settings(Settings.from_env({})).code_execution
