@@ -23,13 +23,16 @@ from devstack.local_model import (
     local_model_available,
     start_local_model,
 )
+from devstack.processes import interrupt_on_sigint
 from devstack.stack import REPO_ROOT, LocalStack, StackOptions
 
-STATE_DIR = REPO_ROOT / ".devstack"
+# DEVSTACK_STATE_DIR: somewhere else, e.g. for a test that must not touch your workspace.
+STATE_DIR = Path(os.environ.get("DEVSTACK_STATE_DIR") or REPO_ROOT / ".devstack")
 DEFAULT_PORT = 8700
 
 
 def main(argv: list[str] | None = None) -> int:
+    interrupt_on_sigint()  # also when started without a terminal (an IDE, a supervisor)
     parser = argparse.ArgumentParser(prog="nox -s dev --", description=__doc__)
     parser.add_argument("--fresh", action="store_true", help="start with an empty workspace")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="the Slack sandbox's port")
