@@ -1,6 +1,6 @@
 # What each function's code reads (assistant/config.py, ENV_BY_FUNCTION; tests/terraform checks
-# the match). The functions take these maps without their empty values: the API keeps no
-# empty environment variable, so one in the configuration would show as a change on every
+# the match), and THREADS, which functions-framework reads (RUNTIME_ENV there). The functions
+# take these maps without their empty values: the API keeps no empty environment variable, so one in the configuration would show as a change on every
 # plan, and the code treats an unset variable and an empty one alike.
 locals {
   ingress_env = {
@@ -9,6 +9,7 @@ locals {
     UPLOADS_TOPIC        = google_pubsub_topic.uploads.name
     MAX_REQUEST_BYTES    = tostring(var.max_request_bytes)
     LOG_LEVEL            = var.log_level
+    THREADS              = tostring(local.function_concurrency.ingress)
     # Secrets are files from Secret Manager volumes (functions.tf): every read sees the latest
     # version, so the real value is picked up once added, without a redeploy.
     SLACK_SIGNING_SECRET_FILE = "/etc/secrets/slack-signing-secret/value"
@@ -35,6 +36,7 @@ locals {
     MENTIONS_DEAD_LETTER_TOPIC    = google_pubsub_topic.mentions_dead_letter.name
     SLACK_BOT_TOKEN_FILE          = "/etc/secrets/slack-bot-token/value"
     OPENAI_API_KEY_FILE           = "/etc/secrets/openai-api-key/value"
+    THREADS                       = tostring(local.function_concurrency.responder)
     # Prompts contain people's words; they stay out of production logs.
     LOG_PROMPTS = "false"
   }
@@ -50,5 +52,6 @@ locals {
     MAX_DELIVERY_ATTEMPTS = tostring(var.max_delivery_attempts)
     LOG_LEVEL             = var.log_level
     SLACK_BOT_TOKEN_FILE  = "/etc/secrets/slack-bot-token/value"
+    THREADS               = tostring(local.function_concurrency.files)
   }
 }

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from tests.terraform.first_apply_mutations import DOC_MUTATIONS, FIRST_APPLY_MUTATIONS
 from tests.terraform.hcl_model import Model, first
+from tests.terraform.runtime_mutations import RUNTIME_MUTATIONS
 from tests.terraform.wiring import FUNCTION, environment, functions
 
 __all__ = ["DOC_MUTATIONS", "MUTATIONS"]
@@ -334,4 +335,5 @@ MUTATIONS = [
         "API pubsub.googleapis.com is not enabled",
     ),
     *FIRST_APPLY_MUTATIONS,  # issue 16: a first apply, names, hygiene
+    *RUNTIME_MUTATIONS,  # THREADS against the request concurrency
 ]

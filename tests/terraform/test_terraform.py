@@ -19,8 +19,21 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import ENV_BY_FUNCTION, SECRET_ENV, SECRET_PLACEHOLDER, Settings
-from tests.terraform import apply_checks, config_checks, docs_checks, hygiene_checks, iam_checks
+from assistant.config import (
+    ENV_BY_FUNCTION,
+    RUNTIME_ENV,
+    SECRET_ENV,
+    SECRET_PLACEHOLDER,
+    Settings,
+)
+from tests.terraform import (
+    apply_checks,
+    config_checks,
+    docs_checks,
+    hygiene_checks,
+    iam_checks,
+    runtime_checks,
+)
 from tests.terraform.hcl_model import Model, load
 from tests.terraform.mutations import DOC_MUTATIONS, MUTATIONS
 from tests.terraform.wiring import FUNCTION
@@ -142,7 +155,9 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "function per directory": lambda m: config_checks.check_function_per_directory(
         m, FUNCTION_DIRS
     ),
-    "function env": lambda m: config_checks.check_function_env(m, ENV_BY_FUNCTION, SECRET_ENV),
+    "function env": lambda m: config_checks.check_function_env(
+        m, {name: env | RUNTIME_ENV for name, env in ENV_BY_FUNCTION.items()}, SECRET_ENV
+    ),
     "defaults match code": lambda m: config_checks.check_defaults_match_code(m, CODE_DEFAULTS),
     "grants": lambda m: iam_checks.check_grants(m, EXPECTED_GRANTS),
     "secret access": iam_checks.check_secret_access,
@@ -170,6 +185,7 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "env never empty": hygiene_checks.check_env_never_empty,
     "builder storage": hygiene_checks.check_builder_storage,
     "name inputs validated": lambda m: hygiene_checks.check_name_inputs(m, NAME_INPUTS),
+    "threads": runtime_checks.check_threads,
 }
 
 
