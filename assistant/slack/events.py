@@ -85,7 +85,7 @@ def decide(
             return Decision(400, "challenge missing", reason="malformed url_verification")
         return Decision(200, json.dumps({"challenge": challenge}), "application/json")
     if kind != "event_callback":
-        return Decision(200, reason=f"ignored payload type {kind!r}")
+        return Decision(200, reason=f"ignored payload type {repr(kind)[:40]}")
 
     try:
         mention = _mention_from(payload, received_at)

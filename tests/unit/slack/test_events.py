@@ -221,3 +221,9 @@ def test_slack_retry_numbers_are_read_only_when_they_are_small_numbers():
     assert retry_number({}) is None
     assert retry_number({"X-Slack-Retry-Num": "7" * 6000}) is None
     assert retry_number({"X-Slack-Retry-Num": "²"}) is None
+
+
+def test_what_a_decision_says_about_a_signed_payload_stays_short():
+    body = json.dumps({"type": "x" * 100_000}).encode()
+    decision = run(body, signed(body))
+    assert decision.status == 200 and len(decision.reason) < 80
