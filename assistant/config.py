@@ -18,6 +18,7 @@ from pathlib import Path
 
 __all__ = [
     "ENV_BY_FUNCTION",
+    "RUNTIME_ENV",
     "SECRET_ENV",
     "SECRET_FILE_SUFFIX",
     "SECRET_PLACEHOLDER",
@@ -123,6 +124,10 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
         }
     ),
 }
+
+# Read by functions-framework, not by our code, and set for every function: THREADS sizes its
+# thread pool (Terraform sets it to the function's request concurrency).
+RUNTIME_ENV = frozenset({"THREADS"})
 
 SECRET_ENV = frozenset({"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "OPENAI_API_KEY"})
 # In the cloud a secret arrives as a file: a Secret Manager volume, whose every read returns the

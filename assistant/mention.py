@@ -11,6 +11,8 @@ import json
 import re
 from typing import Any
 
+from assistant.slack_ids import is_event_id, is_slack_id, is_ts, require
+
 __all__ = ["FileRef", "Mention", "SlackFile", "message_key"]
 
 _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
@@ -27,6 +29,11 @@ class SlackFile:
     size: int = 0
     url_private_download: str = ""
 
+    def __post_init__(self) -> None:
+        require("file id", self.id, is_slack_id)
+        _require_types(self, str, "name", "mimetype", "filetype", "url_private_download")
+        _require_types(self, int, "size")
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class FileRef:
@@ -39,6 +46,13 @@ class FileRef:
     extraction_uri: str = ""  # JSON next to the file: text parts and/or an image data URL
     kind: str = ""  # "text", "image", or "" when unreadable
     problem: str = ""  # why the model cannot read it, shown to the user
+
+    def __post_init__(self) -> None:
+        # file_id names nothing here (extraction_uri is checked against the thread's prefix
+        # where it is read), and refs are rebuilt from stored history: types only.
+        _require_types(
+            self, str, "file_id", "name", "mimetype", "gcs_uri", "extraction_uri", "kind", "problem"
+        )
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -58,6 +72,23 @@ class Mention:
     bot_user_id: str = ""  # the bot's own user id in this workspace, from the event
     # The asker's own workspace; another one's in a shared (Slack Connect) channel.
     user_team: str = ""
+
+    def __post_init__(self) -> None:
+        # These name documents, ordering keys and bucket prefixes: whoever published the
+        # mention, a value out of Slack's format must not address another thread's data.
+        require("event_id", self.event_id, is_event_id)
+        for field in ("team_id", "channel", "user"):
+            require(field, getattr(self, field), is_slack_id)
+        require("ts", self.ts, is_ts)
+        require("thread_ts", self.thread_ts, is_ts)
+        if self.bot_user_id:
+            require("bot_user_id", self.bot_user_id, is_slack_id)
+        _require_types(self, str, "text", "bot_user_id")
+        _require_types(self, bool, "is_direct_message")
+        _require_types(self, int, "event_time")
+        _require_types(self, (int, float), "received_at")
+        _require_items(self, "files", SlackFile)
+        _require_items(self, "file_refs", FileRef)
 
     @property
     def thread_key(self) -> str:
@@ -88,11 +119,17 @@ class Mention:
 
     @classmethod
     def from_json(cls, data: bytes | str) -> Mention:
-        raw: dict[str, Any] = json.loads(data)
-        known = {field.name for field in dataclasses.fields(cls)}
-        values = {key: value for key, value in raw.items() if key in known}
-        values["files"] = tuple(_build(SlackFile, item) for item in raw.get("files", ()))
-        values["file_refs"] = tuple(_build(FileRef, item) for item in raw.get("file_refs", ()))
+        """The mention a topic message carries; ValueError (InvalidId for an id out of Slack's
+        format) or TypeError when it is not one, so the push is refused and dead-lettered."""
+        try:
+            raw = json.loads(data)
+        except RecursionError:
+            raise ValueError("mention JSON nested too deeply") from None
+        if not isinstance(raw, dict):
+            raise TypeError("a mention is a JSON object")
+        values = _known(cls, raw)
+        values["files"] = tuple(_build(SlackFile, item) for item in _list(raw, "files"))
+        values["file_refs"] = tuple(_build(FileRef, item) for item in _list(raw, "file_refs"))
         return cls(**values)
 
     def with_file_refs(self, refs: tuple[FileRef, ...]) -> Mention:
@@ -103,6 +140,33 @@ def message_key(team_id: str, channel: str, ts: str) -> str:
     return f"{team_id}:{channel}:{ts}"
 
 
-def _build(kind: type, item: dict[str, Any]) -> Any:
+def _known(kind: type, raw: dict[str, Any]) -> dict[str, Any]:
     known = {field.name for field in dataclasses.fields(kind)}
-    return kind(**{key: value for key, value in item.items() if key in known})
+    return {key: value for key, value in raw.items() if key in known}
+
+
+def _build(kind: type, item: Any) -> Any:
+    if not isinstance(item, dict):
+        raise TypeError(f"each of a mention's {kind.__name__} items is a JSON object")
+    return kind(**_known(kind, item))
+
+
+def _list(raw: dict[str, Any], key: str) -> list[Any]:
+    value = raw.get(key) or []
+    if not isinstance(value, list):
+        raise TypeError(f"{key} is a JSON array")
+    return value
+
+
+def _require_types(instance: Any, kind: type | tuple[type, ...], *fields: str) -> None:
+    for field in fields:
+        value = getattr(instance, field)
+        # bool is an int in Python, but `"size": true` is no size.
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise TypeError(f"{field} has the wrong type")
+
+
+def _require_items(instance: Any, field: str, kind: type) -> None:
+    value = getattr(instance, field)
+    if not isinstance(value, tuple) or not all(isinstance(item, kind) for item in value):
+        raise TypeError(f"{field} must be a tuple of {kind.__name__}")

@@ -40,12 +40,15 @@ def _fmt(value: object) -> str:
 def main() -> int:
     log_dir = Path(tempfile.mkdtemp(prefix="bench-logs-"))
     print(_table("Fresh-process import time (median of 5)", import_time.run()))
+    rows, ratios = ingress_latency.run(log_dir)
     print(
         _table(
-            "Ingress ack latency (signed requests, publishing to the emulator)",
-            [ingress_latency.run(log_dir)],
+            "Ingress ack latency against a Bolt for Python baseline "
+            "(signed requests, publishing to the emulator, under functions-framework)",
+            rows,
         )
     )
+    print("\n".join(ratios))
     print(
         _table(
             "History load + trim per turn (gpt-4o-mini budget, 40/350-token question/answer)",

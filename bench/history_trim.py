@@ -56,7 +56,8 @@ def run(log_dir: Path, sizes: tuple[int, ...] = (10, 1_000, 10_000), repeats: in
     try:
         db = firestore.Client(project="bench-project")
         for size in sizes:
-            thread_key = f"T0BENCH:C0BENCH:{size}"
+            thread_ts = f"{size}.000000"  # a Slack timestamp, as Mention requires
+            thread_key = f"T0BENCH:C0BENCH:{thread_ts}"
             _seed(HistoryStore(db), thread_key, size)
             mention = Mention(
                 event_id="EvBENCH",
@@ -65,7 +66,7 @@ def run(log_dir: Path, sizes: tuple[int, ...] = (10, 1_000, 10_000), repeats: in
                 user="U0ALICE",
                 text="<@U0BOT> and so?",
                 ts="1999999999.000001",
-                thread_ts=str(size),
+                thread_ts=thread_ts,
             )
             samples, reads, sent = [], 0, 0
             for _ in range(repeats):

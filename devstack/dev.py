@@ -28,9 +28,11 @@ from devstack.embeddings import (
 )
 from devstack.knowledge import STACK_FILE, local_e5_env
 from devstack.local_model import QWEN, SMOLLM2, local_model_available, start_local_model
+from devstack.processes import interrupt_on_sigint
 from devstack.stack import REPO_ROOT, LocalStack, StackOptions
 
-STATE_DIR = REPO_ROOT / ".devstack"
+# DEVSTACK_STATE_DIR: somewhere else, e.g. for a test that must not touch your workspace.
+STATE_DIR = Path(os.environ.get("DEVSTACK_STATE_DIR") or REPO_ROOT / ".devstack")
 DEFAULT_PORT = 8700
 # Set by the nox session when it could not install the local model / assemble the default one.
 LOCAL_MODEL_PROBLEM = "DEVSTACK_LOCAL_MODEL_PROBLEM"
@@ -39,6 +41,7 @@ FOR_REAL_ANSWERS = "For OpenAI's answers: OPENAI_API_KEY=sk-... nox -s dev"
 
 
 def main(argv: list[str] | None = None) -> int:
+    interrupt_on_sigint()  # also when started without a terminal (an IDE, a supervisor)
     parser = argparse.ArgumentParser(prog="nox -s dev --", description=__doc__)
     parser.add_argument("--fresh", action="store_true", help="start with an empty workspace")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="the Slack sandbox's port")

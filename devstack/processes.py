@@ -13,7 +13,18 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["ManagedProcess", "free_port", "wait_for_http"]
+__all__ = ["ManagedProcess", "free_port", "interrupt_on_sigint", "wait_for_http"]
+
+
+def interrupt_on_sigint() -> None:
+    """Make SIGINT raise KeyboardInterrupt here, as Ctrl-C does in a terminal, however this
+    process was started.
+
+    Python installs that handler only when SIGINT was not ignored at startup, and a background
+    job of a non-interactive shell (how IDEs and supervisors often start a command) starts
+    with SIGINT ignored: without this, SIGINT to the process group did nothing at all.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def free_port() -> int:

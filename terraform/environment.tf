@@ -1,6 +1,6 @@
 # What each function's code reads (assistant/config.py, ENV_BY_FUNCTION; tests/terraform checks
-# the match). The functions take these maps without their empty values: the API keeps no
-# empty environment variable, so one in the configuration would show as a change on every
+# the match), and THREADS, which functions-framework reads (RUNTIME_ENV there). The functions
+# take these maps without their empty values: the API keeps no empty environment variable, so one in the configuration would show as a change on every
 # plan, and the code treats an unset variable and an empty one alike.
 locals {
   ingress_env = {
@@ -10,6 +10,7 @@ locals {
     MAX_REQUEST_BYTES    = tostring(var.max_request_bytes)
     FEEDBACK_TOPIC       = google_pubsub_topic.feedback.name
     LOG_LEVEL            = var.log_level
+    THREADS              = tostring(local.function_concurrency.ingress)
     # Secrets are files from Secret Manager volumes (functions.tf): every read sees the latest
     # version, so the real value is picked up once added, without a redeploy.
     SLACK_SIGNING_SECRET_FILE = "/etc/secrets/slack-signing-secret/value"
@@ -39,6 +40,7 @@ locals {
     # The private executor (executor.tf); the responder calls it with an ID token.
     EXECUTOR_URL             = google_cloud_run_v2_service.executor.uri
     EXECUTOR_TIMEOUT_SECONDS = tostring(var.executor_timeout_seconds)
+    THREADS                  = tostring(local.function_concurrency.responder)
     # Prompts contain people's words; they stay out of production logs.
     LOG_PROMPTS = "false"
     # Settings per channel (settings.tf) and the defaults it overrides.
@@ -70,9 +72,11 @@ locals {
     EXTRACT_CPU_SECONDS   = tostring(var.extract_cpu_seconds)
     LOG_LEVEL             = var.log_level
     SLACK_BOT_TOKEN_FILE  = "/etc/secrets/slack-bot-token/value"
+    THREADS               = tostring(local.function_concurrency.files)
   }
 
   indexer_env = {
+    THREADS                = tostring(local.function_concurrency.indexer)
     GOOGLE_CLOUD_PROJECT   = var.project_id
     FIRESTORE_DATABASE     = google_firestore_database.main.name
     KNOWLEDGE_BUCKET       = google_storage_bucket.knowledge.name

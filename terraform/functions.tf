@@ -30,7 +30,7 @@ resource "google_cloudfunctions2_function" "ingress" {
     # Verify an HMAC, publish one small message: light, short, highly concurrent.
     available_memory                 = "256Mi"
     available_cpu                    = "1"
-    max_instance_request_concurrency = 80
+    max_instance_request_concurrency = local.function_concurrency.ingress
     timeout_seconds                  = 30
     # Slack calls from the internet and cannot present a Google identity; requests are
     # authenticated by their Slack signature instead (allUsers invoker below).
@@ -82,7 +82,7 @@ resource "google_cloudfunctions2_function" "responder" {
     # 512 MiB holds the tiktoken tables, the gRPC clients and 8 threads' history.
     available_memory                 = "512Mi"
     available_cpu                    = "1"
-    max_instance_request_concurrency = 8
+    max_instance_request_concurrency = local.function_concurrency.responder
     # Above the response time budget, below the push deadline (ack_deadline_seconds = 600).
     timeout_seconds                = local.responder_timeout_seconds
     ingress_settings               = var.worker_ingress_settings
@@ -155,7 +155,7 @@ resource "google_cloudfunctions2_function" "files" {
     # from PDFs: 1 GiB for 2 messages at once.
     available_memory                 = "1Gi"
     available_cpu                    = "1"
-    max_instance_request_concurrency = 2
+    max_instance_request_concurrency = local.function_concurrency.files
     timeout_seconds                  = local.files_timeout_seconds
     ingress_settings                 = var.worker_ingress_settings
     all_traffic_on_latest_revision   = true
@@ -213,7 +213,7 @@ resource "google_cloudfunctions2_function" "indexer" {
     # a 500-page PDF is parsed in about a second per 100 pages: two at once per instance.
     available_memory                 = "1Gi"
     available_cpu                    = "1"
-    max_instance_request_concurrency = 2
+    max_instance_request_concurrency = local.function_concurrency.indexer
     timeout_seconds                  = local.indexer_timeout_seconds
     ingress_settings                 = var.worker_ingress_settings
     all_traffic_on_latest_revision   = true

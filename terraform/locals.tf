@@ -61,4 +61,15 @@ locals {
   indexer_timeout_seconds   = 540
 
   firestore_location = coalesce(var.firestore_location, var.region)
+
+  # Requests one instance serves at once (max_instance_request_concurrency, functions.tf), and
+  # functions-framework's thread pool (THREADS, environment.tf): equal, because its default of
+  # 4 threads per CPU would queue admitted requests until they pass Slack's 3 s or the push
+  # deadline. tests/terraform checks that THREADS follows the concurrency.
+  function_concurrency = {
+    ingress   = 80
+    responder = 8
+    files     = 2
+    indexer   = 2
+  }
 }

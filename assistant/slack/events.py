@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,12 @@ from slack_sdk.signature import Clock, SignatureVerifier
 
 from assistant.mention import Mention, SlackFile
 
-__all__ = ["Decision", "FixedClock", "SignatureVerifier", "decide"]
+__all__ = ["Decision", "FixedClock", "SignatureVerifier", "decide", "retry_number"]
+
+# Seconds since the epoch in ASCII digits: `str.isdigit()` also takes "²", and `int()` refuses
+# more than 4,300 digits; both crashed the signature check with a 500.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_RETRY_NUM = re.compile(r"[0-9]{1,3}")
 
 # Message subtypes that are never a person asking something new.
 _IGNORED_SUBTYPES = frozenset(
@@ -62,12 +68,12 @@ def decide(
     signature = headers.get("X-Slack-Signature", "")
     if not timestamp or not signature:
         return Decision(401, "missing signature", reason="missing signature headers")
-    if not timestamp.isdigit() or not _is_valid(verifier, body, timestamp, signature):
+    if not _TIMESTAMP.fullmatch(timestamp) or not _is_valid(verifier, body, timestamp, signature):
         return Decision(401, "invalid signature", reason="bad or stale signature")
 
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return Decision(400, "body is not JSON", reason="malformed body")
     if not isinstance(payload, dict):
         return Decision(400, "body is not a JSON object", reason="malformed body")
@@ -79,15 +85,24 @@ def decide(
             return Decision(400, "challenge missing", reason="malformed url_verification")
         return Decision(200, json.dumps({"challenge": challenge}), "application/json")
     if kind != "event_callback":
-        return Decision(200, reason=f"ignored payload type {kind!r}")
+        return Decision(200, reason=f"ignored payload type {repr(kind)[:40]}")
 
     try:
         mention = _mention_from(payload, received_at)
-    except (KeyError, TypeError, ValueError) as error:
-        return Decision(400, "malformed event", reason=f"malformed event: {error}")
+    except KeyError as error:
+        return Decision(400, "malformed event", reason=f"malformed event: no {error}"[:120])
+    except (TypeError, ValueError) as error:
+        # Our own messages name the field, never its value: the log line stays small.
+        return Decision(400, "malformed event", reason=f"malformed event: {error}"[:120])
     if mention is None:
         return Decision(200, reason="not a mention the bot answers")
     return Decision(200, mention=mention, reason="accepted")
+
+
+def retry_number(headers: Mapping[str, str]) -> int | None:
+    """Slack's X-Slack-Retry-Num, when it is one: only worth logging on a verified request."""
+    value = headers.get("X-Slack-Retry-Num", "")
+    return int(value) if _RETRY_NUM.fullmatch(value) else None
 
 
 def _is_valid(verifier: SignatureVerifier, body: bytes, timestamp: str, signature: str) -> bool:
@@ -125,7 +140,7 @@ def _mention_from(payload: dict[str, Any], received_at: float) -> Mention | None
         text=str(event.get("text") or ""),
         ts=ts,
         thread_ts=str(event.get("thread_ts") or ts),
-        event_time=int(payload.get("event_time") or 0),
+        event_time=_int(payload, "event_time"),
         is_direct_message=is_dm,
         files=files,
         received_at=received_at,
@@ -151,9 +166,16 @@ def _slack_file(item: Any) -> SlackFile:
         name=str(item.get("name") or ""),
         mimetype=str(item.get("mimetype") or ""),
         filetype=str(item.get("filetype") or ""),
-        size=int(item.get("size") or 0),
+        size=_int(item, "size"),
         url_private_download=str(item.get("url_private_download") or ""),
     )
+
+
+def _int(container: dict[str, Any], key: str) -> int:
+    value = container.get(key) or 0
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{key} must be an integer")
+    return value
 
 
 def _required_str(container: dict[str, Any], key: str) -> str:

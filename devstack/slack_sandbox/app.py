@@ -7,6 +7,7 @@ from aiohttp import web
 from .admin import AdminRoutes
 from .config import SandboxConfig
 from .file_routes import FileRoutes
+from .guard import Guard, guard_middleware
 from .live import LiveRoutes
 from .page import PageRoutes
 from .sandbox import Sandbox
@@ -17,25 +18,6 @@ __all__ = ["SANDBOX_KEY", "create_app"]
 SANDBOX_KEY = web.AppKey("sandbox", Sandbox)
 # Slack accepts large uploads; aiohttp's default limit is 1 MiB.
 MAX_BODY_BYTES = 1024**3
-
-
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
-    "Access-Control-Allow-Headers": "Content-Type",
-}
-
-
-@web.middleware
-async def allow_browsers(request: web.Request, handler):
-    """Let a browser UI served from another origin use the admin endpoints."""
-    if not request.path.startswith("/_sandbox/"):
-        return await handler(request)
-    if request.method == "OPTIONS":
-        return web.Response(status=204, headers=CORS_HEADERS)
-    response = await handler(request)
-    response.headers.update(CORS_HEADERS)
-    return response
 
 
 def create_app(config: SandboxConfig) -> web.Application:
@@ -51,8 +33,10 @@ def create_app(config: SandboxConfig) -> web.Application:
         sandbox.origin = base_url_of(request, config.public_url)
         return await handler(request)
 
+    # The guard first: a refused request must not even be remembered as the origin.
+    guard = Guard.for_server(host=config.host, public_url=config.public_url)
     app = web.Application(
-        middlewares=[remember_origin, allow_browsers], client_max_size=MAX_BODY_BYTES
+        middlewares=[guard_middleware(guard), remember_origin], client_max_size=MAX_BODY_BYTES
     )
     app[SANDBOX_KEY] = sandbox
     app.router.add_route("*", "/api/{method}", sandbox.web_api.handle)
@@ -64,8 +48,6 @@ def create_app(config: SandboxConfig) -> web.Application:
     app.add_routes(AdminRoutes(sandbox).routes())
     app.add_routes(LiveRoutes(sandbox).routes())
     app.add_routes(PageRoutes(sandbox).routes())
-    # Preflight requests are answered by the allow_browsers middleware.
-    app.router.add_route("OPTIONS", "/_sandbox/{tail:.*}", _no_content)
 
     async def on_shutdown(app: web.Application) -> None:
         sandbox.hub.close()  # ends open SSE streams and long polls
@@ -76,7 +58,3 @@ def create_app(config: SandboxConfig) -> web.Application:
     app.on_shutdown.append(on_shutdown)
     app.on_cleanup.append(on_cleanup)
     return app
-
-
-async def _no_content(request: web.Request) -> web.Response:
-    return web.Response(status=204)

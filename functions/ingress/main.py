@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Mapping
 from functools import cache
+from typing import BinaryIO
 
 import flask
 import functions_framework
@@ -19,7 +20,7 @@ import functions_framework
 from assistant.config import SecretUnavailable, Settings, get_settings
 from assistant.logs import configure_logging, log_event
 from assistant.pubsub.publish import publish_data, publish_mention
-from assistant.slack.events import SignatureVerifier, decide
+from assistant.slack.events import SignatureVerifier, decide, retry_number
 from assistant.slack.interactions import decide_interaction
 
 logger = logging.getLogger("ingress")
@@ -34,6 +35,26 @@ def _verifier() -> SignatureVerifier:
     return SignatureVerifier(settings.slack_signing_secret)
 
 
+def _read_at_most(stream: BinaryIO, size: int) -> bytes:
+    # One read() of a WSGI stream may return less than asked for, so read until size or EOF.
+    chunks, total = [], 0
+    while total < size:
+        chunk = stream.read(size - total)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def _too_large() -> flask.Response:
+    # functions-framework reads the whole request after a response (its read_request hook)
+    # unless the response is streamed: a plain 413 would still pull the body into memory.
+    # gunicorn then drains at most 64 KiB of what is left and closes the connection.
+    text = b"request too large"
+    return flask.Response(iter([text]), status=413, headers={"Content-Length": str(len(text))})
+
+
 @functions_framework.http
 def ingress(request: flask.Request) -> flask.Response:
     try:
@@ -43,11 +64,14 @@ def ingress(request: flask.Request) -> flask.Response:
         configure_logging()
         logger.error("signing secret not available yet", extra={"error": str(error)})
         return flask.Response("the app is not configured yet", status=503)
-    if (request.content_length or 0) > settings.max_request_bytes:
-        return flask.Response("request too large", status=413)
-    body = request.get_data(cache=False)
-    if len(body) > settings.max_request_bytes:
-        return flask.Response("request too large", status=413)
+    limit = settings.max_request_bytes
+    if (request.content_length or 0) > limit:
+        return _too_large()
+    # A chunked body has no Content-Length: read one byte past the limit, never the whole of
+    # what an unauthenticated sender streams.
+    body = _read_at_most(request.stream, limit + 1)
+    if len(body) > limit:
+        return _too_large()
 
     if request.path.rstrip("/").endswith("/interactivity"):
         return _interaction(body, request.headers, verifier, settings)
@@ -55,7 +79,11 @@ def ingress(request: flask.Request) -> flask.Response:
         body=body, headers=request.headers, verifier=verifier, received_at=time.time()
     )
     mention = decision.mention
-    retry = request.headers.get("X-Slack-Retry-Num")
+    if decision.status == 401:
+        # Nothing of an unverified request is logged: its headers are anyone's to fill.
+        log_event(logger, logging.WARNING, decision.reason, status=401)
+        return flask.Response(decision.body, status=401, mimetype=decision.content_type)
+    retry = retry_number(request.headers)
     if mention is None:
         level = logging.WARNING if decision.status >= 400 else logging.INFO
         log_event(logger, level, decision.reason, status=decision.status, slack_retry=retry)

@@ -17,6 +17,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assistant.slack_ids import is_event_id, is_slack_id, is_ts
 from devstack.processes import free_port
 from devstack.pubsub_wiring import emulator_clients
 from devstack.stack import launch_function
@@ -31,6 +32,21 @@ json_values = st.recursive(
         st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
     ),
     max_leaves=12,
+)
+# What header values can hold: printable ASCII and the bytes 0x80-0xFF (latin-1 on the wire),
+# where "²" (0xB2) passes str.isdigit() but not int(); and digit runs past int()'s 4,300.
+header_text = st.text(
+    alphabet=st.characters(min_codepoint=0x21, max_codepoint=0xFF, exclude_characters="\x7f"),
+    max_size=80,
+)
+digitish = st.integers(1, 6000).flatmap(
+    lambda n: st.text(alphabet="0123456789\xb2\xb3\xb9", min_size=n, max_size=n)
+)
+# Strings that may end up in document ids and bucket prefixes.
+id_text = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=40),
+    st.text(alphabet="CDTU0123456789/_.-:\xb2", max_size=40),
+    digitish.map(lambda digits: f"{digits}.1"),
 )
 slackish = st.fixed_dictionaries(
     {"type": st.sampled_from(["event_callback", "url_verification", "app_rate_limited", "x"])},
@@ -105,7 +121,7 @@ FUZZ = settings(
                 "Content-Encoding",
             ]
         ),
-        st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), max_size=80),
+        header_text | digitish,
     ),
 )
 def test_random_unsigned_requests_are_refused(fuzz_ingress, body, headers):
@@ -129,22 +145,51 @@ def test_signed_bodies_in_any_encoding_do_not_crash_it(fuzz_ingress, body, encod
     assert post(url, text, signed_headers(text)) in ACCEPTABLE - {413}
 
 
+def _mention_payload(event_id: str) -> dict:
+    return {
+        "type": "event_callback",
+        "team_id": "T0FUZZ",
+        "event_id": event_id,
+        "authorizations": [{"user_id": "U0BOT", "is_bot": True}],
+        "event": {
+            "type": "app_mention",
+            "user": "U0X",
+            "text": "<@U0BOT> hi",
+            "ts": "1.000001",
+            "channel": "C0FUZZ",
+        },
+    }
+
+
 def _mention(event_id: str) -> bytes:
-    return json.dumps(
-        {
-            "type": "event_callback",
-            "team_id": "T0FUZZ",
-            "event_id": event_id,
-            "authorizations": [{"user_id": "U0BOT", "is_bot": True}],
-            "event": {
-                "type": "app_mention",
-                "user": "U0X",
-                "text": "<@U0BOT> hi",
-                "ts": "1.000001",
-                "channel": "C0FUZZ",
-            },
-        }
-    ).encode()
+    return json.dumps(_mention_payload(event_id)).encode()
+
+
+# field -> (whether it is in the event or the envelope, the format it must have)
+ID_FIELDS = {
+    "team_id": (False, is_slack_id),
+    "event_id": (False, is_event_id),
+    "channel": (True, is_slack_id),
+    "user": (True, is_slack_id),
+    "ts": (True, is_ts),
+    "thread_ts": (True, is_ts),
+    "file id": (True, is_slack_id),
+}
+
+
+@FUZZ
+@given(data=st.data(), field=st.sampled_from(sorted(ID_FIELDS)))
+def test_a_signed_mention_with_an_id_out_of_slacks_format_is_refused(fuzz_ingress, data, field):
+    url, *_ = fuzz_ingress
+    in_event, valid = ID_FIELDS[field]
+    value = data.draw(id_text.filter(lambda v: v and not valid(v)), label=field)
+    payload = _mention_payload("EvFUZZID")
+    if field == "file id":
+        payload["event"]["files"] = [{"id": value, "name": "a.txt"}]
+    else:
+        (payload["event"] if in_event else payload)[field] = value
+    body = json.dumps(payload).encode()
+    assert post(url, body, signed_headers(body)) == 400
 
 
 def test_a_signature_replayed_on_another_body_is_refused(fuzz_ingress):

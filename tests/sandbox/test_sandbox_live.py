@@ -195,12 +195,3 @@ def test_the_cli_persists_the_workspace_and_fresh_starts_empty(tmp_path):
         assert client.conversations_history(channel="C0GENERAL")["messages"] == []
     finally:
         stop_cli(process)
-
-
-def test_a_browser_on_another_origin_may_use_the_admin_endpoints(sandbox):
-    preflight = urllib.request.Request(sandbox.url + "/_sandbox/messages", method="OPTIONS")
-    with urllib.request.urlopen(preflight) as answer:
-        assert answer.status == 204
-        assert answer.headers["Access-Control-Allow-Origin"] == "*"
-    with urllib.request.urlopen(sandbox.url + "/_sandbox/state") as answer:
-        assert answer.headers["Access-Control-Allow-Origin"] == "*"

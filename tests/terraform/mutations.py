@@ -10,6 +10,7 @@ from collections.abc import Callable
 from tests.terraform.first_apply_mutations import DOC_MUTATIONS, FIRST_APPLY_MUTATIONS
 from tests.terraform.hcl_model import Model, first
 from tests.terraform.knowledge_mutations import KNOWLEDGE_MUTATIONS
+from tests.terraform.runtime_mutations import RUNTIME_MUTATIONS
 from tests.terraform.wiring import FUNCTION, environment, functions
 
 __all__ = ["DOC_MUTATIONS", "MUTATIONS"]
@@ -378,4 +379,5 @@ MUTATIONS = [
     ),
     *FIRST_APPLY_MUTATIONS,  # issue 16: a first apply, names, hygiene
     *KNOWLEDGE_MUTATIONS,  # issue 12: answers from the organisation's documents
+    *RUNTIME_MUTATIONS,  # THREADS against the request concurrency
 ]

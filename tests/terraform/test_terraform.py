@@ -19,7 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import ENV_BY_FUNCTION, SECRET_ENV, SECRET_PLACEHOLDER, Settings
+from assistant.config import (
+    ENV_BY_FUNCTION,
+    RUNTIME_ENV,
+    SECRET_ENV,
+    SECRET_PLACEHOLDER,
+    Settings,
+)
 from tests.terraform import (
     apply_checks,
     config_checks,
@@ -28,6 +34,7 @@ from tests.terraform import (
     hygiene_checks,
     iam_checks,
     knowledge_checks,
+    runtime_checks,
     settings_checks,
 )
 from tests.terraform.executor_mutations import EXECUTOR_MUTATIONS
@@ -188,7 +195,9 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "function per directory": lambda m: config_checks.check_function_per_directory(
         m, sorted(set(FUNCTION_DIRS) - set(IMAGE_DIRS))
     ),
-    "function env": lambda m: config_checks.check_function_env(m, ENV_BY_FUNCTION, SECRET_ENV),
+    "function env": lambda m: config_checks.check_function_env(
+        m, {name: env | RUNTIME_ENV for name, env in ENV_BY_FUNCTION.items()}, SECRET_ENV
+    ),
     "defaults match code": lambda m: config_checks.check_defaults_match_code(m, CODE_DEFAULTS),
     "grants": lambda m: iam_checks.check_grants(m, EXPECTED_GRANTS),
     "secret access": iam_checks.check_secret_access,
@@ -233,6 +242,7 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "executor no egress": executor_checks.check_executor_no_egress,
     "executor build": executor_checks.check_executor_build,
     "executor wiring": executor_checks.check_executor_wiring,
+    "threads": runtime_checks.check_threads,
 }
 
 

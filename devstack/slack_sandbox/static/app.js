@@ -541,7 +541,8 @@ function wire() {
   });
   $("#clear-workspace").addEventListener("click", async () => {
     if (confirm("Delete every message and file in this sandbox workspace?")) {
-      await fetch("/_sandbox/reset", { method: "POST" });
+      // JSON, like every POST to /_sandbox/*: the sandbox refuses anything else (guard.py).
+      await fetch("/_sandbox/reset", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
     }
   });
   window.addEventListener("hashchange", fromHash);

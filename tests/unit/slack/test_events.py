@@ -172,3 +172,58 @@ def test_the_mention_knows_the_bots_own_id_so_other_mentions_stay_in_the_questio
     mention = run(body, signed(body)).mention
     assert mention.bot_user_id == "U0BOT"
     assert mention.question == "what did <@U0ALICE> say?"
+
+
+@pytest.mark.parametrize(
+    "timestamp", ["²", "¹⁷⁰⁰⁰⁰⁰⁰⁰⁰", "١٧٠٠٠٠٠٠٠٠", "9" * 5000, "1" * 13, "+1732200000"]
+)
+def test_a_timestamp_that_is_not_a_few_ascii_digits_is_refused_not_crashed(timestamp):
+    # str.isdigit() accepts all of the first four; int() refuses "²" and 5,000 digits.
+    headers = {**signed(mention_body()), "X-Slack-Request-Timestamp": timestamp}
+    assert run(mention_body(), headers).status == 401
+
+
+@pytest.mark.parametrize(
+    ("where", "overrides"),
+    [
+        ("event", {"channel": "C1/2"}),  # a `/` would address another thread's documents
+        ("event", {"channel": "C1_2"}),  # the bucket prefix of C1/2 once `/` is replaced
+        ("event", {"channel": "../C0GENERAL"}),
+        ("event", {"channel": "c0general"}),
+        ("event", {"user": "U0ALICE\n"}),
+        ("event", {"ts": "1732200000.000100/x"}),
+        ("event", {"ts": "1732200000"}),
+        ("event", {"thread_ts": "²"}),
+        ("event", {"thread_ts": "__1__"}),
+        ("event", {"files": [{"id": "F1/../../x", "name": "a.csv"}]}),
+        ("event", {"files": [{"id": "F1", "size": 1e999}]}),
+        ("payload", {"team_id": "T0SANDBOX/C0OTHER"}),
+        ("payload", {"event_id": "Ev1/../Ev2"}),
+        ("payload", {"event_id": "__Ev1__"}),
+        ("payload", {"event_time": 1e999}),
+        ("payload", {"event_time": "1732200000"}),
+    ],
+)
+def test_ids_and_timestamps_out_of_slacks_format_are_refused_with_400(where, overrides):
+    payload = json.loads(mention_body())
+    (payload["event"] if where == "event" else payload).update(overrides)
+    body = json.dumps(payload).encode()
+    decision = run(body, signed(body))
+    assert decision.status == 400
+    assert decision.mention is None
+    assert len(decision.reason) <= 120  # names the field, never echoes the value
+
+
+def test_slack_retry_numbers_are_read_only_when_they_are_small_numbers():
+    from assistant.slack.events import retry_number
+
+    assert retry_number({"X-Slack-Retry-Num": "2"}) == 2
+    assert retry_number({}) is None
+    assert retry_number({"X-Slack-Retry-Num": "7" * 6000}) is None
+    assert retry_number({"X-Slack-Retry-Num": "²"}) is None
+
+
+def test_what_a_decision_says_about_a_signed_payload_stays_short():
+    body = json.dumps({"type": "x" * 100_000}).encode()
+    decision = run(body, signed(body))
+    assert decision.status == 200 and len(decision.reason) < 80
