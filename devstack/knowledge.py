@@ -34,7 +34,13 @@ __all__ = ["KnowledgeLoader", "local_e5_env", "main"]
 
 PREFIX = "knowledge/"
 DEFAULT_TOPIC = "knowledge"
-STACK_FILE = Path(__file__).resolve().parent.parent / ".devstack" / "stack.json"
+# Where `nox -s dev` writes the running stack's addresses (its state directory, like dev.py's).
+STACK_FILE = (
+    Path(
+        os.environ.get("DEVSTACK_STATE_DIR") or Path(__file__).resolve().parent.parent / ".devstack"
+    )
+    / "stack.json"
+)
 _TYPES = {".md": "text/markdown", ".markdown": "text/markdown", ".txt": "text/plain"}
 
 

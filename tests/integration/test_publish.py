@@ -10,6 +10,7 @@ import pytest
 from google.api_core import exceptions
 
 from assistant.mention import Mention
+from assistant.pubsub import publish
 from assistant.pubsub.publish import publish_mention
 from devstack.emulators import start_pubsub
 from devstack.pubsub_wiring import emulator_clients
@@ -31,9 +32,11 @@ def pubsub():
     subscriber.create_subscription(
         request={"name": subscription, "topic": topic, "enable_message_ordering": True}
     )
+    publish._client.cache_clear()  # the process-wide client must talk to this emulator
     try:
         yield subscriber, subscription
     finally:
+        publish._client.cache_clear()  # and later tests' publishers to theirs
         if previous is None:
             os.environ.pop("PUBSUB_EMULATOR_HOST", None)
         else:

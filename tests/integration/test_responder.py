@@ -192,7 +192,7 @@ def test_one_message_arriving_as_two_events_is_answered_once(
     # A mention in a DM comes as both app_mention and message.im, with different event ids.
     core = responder(firestore_db, local_slack, local_model)
     mention, delivery = mention_in_thread(local_slack, unique("hello in a DM"))
-    twin = dataclasses.replace(mention, event_id=f"{mention.event_id}-im", is_direct_message=True)
+    twin = dataclasses.replace(mention, event_id=f"{mention.event_id}IM", is_direct_message=True)
     assert core.handle(delivery) is Outcome.ACK
     assert core.handle(Delivery(mention=twin, delivery_id="m-twin")) is Outcome.ACK
     assert len(bot_texts(local_slack, mention)) == 1
