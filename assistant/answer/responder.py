@@ -8,7 +8,6 @@ claim). Every collaborator is passed in; `functions/responder/main.py` composes 
 from __future__ import annotations
 
 import dataclasses
-import enum
 import logging
 import time
 from collections.abc import Callable
@@ -19,10 +18,10 @@ from assistant import deadline
 from assistant.answer.assembly import Assembly, PromptBuilder
 from assistant.answer.claims import Claim, ClaimStore, Delivered, Lease, LostLease, Verdict
 from assistant.answer.commands import Commands, command_of
+from assistant.answer.delivery import Delivery, Outcome, ResponderLimits
 from assistant.answer.gate import Admitted, Gate, Refused
 from assistant.answer.heartbeat import Heartbeat
 from assistant.answer.plan import AnswerPlan
-from assistant.config import Settings
 from assistant.conversation.history import HistoryStore
 from assistant.conversation.prompt import Prompt
 from assistant.conversation.turns import StoredTurn, turn_order
@@ -47,7 +46,7 @@ from assistant.retrieval.catalog import is_sources_request
 from assistant.retrieval.citations import with_sources
 from assistant.slack.reply import ThreadReply
 
-__all__ = ["Delivery", "Outcome", "Responder", "ResponderLimits"]
+__all__ = ["Responder"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,35 +56,6 @@ INTERNAL_ERROR = (
     "Something went wrong on my side and I could not answer this message, even after retrying."
 )
 TOOL_STATUS = "Using a tool…"
-
-
-class Outcome(enum.Enum):
-    ACK = "ack"  # done, or nothing to do: Pub/Sub must not redeliver
-    RETRY = "retry"  # transient failure: Pub/Sub redelivers (with backoff, then dead-letters)
-
-
-@dataclasses.dataclass(frozen=True)
-class Delivery:
-    mention: Mention
-    delivery_id: str  # the Pub/Sub message id: the same across redeliveries of one message
-    attempt: int | None = None  # Pub/Sub's deliveryAttempt, when the subscription reports it
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ResponderLimits:
-    response_time_budget_seconds: float = 300.0
-    slack_update_interval_seconds: float = 1.0
-    max_delivery_attempts: int = 5
-    log_prompts: bool = False
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ResponderLimits:
-        return cls(
-            response_time_budget_seconds=settings.response_time_budget_seconds,
-            slack_update_interval_seconds=settings.slack_update_interval_seconds,
-            max_delivery_attempts=settings.max_delivery_attempts,
-            log_prompts=settings.log_prompts,
-        )
 
 
 class Responder:

@@ -21,9 +21,10 @@ from google.cloud import firestore
 from assistant.answer.assembly import PromptBuilder
 from assistant.answer.claims import ClaimStore
 from assistant.answer.commands import Commands
+from assistant.answer.delivery import Delivery, Outcome, ResponderLimits
 from assistant.answer.gate import Gate
 from assistant.answer.plan import AnswerPlan, PlanDefaults, plan_answer
-from assistant.answer.responder import Delivery, Outcome, Responder, ResponderLimits
+from assistant.answer.responder import Responder
 from assistant.channels.settings import Allowlist, Budgets, ChannelSettings, Persona
 from assistant.channels.source import SettingsSource, file_reader, gcs_reader
 from assistant.config import SecretUnavailable, Settings, get_settings

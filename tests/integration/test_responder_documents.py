@@ -14,8 +14,9 @@ from slack_sdk import WebClient
 
 from assistant.answer.assembly import PromptBuilder
 from assistant.answer.claims import ClaimStore
+from assistant.answer.delivery import Delivery, Outcome, ResponderLimits
 from assistant.answer.plan import PlanDefaults, plan_answer
-from assistant.answer.responder import Delivery, Outcome, Responder, ResponderLimits
+from assistant.answer.responder import Responder
 from assistant.conversation.history import HistoryStore
 from assistant.files.loader import ThreadFiles
 from assistant.files.produced import AnswerFiles

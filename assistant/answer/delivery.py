@@ -1,0 +1,40 @@
+"""One delivery of a mention to the responder, what comes of it, and the limits it runs under."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+from assistant.config import Settings
+from assistant.mention import Mention
+
+__all__ = ["Delivery", "Outcome", "ResponderLimits"]
+
+
+class Outcome(enum.Enum):
+    ACK = "ack"  # done, or nothing to do: Pub/Sub must not redeliver
+    RETRY = "retry"  # transient failure: Pub/Sub redelivers (with backoff, then dead-letters)
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    mention: Mention
+    delivery_id: str  # the Pub/Sub message id: the same across redeliveries of one message
+    attempt: int | None = None  # Pub/Sub's deliveryAttempt, when the subscription reports it
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ResponderLimits:
+    response_time_budget_seconds: float = 300.0
+    slack_update_interval_seconds: float = 1.0
+    max_delivery_attempts: int = 5
+    log_prompts: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ResponderLimits:
+        return cls(
+            response_time_budget_seconds=settings.response_time_budget_seconds,
+            slack_update_interval_seconds=settings.slack_update_interval_seconds,
+            max_delivery_attempts=settings.max_delivery_attempts,
+            log_prompts=settings.log_prompts,
+        )
