@@ -100,7 +100,14 @@ def signed_headers(body: bytes, timestamp: int | None = None) -> dict[str, str]:
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    return requests.post(url, data=body, headers=headers, timeout=10).status_code
+    # As raw bytes on the wire: requests refuses some str values itself (U+0085 counts as
+    # leading whitespace to its str check), but a client that sends them must still get a 4xx.
+    # (HTTP drops leading blanks and cannot carry CR/LF in a value, so those are left out.)
+    raw = {
+        name: value.encode("latin-1", "replace").lstrip(b" \t").translate(None, b"\r\n")
+        for name, value in headers.items()
+    }
+    return requests.post(url, data=body, headers=raw, timeout=10).status_code
 
 
 FUZZ = settings(
