@@ -71,11 +71,14 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "LOG_LEVEL",
             "LOG_PROMPTS",
             "MENTIONS_DEAD_LETTER_TOPIC",
+            "UPLOADS_TOPIC",
             "SETTINGS_URI",
             "SETTINGS_REFRESH_SECONDS",
             "MONTHLY_BUDGET_USD",
             "USER_DAILY_BUDGET_USD",
             "MAX_PROMPT_TOKENS",
+            "SUMMARY_MODEL",
+            "SUMMARY_MAX_TOKENS",
             "USER_MENTIONS_PER_MINUTE",
             "ALLOWED_CHANNELS",
             "ALLOWED_USERS",
@@ -191,6 +194,10 @@ class Settings:
     monthly_budget_usd: float = 100.0  # the workspace's, per calendar month (UTC)
     user_daily_budget_usd: float = 5.0  # each person's, per day (UTC)
     max_prompt_tokens: int = 32_000  # caps the prompt below the model's window; 0: window only
+    # The rolling summary of turns that fall out of the prompt: its model ("": the answer's)
+    # and length in tokens (0: no summary, old turns are just left out).
+    summary_model: str = ""
+    summary_max_tokens: int = 500
     user_mentions_per_minute: int = 10  # per person; 0: no limit
     allowed_channels: frozenset[str] = frozenset()  # empty: every channel
     allowed_users: frozenset[str] = frozenset()  # empty: everyone in the workspace

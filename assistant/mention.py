@@ -72,6 +72,9 @@ class Mention:
     bot_user_id: str = ""  # the bot's own user id in this workspace, from the event
     # The asker's own workspace; another one's in a shared (Slack Connect) channel.
     user_team: str = ""
+    # A thread reply that did not mention the bot: answered only as a follow-up in a
+    # one-person conversation with it (answer/follow_ups.py).
+    follow_up: bool = False
 
     def __post_init__(self) -> None:
         # These name documents, ordering keys and bucket prefixes: whoever published the
@@ -84,7 +87,7 @@ class Mention:
         if self.bot_user_id:
             require("bot_user_id", self.bot_user_id, is_slack_id)
         _require_types(self, str, "text", "bot_user_id")
-        _require_types(self, bool, "is_direct_message")
+        _require_types(self, bool, "is_direct_message", "follow_up")
         _require_types(self, int, "event_time")
         _require_types(self, (int, float), "received_at")
         _require_items(self, "files", SlackFile)

@@ -35,6 +35,7 @@ locals {
     MAX_FILE_TOKENS               = tostring(var.max_file_tokens)
     LOG_LEVEL                     = var.log_level
     MENTIONS_DEAD_LETTER_TOPIC    = google_pubsub_topic.mentions_dead_letter.name
+    UPLOADS_TOPIC                 = google_pubsub_topic.uploads.name
     SLACK_BOT_TOKEN_FILE          = "/etc/secrets/slack-bot-token/value"
     OPENAI_API_KEY_FILE           = "/etc/secrets/openai-api-key/value"
     # The private executor (executor.tf); the responder calls it with an ID token.
@@ -49,6 +50,8 @@ locals {
     MONTHLY_BUDGET_USD       = tostring(var.monthly_budget_usd)
     USER_DAILY_BUDGET_USD    = tostring(var.user_daily_budget_usd)
     MAX_PROMPT_TOKENS        = tostring(var.max_prompt_tokens)
+    SUMMARY_MODEL            = var.summary_model
+    SUMMARY_MAX_TOKENS       = tostring(var.summary_max_tokens)
     USER_MENTIONS_PER_MINUTE = tostring(var.user_mentions_per_minute)
     ALLOWED_CHANNELS         = join(",", var.allowed_channels)
     ALLOWED_USERS            = join(",", var.allowed_users)

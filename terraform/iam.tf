@@ -105,6 +105,14 @@ resource "google_pubsub_topic_iam_member" "responder_dead_letter_publisher" {
   member = "serviceAccount:${google_service_account.responder.email}"
 }
 
+resource "google_pubsub_topic_iam_member" "responder_uploads_publisher" {
+  # A thread reply without a mention that turns out to be a follow-up to answer, with files:
+  # the responder sends it to the files function first (ingress does not mirror every reply).
+  topic  = google_pubsub_topic.uploads.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.responder.email}"
+}
+
 resource "google_project_iam_member" "responder" {
   # Firestore has no per-database or per-collection role: datastore.user on the project is
   # the narrowest grant that can read and write documents.

@@ -342,6 +342,18 @@ variable "max_prompt_tokens" {
   description = "Caps every prompt below the model's window, whatever the window; 0 for the window alone (MAX_PROMPT_TOKENS)."
 }
 
+variable "summary_model" {
+  type        = string
+  default     = ""
+  description = "Model that writes a thread's rolling summary of turns that no longer fit the prompt; empty for the answer's model (SUMMARY_MODEL)."
+}
+
+variable "summary_max_tokens" {
+  type        = number
+  default     = 500
+  description = "Length of a thread's rolling summary in tokens; 0 turns summaries off (SUMMARY_MAX_TOKENS)."
+}
+
 variable "user_mentions_per_minute" {
   type        = number
   default     = 10

@@ -1,16 +1,20 @@
 """The responder's "assemble" step: gather one mention's prompt parts, then assemble them.
 
 The I/O happens first and only here: the question's files are loaded and planned within the
-room the budget leaves, the thread's earlier turns are paged in only as far as that budget
-reaches, and the earlier turns that carry files are rebuilt; when the plan may use documents,
-the passages for the question are retrieved (`references.py`). Then the pure assembler
-(`conversation/prompt.py`) decides what is sent. During a tool loop the same parts are assembled
-again with each round's tool calls and results, which then crowd out the oldest turns.
+room the budget leaves; the thread's messages that are new since the last turn are read from
+Slack and kept as turns (what people said, attributed); the thread's earlier turns are paged
+in only as far as the budget reaches, and those that fall out of it are added to the thread's
+rolling summary; the earlier turns that carry files are rebuilt; when the plan may use
+documents, the passages for the question are retrieved (`references.py`). Then the pure
+assembler (`conversation/prompt.py`) decides what is sent. During a tool loop the same parts
+are assembled again with each round's tool calls and results, which then crowd out the
+oldest turns.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Sequence
 
 from assistant.answer.plan import AnswerPlan
@@ -20,18 +24,25 @@ from assistant.answer.references import (
     references_rules,
     usable_sets,
 )
-from assistant.conversation.budget import fit_text, room_for_question, take_within
-from assistant.conversation.history import HistoryStore
+from assistant.conversation.budget import fit_text, room_for_question, select_turns
+from assistant.conversation.history import HistoryStore, ThreadState
 from assistant.conversation.prompt import Prompt, PromptPart, assemble_prompt
+from assistant.conversation.summariser import Summariser
+from assistant.conversation.summary import Summary
+from assistant.conversation.thread_messages import context_turns, others, people_in
 from assistant.conversation.turns import StoredTurn, turn_order
 from assistant.files.loader import ThreadFiles
 from assistant.llm.loop import Tool, ToolRound
 from assistant.llm.messages import Message
+from assistant.llm.rounds import Usage
 from assistant.llm.tokens import count_content, count_message
 from assistant.mention import Mention
 from assistant.retrieval.search import DocumentSearch
+from assistant.slack.thread_reader import ThreadReader
 
 __all__ = ["Assembly", "PromptBuilder"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +54,9 @@ class Assembly:
     notes: tuple[str, ...]  # for the person, after the answer (files cut or unreadable)
     plan: AnswerPlan
     references: References = dataclasses.field(default_factory=References)
+    summary: PromptPart | None = None  # what fell out of the prompt, summarised
+    # The calls that extended the summary for this prompt.
+    summary_usage: Usage = dataclasses.field(default_factory=Usage)
 
     @property
     def tools(self) -> tuple[Tool, ...]:
@@ -59,6 +73,7 @@ class Assembly:
             question=self.question,
             earlier_newest_first=self.earlier_newest_first,
             budget=self.plan.input_budget,
+            summary=self.summary,
             passages=[self.references.passages] if self.references.passages else (),
             tool_rounds=tool_parts,
         )
@@ -66,11 +81,19 @@ class Assembly:
 
 class PromptBuilder:
     def __init__(
-        self, *, history: HistoryStore, files: ThreadFiles, search: DocumentSearch | None = None
+        self,
+        *,
+        history: HistoryStore,
+        files: ThreadFiles,
+        search: DocumentSearch | None = None,
+        thread: ThreadReader | None = None,
+        summariser: Summariser | None = None,
     ) -> None:
         self._history = history
         self._files = files
         self._search = search
+        self._thread = thread
+        self._summariser = summariser
 
     def build(self, mention: Mention, plan: AnswerPlan) -> Assembly:
         spec = plan.spec
@@ -96,8 +119,40 @@ class PromptBuilder:
             event_id=mention.event_id,
             file_refs=refs,
         )
-        newest_first = self._history.newest_first(mention.thread_key, before=question_turn.order)
-        earlier = take_within(newest_first, room - question.tokens)
+        state = self._history.load(mention.thread_key)
+        context = self._read_thread(mention, plan, state)
+        summary = _recounted(state.summary, plan)
+        newest_first = self._history.newest_first(
+            mention.thread_key,
+            before=question_turn.order,
+            after=summary.through if summary else "",
+            state=state,
+            extra=context,
+        )
+        # Without a summariser, turns that do not fit are left unread, as before summaries.
+        summary_room = _summary_room(plan) if self._summariser is not None else 0
+        chosen = select_turns(
+            newest_first,
+            room=room - question.tokens,
+            summary_room=summary_room,
+            has_summary=summary is not None,
+        )
+        earlier = chosen.kept
+        usage = Usage()
+        if chosen.dropped and self._summariser is not None and plan.summary is not None:
+            outcome = self._summariser.extend(summary, chosen.dropped[::-1], plan.summary)
+            usage = outcome.usage
+            if outcome.summarised and outcome.summary is not None:
+                summary = outcome.summary
+                self._history.save_summary(mention.thread_key, summary)
+            logger.info(
+                "turns fell out of the prompt",
+                extra={
+                    "dropped_turns": len(chosen.dropped),
+                    "summarised_turns": outcome.summarised,
+                    "summary_calls": outcome.calls,
+                },
+            )
         references = References()
         if self._search is not None and sets:
             references = gather_references(
@@ -106,7 +161,7 @@ class PromptBuilder:
                 sets=sets,
                 question=mention.question,
                 earlier_newest_first=earlier,
-                room=room - question.tokens,
+                room=room - question.tokens - (summary.tokens if summary else 0),
             )
         return Assembly(
             system=system,
@@ -116,7 +171,38 @@ class PromptBuilder:
             notes=notes,
             plan=plan,
             references=references,
+            summary=PromptPart("summary", summary.message, summary.tokens) if summary else None,
+            summary_usage=usage,
         )
+
+    def _read_thread(
+        self, mention: Mention, plan: AnswerPlan, state: ThreadState
+    ) -> list[StoredTurn]:
+        """The thread's messages new since the last turn, as turns, saved before the model is
+        asked anything (so a failed answer does not read them again)."""
+        if self._thread is None or not mention.bot_user_id or mention.ts == mention.thread_ts:
+            return []  # a new thread has nothing before it; without the bot's id, no telling
+        messages = self._thread.messages(
+            channel=mention.channel,
+            thread_ts=mention.thread_ts,
+            after=state.read_through,
+            before=mention.ts,
+        )
+        if not messages:
+            return []
+        bot = mention.bot_user_id
+        names = self._thread.names(m.user for m in others(messages, bot_user_id=bot))
+        turns = context_turns(
+            messages, bot_user_id=bot, known=state.orders, names=names, spec=plan.spec
+        )
+        self._history.append(
+            mention.thread_key,
+            turns,
+            keep_tokens=plan.input_budget,
+            read_through=messages[-1].ts,
+            people=people_in(messages, bot_user_id=bot),
+        )
+        return turns
 
     def _as_part(self, turn: StoredTurn, mention: Mention, plan: AnswerPlan) -> PromptPart:
         content = self._files.expand(turn, mention, spec=plan.spec)
@@ -124,6 +210,21 @@ class PromptBuilder:
         same = turn.encoding == plan.spec.count_key
         tokens = turn.tokens if same else count_content(content, plan.spec)
         return PromptPart("earlier", Message(turn.role, content), tokens)  # type: ignore[arg-type]
+
+
+def _summary_room(plan: AnswerPlan) -> int:
+    """What the summary may take of the prompt: its length, header and message overhead."""
+    if plan.summary is None:
+        return 0
+    empty = count_message(Summary("", 0, "", "", 0).message, plan.spec)
+    return empty + plan.summary.max_tokens
+
+
+def _recounted(summary: Summary | None, plan: AnswerPlan) -> Summary | None:
+    if summary is None or summary.encoding == plan.spec.count_key:
+        return summary
+    tokens = count_message(summary.message, plan.spec)
+    return dataclasses.replace(summary, tokens=tokens, encoding=plan.spec.count_key)
 
 
 def _part(kind: str, message: Message, plan: AnswerPlan) -> PromptPart:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import time
 
 from assistant.config import Settings
 from assistant.mention import Mention
 
-__all__ = ["Delivery", "Outcome", "ResponderLimits"]
+__all__ = ["Delivery", "Outcome", "ResponderLimits", "seconds_since", "seconds_since_mention"]
 
 
 class Outcome(enum.Enum):
@@ -38,3 +39,11 @@ class ResponderLimits:
             max_delivery_attempts=settings.max_delivery_attempts,
             log_prompts=settings.log_prompts,
         )
+
+
+def seconds_since(start: float, moment: float | None) -> float | None:
+    return None if moment is None else round(moment - start, 3)
+
+
+def seconds_since_mention(mention: Mention) -> float | None:
+    return round(time.time() - mention.received_at, 3) if mention.received_at else None

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from assistant.channels.settings import ChannelSettings, Price
 from assistant.config import DEFAULT_SYSTEM_PROMPT, Settings
+from assistant.conversation.summariser import SummaryLimits
 from assistant.llm.loop import Tool
 from assistant.llm.models import ModelSpec, input_budget, model_spec
 
@@ -49,6 +50,21 @@ class AnswerPlan:
     output_reservation: int | None = None
     # The knowledge document sets answers may draw on: None means every set, () none.
     document_sets: tuple[str, ...] | None = None
+    # How turns that fall out of the prompt are summarised; None: they are just left out.
+    summary: SummaryLimits | None = None
+    follow_ups: bool = True  # answer a one-person thread's replies without a mention
+
+    def identity(self) -> dict[str, str]:
+        """The persona's name and icon for chat.postMessage (needs chat:write.customize)."""
+        if self.channel is None:
+            return {}
+        persona = self.channel.persona
+        identity = {"username": persona.display_name} if persona.display_name else {}
+        if persona.icon_emoji:
+            identity["icon_emoji"] = persona.icon_emoji
+        elif persona.icon_url:
+            identity["icon_url"] = persona.icon_url
+        return identity
 
     @property
     def max_output_tokens(self) -> int:
@@ -69,6 +85,8 @@ class PlanDefaults:
     max_prompt_tokens: int = 0  # a cap on the prompt below the model's window; 0: none
     # Offer `run_python` (assistant/executor/tool.py): on when an executor is configured.
     code_execution: bool = False
+    summary_model: str = ""  # "": the answer's model
+    summary_max_tokens: int = 500  # 0: no rolling summary
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlanDefaults:
@@ -80,6 +98,8 @@ class PlanDefaults:
             max_file_tokens=settings.max_file_tokens,
             max_prompt_tokens=settings.max_prompt_tokens,
             code_execution=bool(settings.executor_url),
+            summary_model=settings.summary_model,
+            summary_max_tokens=settings.summary_max_tokens,
         )
 
 
@@ -108,6 +128,21 @@ def plan_answer(
             document_sets = channel.document_sets  # an empty list in the file means every set
     spec = model_spec(model, context_override=defaults.context_override)
     budget = input_budget(spec, reserved_output=defaults.reserved_output)
+    summary = None
+    if defaults.summary_max_tokens > 0:
+        summary_model = defaults.summary_model or model
+        summary_spec = (
+            spec
+            if summary_model == model
+            else model_spec(summary_model, context_override=defaults.context_override)
+        )
+        summary = SummaryLimits(
+            model=summary_model,
+            spec=summary_spec,
+            # At most an eighth of the prompt: the kept turns matter more than the summary.
+            max_tokens=min(defaults.summary_max_tokens, budget // 8),
+            chunk_tokens=min(6_000, input_budget(summary_spec, reserved_output=1_000) // 2),
+        )
     return AnswerPlan(
         model=model,
         spec=spec,
@@ -120,4 +155,6 @@ def plan_answer(
         price=price,
         output_reservation=spec.context_window - budget if 0 < cap < budget else None,
         document_sets=None if document_sets is None else tuple(document_sets),
+        summary=summary,
+        follow_ups=channel.follow_ups_without_mention if channel is not None else True,
     )

@@ -18,7 +18,14 @@ from assistant import deadline
 from assistant.answer.assembly import Assembly, PromptBuilder
 from assistant.answer.claims import Claim, ClaimStore, Delivered, Lease, LostLease, Verdict
 from assistant.answer.commands import Commands, command_of
-from assistant.answer.delivery import Delivery, Outcome, ResponderLimits
+from assistant.answer.delivery import (
+    Delivery,
+    Outcome,
+    ResponderLimits,
+    seconds_since,
+    seconds_since_mention,
+)
+from assistant.answer.follow_ups import FollowUp, follow_up
 from assistant.answer.gate import Admitted, Gate, Refused
 from assistant.answer.heartbeat import Heartbeat
 from assistant.answer.plan import AnswerPlan
@@ -75,6 +82,7 @@ class Responder:
         sleep: Callable[[float], None] = time.sleep,
         gate: Gate | None = None,
         commands: Commands | None = None,
+        forward_files: Callable[[Mention], object] | None = None,
     ) -> None:
         self._plan_for = plan_for
         self.claims = claims
@@ -89,6 +97,7 @@ class Responder:
         self._sleep = sleep
         self._gate = gate  # None: no allowlists, budgets or usage ledger
         self._commands = commands
+        self._forward_files = forward_files  # a follow-up's files go to the files function
 
     def handle(self, delivery: Delivery) -> Outcome:
         with deadline.delivery_deadline(seconds=self._limits.response_time_budget_seconds):
@@ -101,9 +110,11 @@ class Responder:
             extra={
                 "message_id": delivery.delivery_id,
                 "delivery_attempt": delivery.attempt,
-                "seconds_since_mention": _since_mention(mention),
+                "seconds_since_mention": seconds_since_mention(mention),
             },
         )
+        if mention.follow_up and not self._is_answered_follow_up(mention):
+            return Outcome.ACK
         claim = self._claim(mention, delivery.delivery_id)
         if claim.verdict is Verdict.WAIT:
             # Still in hand after a long wait: never ack this copy, or the holder's failure
@@ -135,6 +146,21 @@ class Responder:
             except Exception:
                 return self._failed(mention, lease, reply, attempt, claim)
 
+    def _is_answered_follow_up(self, mention: Mention) -> bool:
+        """A reply without a mention: answered only in a one-person conversation with the bot;
+        its files are mirrored first, then it comes back as an ordinary mention."""
+        state = self.history.load(mention.thread_key)
+        verdict = follow_up(state, user=mention.user, enabled=self._plan_for(mention).follow_ups)
+        logger.info("thread reply without a mention", extra={"verdict": verdict.value})
+        if verdict is FollowUp.NOTE_PERSON:
+            self.history.add_people(mention.thread_key, {mention.user})
+        if verdict is not FollowUp.ANSWER:
+            return False
+        if mention.files and self._forward_files is not None:
+            self._forward_files(dataclasses.replace(mention, follow_up=False))
+            return False
+        return True
+
     def _claim(self, mention: Mention, delivery_id: str) -> Claim:
         """Acquire, waiting while the same message is still in hand elsewhere."""
         waited_until = time.monotonic() + min(
@@ -153,12 +179,12 @@ class Responder:
 
     def _answer(self, mention: Mention, lease: Lease, claim: Claim, reply: ThreadReply) -> Outcome:
         plan = self._plan_for(mention)
-        reply.post_as(_identity(plan))
+        reply.post_as(plan.identity())
         checked = self._check(mention, lease, reply, plan)
         if isinstance(checked, Outcome):
             return checked
         if mention.is_reset:
-            deleted = self.history.clear(mention.thread_key)
+            deleted = self.history.clear(mention.thread_key, read_through=mention.ts)
             reply.say(RESET_TEXT)
             self.claims.finish(lease, deleted_turns=deleted)
             return Outcome.ACK
@@ -170,7 +196,7 @@ class Responder:
         reply.show_progress()
         started = time.monotonic()
         assembly = self._prompts.build(mention, plan)
-        cost = [0.0]
+        cost = [self._count(mention, plan, lease, "summary", assembly.summary_usage)]
         try:
             final = self._generate(
                 mention, lease, plan, assembly, claim.rounds, reply, started, cost
@@ -205,8 +231,8 @@ class Responder:
             "answered",
             extra={
                 "seconds": round(time.monotonic() - started, 3),
-                "seconds_since_mention": _since_mention(mention),
-                "first_token_seconds": _since(started, final.first_token_at),
+                "seconds_since_mention": seconds_since_mention(mention),
+                "first_token_seconds": seconds_since(started, final.first_token_at),
                 "usage": final.usage.to_json(),
                 "tool_rounds": final.rounds,
                 "slack_edits": reply.edits,
@@ -292,7 +318,8 @@ class Responder:
             if isinstance(event, AnswerText):
                 if not reply.streamed:
                     logger.info(
-                        "first token", extra={"seconds_since_mention": _since_mention(mention)}
+                        "first token",
+                        extra={"seconds_since_mention": seconds_since_mention(mention)},
                     )
                 reply.stream(event.text)
             elif isinstance(event, ToolsStarted):
@@ -320,9 +347,11 @@ class Responder:
     def _count(
         self, mention: Mention, plan: AnswerPlan, lease: Lease, call: str, usage: Usage
     ) -> float:
-        if self._gate is None:
+        if self._gate is None or usage == Usage():
             return 0.0
-        kind = "answer" if call == "answer" else "tool_round"
+        kind = call if call in ("answer", "summary") else "tool_round"
+        if call == "summary" and plan.summary is not None and plan.summary.model != plan.model:
+            plan = dataclasses.replace(plan, model=plan.summary.model, price=None)
         # Keyed by the claim's fence: a retried write never counts twice, while a takeover that
         # really calls the model again is counted again.
         return self._gate.record(
@@ -333,7 +362,13 @@ class Responder:
         """History, the files the answer produced, the claim: never the model again."""
         turns, keep = list(delivered.turns), delivered.keep_tokens
         deadline.check("saving the turn")
-        self.history.append(mention.thread_key, turns, keep_tokens=keep)
+        self.history.append(
+            mention.thread_key,
+            turns,
+            keep_tokens=keep,
+            read_through=mention.ts,
+            people={mention.user},
+        )
         deadline.check("sharing the answer's files")
         self._answer_files.share(mention, delivered.answer_text)
         self.claims.finish(lease)
@@ -381,24 +416,3 @@ class Responder:
             self.claims.finish(lease, state="failed", error="gave up")
         except Exception:
             logger.exception("could not report the failure")
-
-
-def _identity(plan: AnswerPlan) -> dict[str, str]:
-    """The persona's name and icon for chat.postMessage (needs chat:write.customize)."""
-    if plan.channel is None:
-        return {}
-    persona = plan.channel.persona
-    identity = {"username": persona.display_name} if persona.display_name else {}
-    if persona.icon_emoji:
-        identity["icon_emoji"] = persona.icon_emoji
-    elif persona.icon_url:
-        identity["icon_url"] = persona.icon_url
-    return identity
-
-
-def _since(start: float, moment: float | None) -> float | None:
-    return None if moment is None else round(moment - start, 3)
-
-
-def _since_mention(mention: Mention) -> float | None:
-    return round(time.time() - mention.received_at, 3) if mention.received_at else None

@@ -80,7 +80,7 @@ class ChannelSettings:
     model: str = "gpt-4o-mini"
     document_sets: tuple[str, ...] = ()
     tools: Tools = Tools()
-    follow_ups_without_mention: bool = False
+    follow_ups_without_mention: bool = True  # a one-person thread's replies need no mention
     budgets: Budgets = Budgets()
     max_prompt_tokens: int = 32_000  # 0: only the model's window bounds the prompt
     mentions_per_minute: int = 0  # per person; 0: no limit

@@ -10,6 +10,7 @@ all agree.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 
 from assistant.conversation.turns import StoredTurn
@@ -22,7 +23,14 @@ from assistant.llm.tokens import (
     truncate_text,
 )
 
-__all__ = ["TRUNCATED_NOTE", "fit_text", "room_for_question", "take_within"]
+__all__ = [
+    "TRUNCATED_NOTE",
+    "Selection",
+    "fit_text",
+    "room_for_question",
+    "select_turns",
+    "take_within",
+]
 
 TRUNCATED_NOTE = "\n\n[The message was cut here to fit the model's context window.]"
 
@@ -58,3 +66,46 @@ def take_within(newest_first: Iterable[StoredTurn], max_tokens: int) -> list[Sto
         taken.append(turn)
         used += turn.tokens
     return taken
+
+
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    kept: list[StoredTurn]  # newest first: the turns the prompt has room for
+    dropped: list[StoredTurn]  # newest first: the rest, for the rolling summary
+
+
+def select_turns(
+    newest_first: Iterable[StoredTurn], *, room: int, summary_room: int, has_summary: bool
+) -> Selection:
+    """The newest turns that fit `room`, less `summary_room` when a summary is shown.
+
+    Without summaries (`summary_room` 0) this reads no further than the first turn that does
+    not fit, as `take_within` does. With them, everything that does not fit is read (it is
+    new to the summary: older turns are not offered) and returned as `dropped`; when those
+    turns are the first to fall out, room is made for the summary they will become.
+
+    >>> turns = [StoredTurn(order=str(n), role="user", content="", tokens=10, encoding="")
+    ...          for n in (5, 4, 3, 2, 1)]
+    >>> chosen = select_turns(turns, room=35, summary_room=12, has_summary=False)
+    >>> [t.order for t in chosen.kept], [t.order for t in chosen.dropped]
+    (['5', '4'], ['3', '2', '1'])
+    """
+    cap = room - summary_room if has_summary else room
+    turns = iter(newest_first)
+    kept: list[StoredTurn] = []
+    overflow: list[StoredTurn] = []
+    used = 0
+    for turn in turns:
+        if used + turn.tokens > cap:
+            overflow.append(turn)
+            break
+        kept.append(turn)
+        used += turn.tokens
+    if not overflow or summary_room <= 0:
+        return Selection(kept, [])
+    if not has_summary:
+        while kept and used > room - summary_room:
+            moved = kept.pop()
+            used -= moved.tokens
+            overflow.insert(0, moved)
+    return Selection(kept, overflow + list(turns))

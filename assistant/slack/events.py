@@ -24,6 +24,8 @@ __all__ = ["Decision", "FixedClock", "SignatureVerifier", "decide", "retry_numbe
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _RETRY_NUM = re.compile(r"[0-9]{1,3}")
 
+_THREAD_CHANNEL_TYPES = frozenset({"channel", "group"})
+
 # Message subtypes that are never a person asking something new.
 _IGNORED_SUBTYPES = frozenset(
     {
@@ -117,8 +119,11 @@ def _mention_from(payload: dict[str, Any], received_at: float) -> Mention | None
     if not isinstance(event, dict):
         raise TypeError("event is not an object")
     event_type = event.get("type")
-    is_dm = event_type == "message" and event.get("channel_type") == "im"
-    if event_type != "app_mention" and not is_dm:
+    channel_type = event.get("channel_type")
+    is_dm = event_type == "message" and channel_type == "im"
+    # message.channels / message.groups: a reply in a thread may be a follow-up.
+    is_reply = event_type == "message" and channel_type in _THREAD_CHANNEL_TYPES
+    if event_type != "app_mention" and not is_dm and not is_reply:
         return None
     subtype = event.get("subtype")
     if event.get("bot_id") or event.get("bot_profile") or subtype in _IGNORED_SUBTYPES:
@@ -131,6 +136,8 @@ def _mention_from(payload: dict[str, Any], received_at: float) -> Mention | None
         return None
 
     ts = _required_str(event, "ts")
+    if is_reply and not _is_follow_up_candidate(event, ts, bots):
+        return None
     files = tuple(_slack_file(item) for item in event.get("files") or ())
     return Mention(
         event_id=_required_str(payload, "event_id"),
@@ -146,7 +153,18 @@ def _mention_from(payload: dict[str, Any], received_at: float) -> Mention | None
         received_at=received_at,
         bot_user_id=next(iter(sorted(bots)), ""),
         user_team=str(event.get("user_team") or event.get("team") or ""),
+        follow_up=is_reply,
     )
+
+
+def _is_follow_up_candidate(event: dict[str, Any], ts: str, bots: set[str]) -> bool:
+    """A reply in a thread that does not mention the bot (a mention comes as app_mention
+    too, and is answered from that event). Top-level channel messages are people's own."""
+    thread_ts = event.get("thread_ts")
+    if not isinstance(thread_ts, str) or thread_ts == ts or not bots:
+        return False
+    text = str(event.get("text") or "")
+    return not any(f"<@{bot}" in text for bot in bots)
 
 
 def _bot_user_ids(payload: dict[str, Any]) -> set[str]:

@@ -89,7 +89,10 @@ def ingress(request: flask.Request) -> flask.Response:
         log_event(logger, level, decision.reason, status=decision.status, slack_retry=retry)
         return flask.Response(decision.body, status=decision.status, mimetype=decision.content_type)
 
-    topic = settings.uploads_topic if mention.files else settings.mentions_topic
+    # A follow-up's files are mirrored only once the responder has found it is one (most
+    # thread replies are people's own and their files none of the bot's business).
+    wants_files = mention.files and not mention.follow_up
+    topic = settings.uploads_topic if wants_files else settings.mentions_topic
     try:
         message_id = publish_mention(
             project=settings.google_cloud_project, topic=topic, mention=mention

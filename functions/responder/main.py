@@ -29,6 +29,7 @@ from assistant.channels.settings import Allowlist, Budgets, ChannelSettings, Per
 from assistant.channels.source import SettingsSource, file_reader, gcs_reader
 from assistant.config import SecretUnavailable, Settings, get_settings
 from assistant.conversation.history import HistoryStore
+from assistant.conversation.summariser import Summariser
 from assistant.executor.client import ExecutorClient, google_id_token
 from assistant.executor.tool import CodeRuns
 from assistant.feedback.buttons import Feedback
@@ -46,6 +47,7 @@ from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.index import KnowledgeIndex
 from assistant.retrieval.search import DocumentSearch, SearchLimits
 from assistant.slack.reply import slack_client
+from assistant.slack.thread_reader import ThreadReader
 from assistant.usage.ledger import Ledger
 from assistant.usage.pricing import PriceTable
 from assistant.usage.rate import RateLimiter
@@ -73,6 +75,7 @@ def _responder() -> Responder:
 
     history = HistoryStore(db)
     ledger = Ledger(db)
+    model_client = openai_client(settings)
     search = DocumentSearch(
         index=KnowledgeIndex(db),
         embedder=Embedder(
@@ -106,10 +109,12 @@ def _responder() -> Responder:
             history=history,
             files=ThreadFiles(bucket=settings.files_bucket, store=bucket),
             search=search,
+            thread=ThreadReader(slack),
+            summariser=Summariser(model_client),
         ),
         answer_files=AnswerFiles(slack=slack, bucket=settings.files_bucket, store=bucket),
         slack=slack,
-        model_client=openai_client(settings),
+        model_client=model_client,
         dead_letter=lambda mention: publish_mention(
             project=settings.google_cloud_project,
             topic=settings.mentions_dead_letter_topic,
@@ -119,6 +124,11 @@ def _responder() -> Responder:
         gate=Gate(db=db, ledger=ledger, rate=RateLimiter(db)),
         commands=Commands(ledger=ledger, feedback=FeedbackStore(db)),
         sources=lambda plan: search.sources_reply(plan.document_sets),
+        forward_files=lambda mention: publish_mention(
+            project=settings.google_cloud_project,
+            topic=settings.uploads_topic,
+            mention=mention,
+        ),
     )
 
 

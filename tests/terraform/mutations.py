@@ -137,11 +137,11 @@ MUTATIONS = [
             m,
             "google_pubsub_topic_iam_member",
             "responder_publishes",
-            topic="${google_pubsub_topic.uploads.name}",
+            topic="${google_pubsub_topic.feedback.name}",
             role="roles/pubsub.publisher",
             member="serviceAccount:${google_service_account.responder.email}",
         ),
-        "sa:responder has roles/pubsub.publisher on google_pubsub_topic.uploads",
+        "sa:responder has roles/pubsub.publisher on google_pubsub_topic.feedback",
     ),
     (
         "grants",

@@ -1,0 +1,111 @@
+"""Extending a thread's rolling summary with turns that fell out of the prompt: model calls.
+
+Each call is small: the summary so far plus one chunk of not-yet-summarised turns, answered in
+at most `max_tokens`. A turn's share is bounded (`max_calls` chunks per turn): a first mention
+in a very long thread summarises the oldest part now and the rest over the next turns, rather
+than making the person wait for dozens of calls. A failing call never fails the answer: the
+summary simply stays where it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Sequence
+
+import openai
+
+from assistant import deadline
+from assistant.conversation.summary import Summary, summary_chunks, summary_request
+from assistant.conversation.turns import StoredTurn
+from assistant.llm.models import ModelSpec
+from assistant.llm.rounds import Usage
+from assistant.llm.tokens import count_message, truncate_text
+
+__all__ = ["Summariser", "SummaryLimits", "SummaryOutcome"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class SummaryLimits:
+    model: str
+    spec: ModelSpec
+    max_tokens: int = 500  # the summary's length, and each call's output limit
+    chunk_tokens: int = 6_000  # new turns per call
+    max_calls: int = 4  # per answered turn
+
+    @property
+    def max_words(self) -> int:
+        return max(50, self.max_tokens * 3 // 4)
+
+
+@dataclasses.dataclass(frozen=True)
+class SummaryOutcome:
+    summary: Summary | None  # the extended summary (the previous one when nothing was added)
+    calls: int
+    usage: Usage
+    summarised: int  # turns newly covered
+
+
+class Summariser:
+    def __init__(self, client: openai.OpenAI) -> None:
+        self._client = client
+
+    def extend(
+        self, previous: Summary | None, turns: Sequence[StoredTurn], limits: SummaryLimits
+    ) -> SummaryOutcome:
+        """`previous` extended with `turns` (oldest first), as far as `limits` allow."""
+        summary, calls, tokens_in, tokens_out, covered = previous, 0, 0, 0, 0
+        for chunk in summary_chunks(turns, room=limits.chunk_tokens)[: limits.max_calls]:
+            if deadline.remaining() < 30:  # the answer itself needs the rest
+                break
+            try:
+                text, usage = self._call(summary, chunk, limits)
+            except (openai.APIError, ValueError) as error:
+                logger.warning("summary not extended", extra={"error": type(error).__name__})
+                break
+            calls += 1
+            tokens_in += usage.prompt_tokens
+            tokens_out += usage.completion_tokens
+            covered += len(chunk)
+            summary = _summary(text, chunk, summary, limits)
+        return SummaryOutcome(summary, calls, Usage(tokens_in, tokens_out), covered)
+
+    def _call(
+        self, previous: Summary | None, chunk: Sequence[StoredTurn], limits: SummaryLimits
+    ) -> tuple[str, Usage]:
+        messages = summary_request(previous, chunk, max_words=limits.max_words)
+        timeout = min(60.0, max(5.0, deadline.remaining() / 3))
+        started = time.monotonic()
+        response = self._client.with_options(timeout=timeout).chat.completions.create(
+            model=limits.model,
+            messages=[message.to_wire() for message in messages],
+            **{limits.spec.output_limit_param: limits.max_tokens},
+        )
+        text = (response.choices[0].message.content or "").strip() if response.choices else ""
+        if not text:
+            raise ValueError("empty summary")
+        usage = response.usage
+        logger.info(
+            "summary extended",
+            extra={"turns": len(chunk), "seconds": round(time.monotonic() - started, 3)},
+        )
+        return text, Usage(
+            usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0
+        )
+
+
+def _summary(
+    text: str, chunk: Sequence[StoredTurn], previous: Summary | None, limits: SummaryLimits
+) -> Summary:
+    # The output limit bounds a real model; a server that ignores it must not grow the
+    # summary past what the prompt reserves for it.
+    text, _ = truncate_text(text, limits.max_tokens, limits.spec)
+    draft = Summary(text, 0, limits.spec.count_key, chunk[-1].order, len(chunk))
+    return dataclasses.replace(
+        draft,
+        tokens=count_message(draft.message, limits.spec),
+        turns=len(chunk) + (previous.turns if previous else 0),
+    )
