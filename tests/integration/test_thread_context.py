@@ -1,0 +1,309 @@
+"""The whole thread as context, the rolling summary and follow-ups, on the Firestore emulator
+with the local Slack and the deterministic model in this process."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+import httpx2 as httpx
+import openai
+import pytest
+
+from assistant.answer.assembly import PromptBuilder
+from assistant.answer.claims import ClaimStore
+from assistant.answer.delivery import Delivery, Outcome, ResponderLimits
+from assistant.answer.plan import PlanDefaults, plan_answer
+from assistant.answer.responder import Responder
+from assistant.channels.settings import ChannelSettings
+from assistant.conversation.history import HistoryStore
+from assistant.conversation.summariser import Summariser
+from assistant.conversation.summary import SUMMARY_HEADER
+from assistant.files.loader import ThreadFiles
+from assistant.files.produced import AnswerFiles
+from assistant.mention import Mention
+from assistant.slack.reply import slack_client
+from assistant.slack.thread_reader import ThreadReader
+from tests.builders import MemoryBucket
+from tests.e2e.harness import BOT, message_text, unique
+
+
+class Counting(ThreadReader):
+    """The real reader, counting conversations.replies calls and what they returned."""
+
+    def __init__(self, client) -> None:
+        super().__init__(client)
+        self.read: list[list[str]] = []
+
+    def messages(self, **kwargs):
+        found = super().messages(**kwargs)
+        self.read.append([m.text for m in found])
+        return found
+
+
+@dataclasses.dataclass
+class Bot:
+    core: Responder
+    reader: Counting
+    history: HistoryStore
+    forwarded: list[Mention]
+
+
+def make_bot(firestore_db, local_slack, local_model, *, budget=0, follow_ups=True) -> Bot:
+    history = HistoryStore(firestore_db)
+    slack = slack_client(local_slack.bot_token, local_slack.api_url)
+    bucket = MemoryBucket()
+    defaults = PlanDefaults(model="fake-gpt", max_prompt_tokens=budget, summary_max_tokens=60)
+    channel = ChannelSettings(model="fake-gpt", max_prompt_tokens=budget,
+                              follow_ups_without_mention=follow_ups)  # fmt: skip
+    client = openai.OpenAI(
+        api_key="k", base_url=local_model.base_url, max_retries=0, timeout=httpx.Timeout(5.0)
+    )
+    reader = Counting(slack)
+    forwarded: list[Mention] = []
+    core = Responder(
+        plan_for=lambda mention: plan_answer(defaults, channel=channel),
+        claims=ClaimStore(firestore_db, lease_seconds=5.0),
+        history=history,
+        prompts=PromptBuilder(
+            history=history,
+            files=ThreadFiles(bucket="b", store=lambda: bucket),
+            thread=reader,
+            summariser=Summariser(client),
+        ),
+        answer_files=AnswerFiles(slack=slack, bucket="b", store=lambda: bucket),
+        slack=slack,
+        model_client=client,
+        dead_letter=lambda mention: None,
+        limits=ResponderLimits(slack_update_interval_seconds=0.0, max_delivery_attempts=3),
+        forward_files=forwarded.append,
+    )
+    return Bot(core, reader, history, forwarded)
+
+
+def say(local_slack, text: str, *, user: str = "U0ALICE", thread_ts: str | None = None) -> str:
+    return local_slack.post(text, user=user, thread_ts=thread_ts)["ts"]
+
+
+def deliver(bot: Bot, text: str, ts: str, thread_ts: str, *, user="U0ALICE", follow_up=False):
+    mention = Mention(
+        event_id=f"Ev{uuid.uuid4().hex[:10].upper()}",
+        team_id="T0SANDBOX",
+        channel="C0GENERAL",
+        user=user,
+        text=text,
+        ts=ts,
+        thread_ts=thread_ts,
+        bot_user_id="U0BOT",
+        follow_up=follow_up,
+    )
+    outcome = bot.core.handle(Delivery(mention=mention, delivery_id=f"m-{mention.event_id}"))
+    assert outcome is Outcome.ACK
+    return mention
+
+
+def ask(bot: Bot, local_slack, question: str, thread_ts: str, *, user="U0ALICE"):
+    text = f"{BOT} {question}"
+    ts = say(local_slack, text, user=user, thread_ts=thread_ts)
+    return deliver(bot, text, ts, thread_ts, user=user)
+
+
+def sent_messages(local_model, question: str) -> list[dict]:
+    [request] = [r for r in local_model.requests(question) if r["body"].get("stream")]
+    return request["body"]["messages"]
+
+
+def bot_answers(local_slack, thread_ts: str) -> list[str]:
+    return [message_text(m) for m in local_slack.bot_replies(thread_ts)]
+
+
+def test_people_s_messages_are_context_attributed_in_order_and_the_next_turn_reads_only_new_ones(
+    firestore_db, local_slack, local_model
+):
+    bot = make_bot(firestore_db, local_slack, local_model)
+    marker = unique()
+    parent = say(local_slack, f"The 02:00 deploy failed {marker}", user="U0BOB")
+    say(local_slack, "Rollback done, error rate back to normal", user="U0ALICE", thread_ts=parent)
+    say(local_slack, "Root cause is the migration lock", user="U0BOB", thread_ts=parent)
+
+    first = unique("summarise this thread")
+    ask(bot, local_slack, first, parent)
+
+    sent = [m["content"] for m in sent_messages(local_model, first)]
+    assert sent[1:4] == [
+        f"bob: The 02:00 deploy failed {marker}",
+        "alice: Rollback done, error rate back to normal",
+        "bob: Root cause is the migration lock",
+    ]
+    assert sent[-1] == first
+    assert any(first in text for text in bot_answers(local_slack, parent))
+
+    say(local_slack, "Also the alert fired late", user="U0BOB", thread_ts=parent)
+    second = unique("and what else?")
+    ask(bot, local_slack, second, parent)
+
+    # The second turn asked Slack only for what came after the first mention (the bot's own
+    # answer, which is skipped, and Bob's new message).
+    assert bot.reader.read[-1][-1] == "Also the alert fired late"
+    assert len(bot.reader.read[-1]) == 2 and bot.reader.read[-1][0].startswith("Answer to")
+    sent = [m["content"] for m in sent_messages(local_model, second)]
+    assert sent[1:4] == [
+        f"bob: The 02:00 deploy failed {marker}",
+        "alice: Rollback done, error rate back to normal",
+        "bob: Root cause is the migration lock",
+    ]
+    assert sent[4] == first and sent[5].startswith("Answer to: " + first)
+    assert sent[6:] == ["bob: Also the alert fired late", second]
+
+
+def test_a_mention_in_reply_to_someone_else_s_message_sees_that_message(
+    firestore_db, local_slack, local_model
+):
+    bot = make_bot(firestore_db, local_slack, local_model)
+    plan = unique("Plan: move the cron job to 03:00 and add a lock")
+    parent = say(local_slack, plan, user="U0BOB")
+    question = unique("what do you think of the plan above?")
+    ask(bot, local_slack, question, parent)
+    sent = [m["content"] for m in sent_messages(local_model, question)]
+    assert f"bob: {plan}" in sent
+    assert sent.index(f"bob: {plan}") < sent.index(question)
+
+
+def test_turns_past_the_budget_are_summarised_once_extended_not_rebuilt_and_reset_forgets(
+    firestore_db, local_slack, local_model
+):
+    bot = make_bot(firestore_db, local_slack, local_model, budget=700)
+    parent = say(local_slack, unique("Incident thread"), user="U0BOB")
+    words = " ".join(["detail"] * 40)
+    early = [unique(f"early message {n} {words}") for n in range(12)]
+    for text in early:
+        say(local_slack, text, user="U0BOB", thread_ts=parent)
+
+    first = unique("what happened?")
+    ask(bot, local_slack, first, parent)
+    sent = sent_messages(local_model, first)
+    summaries = [m["content"] for m in sent if m["content"].startswith(SUMMARY_HEADER)]
+    assert len(summaries) == 1 and sent[1]["content"] == summaries[0]
+    # The newest messages are there as they are; the oldest only through the summary.
+    contents = [m["content"] for m in sent]
+    assert f"bob: {early[-1]}" in contents and f"bob: {early[0]}" not in contents
+    state = bot.history.load(f"T0SANDBOX:C0GENERAL:{parent}")
+    assert state.summary is not None
+    summarised_first = state.summary.turns
+
+    late = [unique(f"late message {n} {words}") for n in range(6)]
+    for text in late:
+        say(local_slack, text, user="U0BOB", thread_ts=parent)
+    second = unique("and now?")
+    ask(bot, local_slack, second, parent)
+    summary_calls = [
+        r for r in local_model.requests("Summary so far") if not r["body"].get("stream")
+    ]
+    latest = summary_calls[-1]["body"]["messages"][-1]["content"]
+    # Extended: the call carries the summary so far and only turns it had not covered.
+    assert state.summary.text[:40] in latest
+    assert early[0] not in latest.split("New messages")[1]
+    after = bot.history.load(f"T0SANDBOX:C0GENERAL:{parent}")
+    assert after.summary.turns > summarised_first
+    assert after.summary.through > state.summary.through
+
+    reset = say(local_slack, f"{BOT} reset", thread_ts=parent)
+    deliver(bot, f"{BOT} reset", reset, parent)
+    third = unique("fresh start?")
+    ask(bot, local_slack, third, parent)
+    sent = [m["content"] for m in sent_messages(local_model, third)]
+    assert not any(text.startswith(SUMMARY_HEADER) for text in sent)
+    assert sent[1:] == [third]
+
+
+def test_a_follow_up_without_a_mention_is_answered_until_a_second_person_writes(
+    firestore_db, local_slack, local_model
+):
+    bot = make_bot(firestore_db, local_slack, local_model)
+    parent_text = f"{BOT} {unique('how do I rotate the key?')}"
+    parent = say(local_slack, parent_text)
+    deliver(bot, parent_text, parent, parent)
+    assert len(bot_answers(local_slack, parent)) == 1
+
+    follow = unique("and for the staging project?")
+    deliver(bot, follow, say(local_slack, follow, thread_ts=parent), parent, follow_up=True)
+    answers = bot_answers(local_slack, parent)
+    assert len(answers) == 2 and follow in answers[-1]
+
+    bob = unique("I can do staging for you")
+    deliver(bot, bob, say(local_slack, bob, user="U0BOB", thread_ts=parent), parent,
+            user="U0BOB", follow_up=True)  # fmt: skip
+    again = unique("thanks, and prod?")
+    deliver(bot, again, say(local_slack, again, thread_ts=parent), parent, follow_up=True)
+    assert len(bot_answers(local_slack, parent)) == 2  # neither Bob nor Alice answered now
+
+    mentioned = unique("ok bot, prod then?")
+    ask(bot, local_slack, mentioned, parent)
+    assert len(bot_answers(local_slack, parent)) == 3  # a mention still works
+
+
+def test_no_follow_up_in_a_thread_the_bot_never_answered_or_where_the_channel_turned_it_off(
+    firestore_db, local_slack, local_model
+):
+    bot = make_bot(firestore_db, local_slack, local_model)
+    parent = say(local_slack, unique("people talking"))
+    reply = unique("just us here")
+    deliver(bot, reply, say(local_slack, reply, thread_ts=parent), parent, follow_up=True)
+    assert bot_answers(local_slack, parent) == []
+
+    off = make_bot(firestore_db, local_slack, local_model, follow_ups=False)
+    parent_text = f"{BOT} {unique('question')}"
+    parent = say(local_slack, parent_text)
+    deliver(off, parent_text, parent, parent)
+    follow = unique("follow-up")
+    deliver(off, follow, say(local_slack, follow, thread_ts=parent), parent, follow_up=True)
+    assert len(bot_answers(local_slack, parent)) == 1
+
+
+def test_a_follow_up_with_files_goes_to_the_files_function_first(
+    firestore_db, local_slack, local_model
+):
+    bot = make_bot(firestore_db, local_slack, local_model)
+    parent_text = f"{BOT} {unique('question')}"
+    parent = say(local_slack, parent_text)
+    deliver(bot, parent_text, parent, parent)
+    follow = unique("here is the data")
+    ts = say(local_slack, follow, thread_ts=parent)
+    from assistant.mention import SlackFile
+
+    mention = Mention(
+        event_id="EvFILES00001",
+        team_id="T0SANDBOX",
+        channel="C0GENERAL",
+        user="U0ALICE",
+        text=follow,
+        ts=ts,
+        thread_ts=parent,
+        bot_user_id="U0BOT",
+        follow_up=True,
+        files=(SlackFile(id="F0DATA01", name="data.csv"),),
+    )
+    assert bot.core.handle(Delivery(mention=mention, delivery_id="m-files")) is Outcome.ACK
+    assert [m.follow_up for m in bot.forwarded] == [False]
+    assert len(bot_answers(local_slack, parent)) == 1  # answered once the files are mirrored
+
+
+@pytest.mark.parametrize("count", [300])
+def test_summarising_a_300_message_thread_stays_within_the_budget(
+    firestore_db, local_slack, local_model, count
+):
+    bot = make_bot(firestore_db, local_slack, local_model, budget=4000)
+    parent = say(local_slack, unique("big thread"), user="U0BOB")
+    for n in range(count):
+        say(local_slack, f"message {n}: the queue is at {n * 7} items", user="U0BOB",
+            thread_ts=parent)  # fmt: skip
+    question = unique("summarise this thread and list the open questions")
+    ask(bot, local_slack, question, parent)
+    [request] = [r for r in local_model.requests(question) if r["body"].get("stream")]
+    from devstack.fake_openai.content import prompt_tokens
+
+    assert prompt_tokens(request["body"]["messages"]) <= 4000
+    contents = [m["content"] for m in request["body"]["messages"]]
+    assert contents[1].startswith(SUMMARY_HEADER)
+    assert f"bob: message {count - 1}: the queue is at {(count - 1) * 7} items" in contents
+    assert any(question in text for text in bot_answers(local_slack, parent))
