@@ -227,3 +227,45 @@ def test_what_a_decision_says_about_a_signed_payload_stays_short():
     body = json.dumps({"type": "x" * 100_000}).encode()
     decision = run(body, signed(body))
     assert decision.status == 200 and len(decision.reason) < 80
+
+
+def _channel_message(**overrides: object) -> bytes:
+    fields = {"type": "message", "channel_type": "channel", "text": "and for staging?"}
+    return mention_body(**{**fields, **overrides})
+
+
+def test_a_plain_reply_in_a_channel_thread_is_queued_as_a_possible_follow_up():
+    body = _channel_message(ts="1732200005.000200", thread_ts="1732200000.000100")
+    decision = run(body, signed(body))
+    assert decision.mention is not None and decision.mention.follow_up
+    assert decision.mention.thread_ts == "1732200000.000100"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},  # a top-level channel message: people's own conversation
+        {"ts": "1732200005.000200", "thread_ts": "1732200000.000100", "text": "<@U0BOT> hi"},
+        {"ts": "1732200005.000200", "thread_ts": "1732200000.000100", "channel_type": "mpim"},
+        {"ts": "1732200005.000200", "thread_ts": "1732200000.000100", "bot_id": "B0DEPLOY"},
+        {"ts": "1732200005.000200", "thread_ts": "1732200000.000100", "user": "U0BOT"},
+        {"ts": "1732200005.000200", "thread_ts": "1732200000.000100", "subtype": "channel_join"},
+    ],
+    ids=["top-level", "mentions-the-bot", "group-dm", "another-bot", "the-bot", "join"],
+)
+def test_channel_messages_that_cannot_be_follow_ups_are_dropped_at_ingress(overrides):
+    body = _channel_message(**overrides)
+    decision = run(body, signed(body))
+    assert decision.status == 200 and decision.mention is None
+
+
+def test_a_reply_in_a_private_channel_thread_is_a_possible_follow_up_too():
+    body = _channel_message(
+        channel_type="group", ts="1732200005.000200", thread_ts="1732200000.000100"
+    )
+    assert run(body, signed(body)).mention.follow_up
+
+
+def test_an_app_mention_is_never_a_follow_up():
+    body = mention_body(ts="1732200005.000200", thread_ts="1732200000.000100")
+    assert run(body, signed(body)).mention.follow_up is False
