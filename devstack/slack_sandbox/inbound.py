@@ -27,7 +27,7 @@ from .file_methods import share_files
 from .files import FileStore, file_object, new_file_record
 from .retry_policy import MODES
 from .subscriptions import events_for
-from .validation import check_blocks
+from .validation import check_blocks, check_metadata
 from .workspace import Workspace
 
 __all__ = ["Inbound"]
@@ -123,6 +123,8 @@ class Inbound:
         try:
             if spec.get("blocks") is not None:
                 fields["blocks"] = check_blocks(spec["blocks"])
+            if spec.get("metadata") is not None:
+                fields["metadata"] = check_metadata(spec["metadata"])
             message = self.workspace.post(channel, fields, thread_ts=spec.get("thread_ts") or None)
         except ApiError as error:
             raise BadRequest(error.error) from None
