@@ -103,7 +103,7 @@ class Inbound:
         except ApiError:
             raise BadRequest(f"unknown channel {spec.get('channel')!r}") from None
         bot_id = spec.get("bot_id", OTHER_BOT_ID)
-        if bot_id not in BOTS or bot_id == BOT_ID:
+        if not isinstance(bot_id, str) or bot_id not in BOTS or bot_id == BOT_ID:
             raise BadRequest(f"unknown other bot {bot_id!r} (the app itself posts via the Web API)")
         if is_dm(channel) or BOTS[bot_id]["user_id"] not in members_of(channel):
             raise BadRequest(f"{bot_id} is not in {channel}")

@@ -162,3 +162,11 @@ def test_slow_acks_still_deliver_both_events(sandbox, receiver):
     received = receiver.wait_for(2)
     assert {r.json["event_id"] for r in received[:2]} == set(posted["event_ids"])
     assert received[0].json["event"]["type"] == "app_mention"
+
+
+def test_waiting_for_the_apps_answer_ignores_another_bots_reply(sandbox):
+    parent = say(sandbox, "<@U0BOT> status?")
+    bot = {"channel": "C0GENERAL", "thread_ts": parent["ts"], "text": "deploy running"}
+    sandbox.post("/_sandbox/bot_messages", bot)
+    query = f"channel=C0GENERAL&thread_ts={parent['ts']}&min_bot_messages=1&timeout=0.3"
+    assert sandbox.get(f"/_sandbox/wait?{query}")["ok"] is False
