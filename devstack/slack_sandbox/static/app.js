@@ -102,7 +102,9 @@ function setLive(live) {
 function addDelivery(record) {
   if (!state.deliveries.has(record.event_id)) state.deliveries.set(record.event_id, new Map());
   state.deliveries.get(record.event_id).set(record.attempt, record);
-  if (record.channel && record.ts) state.eventOf.set(key(record.channel, record.ts), record.event_id);
+  // A mention delivers app_mention, then message: the card follows the first (the mention).
+  const where = key(record.channel, record.ts);
+  if (record.channel && record.ts && !state.eventOf.has(where)) state.eventOf.set(where, record.event_id);
 }
 
 function addTrace(record) {
