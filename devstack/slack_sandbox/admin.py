@@ -40,6 +40,7 @@ class AdminRoutes:
     def routes(self) -> list[web.RouteDef]:
         return [
             web.post("/_sandbox/messages", self.post_message),
+            web.post("/_sandbox/bot_messages", self.post_bot_message),
             web.get("/_sandbox/messages", self.list_messages),
             web.post("/_sandbox/events", self.post_event),
             web.post("/_sandbox/url_verification", self.url_verification),
@@ -63,6 +64,15 @@ class AdminRoutes:
     async def post_message(self, request: web.Request) -> web.Response:
         try:
             result = self.sandbox.inbound.post(await _json_body(request), self._base(request))
+        except BadRequest as error:
+            return _bad(str(error))
+        return web.json_response(result)
+
+    async def post_bot_message(self, request: web.Request) -> web.Response:
+        try:
+            result = self.sandbox.inbound.post_as_bot(
+                await _json_body(request), self._base(request)
+            )
         except BadRequest as error:
             return _bad(str(error))
         return web.json_response(result)

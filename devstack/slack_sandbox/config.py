@@ -38,6 +38,10 @@ class SandboxConfig:
     # Deliver `message` events for the bot's own DM posts, as Slack does when the
     # app subscribes to message.im: a bot must recognise and drop its own echoes.
     bot_echo: bool = False
+    # Act as an app subscribed to message.channels and message.groups (the real app
+    # is): every message in a channel is delivered as a `message` event, and a
+    # mention of the bot as an `app_mention` too. Off: app_mention (and message.im) only.
+    message_events: bool = True
     # Which model answers, for the page (the sandbox itself never talks to it).
     model_name: str = ""
     model_note: str = ""
@@ -73,6 +77,12 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     parser.add_argument("--verification-token", default="sandbox-verification-token")
     parser.add_argument("--public-url", help="origin used in file URLs")
     parser.add_argument("--bot-echo", action="store_true", help="echo bot DM posts as events")
+    parser.add_argument(
+        "--message-events",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="deliver every channel message as a message event (default on)",
+    )
     parser.add_argument("--model-name", default="", help="the model answering, shown on the page")
     parser.add_argument("--model-note", default="", help="a sentence about it, shown on the page")
     ns = parser.parse_args(argv)
@@ -90,6 +100,7 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
         verification_token=ns.verification_token,
         public_url=ns.public_url,
         bot_echo=ns.bot_echo,
+        message_events=ns.message_events,
         model_name=ns.model_name,
         model_note=ns.model_note,
     )

@@ -65,6 +65,25 @@ class Deliverer:
         self._spawn(self._deliver(str(envelope.get("event_id")), body, mode, _origin(envelope)))
         return True
 
+    def deliver_in_order(self, envelopes: list[dict], *, mode: str = "normal") -> bool:
+        """Deliver several events for one message, each sent once the one before it was
+        first answered (or timed out): Slack's app_mention goes out before the message
+        event. Each then retries on its own. False when no events URL is set."""
+        if not self.events_url:
+            return False
+        items = [
+            (str(e.get("event_id")), json.dumps(e, ensure_ascii=False).encode(), _origin(e))
+            for e in envelopes
+        ]
+        self._spawn(self._deliver_each(items, mode))
+        return True
+
+    async def _deliver_each(self, items: list[tuple[str, bytes, dict]], mode: str) -> None:
+        for event_id, body, origin in items:
+            first_answer = asyncio.Event()
+            self._spawn(self._deliver(event_id, body, mode, origin, first_answer))
+            await first_answer.wait()
+
     async def verify_url(self, challenge: str, verification_token: str) -> dict:
         """Send Slack's url_verification request and check the challenge comes back."""
         payload = {"token": verification_token, "challenge": challenge, "type": "url_verification"}
@@ -114,16 +133,29 @@ class Deliverer:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def _deliver(self, event_id: str, body: bytes, mode: str, origin: dict) -> None:
+    async def _deliver(
+        self,
+        event_id: str,
+        body: bytes,
+        mode: str,
+        origin: dict,
+        first_answer: asyncio.Event | None = None,
+    ) -> None:
         attempt, reason = 0, None
         generation = self._generation
-        while generation == self._generation:
-            outcome = await self._attempt(event_id, body, attempt, reason, mode, origin)
-            reason = next_retry(outcome, attempt, mode)
-            if reason is None:
-                return
-            attempt += 1
-            await asyncio.sleep(retry_delay(self.retry_delays, attempt))
+        try:
+            while generation == self._generation:
+                outcome = await self._attempt(event_id, body, attempt, reason, mode, origin)
+                if first_answer is not None:
+                    first_answer.set()
+                reason = next_retry(outcome, attempt, mode)
+                if reason is None:
+                    return
+                attempt += 1
+                await asyncio.sleep(retry_delay(self.retry_delays, attempt))
+        finally:
+            if first_answer is not None:
+                first_answer.set()  # never leave the next event waiting
 
     async def _attempt(
         self, event_id: str, body: bytes, attempt: int, reason: str | None, mode: str, origin: dict

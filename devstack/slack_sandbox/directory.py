@@ -4,15 +4,21 @@ from __future__ import annotations
 
 __all__ = [
     "APP_ID",
+    "BOTS",
     "BOT_ID",
     "BOT_USER_ID",
     "CHANNELS",
+    "OTHER_BOT_ID",
     "TEAM_ID",
     "TEAM_NAME",
     "USERS",
+    "bot_object",
     "bot_profile",
     "channel_object",
+    "channel_type",
     "is_dm",
+    "is_private",
+    "members_of",
     "user_object",
 ]
 
@@ -25,15 +31,40 @@ BOT_USER_ID = "U0BOT"
 # A fixed "creation" time keeps objects identical across restarts.
 CREATED = 1732000000
 
+# Another app's bot in the same workspace, whose posts the assistant sees in threads.
+OTHER_BOT_ID = "B0DEPLOY"
+
 USERS: dict[str, dict] = {
-    "U0BOT": {"name": "assistant", "real_name": "Assistant", "is_bot": True},
+    "U0BOT": {"name": "assistant", "real_name": "Assistant", "is_bot": True, "bot_id": BOT_ID},
     "U0ALICE": {"name": "alice", "real_name": "Alice Example", "is_bot": False},
     "U0BOB": {"name": "bob", "real_name": "Bob Example", "is_bot": False},
+    "U0CAROL": {"name": "carol", "real_name": "Carol Example", "is_bot": False},
+    "U0DEPLOY": {
+        "name": "deploybot",
+        "real_name": "Deploy Bot",
+        "is_bot": True,
+        "bot_id": OTHER_BOT_ID,
+    },
 }
 
+# bots.info's view of each bot: which user and app it belongs to.
+BOTS: dict[str, dict] = {
+    BOT_ID: {"user_id": BOT_USER_ID, "app_id": APP_ID, "name": "assistant"},
+    OTHER_BOT_ID: {"user_id": "U0DEPLOY", "app_id": "A0DEPLOY", "name": "deploybot"},
+}
+
+# The bot is a member of every conversation (Slack sends it nothing from the others).
 CHANNELS: dict[str, dict] = {
     "C0GENERAL": {"name": "general", "is_im": False, "is_general": True},
     "C0RANDOM": {"name": "random", "is_im": False, "is_general": False},
+    # A private channel created after March 2021: a C id, is_channel and is_private both true.
+    "C0PRIVATE": {
+        "name": "private",
+        "is_im": False,
+        "is_general": False,
+        "is_private": True,
+        "members": ["U0ALICE", "U0BOB", "U0BOT"],
+    },
     "D0ALICE": {"name": None, "is_im": True, "user": "U0ALICE"},
 }
 
@@ -42,15 +73,54 @@ def is_dm(channel_id: str) -> bool:
     return CHANNELS.get(channel_id, {}).get("is_im", False)
 
 
-def bot_profile() -> dict:
+def is_private(channel_id: str) -> bool:
+    """A private channel (not a DM): Slack calls its events' channel_type `group`."""
+    return CHANNELS.get(channel_id, {}).get("is_private", False)
+
+
+def members_of(channel_id: str) -> list[str]:
+    """Who is in a conversation: a private channel's members, else everyone."""
+    channel = CHANNELS[channel_id]
+    if channel["is_im"]:
+        return [channel["user"], BOT_USER_ID]
+    return channel.get("members", list(USERS))
+
+
+def channel_type(channel_id: str) -> str:
+    """The `channel_type` of a message event in this conversation."""
+    if is_dm(channel_id):
+        return "im"
+    return "group" if is_private(channel_id) else "channel"
+
+
+def bot_profile(bot_id: str = BOT_ID) -> dict:
+    """The `bot_profile` Slack puts on a bot's messages."""
+    bot = BOTS[bot_id]
     return {
-        "id": BOT_ID,
-        "app_id": APP_ID,
-        "name": USERS[BOT_USER_ID]["name"],
+        "id": bot_id,
+        "app_id": bot["app_id"],
+        "name": bot["name"],
         "icons": {"image_48": "https://a.slack-edge.com/80588/img/plugins/app/bot_48.png"},
         "deleted": False,
         "updated": CREATED,
         "team_id": TEAM_ID,
+    }
+
+
+def bot_object(bot_id: str) -> dict | None:
+    """bots.info's `bot`, or None when the id is unknown."""
+    bot = BOTS.get(bot_id)
+    if bot is None:
+        return None
+    profile = bot_profile(bot_id)
+    return {
+        "id": bot_id,
+        "deleted": False,
+        "name": bot["name"],
+        "updated": CREATED,
+        "app_id": bot["app_id"],
+        "user_id": bot["user_id"],
+        "icons": profile["icons"],
     }
 
 
@@ -68,7 +138,10 @@ def user_object(user_id: str) -> dict | None:
         "image_48": f"https://secure.gravatar.com/avatar/{user_id}.png?s=48",
     }
     if user["is_bot"]:
-        profile.update({"bot_id": BOT_ID, "api_app_id": APP_ID, "always_active": True})
+        bot = BOTS[user["bot_id"]]
+        profile.update(
+            {"bot_id": user["bot_id"], "api_app_id": bot["app_id"], "always_active": True}
+        )
     else:
         profile["email"] = f"{user['name']}@sandbox.example"
     return {
@@ -110,6 +183,7 @@ def channel_object(channel_id: str) -> dict | None:
             "priority": 0,
         }
     name = channel["name"]
+    private = channel.get("is_private", False)
     return {
         "id": channel_id,
         "name": name,
@@ -117,7 +191,7 @@ def channel_object(channel_id: str) -> dict | None:
         "is_group": False,
         "is_im": False,
         "is_mpim": False,
-        "is_private": False,
+        "is_private": private,
         "created": CREATED,
         "is_archived": False,
         "is_general": channel["is_general"],
@@ -134,5 +208,5 @@ def channel_object(channel_id: str) -> dict | None:
         "topic": {"value": "", "creator": "", "last_set": 0},
         "purpose": {"value": f"The #{name} channel", "creator": "U0ALICE", "last_set": CREATED},
         "previous_names": [],
-        "num_members": len(USERS),
+        "num_members": len(members_of(channel_id)),
     }

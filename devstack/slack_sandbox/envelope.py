@@ -8,9 +8,15 @@ import re
 import secrets
 import string
 
-from .directory import APP_ID, BOT_USER_ID, TEAM_ID, bot_profile, is_dm
+from .directory import APP_ID, BOT_USER_ID, TEAM_ID, bot_profile, channel_type
 
-__all__ = ["event_callback", "message_event", "new_event_id", "rich_text_blocks"]
+__all__ = [
+    "app_mention_event",
+    "event_callback",
+    "message_event",
+    "new_event_id",
+    "rich_text_blocks",
+]
 
 TOKEN = re.compile(r"<([@#!])?([^>|]+)(?:\|([^>]*))?>")
 
@@ -46,14 +52,17 @@ def rich_text_blocks(text: str) -> list[dict]:
     return [{"type": "rich_text", "block_id": block_id, "elements": [section]}]
 
 
-def message_event(message: dict, channel: str, files: list[dict]) -> dict:
-    """`app_mention` in channels, `message` (channel_type im) in the DM."""
-    dm = is_dm(channel)
-    event: dict = {"type": "message" if dm else "app_mention", "user": message["user"]}
+def _event_fields(event_type: str, message: dict, channel: str, files: list[dict]) -> dict:
+    """What `message` and `app_mention` events share, in Slack's field order."""
+    event: dict = {"type": event_type, "user": message.get("user")}
     if message.get("bot_id"):
-        event.update(bot_id=message["bot_id"], app_id=APP_ID, bot_profile=bot_profile())
-    elif files:
-        event["subtype"] = "file_share" if dm else None
+        event.update(
+            bot_id=message["bot_id"],
+            app_id=message.get("app_id", APP_ID),
+            bot_profile=message.get("bot_profile") or bot_profile(),
+            username=message.get("username"),
+            icons=message.get("icons"),
+        )
     event.update(
         text=message.get("text", ""),
         ts=message["ts"],
@@ -69,8 +78,28 @@ def message_event(message: dict, channel: str, files: list[dict]) -> dict:
         event["parent_user_id"] = message.get("parent_user_id")
     if files:
         event.update(files=files, upload=False, display_as_bot=False)
-    if dm:
-        event["channel_type"] = "im"
+    return event
+
+
+def message_event(message: dict, channel: str, files: list[dict]) -> dict:
+    """A `message` event (message.channels, message.groups or message.im).
+
+    Its `subtype` is the message's own (bot_message, thread_broadcast), else
+    file_share when a person's message carries files; channel_type names the
+    conversation: channel, group (a private channel) or im.
+    """
+    event = _event_fields("message", message, channel, files)
+    subtype = message.get("subtype")
+    if subtype is None and files and not message.get("bot_id"):
+        subtype = "file_share"
+    event = {"type": "message", "subtype": subtype, **event}
+    event["channel_type"] = channel_type(channel)
+    return {k: v for k, v in event.items() if v is not None}
+
+
+def app_mention_event(message: dict, channel: str, files: list[dict]) -> dict:
+    """An `app_mention` event: no subtype and no channel_type, even with files."""
+    event = _event_fields("app_mention", message, channel, files)
     return {k: v for k, v in event.items() if v is not None}
 
 

@@ -8,7 +8,7 @@ import string
 from pathlib import Path
 from urllib.parse import quote
 
-from .directory import CHANNELS, TEAM_ID, is_dm
+from .directory import CHANNELS, TEAM_ID, is_dm, is_private
 
 __all__ = ["FileStore", "file_object", "new_file_record"]
 
@@ -78,11 +78,15 @@ class FileStore:
                 path.unlink()
 
 
+def _public(channel: str) -> bool:
+    return not is_dm(channel) and not is_private(channel)
+
+
 def _shares(record: dict) -> dict:
     shares: dict[str, dict[str, list]] = {}
     for share in record["shares"]:
         channel = share["channel"]
-        scope = "private" if is_dm(channel) else "public"
+        scope = "public" if _public(channel) else "private"
         entry = {
             "reply_users": [],
             "reply_users_count": 0,
@@ -122,7 +126,7 @@ def file_object(record: dict, base_url: str) -> dict:
         "mode": "hosted",
         "is_external": False,
         "external_type": "",
-        "is_public": any(not is_dm(c) for c in channels),
+        "is_public": any(_public(c) for c in channels),
         "public_url_shared": False,
         "display_as_bot": False,
         "username": "",
@@ -130,8 +134,8 @@ def file_object(record: dict, base_url: str) -> dict:
         "url_private_download": f"{private}/download/{segment}",
         "permalink": f"{base_url}/files/{record['user']}/{file_id}/{segment}",
         "permalink_public": f"{base_url}/files-pub/{TEAM_ID}-{file_id}-sandbox/{segment}",
-        "channels": [c for c in channels if not is_dm(c)],
-        "groups": [],
+        "channels": [c for c in channels if _public(c)],
+        "groups": [c for c in channels if is_private(c)],
         "ims": [c for c in channels if is_dm(c)],
         "shares": _shares(record),
         "comments_count": 0,

@@ -14,7 +14,10 @@ from .directory import (
     TEAM_ID,
     TEAM_NAME,
     USERS,
+    bot_object,
     channel_object,
+    is_dm,
+    is_private,
     user_object,
 )
 from .workspace import parse_ts
@@ -45,11 +48,21 @@ def _limit(args: dict, default: int, maximum: int) -> int:
     return max(1, min(limit, maximum))
 
 
+def _ts_arg(args: dict, name: str) -> int | None:
+    """oldest/latest as microseconds; Slack names a malformed one invalid_ts_<name>."""
+    value = args.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return parse_ts(str(value))
+    except ValueError:
+        raise ApiError(f"invalid_ts_{name}") from None
+
+
 def _window(messages: list[dict], args: dict) -> list[dict]:
     """Apply oldest/latest/inclusive, Slack's time window arguments."""
     inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
-    oldest = parse_ts(str(args["oldest"])) if args.get("oldest") else None
-    latest = parse_ts(str(args["latest"])) if args.get("latest") else None
+    oldest, latest = _ts_arg(args, "oldest"), _ts_arg(args, "latest")
 
     def inside(message: dict) -> bool:
         ts = parse_ts(message["ts"])
@@ -61,6 +74,8 @@ def _window(messages: list[dict], args: dict) -> list[dict]:
 
 
 def _page(call: Call, messages: list[dict], args: dict, limit: int, *, newest_first: bool):
+    """One page after the cursor. Cursors name the first message not yet returned,
+    and ts are unique, so walking the pages never skips or repeats a message."""
     if args.get("cursor"):
         start = decode_cursor(str(args["cursor"]))
         messages = [
@@ -69,12 +84,21 @@ def _page(call: Call, messages: list[dict], args: dict, limit: int, *, newest_fi
             if (parse_ts(m["ts"]) <= start if newest_first else parse_ts(m["ts"]) >= start)
         ]
     page, rest = messages[:limit], messages[limit:]
+    metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
     body = {
-        "messages": [call.view(m) for m in page],
+        "messages": [_without_others_metadata(call.view(m), metadata) for m in page],
         "has_more": bool(rest),
         "response_metadata": {"next_cursor": encode_cursor(rest[0]["ts"]) if rest else ""},
     }
     return body
+
+
+def _without_others_metadata(view: dict, include_all: bool) -> dict:
+    # Read as Slack documents include_all_metadata ("return all metadata"): without
+    # it, only the metadata the calling app itself posted comes back.
+    if not include_all and view.get("bot_id") != BOT_ID:
+        view.pop("metadata", None)
+    return view
 
 
 def replies(call: Call, args: dict) -> dict:
@@ -87,7 +111,10 @@ def replies(call: Call, args: dict) -> dict:
     if root_ts != thread[0]["ts"]:
         # Asked with a reply's ts: Slack answers with the whole thread.
         thread = call.workspace.thread(channel, root_ts)
-    messages = _window(thread, args)
+    parent, *rest = thread
+    # oldest/latest choose among the replies; the parent always leads the first page,
+    # as Slack's answers do (the docs are silent; see the README).
+    messages = [parent, *(m for m in _window(rest, args))]
     return _page(call, messages, args, _limit(args, 1000, 1000), newest_first=False)
 
 
@@ -106,14 +133,23 @@ def info(call: Call, args: dict) -> dict:
 
 
 def conversation_list(call: Call, args: dict) -> dict:
-    types = str(args.get("types") or "public_channel").split(",")
-    wanted = {"im": True, "public_channel": False}
-    chosen = [
-        channel_object(cid)
-        for cid, c in CHANNELS.items()
-        if any(wanted.get(t.strip()) == c["is_im"] for t in types)
-    ]
+    types = {t.strip() for t in str(args.get("types") or "public_channel").split(",")}
+    chosen = [channel_object(cid) for cid in CHANNELS if _list_type(cid) in types]
     return {"channels": chosen, "response_metadata": {"next_cursor": ""}}
+
+
+def _list_type(channel_id: str) -> str:
+    """The conversations.list `types` value a conversation answers to."""
+    if is_dm(channel_id):
+        return "im"
+    return "private_channel" if is_private(channel_id) else "public_channel"
+
+
+def bots_info(call: Call, args: dict) -> dict:
+    bot = bot_object(str(args.get("bot") or ""))
+    if bot is None:
+        raise ApiError("bot_not_found")
+    return {"bot": bot}
 
 
 def users_info(call: Call, args: dict) -> dict:
@@ -143,6 +179,7 @@ def auth_test(call: Call, args: dict) -> dict:
 
 METHODS = {
     "auth.test": auth_test,
+    "bots.info": bots_info,
     "conversations.replies": replies,
     "conversations.history": history,
     "conversations.info": info,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .directory import BOT_ID
+
 __all__ = ["WaitCondition"]
 
 MAX_TIMEOUT = 300.0
@@ -19,8 +21,8 @@ class WaitCondition:
 
     channel/thread_ts pick the messages looked at (a thread = parent + replies).
     min_replies: replies in the thread (or messages in the channel without thread_ts).
-    min_bot_messages: bot messages among them. bot_text_contains: a bot message's text
-    contains it. stream_stopped: no bot message among them is still streaming.
+    min_bot_messages: the app's (B0BOT's) messages among them. bot_text_contains: one
+    of the app's messages contains it. stream_stopped: no bot message among them is still streaming.
     event_id + min_deliveries: delivery attempts recorded for that event.
     """
 
@@ -59,7 +61,8 @@ class WaitCondition:
 
     def holds(self, messages: list[dict], deliveries: list[dict]) -> bool:
         """`messages`: those of channel/thread_ts, parent first; `deliveries`: of event_id."""
-        bots = [m for m in messages if m.get("bot_id")]
+        # The app's own messages: another bot's (deploybot's) must not end a wait for an answer.
+        bots = [m for m in messages if m.get("bot_id") == BOT_ID]
         if self.min_replies is not None:
             replies = len(messages) - 1 if self.thread_ts else len(messages)
             if replies < self.min_replies:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from .api_error import ApiError
-from .directory import CHANNELS, TEAM_ID
+from .directory import BOTS, CHANNELS, TEAM_ID
 
 __all__ = ["Workspace"]
 
@@ -26,6 +26,13 @@ INTERNAL_FIELDS = (
     "stream_mode",
     "chunks",
 )
+
+
+def author_user_id(message: dict) -> str | None:
+    """Who wrote a message: its `user`, or for a bot_message the user of its bot."""
+    if message.get("user"):
+        return message["user"]
+    return BOTS.get(message.get("bot_id", ""), {}).get("user_id")
 
 
 def format_ts(micros: int) -> str:
@@ -133,7 +140,7 @@ class Workspace:
         message.setdefault("update_times", [])
         if parent is not None:
             message["thread_ts"] = parent["ts"]
-            message["parent_user_id"] = parent.get("user")
+            message["parent_user_id"] = author_user_id(parent)
         conversation.append(message)
         if parent is not None:
             self._refresh_replies(channel, parent)
@@ -203,7 +210,9 @@ class Workspace:
 
     def _refresh_replies(self, channel: str, parent: dict) -> None:
         replies = [m for m in self.thread(channel, parent["ts"]) if m is not parent]
-        users = list(dict.fromkeys(m.get("user") for m in replies if m.get("user")))
+        # A bot_message has no `user`: Slack's docs warn reply_users then holds its bot ID.
+        authors = (m.get("user") or m.get("bot_id") for m in replies)
+        users = list(dict.fromkeys(a for a in authors if a))
         parent["thread_ts"] = parent["ts"]
         parent["reply_count"] = len(replies)
         parent["reply_users"] = users

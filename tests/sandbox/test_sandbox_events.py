@@ -1,4 +1,9 @@
-"""Events API delivery: Slack's envelope, signature, and retry behaviour."""
+"""Events API delivery: Slack's envelope, signature, and retry behaviour.
+
+These cases count the requests one mention causes, so their sandbox acts as an app
+subscribed to app_mention only (`message_events=False`); what an app subscribed to
+message.channels receives is in test_sandbox_message_events.py.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,15 @@ import json
 import socket
 import time
 
+import pytest
 from sandbox_harness import SECRET, TOKEN
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
+
+
+@pytest.fixture
+def sandbox(make_sandbox):
+    return make_sandbox(message_events=False)
 
 
 def mention(sandbox, text="<@U0BOT> what is a Pub/Sub ordering key?", **extra) -> dict:
@@ -78,7 +89,7 @@ def test_a_dm_is_a_message_event_with_channel_type_im(sandbox, receiver):
     assert (event["type"], event["channel_type"], event["channel"]) == ("message", "im", "D0ALICE")
 
 
-def test_a_channel_message_without_a_mention_is_not_delivered(sandbox, receiver):
+def test_without_message_events_a_message_that_mentions_no_one_is_not_delivered(sandbox, receiver):
     posted = sandbox.post("/_sandbox/messages", {"channel": "C0RANDOM", "text": "lunch?"})
     assert posted["event_id"] is None
     time.sleep(0.2)
@@ -150,7 +161,7 @@ def test_slow_ack_mode_counts_every_answer_as_a_timeout(sandbox, receiver):
 
 
 def test_retries_wait_the_configured_delays(make_sandbox, receiver):
-    sandbox = make_sandbox(retry_delays=(0.1, 0.3, 0.5))
+    sandbox = make_sandbox(retry_delays=(0.1, 0.3, 0.5), message_events=False)
     receiver.answers = [(500, 0)]
     mention(sandbox)
     times = [r.at for r in receiver.wait_for(4)]
@@ -163,7 +174,9 @@ def test_an_unreachable_app_is_connection_failed(make_sandbox):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    sandbox = make_sandbox(events_url=f"http://127.0.0.1:{closed_port}/slack/events")
+    sandbox = make_sandbox(
+        events_url=f"http://127.0.0.1:{closed_port}/slack/events", message_events=False
+    )
     posted = mention(sandbox)
     records = deliveries(sandbox, posted["event_id"], 4)
     assert [r["status"] for r in records] == ["connection_failed"] * 4

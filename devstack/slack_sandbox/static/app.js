@@ -7,8 +7,10 @@
 import { escapeHtml, renderMarkdown } from "./markdown.js";
 import { Composer, formatSize, readFile } from "./composer.js";
 import { eventCard } from "./trace.js";
+import { authorId, authorName, threadSummary } from "./threads.js";
 
 const ME = "U0ALICE";
+const BOT = "U0BOT";
 const PROGRESS_TEXT = "_Thinking…_"; // what the bot posts first (assistant/slack/reply.py)
 const CURSOR = " ▍"; // the bot's "still streaming" mark
 const KINDS = [
@@ -16,7 +18,7 @@ const KINDS = [
   "reaction_changed", "files_shared", "delivery", "trace", "reset",
 ];
 const EMOJI = { eyes: "👀", white_check_mark: "✅", x: "❌", hourglass: "⏳", thinking_face: "🤔", thumbsup: "👍", "+1": "👍", warning: "⚠️" };
-const COLORS = { U0BOT: "#2eb67d", U0ALICE: "#7c3085", U0BOB: "#1264a3" };
+const COLORS = { U0BOT: "#2eb67d", U0ALICE: "#7c3085", U0BOB: "#1264a3", U0CAROL: "#e01e5a", U0DEPLOY: "#ecb22e" };
 
 const state = {
   info: null,
@@ -100,7 +102,9 @@ function setLive(live) {
 function addDelivery(record) {
   if (!state.deliveries.has(record.event_id)) state.deliveries.set(record.event_id, new Map());
   state.deliveries.get(record.event_id).set(record.attempt, record);
-  if (record.channel && record.ts) state.eventOf.set(key(record.channel, record.ts), record.event_id);
+  // A mention delivers app_mention, then message: the card follows the first (the mention).
+  const where = key(record.channel, record.ts);
+  if (record.channel && record.ts && !state.eventOf.has(where)) state.eventOf.set(where, record.event_id);
 }
 
 function addTrace(record) {
@@ -221,10 +225,21 @@ function clock(ts) {
   return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
-function avatar(userId) {
+function avatar(userId, extraClass = "") {
   const user = state.users[userId];
-  const letter = user ? (user.is_bot ? "✦" : user.name[0].toUpperCase()) : "?";
-  return `<div class="avatar" style="background:${COLORS[userId] || "#616061"}">${escapeHtml(letter)}</div>`;
+  const letter = user ? (userId === "U0BOT" ? "✦" : user.name[0].toUpperCase()) : "?";
+  const title = user ? ` title="${escapeHtml(user.real_name || user.name)}"` : "";
+  return `<div class="avatar${extraClass ? ` ${extraClass}` : ""}"${title} style="background:${COLORS[userId] || "#616061"}">${escapeHtml(letter)}</div>`;
+}
+
+// Under a thread's parent, as in Slack: the repliers' faces, "N replies", "Last reply …".
+function renderThreadSummary(channel, m) {
+  const summary = threadSummary(m, replies(channel, m.ts), state.users);
+  if (!summary) return "";
+  const faces = summary.faces.map((id) => avatar(id, "face")).join("");
+  return `<span class="thread-summary" data-thread="${escapeHtml(m.ts)}"><span class="faces">${faces}</span>
+    <button class="replies" data-thread="${escapeHtml(m.ts)}">${summary.label}</button>
+    <span class="last-reply">${escapeHtml(summary.lastReply)}</span></span>`;
 }
 
 function renderFiles(m) {
@@ -287,13 +302,11 @@ async function clickAction(button) {
 }
 
 function renderMessage(channel, m, { inThread }) {
-  const user = state.users[m.user] || { name: m.username || m.user || "unknown", real_name: m.user };
-  const isBot = Boolean(m.bot_id) || user.is_bot;
+  const author = authorId(m, state.users);
+  // Every bot's message is labelled APP, the app's own and other apps' alike.
+  const isBot = Boolean(m.bot_id) || Boolean(state.users[author]?.is_bot);
   const eventId = state.eventOf.get(key(channel, m.ts));
-  const count = inThread ? 0 : replies(channel, m.ts).length;
-  const threadRow = count
-    ? `<button class="replies" data-thread="${escapeHtml(m.ts)}">${count} ${count === 1 ? "reply" : "replies"}</button>`
-    : "";
+  const threadRow = inThread ? "" : renderThreadSummary(channel, m);
   const traceLink = eventId
     ? `<button class="trace-link" data-event="${escapeHtml(eventId)}" data-thread="${escapeHtml(m.thread_ts || m.ts)}">What happened</button>`
     : "";
@@ -301,10 +314,10 @@ function renderMessage(channel, m, { inThread }) {
     .map((r) => `<span class="reaction">${EMOJI[r.name] || `:${escapeHtml(r.name)}:`} ${r.count}</span>`)
     .join("");
   const replyAction = inThread ? "" : `<button class="reply-action" data-thread="${escapeHtml(m.ts)}" title="Reply in thread">Reply</button>`;
-  return `<div class="msg${isBot ? " bot" : ""}" data-ts="${escapeHtml(m.ts)}" data-user="${escapeHtml(m.user || "")}">
-    ${avatar(m.user)}
+  return `<div class="msg${isBot ? " bot" : ""}" data-ts="${escapeHtml(m.ts)}" data-user="${escapeHtml(author || "")}">
+    ${avatar(author)}
     <div class="content">
-      <div class="meta"><span class="name">${escapeHtml((isBot && m.username) || user.real_name || user.name)}</span>${isBot ? '<span class="badge">APP</span>' : ""}
+      <div class="meta"><span class="name">${escapeHtml(authorName(m, state.users))}</span>${isBot ? '<span class="badge">APP</span>' : ""}
         <span class="time" title="${escapeHtml(m.ts)}">${clock(m.ts)}</span>${m.edited && !isBot ? '<span class="muted">(edited)</span>' : ""}</div>
       ${renderBody(m)}
       ${renderFiles(m)}
@@ -483,7 +496,10 @@ async function send({ text, files, threadTs }) {
   });
   const result = await response.json();
   if (!result.ok) throw new Error(result.error || `HTTP ${response.status}`);
-  if (result.event_id) {
+  // Every channel message is now delivered (message.channels); the bot answers what
+  // mentions it, the DM, and may follow threads: those get a "What happened" link.
+  const forTheBot = body.text.includes(`<@${BOT}>`) || state.channels.find((c) => c.id === result.channel)?.is_im;
+  if (result.event_id && (forTheBot || threadTs)) {
     state.eventOf.set(key(result.channel, result.ts), result.event_id);
     // The bot answers in the thread: open it, so its progress and answer are in view.
     if (!threadTs) openThread(result.ts);
