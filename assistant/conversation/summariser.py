@@ -58,12 +58,15 @@ class Summariser:
     ) -> SummaryOutcome:
         """`previous` extended with `turns` (oldest first), as far as `limits` allow."""
         summary, calls, tokens_in, tokens_out, covered = previous, 0, 0, 0, 0
+        # A third of the delivery's time at most: the answer itself needs the rest.
+        stop_at = time.monotonic() + min(deadline.remaining() / 3, 180.0)
         for chunk in summary_chunks(turns, room=limits.chunk_tokens)[: limits.max_calls]:
-            if deadline.remaining() < 30:  # the answer itself needs the rest
+            left = stop_at - time.monotonic()
+            if left < 1:
                 break
             try:
-                text, usage = self._call(summary, chunk, limits)
-            except (openai.APIError, ValueError) as error:
+                text, usage = self._call(summary, chunk, limits, timeout=min(60.0, left))
+            except (openai.APIError, ValueError) as error:  # the client's own retries are done
                 logger.warning("summary not extended", extra={"error": type(error).__name__})
                 break
             calls += 1
@@ -74,10 +77,14 @@ class Summariser:
         return SummaryOutcome(summary, calls, Usage(tokens_in, tokens_out), covered)
 
     def _call(
-        self, previous: Summary | None, chunk: Sequence[StoredTurn], limits: SummaryLimits
+        self,
+        previous: Summary | None,
+        chunk: Sequence[StoredTurn],
+        limits: SummaryLimits,
+        *,
+        timeout: float,
     ) -> tuple[str, Usage]:
         messages = summary_request(previous, chunk, max_words=limits.max_words)
-        timeout = min(60.0, max(5.0, deadline.remaining() / 3))
         started = time.monotonic()
         response = self._client.with_options(timeout=timeout).chat.completions.create(
             model=limits.model,

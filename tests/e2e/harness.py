@@ -73,6 +73,16 @@ class Sandbox:
         response.raise_for_status()
         return response.json()
 
+    def post_as_app(self, text: str, *, thread_ts: str, channel: str = "C0GENERAL") -> dict:
+        """A message from another app (deploybot) in a thread."""
+        response = self.http.post(
+            f"{self.base_url}/_sandbox/bot_messages",
+            json={"channel": channel, "text": text, "thread_ts": thread_ts},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()
+
     def mention(self, question: str, **kwargs: Any) -> dict[str, Any]:
         return self.post(f"{BOT} {question}", **kwargs)
 
