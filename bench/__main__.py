@@ -13,6 +13,7 @@ from bench import (
     ingress_latency,
     local_model,
     retrieval,
+    thread_context,
     usage_overhead,
 )
 
@@ -60,6 +61,20 @@ def main() -> int:
         _table(
             "Settings, budget check and ledger write per mention (200 mentions; 1, 10 at a time)",
             usage_overhead.run(log_dir),
+        )
+    )
+    context, summaries = thread_context.run(log_dir)
+    print(
+        _table(
+            "Knowing the thread: one turn's prompt build, threads of people's messages "
+            "(first mention, then the next after one more message)",
+            context,
+        )
+    )
+    print(
+        _table(
+            "Rolling summary cost per turn as a conversation grows (4,000-token prompt cap)",
+            summaries,
         )
     )
     throughput, searches, quality = retrieval.run(log_dir)

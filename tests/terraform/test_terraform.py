@@ -149,7 +149,8 @@ BOT_SCOPES = {
     "files:read",
     "files:write",
 }
-BOT_EVENTS = {"app_mention", "message.im"}
+# message.channels / message.groups: thread replies, for follow-ups without a mention.
+BOT_EVENTS = {"app_mention", "message.im", "message.channels", "message.groups"}
 # Inputs that end up in names, URLs or a manifest: values each validation must accept / refuse.
 NAME_INPUTS = {
     "project_id": (
