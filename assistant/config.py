@@ -27,6 +27,23 @@ __all__ = [
     "get_settings",
 ]
 
+# Shown in the bot's DM while an answer is prepared (assistant.threads.setStatus rotates them;
+# Slack takes at most 10). LOADING_MESSAGES: the same, separated by "|".
+DEFAULT_LOADING_MESSAGES = (
+    "Reading the thread…",
+    "Thinking it over…",
+    "Checking what I know…",
+    "Writing the answer…",
+)
+# Offered when someone opens the bot's DM (assistant.threads.setSuggestedPrompts; at most 4).
+# SUGGESTED_PROMPTS: the same, separated by "|"; "title => message" when they differ.
+DEFAULT_SUGGESTED_PROMPTS = (
+    "What can you do? => What can you help me with here, and which tools can you use?",
+    "Summarise this thread => Summarise this thread so far in a few bullet points.",
+    "Analyse a CSV => I will attach a CSV: tell me what stands out in it and plot it.",
+    "Search our documents => Which of our documents answer this, and what do they say?",
+)
+
 DEFAULT_SYSTEM_PROMPT = (
     "You are a helpful assistant in a Slack workspace. Answer concisely in standard Markdown. "
     "Earlier messages in this thread are the conversation so far."
@@ -43,6 +60,7 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "UPLOADS_TOPIC",
             "MAX_REQUEST_BYTES",
             "FEEDBACK_TOPIC",
+            "ASSISTANT_EVENTS_TOPIC",
             "LOG_LEVEL",
         }
     ),
@@ -90,6 +108,8 @@ ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
             "RETRIEVAL_TOKEN_SHARE",
             "EXECUTOR_URL",
             "EXECUTOR_TIMEOUT_SECONDS",
+            "LOADING_MESSAGES",
+            "SUGGESTED_PROMPTS",
         }
     ),
     "files": frozenset(
@@ -185,6 +205,11 @@ class Settings:
     log_level: str = "INFO"
     # Logs the messages sent to the model (people's words): for local debugging, off in production.
     log_prompts: bool = False
+    # Someone opened the bot's DM (app_home_opened, assistant_thread_started): from ingress to
+    # the responder, which holds the bot token ingress must not have.
+    assistant_events_topic: str = "assistant-events"
+    loading_messages: tuple[str, ...] = DEFAULT_LOADING_MESSAGES
+    suggested_prompts: tuple[str, ...] = DEFAULT_SUGGESTED_PROMPTS
     # The settings file (config/assistant.yaml): gs://bucket/name in the cloud, or a path.
     # Unset: the environment alone. Re-read at most this often, so a change needs no redeploy.
     feedback_topic: str = "feedback"  # feedback clicks, from ingress to the responder
@@ -246,6 +271,9 @@ def _read_secret_file(name: str, path: str) -> str:
 
 def _parse(type_name: object, raw: str, name: str) -> object:
     kind = str(type_name)
+    if kind.startswith("tuple"):
+        # Sentences with spaces and commas: "|" separates the items.
+        return tuple(item.strip() for item in raw.split("|") if item.strip())
     if kind.startswith("frozenset"):
         return frozenset(item for item in raw.replace(",", " ").split() if item)
     if kind == "bool":

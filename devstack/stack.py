@@ -34,6 +34,7 @@ PUSH_TOPICS = (
     ("mentions", "responder", ""),
     ("uploads", "files", ""),
     ("feedback", "responder", "/feedback"),
+    ("assistant-events", "responder", "/assistant-events"),
     ("knowledge", "indexer", ""),
 )
 

@@ -9,8 +9,10 @@ locals {
     UPLOADS_TOPIC        = google_pubsub_topic.uploads.name
     MAX_REQUEST_BYTES    = tostring(var.max_request_bytes)
     FEEDBACK_TOPIC       = google_pubsub_topic.feedback.name
-    LOG_LEVEL            = var.log_level
-    THREADS              = tostring(local.function_concurrency.ingress)
+    # The bot's DM opened: published for the responder, which sets the suggested prompts.
+    ASSISTANT_EVENTS_TOPIC = google_pubsub_topic.assistant_events.name
+    LOG_LEVEL              = var.log_level
+    THREADS                = tostring(local.function_concurrency.ingress)
     # Secrets are files from Secret Manager volumes (functions.tf): every read sees the latest
     # version, so the real value is picked up once added, without a redeploy.
     SLACK_SIGNING_SECRET_FILE = "/etc/secrets/slack-signing-secret/value"
@@ -61,6 +63,9 @@ locals {
     RETRIEVAL_MAX_DISTANCE   = tostring(var.retrieval_max_distance)
     RETRIEVAL_MAX_PASSAGES   = tostring(var.retrieval_max_passages)
     RETRIEVAL_TOKEN_SHARE    = tostring(var.retrieval_token_share)
+    # The DM's loading status and suggested prompts ("|" separates items; config.py).
+    LOADING_MESSAGES  = join("|", var.loading_messages)
+    SUGGESTED_PROMPTS = join("|", var.suggested_prompts)
   }
 
   files_env = {

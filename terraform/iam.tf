@@ -63,13 +63,15 @@ resource "google_service_account" "builder" {
   depends_on = [time_sleep.apis_enabled]
 }
 
-# --- ingress: publish to the topics it routes to (mentions, uploads, feedback clicks) ----------
+# --- ingress: publish to the topics it routes to (mentions, uploads, feedback, DM openings) ---
 
 resource "google_pubsub_topic_iam_member" "ingress_publisher" {
   for_each = {
     mentions = google_pubsub_topic.mentions.id
     uploads  = google_pubsub_topic.uploads.id
     feedback = google_pubsub_topic.feedback.id
+    # The bot's DM opened (app_home_opened): the responder sets its suggested prompts.
+    assistant_events = google_pubsub_topic.assistant_events.id
   }
 
   topic  = each.value

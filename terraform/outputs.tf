@@ -52,6 +52,7 @@ output "dead_letter_subscriptions" {
     google_pubsub_subscription.uploads_dead_letter.name,
     google_pubsub_subscription.feedback_dead_letter.name,
     google_pubsub_subscription.knowledge_dead_letter.name,
+    google_pubsub_subscription.assistant_events_dead_letter.name,
   ]
 }
 

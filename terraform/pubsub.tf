@@ -206,6 +206,7 @@ resource "google_pubsub_topic_iam_member" "pubsub_agent_dead_letter_publisher" {
     uploads   = google_pubsub_topic.uploads_dead_letter.id
     feedback  = google_pubsub_topic.feedback_dead_letter.id
     knowledge = google_pubsub_topic.knowledge_dead_letter.id
+    assistant = google_pubsub_topic.assistant_events_dead_letter.id
   }
 
   topic  = each.value
@@ -221,6 +222,7 @@ resource "google_pubsub_subscription_iam_member" "pubsub_agent_dead_letter_subsc
     uploads   = google_pubsub_subscription.uploads_push.id
     feedback  = google_pubsub_subscription.feedback_push.id
     knowledge = google_pubsub_subscription.knowledge_push.id
+    assistant = google_pubsub_subscription.assistant_events_push.id
   }
 
   subscription = each.value
@@ -287,6 +289,71 @@ resource "google_pubsub_subscription" "feedback_push" {
 resource "google_pubsub_subscription" "feedback_dead_letter" {
   name  = "${var.name_prefix}-feedback-dead-letter-sub"
   topic = google_pubsub_topic.feedback_dead_letter.id
+
+  message_retention_duration = "604800s"
+  ack_deadline_seconds       = 60
+
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+# --- The bot's DM opened: ingress -> assistant-events -> responder (…/assistant-events) --------
+# app_home_opened (Messages tab) or a legacy assistant_thread_started. Ingress has no bot token,
+# so the responder sets the DM's suggested prompts (assistant.threads.setSuggestedPrompts).
+
+resource "google_pubsub_topic" "assistant_events" {
+  name = "${var.name_prefix}-assistant-events"
+
+  depends_on = [time_sleep.apis_enabled]
+}
+
+resource "google_pubsub_topic" "assistant_events_dead_letter" {
+  name = "${var.name_prefix}-assistant-events-dead-letter"
+
+  depends_on = [time_sleep.apis_enabled]
+}
+
+resource "google_pubsub_subscription" "assistant_events_push" {
+  name  = "${var.name_prefix}-assistant-events-to-responder"
+  topic = google_pubsub_topic.assistant_events.id
+
+  ack_deadline_seconds       = local.push_ack_deadline_seconds
+  enable_message_ordering    = true # no ordering key is set: each opening stands alone
+  message_retention_duration = "604800s"
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.responder.service_config[0].uri}/assistant-events"
+
+    oidc_token {
+      service_account_email = google_service_account.push_invoker.email
+      audience              = google_cloudfunctions2_function.responder.service_config[0].uri
+    }
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.assistant_events_dead_letter.id
+    max_delivery_attempts = var.max_delivery_attempts
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  depends_on = [
+    google_cloud_run_v2_service_iam_member.push_invoker,
+    google_service_account_iam_member.pubsub_agent_token_creator,
+  ]
+}
+
+resource "google_pubsub_subscription" "assistant_events_dead_letter" {
+  name  = "${var.name_prefix}-assistant-events-dead-letter-sub"
+  topic = google_pubsub_topic.assistant_events_dead_letter.id
 
   message_retention_duration = "604800s"
   ack_deadline_seconds       = 60

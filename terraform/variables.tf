@@ -399,3 +399,35 @@ variable "executor_subnet_cidr" {
   default     = "10.8.0.0/26"
   description = "Range of the executor's subnet (Direct VPC egress takes its addresses from it); it has no route out."
 }
+
+variable "loading_messages" {
+  type = list(string)
+  default = [
+    "Reading the thread…",
+    "Thinking it over…",
+    "Checking what I know…",
+    "Writing the answer…",
+  ]
+  description = "Rotating loading messages under a thread in the bot's DM while it prepares an answer, at most 10 (LOADING_MESSAGES)."
+
+  validation {
+    condition     = length(var.loading_messages) <= 10 && alltrue([for m in var.loading_messages : trimspace(m) != "" && !strcontains(m, "|")])
+    error_message = "At most 10 loading messages (Slack's limit), none empty, none containing \"|\" (the separator)."
+  }
+}
+
+variable "suggested_prompts" {
+  type = list(string)
+  default = [
+    "What can you do? => What can you help me with here, and which tools can you use?",
+    "Summarise this thread => Summarise this thread so far in a few bullet points.",
+    "Analyse a CSV => I will attach a CSV: tell me what stands out in it and plot it.",
+    "Search our documents => Which of our documents answer this, and what do they say?",
+  ]
+  description = "Prompts the bot's DM offers when opened, \"title => message\" (or one text for both), at most 4 (SUGGESTED_PROMPTS)."
+
+  validation {
+    condition     = length(var.suggested_prompts) <= 4 && alltrue([for p in var.suggested_prompts : trimspace(p) != "" && !strcontains(p, "|")])
+    error_message = "At most 4 suggested prompts (Slack's limit), none empty, none containing \"|\" (the separator)."
+  }
+}

@@ -30,6 +30,7 @@ class ResponderLimits:
     slack_update_interval_seconds: float = 1.0
     max_delivery_attempts: int = 5
     log_prompts: bool = False
+    loading_messages: tuple[str, ...] = ()  # the DM's loading status (slack/status.py)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ResponderLimits:
@@ -38,6 +39,7 @@ class ResponderLimits:
             slack_update_interval_seconds=settings.slack_update_interval_seconds,
             max_delivery_attempts=settings.max_delivery_attempts,
             log_prompts=settings.log_prompts,
+            loading_messages=settings.loading_messages,
         )
 
 

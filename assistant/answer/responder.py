@@ -52,6 +52,7 @@ from assistant.mention import Mention
 from assistant.retrieval.catalog import is_sources_request
 from assistant.retrieval.citations import with_sources
 from assistant.slack.reply import ThreadReply
+from assistant.slack.status import AssistantStatus, status_applies
 
 __all__ = ["Responder"]
 
@@ -136,6 +137,11 @@ class Responder:
                 min_interval=self._limits.slack_update_interval_seconds,
                 guard=heartbeat.check,
             )
+            if status_applies(mention):  # the DM: a loading status, not a "Thinking…" message
+                loading = self._limits.loading_messages
+                reply.use_status(
+                    AssistantStatus.of(self._slack, mention, loading, guard=heartbeat.check)
+                )
             try:
                 if claim.delivered is not None:  # only the bookkeeping is left to do
                     return self._record(mention, lease, claim.delivered)

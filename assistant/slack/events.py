@@ -16,6 +16,7 @@ from typing import Any
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from assistant.mention import Mention, SlackFile
+from assistant.slack.opened import DmOpened, dm_opened_from
 
 __all__ = ["Decision", "FixedClock", "SignatureVerifier", "decide", "retry_number"]
 
@@ -57,6 +58,7 @@ class Decision:
     content_type: str = "text/plain"
     mention: Mention | None = None
     reason: str = ""
+    opened: DmOpened | None = None  # someone opened the bot's DM: suggested prompts to set
 
 
 def decide(
@@ -88,6 +90,13 @@ def decide(
         return Decision(200, json.dumps({"challenge": challenge}), "application/json")
     if kind != "event_callback":
         return Decision(200, reason=f"ignored payload type {repr(kind)[:40]}")
+
+    try:
+        opened = dm_opened_from(payload)
+    except (KeyError, TypeError, ValueError) as error:
+        return Decision(400, "malformed event", reason=f"malformed DM-opened event: {error}"[:120])
+    if opened is not None:
+        return Decision(200, opened=opened, reason="the DM was opened")
 
     try:
         mention = _mention_from(payload, received_at)

@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from assistant import deadline
 from assistant.slack.markdown import MARKDOWN_TEXT_LIMIT, split_markdown
 from assistant.slack.neutralise import neutralise
+from assistant.slack.status import AssistantStatus
 
 __all__ = ["PROGRESS_TEXT", "ThreadReply", "slack_client"]
 
@@ -83,6 +84,7 @@ class ThreadReply:
         self._clock = clock
         self._guard = guard  # raises when this delivery may no longer write to the thread
         self._identity: dict[str, str] = {}
+        self._status: AssistantStatus | None = None
         self._final_blocks: tuple[dict, ...] = ()
         self._shown: dict[str, str] = {}
         self._last_render = float("-inf")
@@ -104,14 +106,23 @@ class ThreadReply:
         chat:write.customize); edits keep whatever a message was posted as."""
         self._identity = dict(identity)
 
+    def use_status(self, status: AssistantStatus) -> None:
+        """Show progress as the thread's loading status (the bot's DM) rather than a message,
+        for as long as nothing has been posted and Slack accepts it."""
+        self._status = status
+
     def show_progress(self) -> None:
         """Post the progress indicator, unless an earlier attempt already did."""
         if self._message_ts:
             return
+        if self._status is not None and self._status.loading():
+            return  # Slack clears it when the answer's first message is posted
         self._post(PROGRESS_TEXT)
 
     def show_status(self, text: str) -> None:
         """Replace what is shown with a status line (for example while a tool runs)."""
+        if not self._message_ts and self._status is not None and self._status.show(text):
+            return
         self._render(f"_{text}_", final=False)
 
     def stream(self, text: str) -> None:

@@ -7,6 +7,7 @@ import secrets
 
 from aiohttp import web
 
+from .assistant_methods import opened_dm_envelope
 from .directory import CHANNELS, TEAM_ID, TEAM_NAME, USERS, channel_object, user_object
 from .faults import Fault
 from .files import file_object
@@ -53,6 +54,8 @@ class AdminRoutes:
             web.get("/_sandbox/state", self.state),
             web.post("/_sandbox/reset", self.reset),
             web.get("/_sandbox/files/{file_id}/content", self.file_content),
+            web.post("/_sandbox/app_home_opened", self.open_dm),
+            web.get("/_sandbox/suggested_prompts", self.suggested_prompts),
         ]
 
     def _base(self, request: web.Request) -> str:
@@ -112,6 +115,38 @@ class AdminRoutes:
         return web.json_response(
             {"ok": True, "event_id": envelope.get("event_id"), "delivered": delivered}
         )
+
+    async def open_dm(self, request: web.Request) -> web.Response:
+        """A person opens the bot's Messages tab: Slack's app_home_opened, signed and delivered."""
+        try:
+            body = await _json_body(request)
+        except BadRequest as error:
+            return _bad(str(error))
+        mode = str(body.get("delivery") or "normal")
+        if mode not in MODES:
+            return _bad(f"delivery must be one of {MODES}")
+        try:
+            envelope = opened_dm_envelope(
+                self.sandbox.workspace,
+                user=str(body.get("user") or "U0ALICE"),
+                verification_token=self.sandbox.config.verification_token,
+            )
+        except ValueError as error:
+            return _bad(str(error))
+        delivered = self.sandbox.deliverer.deliver(envelope, mode=mode)
+        event = envelope["event"]
+        return web.json_response(
+            {
+                "ok": True,
+                "event_id": envelope["event_id"],
+                "channel": event["channel"],
+                "delivered": delivered,
+            }
+        )
+
+    async def suggested_prompts(self, request: web.Request) -> web.Response:
+        prompts = list(self.sandbox.workspace.suggested_prompts.values())
+        return web.json_response({"ok": True, "suggested_prompts": prompts})
 
     async def url_verification(self, request: web.Request) -> web.Response:
         if not self.sandbox.config.events_url:

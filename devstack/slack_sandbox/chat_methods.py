@@ -1,4 +1,4 @@
-"""chat.postMessage / update / delete / getPermalink, reactions.*, assistant status."""
+"""chat.postMessage / update / delete / getPermalink, reactions.* (assistant.*: elsewhere)."""
 
 from __future__ import annotations
 
@@ -117,16 +117,6 @@ def _react(call: Call, args: dict, *, add: bool) -> dict:
     return {}
 
 
-def set_status(call: Call, args: dict) -> dict:
-    """assistant.threads.setStatus: the "is thinking..." line under a thread."""
-    require(args, "channel_id", "thread_ts")
-    channel = resolve_channel(args["channel_id"])
-    call.workspace.find(channel, str(args["thread_ts"]))
-    payload = {"channel": channel, "thread_ts": args["thread_ts"], "status": args.get("status", "")}
-    call.workspace.emit("status_set", payload)
-    return {}
-
-
 METHODS = {
     "chat.postMessage": post_message,
     "chat.update": update,
@@ -134,5 +124,4 @@ METHODS = {
     "chat.getPermalink": get_permalink,
     "reactions.add": lambda call, args: _react(call, args, add=True),
     "reactions.remove": lambda call, args: _react(call, args, add=False),
-    "assistant.threads.setStatus": set_status,
 }

@@ -22,7 +22,7 @@ from .workspace import Workspace
 __all__ = ["Sandbox"]
 
 # Changes that do not alter saved state (nothing to write to disk).
-TRANSIENT = {"status_set"}
+TRANSIENT = {"status_set", "suggested_prompts_set"}
 
 
 @dataclass

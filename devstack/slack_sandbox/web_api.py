@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from . import chat_methods, file_methods, read_methods, stream_methods
+from . import assistant_methods, chat_methods, file_methods, read_methods, stream_methods
 from .api_error import ApiError
 from .call import Call
 from .faults import FaultBook
@@ -24,6 +24,7 @@ METHODS: dict[str, Method] = {
     **chat_methods.METHODS,
     **stream_methods.METHODS,
     **file_methods.METHODS,
+    **assistant_methods.METHODS,
 }
 CALL_LOG_SIZE = 2000
 

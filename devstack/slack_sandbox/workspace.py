@@ -52,6 +52,8 @@ class Workspace:
         self.files: dict[str, dict] = {}
         self.uploads: dict[str, str] = {}
         self.last_ts = 0
+        # DM -> its suggested prompts (assistant_methods.py); not saved, like a status.
+        self.suggested_prompts: dict[str, dict] = {}
 
     # -- change reporting -------------------------------------------------
 
@@ -80,6 +82,7 @@ class Workspace:
         self.last_ts = data.get("last_ts", 0)
 
     def reset(self) -> None:
+        self.suggested_prompts.clear()
         self.restore({"last_ts": self.last_ts})
         self.emit("reset", {})
 

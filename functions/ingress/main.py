@@ -1,5 +1,9 @@
 """HTTP function: verify a Slack Events API request, queue the mention, ack within 3 s.
 
+An opened DM (`app_home_opened` on the Messages tab, or a legacy `assistant_thread_started`) is
+published to the `assistant-events` topic, and the responder, which holds the bot token, sets
+the DM's suggested prompts.
+
 The same function is the app's interactivity Request URL (`…/interactivity`): a signed click
 on an answer's feedback buttons is published to the `feedback` topic before the ack, and the
 responder records it. So ingress, the one function open to the internet, still needs no
@@ -22,6 +26,7 @@ from assistant.logs import configure_logging, log_event
 from assistant.pubsub.publish import publish_data, publish_mention
 from assistant.slack.events import SignatureVerifier, decide, retry_number
 from assistant.slack.interactions import decide_interaction
+from assistant.slack.opened import DmOpened
 
 logger = logging.getLogger("ingress")
 
@@ -84,6 +89,8 @@ def ingress(request: flask.Request) -> flask.Response:
         log_event(logger, logging.WARNING, decision.reason, status=401)
         return flask.Response(decision.body, status=401, mimetype=decision.content_type)
     retry = retry_number(request.headers)
+    if decision.opened is not None:
+        return _dm_opened(decision.opened, settings, retry)
     if mention is None:
         level = logging.WARNING if decision.status >= 400 else logging.INFO
         log_event(logger, level, decision.reason, status=decision.status, slack_retry=retry)
@@ -139,5 +146,29 @@ def _interaction(
         event_id=feedback.event_id,
         value=feedback.value,
         model=feedback.model,
+    )
+    return flask.Response("", status=200)
+
+
+def _dm_opened(opened: DmOpened, settings: Settings, retry: int | None) -> flask.Response:
+    try:
+        message_id = publish_data(
+            project=settings.google_cloud_project,
+            topic=settings.assistant_events_topic,
+            data=opened.to_json(),
+            event_id=opened.event_id,
+        )
+    except Exception:
+        # Slack retries a failed ack; the prompts are a nicety, but cheap to get right.
+        logger.exception("DM-opened event not queued", extra={"event_id": opened.event_id})
+        return flask.Response("could not queue the event", status=500)
+    log_event(
+        logger,
+        logging.INFO,
+        "DM opened queued",
+        event_id=opened.event_id,
+        topic=settings.assistant_events_topic,
+        message_id=message_id,
+        slack_retry=retry,
     )
     return flask.Response("", status=200)

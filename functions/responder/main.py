@@ -1,7 +1,9 @@
 """Pub/Sub push endpoint for the `mentions` topic: answer one mention in its Slack thread.
 
 Also, at `…/feedback`, the push endpoint of the `feedback` topic: record one click on an
-answer's 👍 / 👎 (published by ingress) in Firestore.
+answer's 👍 / 👎 (published by ingress) in Firestore. And at `…/assistant-events`, the push
+endpoint of the `assistant-events` topic: someone opened the bot's DM, so set its suggested
+prompts (ingress has no bot token to do it).
 
 Status codes are the contract with Pub/Sub: 2xx acks; anything else is redelivered with
 backoff and, after the subscription's attempt limit, dead-lettered. This module is the
@@ -46,7 +48,9 @@ from assistant.pubsub.publish import publish_mention
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.index import KnowledgeIndex
 from assistant.retrieval.search import DocumentSearch, SearchLimits
+from assistant.slack.opened import DmOpened
 from assistant.slack.reply import slack_client
+from assistant.slack.suggestions import SuggestedPrompts
 from assistant.slack.thread_reader import ThreadReader
 from assistant.usage.ledger import Ledger
 from assistant.usage.pricing import PriceTable
@@ -172,6 +176,8 @@ def _planner(settings: Settings, code_runs: CodeRuns | None) -> Callable[[Mentio
 def responder(request: flask.Request) -> tuple[str, int]:
     if request.path.rstrip("/").endswith("/feedback"):
         return _feedback(request)
+    if request.path.rstrip("/").endswith("/assistant-events"):
+        return _assistant_event(request)
     return _mention(request)
 
 
@@ -206,5 +212,35 @@ def _feedback(request: flask.Request) -> tuple[str, int]:
     logger.info(
         "feedback recorded",
         extra={"event_id": feedback.event_id, "value": feedback.value, "model": feedback.model},
+    )
+    return "", 204
+
+
+@cache
+def _suggested_prompts() -> SuggestedPrompts:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return SuggestedPrompts(
+        slack_client(settings.slack_bot_token, settings.slack_api_url), settings.suggested_prompts
+    )
+
+
+def _assistant_event(request: flask.Request) -> tuple[str, int]:
+    if request.method != "POST":
+        return "Pub/Sub pushes with POST", 405
+    try:
+        prompts = _suggested_prompts()
+    except SecretUnavailable as error:
+        logger.error("secrets not available yet; Pub/Sub will retry", extra={"error": str(error)})
+        return "not configured yet", 503
+    try:
+        opened = DmOpened.from_json(parse_push(request.get_data()).data)
+    except (InvalidEnvelope, ValueError, TypeError) as error:
+        logger.error("unusable assistant event", extra={"error": str(error)})
+        return "bad message", 400
+    offered = prompts.offer(opened)  # setting the same prompts twice is harmless
+    logger.info(
+        "suggested prompts",
+        extra={"event_id": opened.event_id, "set": offered, "thread_ts": opened.thread_ts},
     )
     return "", 204

@@ -164,6 +164,8 @@ def _terraform_default(model: Model, expression: Any) -> Any:
 def _same(terraform: Any, code: Any) -> bool:
     if isinstance(code, frozenset | set):  # a list variable, joined with commas
         return isinstance(terraform, list) and set(terraform) == set(code)
+    if isinstance(code, tuple):  # an ordered list variable, joined with "|"
+        return isinstance(terraform, list) and tuple(terraform) == code
     if code is None:
         return terraform in (None, "")
     if isinstance(code, bool):
@@ -275,6 +277,11 @@ def check_manifest(
     for setting in ("socket_mode_enabled", "org_deploy_enabled"):
         if not re.search(rf"^\s*{setting}:\s*false\b", template, re.M):
             problems.append(f"manifest: {setting} must be false")
+    # New apps get agent_view (assistant_view is the legacy surface it replaced).
+    if not re.search(r"^  agent_view:\n    agent_description: \S", template, re.M):
+        problems.append("manifest: features.agent_view with an agent_description is missing")
+    if re.search(r"^\s*assistant_view:", template, re.M):
+        problems.append("manifest: assistant_view is the legacy surface; use agent_view")
     if not re.search(r"^\s*request_url:\s*\$\{jsonencode\(request_url\)\}", template, re.M):
         problems.append("manifest: request_url is not filled from Terraform")
     if not re.search(r"^\s*request_url:\s*\$\{jsonencode\(interactivity_url\)\}", template, re.M):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tests.terraform.assistant_mutations import ASSISTANT_MUTATIONS
 from tests.terraform.first_apply_mutations import DOC_MUTATIONS, FIRST_APPLY_MUTATIONS
 from tests.terraform.hcl_model import Model, first
 from tests.terraform.knowledge_mutations import KNOWLEDGE_MUTATIONS
@@ -380,4 +381,5 @@ MUTATIONS = [
     *FIRST_APPLY_MUTATIONS,  # issue 16: a first apply, names, hygiene
     *KNOWLEDGE_MUTATIONS,  # issue 12: answers from the organisation's documents
     *RUNTIME_MUTATIONS,  # THREADS against the request concurrency
+    *ASSISTANT_MUTATIONS,  # issue 11: the DM's loading status and suggested prompts
 ]

@@ -62,6 +62,7 @@ HANDLERS = {
     "uploads": "files",
     "feedback": "responder",
     "knowledge": "indexer",
+    "assistant_events": "responder",  # the DM opened: suggested prompts
 }
 # Cloud Storage notifications carry no ordering key; object generations order them instead.
 UNORDERED = frozenset({"knowledge"})
@@ -89,6 +90,7 @@ EXPECTED_GRANTS = {
         ("google_pubsub_topic.mentions", "roles/pubsub.publisher"),
         ("google_pubsub_topic.uploads", "roles/pubsub.publisher"),
         ("google_pubsub_topic.feedback", "roles/pubsub.publisher"),
+        ("google_pubsub_topic.assistant_events", "roles/pubsub.publisher"),
         (f"{_SECRET}[slack-signing-secret]", _ACCESSOR),
     },
     "sa:files": {
@@ -103,8 +105,6 @@ EXPECTED_GRANTS = {
         (f"{_SECRET}[slack-bot-token]", _ACCESSOR),
         (f"{_SECRET}[openai-api-key]", _ACCESSOR),
         ("google_pubsub_topic.mentions_dead_letter", "roles/pubsub.publisher"),
-        # A follow-up with files goes to the files function (answer/responder.py).
-        ("google_pubsub_topic.uploads", "roles/pubsub.publisher"),
         ("google_cloud_run_v2_service.executor", "roles/run.invoker"),
     },
     "sa:indexer": {
@@ -135,11 +135,14 @@ EXPECTED_GRANTS = {
         ("google_pubsub_subscription.feedback_push", "roles/pubsub.subscriber"),
         ("google_pubsub_topic.knowledge_dead_letter", "roles/pubsub.publisher"),
         ("google_pubsub_subscription.knowledge_push", "roles/pubsub.subscriber"),
+        ("google_pubsub_topic.assistant_events_dead_letter", "roles/pubsub.publisher"),
+        ("google_pubsub_subscription.assistant_events_push", "roles/pubsub.subscriber"),
         ("google_service_account.push_invoker", "roles/iam.serviceAccountTokenCreator"),
     },
 }
 BOT_SCOPES = {
     "app_mentions:read",
+    "assistant:write",
     "chat:write",
     "chat:write.customize",
     "channels:history",
@@ -149,8 +152,14 @@ BOT_SCOPES = {
     "files:read",
     "files:write",
 }
-# message.channels / message.groups: thread replies, for follow-ups without a mention.
-BOT_EVENTS = {"app_mention", "message.im", "message.channels", "message.groups"}
+BOT_EVENTS = {
+    "app_mention",
+    "message.im",
+    "message.channels",
+    "message.groups",
+    "app_home_opened",
+    "assistant_thread_started",
+}
 # Inputs that end up in names, URLs or a manifest: values each validation must accept / refuse.
 NAME_INPUTS = {
     "project_id": (
@@ -311,6 +320,9 @@ def test_check_reports_the_breakage(
             "asks for bot scope users:read",
         ),
         (lambda t: t.replace("      - message.im", ""), "bot_events differ"),
+        (lambda t: t.replace("  agent_view:", "  assistant_view:"), "agent_view with an"),
+        (lambda t: t.replace("      - assistant:write", ""), "lacks bot scope assistant:write"),
+        (lambda t: t.replace("      - app_home_opened", ""), "bot_events differ"),
         (
             lambda t: t.replace("socket_mode_enabled: false", "socket_mode_enabled: true"),
             "socket_mode_enabled must be false",

@@ -8,6 +8,7 @@ import { escapeHtml, renderMarkdown } from "./markdown.js";
 import { Composer, formatSize, readFile } from "./composer.js";
 import { eventCard } from "./trace.js";
 import { authorId, authorName, threadSummary } from "./threads.js";
+import { initAssistantUi, renderPrompts, statusLine } from "./assistant_ui.js";
 
 const ME = "U0ALICE";
 const BOT = "U0BOT";
@@ -28,7 +29,7 @@ const state = {
   deliveries: new Map(), // event_id -> Map(attempt -> record)
   eventOf: new Map(), // "channel:ts" -> event_id
   traces: new Map(), // event_id -> Map(seq -> record)
-  statuses: new Map(), // "channel:thread_ts" -> status text
+  statuses: new Map(), // "channel:thread_ts" -> status_set payload (status, loading_messages)
   unread: new Set(),
   clicked: new Map(), // "channel:ts" -> value of the feedback button clicked
   current: "C0GENERAL",
@@ -144,7 +145,7 @@ function apply(kind, payload) {
       schedule();
       break;
     case "status_set":
-      state.statuses.set(key(payload.channel, payload.thread_ts), payload.status);
+      state.statuses.set(key(payload.channel, payload.thread_ts), payload);
       schedule();
       break;
     case "delivery":
@@ -368,6 +369,7 @@ function renderChannel() {
     or say <code>@assistant reset</code> in a thread to make it forget the thread.</p></div>`;
   fillList($("#messages"), messages.length ? messages.map((m) => renderMessage(state.current, m, { inThread: false })).join("") : empty);
   composers.channel.setPlaceholder(channel.is_im ? "Message assistant" : `Message #${channel.name}`);
+  renderPrompts(channel);
 }
 
 function renderThread() {
@@ -383,8 +385,8 @@ function renderThread() {
   $("#thread-where").textContent = channelTitle(channel);
   const items = [parent, ...replies(state.current, parent.ts)];
   const status = state.statuses.get(key(state.current, parent.ts));
-  const statusLine = status ? `<div class="status-line"><span class="dots"><i></i><i></i><i></i></span> assistant ${escapeHtml(status)}</div>` : "";
-  fillList($("#thread-messages"), items.map((m) => renderMessage(state.current, m, { inThread: true })).join("") + statusLine);
+  const line = statusLine(status, key(state.current, parent.ts));
+  fillList($("#thread-messages"), items.map((m) => renderMessage(state.current, m, { inThread: true })).join("") + line);
 }
 
 function eventsInView() {
@@ -522,6 +524,11 @@ function wire() {
   const shared = { users: () => state.users, avatar, send, showError };
   composers.channel = new Composer($("#composer"), { ...shared, threadTs: () => null });
   composers.thread = new Composer($("#thread-composer"), { ...shared, threadTs: () => state.thread });
+  initAssistantUi({
+    send: (text) => send({ text, files: [], threadTs: null }),
+    showError,
+    current: () => state.channels.find((c) => c.id === state.current),
+  });
   document.addEventListener("click", (event) => {
     const feedback = event.target.closest("[data-click-ts]");
     if (feedback) {
