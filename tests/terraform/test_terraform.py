@@ -105,6 +105,8 @@ EXPECTED_GRANTS = {
         (f"{_SECRET}[slack-bot-token]", _ACCESSOR),
         (f"{_SECRET}[openai-api-key]", _ACCESSOR),
         ("google_pubsub_topic.mentions_dead_letter", "roles/pubsub.publisher"),
+        # A follow-up with files goes to the files function (answer/responder.py).
+        ("google_pubsub_topic.uploads", "roles/pubsub.publisher"),
         ("google_cloud_run_v2_service.executor", "roles/run.invoker"),
     },
     "sa:indexer": {
