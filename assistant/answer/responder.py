@@ -25,12 +25,11 @@ from assistant.answer.delivery import (
     seconds_since,
     seconds_since_mention,
 )
-from assistant.answer.follow_ups import FollowUp, follow_up
 from assistant.answer.gate import Admitted, Gate, Refused
 from assistant.answer.heartbeat import Heartbeat
 from assistant.answer.plan import AnswerPlan
+from assistant.answer.thread_replies import ThreadReplies
 from assistant.conversation.history import HistoryStore
-from assistant.conversation.prompt import Prompt
 from assistant.conversation.turns import StoredTurn, turn_order
 from assistant.feedback.buttons import feedback_block
 from assistant.files.context import notes_text
@@ -44,7 +43,6 @@ from assistant.llm.loop import (
     run_tool_loop,
     tool_footers,
 )
-from assistant.llm.messages import content_text
 from assistant.llm.rounds import Usage
 from assistant.llm.stream import ModelError, ModelRequest
 from assistant.llm.tokens import count_content
@@ -98,7 +96,10 @@ class Responder:
         self._sleep = sleep
         self._gate = gate  # None: no allowlists, budgets or usage ledger
         self._commands = commands
-        self._forward_files = forward_files  # a follow-up's files go to the files function
+        # A follow-up's files go to the files function first (forward_files).
+        self._replies = ThreadReplies(
+            history=history, plan_for=plan_for, forward_files=forward_files
+        )
 
     def handle(self, delivery: Delivery) -> Outcome:
         with deadline.delivery_deadline(seconds=self._limits.response_time_budget_seconds):
@@ -114,7 +115,7 @@ class Responder:
                 "seconds_since_mention": seconds_since_mention(mention),
             },
         )
-        if mention.follow_up and not self._is_answered_follow_up(mention):
+        if mention.follow_up and not self._replies.answer_now(mention):
             return Outcome.ACK
         claim = self._claim(mention, delivery.delivery_id)
         if claim.verdict is Verdict.WAIT:
@@ -151,21 +152,6 @@ class Responder:
                 return Outcome.ACK
             except Exception:
                 return self._failed(mention, lease, reply, attempt, claim)
-
-    def _is_answered_follow_up(self, mention: Mention) -> bool:
-        """A reply without a mention: answered only in a one-person conversation with the bot;
-        its files are mirrored first, then it comes back as an ordinary mention."""
-        state = self.history.load(mention.thread_key)
-        verdict = follow_up(state, user=mention.user, enabled=self._plan_for(mention).follow_ups)
-        logger.info("thread reply without a mention", extra={"verdict": verdict.value})
-        if verdict is FollowUp.NOTE_PERSON:
-            self.history.add_people(mention.thread_key, {mention.user})
-        if verdict is not FollowUp.ANSWER:
-            return False
-        if mention.files and self._forward_files is not None:
-            self._forward_files(dataclasses.replace(mention, follow_up=False))
-            return False
-        return True
 
     def _claim(self, mention: Mention, delivery_id: str) -> Claim:
         """Acquire, waiting while the same message is still in hand elsewhere."""
@@ -300,7 +286,12 @@ class Responder:
 
         def messages_for(rounds: tuple[ToolRound, ...]) -> tuple:
             prompt = assembly.prompt(rounds)
-            self._log_request(plan, prompt, rounds=len(rounds))
+            logger.info(
+                "model request",
+                extra=prompt.to_log(
+                    model=plan.model, rounds=len(rounds), with_text=self._limits.log_prompts
+                ),
+            )
             return prompt.messages
 
         request = ModelRequest(
@@ -397,23 +388,6 @@ class Responder:
         # path in production and on the emulator (whose push mode does not dead-letter).
         self._dead_letter(mention)
         return Outcome.ACK
-
-    def _log_request(self, plan: AnswerPlan, prompt: Prompt, *, rounds: int) -> None:
-        fields: dict[str, object] = {
-            "model": plan.model,
-            "turns": [
-                {"role": p.message.role, "tokens": p.tokens, "kind": p.kind} for p in prompt.parts
-            ],
-            "prompt_tokens_estimate": prompt.tokens,
-            "budget": plan.input_budget,
-            "dropped": prompt.account.to_log(),
-            "tool_round": rounds,
-        }
-        if self._limits.log_prompts:
-            fields["prompt"] = [
-                {"role": m.role, "content": content_text(m.content)[:4000]} for m in prompt.messages
-            ]
-        logger.info("model request", extra=fields)
 
     def _give_up(self, lease: Lease, reply: ThreadReply) -> None:
         """Last attempt: tell the person, then let the message go to the dead-letter topic."""

@@ -5,7 +5,7 @@ rounds) come first in the reckoning; a thread summary and reference passages are
 they fit; earlier turns fill what is left, newest first. The result says what was kept and
 what was left out, for the logs and the local workspace's "What happened" panel.
 
-    >>> from assistant.llm.messages import Message
+    >>> from assistant.llm.messages import Message, content_text
     >>> part = lambda kind, role, text, tokens: PromptPart(kind, Message(role, text), tokens)
     >>> prompt = assemble_prompt(
     ...     system=part("system", "system", "Be brief.", 7),
@@ -23,7 +23,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from assistant.llm.messages import Message
+from assistant.llm.messages import Message, content_text
 from assistant.llm.tokens import REPLY_PRIMING_TOKENS
 
 __all__ = ["PartKind", "Prompt", "PromptAccount", "PromptPart", "assemble_prompt"]
@@ -62,6 +62,24 @@ class Prompt:
     @property
     def tokens(self) -> int:
         return self.account.used
+
+    def to_log(self, *, model: str, rounds: int, with_text: bool = False) -> dict[str, Any]:
+        """What the logs say of a model request; the words themselves only `with_text`."""
+        fields: dict[str, Any] = {
+            "model": model,
+            "turns": [
+                {"role": p.message.role, "tokens": p.tokens, "kind": p.kind} for p in self.parts
+            ],
+            "prompt_tokens_estimate": self.tokens,
+            "budget": self.account.budget,
+            "dropped": self.account.to_log(),
+            "tool_round": rounds,
+        }
+        if with_text:
+            fields["prompt"] = [
+                {"role": m.role, "content": content_text(m.content)[:4000]} for m in self.messages
+            ]
+        return fields
 
 
 def assemble_prompt(

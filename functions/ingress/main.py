@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import BinaryIO
 
@@ -100,23 +100,26 @@ def ingress(request: flask.Request) -> flask.Response:
     # thread replies are people's own and their files none of the bot's business).
     wants_files = mention.files and not mention.follow_up
     topic = settings.uploads_topic if wants_files else settings.mentions_topic
-    try:
-        message_id = publish_mention(
+    return _queued(
+        "mention",
+        lambda: publish_mention(
             project=settings.google_cloud_project, topic=topic, mention=mention
-        )
-    except Exception:
-        # Slack retries a failed ack, so the mention is not lost.
-        logger.exception("publish failed", extra={"event_id": mention.event_id})
-        return flask.Response("could not queue the event", status=500)
-    log_event(
-        logger,
-        logging.INFO,
-        "mention queued",
+        ),
         event_id=mention.event_id,
         topic=topic,
-        message_id=message_id,
         slack_retry=retry,
     )
+
+
+def _queued(what: str, publish: Callable[[], str], **fields: object) -> flask.Response:
+    """Publish, then ack: a 200 means "safely queued". On failure 500, and Slack retries, so
+    nothing is lost."""
+    try:
+        message_id = publish()
+    except Exception:
+        logger.exception(f"{what} not queued", extra={"event_id": fields.get("event_id")})
+        return flask.Response(f"could not queue the {what}", status=500)
+    log_event(logger, logging.INFO, f"{what} queued", message_id=message_id, **fields)
     return flask.Response("", status=200)
 
 
@@ -129,46 +132,31 @@ def _interaction(
         level = logging.WARNING if decision.status >= 400 else logging.INFO
         log_event(logger, level, decision.reason, status=decision.status)
         return flask.Response(decision.body, status=decision.status)
-    try:
-        publish_data(
+    return _queued(
+        "feedback",
+        lambda: publish_data(
             project=settings.google_cloud_project,
             topic=settings.feedback_topic,
             data=feedback.to_json(),
             event_id=feedback.event_id,
-        )
-    except Exception:
-        logger.exception("feedback not queued", extra={"event_id": feedback.event_id})
-        return flask.Response("could not queue the feedback", status=500)
-    log_event(
-        logger,
-        logging.INFO,
-        "feedback queued",
+        ),
         event_id=feedback.event_id,
         value=feedback.value,
         model=feedback.model,
     )
-    return flask.Response("", status=200)
 
 
 def _dm_opened(opened: DmOpened, settings: Settings, retry: int | None) -> flask.Response:
-    try:
-        message_id = publish_data(
+    # The suggested prompts are a nicety, but a retried ack makes them cheap to get right.
+    return _queued(
+        "DM-opened event",
+        lambda: publish_data(
             project=settings.google_cloud_project,
             topic=settings.assistant_events_topic,
             data=opened.to_json(),
             event_id=opened.event_id,
-        )
-    except Exception:
-        # Slack retries a failed ack; the prompts are a nicety, but cheap to get right.
-        logger.exception("DM-opened event not queued", extra={"event_id": opened.event_id})
-        return flask.Response("could not queue the event", status=500)
-    log_event(
-        logger,
-        logging.INFO,
-        "DM opened queued",
+        ),
         event_id=opened.event_id,
         topic=settings.assistant_events_topic,
-        message_id=message_id,
         slack_retry=retry,
     )
-    return flask.Response("", status=200)

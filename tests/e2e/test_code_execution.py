@@ -8,7 +8,6 @@ import json
 import subprocess
 
 import pytest
-from google.cloud import storage
 
 from devstack.executor_runtime import ensure_runtime
 from tests.e2e.harness import eventually, last_user_text, message_text, unique
@@ -21,11 +20,6 @@ SALES = b"region,q1,q2\nnorth,10,14\nsouth,8,9\neast,5,11\n"
 def executor_running(stack):
     if "executor" not in stack.urls:
         pytest.skip(f"the executor is not running: {stack.executor_problem}")
-
-
-@pytest.fixture(scope="module")
-def bucket(stack) -> storage.Bucket:
-    return storage.Client(project=stack.options.project).bucket(stack.options.bucket)
 
 
 def run_python(code: str) -> str:
