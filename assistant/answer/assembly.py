@@ -27,7 +27,7 @@ from assistant.answer.references import (
 from assistant.conversation.budget import fit_text, room_for_question, select_turns
 from assistant.conversation.history import HistoryStore, ThreadState
 from assistant.conversation.prompt import Prompt, PromptPart, assemble_prompt
-from assistant.conversation.summariser import Summariser
+from assistant.conversation.summariser import Summariser, SummaryLimits
 from assistant.conversation.summary import Summary
 from assistant.conversation.thread_messages import context_turns, others, people_in
 from assistant.conversation.turns import StoredTurn, turn_order
@@ -129,7 +129,7 @@ class PromptBuilder:
             state=state,
             extra=context,
         )
-        # Without a summariser, turns that do not fit are left unread, as before summaries.
+        # Without a summariser, no room is kept for a summary.
         summary_room = _summary_room(plan) if self._summariser is not None else 0
         chosen = select_turns(
             newest_first,
@@ -139,19 +139,13 @@ class PromptBuilder:
         )
         earlier = chosen.kept
         usage = Usage()
-        if chosen.dropped and self._summariser is not None and plan.summary is not None:
-            outcome = self._summariser.extend(summary, chosen.dropped[::-1], plan.summary)
-            usage = outcome.usage
-            if outcome.summarised and outcome.summary is not None:
-                summary = outcome.summary
-                self._history.save_summary(mention.thread_key, summary)
-            logger.info(
-                "turns fell out of the prompt",
-                extra={
-                    "dropped_turns": len(chosen.dropped),
-                    "summarised_turns": outcome.summarised,
-                    "summary_calls": outcome.calls,
-                },
+        if chosen.overflowed and self._summariser is not None and plan.summary is not None:
+            summary, usage = self._extend_summary(
+                self._summariser,
+                plan.summary,
+                mention,
+                summary,
+                before=earlier[-1].order if earlier else question_turn.order,
             )
         references = References()
         if self._search is not None and sets:
@@ -175,6 +169,33 @@ class PromptBuilder:
             summary_usage=usage,
         )
 
+    def _extend_summary(
+        self,
+        summariser: Summariser,
+        limits: SummaryLimits,
+        mention: Mention,
+        summary: Summary | None,
+        *,
+        before: str,
+    ) -> tuple[Summary | None, Usage]:
+        """Cover the oldest turns the summary does not cover yet, as far as one turn's share
+        of summary calls reaches: the rest follows on later turns, oldest first."""
+        pending = self._history.oldest_after(
+            mention.thread_key,
+            after=summary.through if summary else "",
+            before=before,
+            max_tokens=limits.chunk_tokens * limits.max_calls,
+        )
+        outcome = summariser.extend(summary, pending, limits)
+        if outcome.summarised and outcome.summary is not None:
+            summary = outcome.summary
+            self._history.save_summary(mention.thread_key, summary)
+        logger.info(
+            "turns fell out of the prompt",
+            extra={"summarised_turns": outcome.summarised, "summary_calls": outcome.calls},
+        )
+        return summary, outcome.usage
+
     def _read_thread(
         self, mention: Mention, plan: AnswerPlan, state: ThreadState
     ) -> list[StoredTurn]:
@@ -193,7 +214,12 @@ class PromptBuilder:
         bot = mention.bot_user_id
         names = self._thread.names(m.user for m in others(messages, bot_user_id=bot))
         turns = context_turns(
-            messages, bot_user_id=bot, known=state.orders, names=names, spec=plan.spec
+            messages,
+            bot_user_id=bot,
+            known=state.orders,
+            names=names,
+            spec=plan.spec,
+            held_through=state.window[-1].order if state.window else "",
         )
         self._history.append(
             mention.thread_key,

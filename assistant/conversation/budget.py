@@ -71,7 +71,7 @@ def take_within(newest_first: Iterable[StoredTurn], max_tokens: int) -> list[Sto
 @dataclasses.dataclass(frozen=True)
 class Selection:
     kept: list[StoredTurn]  # newest first: the turns the prompt has room for
-    dropped: list[StoredTurn]  # newest first: the rest, for the rolling summary
+    overflowed: bool  # older turns exist that did not fit: the rolling summary's to cover
 
 
 def select_turns(
@@ -79,33 +79,28 @@ def select_turns(
 ) -> Selection:
     """The newest turns that fit `room`, less `summary_room` when a summary is shown.
 
-    Without summaries (`summary_room` 0) this reads no further than the first turn that does
-    not fit, as `take_within` does. With them, everything that does not fit is read (it is
-    new to the summary: older turns are not offered) and returned as `dropped`; when those
-    turns are the first to fall out, room is made for the summary they will become.
+    Reads no further than the first turn that does not fit, as `take_within` does. When that
+    turn is the first to fall out (no summary yet), room is made for the summary it will
+    become. What the summary then covers is read oldest first, as far as it reaches
+    (`HistoryStore.oldest_after`), never the whole of what fell out.
 
     >>> turns = [StoredTurn(order=str(n), role="user", content="", tokens=10, encoding="")
     ...          for n in (5, 4, 3, 2, 1)]
     >>> chosen = select_turns(turns, room=35, summary_room=12, has_summary=False)
-    >>> [t.order for t in chosen.kept], [t.order for t in chosen.dropped]
-    (['5', '4'], ['3', '2', '1'])
+    >>> [t.order for t in chosen.kept], chosen.overflowed
+    (['5', '4'], True)
     """
     cap = room - summary_room if has_summary else room
-    turns = iter(newest_first)
     kept: list[StoredTurn] = []
-    overflow: list[StoredTurn] = []
     used = 0
-    for turn in turns:
+    for turn in newest_first:
         if used + turn.tokens > cap:
-            overflow.append(turn)
             break
         kept.append(turn)
         used += turn.tokens
-    if not overflow or summary_room <= 0:
-        return Selection(kept, [])
-    if not has_summary:
+    else:
+        return Selection(kept, False)
+    if summary_room > 0 and not has_summary:
         while kept and used > room - summary_room:
-            moved = kept.pop()
-            used -= moved.tokens
-            overflow.insert(0, moved)
-    return Selection(kept, overflow + list(turns))
+            used -= kept.pop().tokens
+    return Selection(kept, True)

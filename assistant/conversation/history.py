@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from assistant.conversation.summary import Summary
 from assistant.conversation.turns import StoredTurn
@@ -109,6 +110,34 @@ class HistoryStore:
         if not state.complete:
             yield from self._older_than(thread_key, oldest, after)
 
+    def oldest_after(
+        self, thread_key: str, *, after: str, before: str, max_tokens: int
+    ) -> list[StoredTurn]:
+        """Turns between `after` and `before`, oldest first, up to about `max_tokens`: what
+        the rolling summary covers next. Reads only that far, however long the thread."""
+        query = (
+            self._turns(thread_key)
+            .where(filter=FieldFilter("order", ">", after))
+            .where(filter=FieldFilter("order", "<", before))
+            .order_by("order")
+        )
+        taken: list[StoredTurn] = []
+        used, cursor = 0, None
+        while used < max_tokens:
+            page_query = query if cursor is None else query.start_after({"order": cursor})
+            page = list(page_query.limit(self._page_size).stream())
+            self.reads += max(1, len(page))
+            for snapshot in page:
+                turn = StoredTurn.from_document(snapshot.to_dict())
+                taken.append(turn)
+                used += turn.tokens
+                if used >= max_tokens:
+                    break
+            if len(page) < self._page_size:
+                break
+            cursor = page[-1].get("order")
+        return taken
+
     def _older_than(self, thread_key: str, order: str, after: str) -> Iterator[StoredTurn]:
         query = self._turns(thread_key).order_by("order", direction=firestore.Query.DESCENDING)
         cursor = order
@@ -135,7 +164,10 @@ class HistoryStore:
     ) -> None:
         """Record `turns`, slide the window so it holds at most `keep_tokens`, and note how far
         the thread has been read and who wrote in it."""
-        for start in range(0, len(turns), _BATCH_WRITES):
+        # A turn's own few turns go in the same commit as the window; a long thread read for
+        # the first time is written ahead of it in batches (Firestore takes 500 writes a commit).
+        inline = len(turns) <= _BATCH_WRITES
+        for start in range(0, 0 if inline else len(turns), _BATCH_WRITES):
             batch = self._db.batch()
             for turn in turns[start : start + _BATCH_WRITES]:
                 batch.set(self._turns(thread_key).document(turn.order), turn.to_document())
@@ -149,6 +181,7 @@ class HistoryStore:
             keep_tokens,
             read_through,
             frozenset(people),
+            inline,
         )
         self.writes += 1
 
@@ -190,6 +223,7 @@ def _append(
     keep_tokens: int,
     read_through: str,
     people: frozenset[str],
+    inline: bool,
 ) -> None:
     thread = store._thread(thread_key)
     snapshot = thread.get(transaction=transaction)
@@ -220,6 +254,8 @@ def _append(
     if document and document.get("summary"):
         fields["summary"] = document["summary"]
     transaction.set(thread, fields)
+    for turn in turns if inline else ():
+        transaction.set(store._turns(thread_key).document(turn.order), turn.to_document())
 
 
 @firestore.transactional

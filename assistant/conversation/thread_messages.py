@@ -100,12 +100,19 @@ def context_turns(
     known: frozenset[str],
     names: Mapping[str, str],
     spec: ModelSpec,
+    held_through: str = "",
 ) -> list[StoredTurn]:
-    """Turns for the messages the thread's history does not hold yet, oldest first."""
+    """Turns for the messages the thread's history does not hold yet, oldest first.
+
+    A message that mentions the bot from before the newest turn held (`held_through`) was
+    asked as a question and is held as one, in or beyond the window (threads answered before
+    their messages were read as context have no `read_through`).
+    """
     turns = []
+    mention = f"<@{bot_user_id}"
     for message in others(messages, bot_user_id=bot_user_id):
         order = f"{message.ts}:0"  # a question's own order, so it is never held twice
-        if order in known:
+        if order in known or (order < held_through and mention in message.text):
             continue
         content = message.attributed(names)
         turns.append(

@@ -21,7 +21,7 @@ __all__ = ["ThreadReader"]
 logger = logging.getLogger(__name__)
 
 _PAGE = 200  # Slack recommends at most 200 per page
-_MAX_MESSAGES = 10_000  # a thread longer than this is read from its newest pages only
+_MAX_MESSAGES = 10_000  # of a longer thread, only the newest are kept as context
 _NAMES_TTL_SECONDS = 3600.0
 
 

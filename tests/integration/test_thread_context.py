@@ -307,3 +307,33 @@ def test_summarising_a_300_message_thread_stays_within_the_budget(
     assert contents[1].startswith(SUMMARY_HEADER)
     assert f"bob: message {count - 1}: the queue is at {(count - 1) * 7} items" in contents
     assert any(question in text for text in bot_answers(local_slack, parent))
+
+
+def test_a_long_unsummarised_thread_is_summarised_oldest_first_reading_only_what_is_covered(
+    firestore_db, local_slack, local_model
+):
+    from assistant.conversation.turns import StoredTurn
+    from assistant.llm.models import model_spec
+    from assistant.llm.tokens import count_content
+
+    bot = make_bot(firestore_db, local_slack, local_model, budget=2000)
+    parent = say(local_slack, unique("a thread answered for years"))
+    key = f"T0SANDBOX:C0GENERAL:{parent}"
+    spec = model_spec("fake-gpt")
+    text = " ".join(f"w{n}" for n in range(300))  # about 600 tokens a turn
+    seconds = parent.split(".")[0]
+    turns = [
+        StoredTurn(order=f"{seconds}.{n + 1:06d}:0", role="user", content=f"t{n} {text}",
+                   tokens=count_content(f"t{n} {text}", spec), encoding=spec.count_key)
+        for n in range(300)
+    ]  # fmt: skip
+    bot.history.append(key, turns, keep_tokens=2000, read_through=f"{seconds}.999999")
+    bot.history.reads = 0
+
+    ask(bot, local_slack, unique("so?"), parent)
+
+    state = bot.history.load(key)
+    # Four calls of at most 6,000 tokens: the oldest forty or so turns, not all three hundred.
+    assert state.summary is not None and 10 <= state.summary.turns <= 45
+    assert state.summary.through == turns[state.summary.turns - 1].order
+    assert bot.history.reads < 120  # previously every turn that fell out was read: over 300

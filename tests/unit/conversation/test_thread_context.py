@@ -69,7 +69,7 @@ def test_chunks_keep_order_and_give_an_oversized_turn_its_own_chunk():
     assert [[t.order for t in c] for c in chunks] == [["1"], ["2"], ["3", "4"]]
 
 
-def test_without_summaries_selection_reads_no_further_than_the_first_turn_that_does_not_fit():
+def test_selection_reads_no_further_than_the_first_turn_that_does_not_fit():
     read: list[str] = []
 
     def newest_first():
@@ -77,19 +77,40 @@ def test_without_summaries_selection_reads_no_further_than_the_first_turn_that_d
             read.append(order)
             yield _turn(order)
 
-    chosen = select_turns(newest_first(), room=25, summary_room=0, has_summary=False)
-    assert [t.order for t in chosen.kept] == ["5", "4"] and chosen.dropped == []
-    assert read == ["5", "4", "3"]
+    chosen = select_turns(newest_first(), room=25, summary_room=15, has_summary=False)
+    assert chosen.overflowed and read == ["5", "4", "3"]
+    # The first turns to fall out: room is made for the summary they will become.
+    assert [t.order for t in chosen.kept] == ["5"]
 
 
-def test_with_a_summary_its_room_is_kept_and_everything_older_is_offered_to_it():
+def test_with_a_summary_its_room_is_always_kept():
     turns = [_turn(str(n)) for n in (5, 4, 3, 2, 1)]
     chosen = select_turns(turns, room=40, summary_room=15, has_summary=True)
-    assert [t.order for t in chosen.kept] == ["5", "4"]
-    assert [t.order for t in chosen.dropped] == ["3", "2", "1"]
+    assert [t.order for t in chosen.kept] == ["5", "4"] and chosen.overflowed
+
+
+def test_without_summaries_nothing_is_reserved():
+    turns = [_turn(str(n)) for n in (5, 4, 3, 2, 1)]
+    chosen = select_turns(turns, room=25, summary_room=0, has_summary=False)
+    assert [t.order for t in chosen.kept] == ["5", "4"] and chosen.overflowed
 
 
 def test_when_everything_fits_nothing_is_summarised():
     turns = [_turn(str(n)) for n in (3, 2, 1)]
     chosen = select_turns(turns, room=40, summary_room=15, has_summary=False)
-    assert len(chosen.kept) == 3 and chosen.dropped == []
+    assert len(chosen.kept) == 3 and not chosen.overflowed
+
+
+def test_questions_asked_before_the_thread_was_read_as_context_are_not_held_twice():
+    # A thread answered before its messages were read: its first read finds the old questions.
+    messages = _messages(
+        {"ts": "1.000001", "user": "U1", "text": "<@UBOT> an old question"},
+        {"ts": "1.000002", "user": "U2", "text": "a colleague's remark"},
+        {"ts": "1.000009", "user": "U2", "text": "<@UBOT> asked, but never answered"},
+    )
+    turns = context_turns(messages, bot_user_id="UBOT", known=frozenset(), names={},
+                          spec=SPEC, held_through="1.000005:1")  # fmt: skip
+    assert [t.content for t in turns] == [
+        "U2: a colleague's remark",
+        "U2: <@UBOT> asked, but never answered",
+    ]
