@@ -17,6 +17,8 @@ from devstack.stack import REPO_ROOT, LocalStack, StackOptions
 from tests.e2e.harness import Claims, Model, Sandbox
 from tests.servers import LoopThread, serve
 
+pytest_plugins = ["tests.sigterm"]
+
 # Short timings so failure paths finish quickly; production defaults are in assistant/config.py.
 TEST_FUNCTION_ENV = {
     "OPENAI_TIMEOUT_SECONDS": "2",
