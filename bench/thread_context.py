@@ -69,7 +69,9 @@ class _Servers:
         self.model.stop()
 
 
-def _mention(ts: str, thread_ts: str, text: str = "<@U0BOT> summarise this thread") -> Mention:
+def _mention(
+    ts: str, thread_ts: str, text: str = "<@U0BOT> summarise this thread", *, bot: str = "U0BOT"
+) -> Mention:
     return Mention(
         event_id=f"Ev{uuid.uuid4().hex[:10].upper()}",
         team_id="T0SANDBOX",
@@ -78,7 +80,7 @@ def _mention(ts: str, thread_ts: str, text: str = "<@U0BOT> summarise this threa
         text=text,
         ts=ts,
         thread_ts=thread_ts,
-        bot_user_id="U0BOT",
+        bot_user_id=bot,  # "": the thread is not read from Slack (history alone)
     )
 
 
@@ -162,14 +164,15 @@ def summary_rows(db, servers: _Servers, sizes=(100, 1_000, 10_000), budget=4_000
         through = turns[-kept - 1].order if kept < len(turns) else ""
         history.save_summary(key, Summary("Earlier: the team debugged the queue.", 20,
                                           plan.spec.count_key, through, size - kept))  # fmt: skip
-        calls, tokens_in, tokens_out, seconds = [], [], [], []
+        calls, tokens_in, tokens_out, seconds, reads = [], [], [], [], []
         for n in range(5):  # five more turns, each a question and an answer
             ts = f"{1_500_000_000 + size}.{size * 2 + n * 2 + 2:06d}"
-            mention = _mention(ts, thread_ts, f"question {n}: {SENTENCE * 2}")
+            mention = _mention(ts, thread_ts, f"question {n}: {SENTENCE * 2}", bot="")
             builder, store, _ = _builder(db, servers)
             start = time.perf_counter()
             assembly = builder.build(mention, plan)
             seconds.append(time.perf_counter() - start)
+            reads.append(store.reads)
             answer = StoredTurn(order=f"{ts}:1", role="assistant", content=SENTENCE * 8,
                                 tokens=count_content(SENTENCE * 8, plan.spec),
                                 encoding=plan.spec.count_key)  # fmt: skip
@@ -185,6 +188,7 @@ def summary_rows(db, servers: _Servers, sizes=(100, 1_000, 10_000), budget=4_000
                 "summary_tokens_in": int(statistics.median(tokens_in)),
                 "summary_tokens_out": int(statistics.median(tokens_out)),
                 "prompt_build_ms": 1000 * statistics.median(seconds),
+                "firestore_reads": int(statistics.median(reads)),
             }
         )
     return rows

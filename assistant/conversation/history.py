@@ -21,7 +21,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from google.cloud import firestore
-from google.cloud.firestore_v1.base_query import FieldFilter
 
 from assistant.conversation.summary import Summary
 from assistant.conversation.turns import StoredTurn
@@ -115,17 +114,11 @@ class HistoryStore:
     ) -> list[StoredTurn]:
         """Turns between `after` and `before`, oldest first, up to about `max_tokens`: what
         the rolling summary covers next. Reads only that far, however long the thread."""
-        query = (
-            self._turns(thread_key)
-            .where(filter=FieldFilter("order", ">", after))
-            .where(filter=FieldFilter("order", "<", before))
-            .order_by("order")
-        )
+        query = self._turns(thread_key).order_by("order").end_before({"order": before})
         taken: list[StoredTurn] = []
-        used, cursor = 0, None
+        used, cursor = 0, after
         while used < max_tokens:
-            page_query = query if cursor is None else query.start_after({"order": cursor})
-            page = list(page_query.limit(self._page_size).stream())
+            page = list(query.start_after({"order": cursor}).limit(self._page_size).stream())
             self.reads += max(1, len(page))
             for snapshot in page:
                 turn = StoredTurn.from_document(snapshot.to_dict())
