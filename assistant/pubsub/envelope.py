@@ -11,11 +11,14 @@ import base64
 import binascii
 import dataclasses
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from assistant.mention import Mention
 
-__all__ = ["InvalidEnvelope", "PushMessage", "parse_mention_push", "parse_push"]
+__all__ = ["InvalidEnvelope", "PushMessage", "parse_mention_push", "parse_push", "parse_push_of"]
+
+Payload = TypeVar("Payload")
 
 
 class InvalidEnvelope(ValueError):
@@ -53,8 +56,19 @@ def parse_push(body: bytes) -> PushMessage:
 
 def parse_mention_push(body: bytes) -> tuple[PushMessage, Mention]:
     """The push envelope and the mention it carries; InvalidEnvelope if either is unusable."""
-    push = parse_push(body)
-    try:
-        return push, Mention.from_json(push.data)
-    except (ValueError, TypeError) as error:
-        raise InvalidEnvelope(f"not a mention: {error}") from None
+    return parse_push_of(Mention.from_json, "a mention")(body)
+
+
+def parse_push_of(
+    from_json: Callable[[bytes], Payload], what: str
+) -> Callable[[bytes], tuple[PushMessage, Payload]]:
+    """A parser for pushes carrying `from_json`'s payload (InvalidEnvelope when unusable)."""
+
+    def parse(body: bytes) -> tuple[PushMessage, Payload]:
+        push = parse_push(body)
+        try:
+            return push, from_json(push.data)
+        except (ValueError, TypeError) as error:
+            raise InvalidEnvelope(f"not {what}: {error}") from None
+
+    return parse

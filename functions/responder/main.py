@@ -29,7 +29,7 @@ from assistant.answer.plan import AnswerPlan, PlanDefaults, plan_answer
 from assistant.answer.responder import Responder
 from assistant.channels.settings import Allowlist, Budgets, ChannelSettings, Persona
 from assistant.channels.source import SettingsSource, file_reader, gcs_reader
-from assistant.config import SecretUnavailable, Settings, get_settings
+from assistant.config import Settings, get_settings
 from assistant.conversation.history import HistoryStore
 from assistant.conversation.summariser import Summariser
 from assistant.executor.client import ExecutorClient, google_id_token
@@ -43,7 +43,7 @@ from assistant.llm.client import embeddings_client, openai_client
 from assistant.logs import configure_logging
 from assistant.mention import Mention
 from assistant.pubsub.endpoint import push_endpoint
-from assistant.pubsub.envelope import InvalidEnvelope, PushMessage, parse_push
+from assistant.pubsub.envelope import PushMessage, parse_push_of
 from assistant.pubsub.publish import publish_mention
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.index import KnowledgeIndex
@@ -195,19 +195,13 @@ def _feedback_store() -> FeedbackStore:
     return FeedbackStore(_db())
 
 
-def _feedback(request: flask.Request) -> tuple[str, int]:
-    if request.method != "POST":
-        return "Pub/Sub pushes with POST", 405
-    try:
-        store = _feedback_store()
-    except SecretUnavailable as error:
-        logger.error("secrets not available yet; Pub/Sub will retry", extra={"error": str(error)})
-        return "not configured yet", 503
-    try:
-        feedback = Feedback.from_json(parse_push(request.get_data()).data)
-    except (InvalidEnvelope, ValueError, TypeError) as error:
-        logger.error("unusable feedback message", extra={"error": str(error)})
-        return "bad message", 400
+@push_endpoint(
+    _feedback_store,
+    logger=logger,
+    parse=parse_push_of(Feedback.from_json, "a feedback click"),
+    log_context=lambda feedback: {"event_id": feedback.event_id},
+)
+def _feedback(store: FeedbackStore, push: PushMessage, feedback: Feedback) -> tuple[str, int]:
     store.record(feedback)  # one document per answer and person: a redelivery rewrites it
     logger.info(
         "feedback recorded",
@@ -225,19 +219,15 @@ def _suggested_prompts() -> SuggestedPrompts:
     )
 
 
-def _assistant_event(request: flask.Request) -> tuple[str, int]:
-    if request.method != "POST":
-        return "Pub/Sub pushes with POST", 405
-    try:
-        prompts = _suggested_prompts()
-    except SecretUnavailable as error:
-        logger.error("secrets not available yet; Pub/Sub will retry", extra={"error": str(error)})
-        return "not configured yet", 503
-    try:
-        opened = DmOpened.from_json(parse_push(request.get_data()).data)
-    except (InvalidEnvelope, ValueError, TypeError) as error:
-        logger.error("unusable assistant event", extra={"error": str(error)})
-        return "bad message", 400
+@push_endpoint(
+    _suggested_prompts,
+    logger=logger,
+    parse=parse_push_of(DmOpened.from_json, "a DM-opened event"),
+    log_context=lambda opened: {"event_id": opened.event_id},
+)
+def _assistant_event(
+    prompts: SuggestedPrompts, push: PushMessage, opened: DmOpened
+) -> tuple[str, int]:
     offered = prompts.offer(opened)  # setting the same prompts twice is harmless
     logger.info(
         "suggested prompts",

@@ -65,3 +65,24 @@ def test_a_missing_secret_asks_pubsub_to_retry():
     handle, seen = endpoint(missing)
     assert handle(Request(envelope(MENTION.to_json())))[1] == 503
     assert seen == []
+
+
+def test_an_endpoint_for_another_payload_refuses_a_push_that_is_not_one():
+    from assistant.feedback.buttons import Feedback
+    from assistant.pubsub.envelope import parse_push_of
+
+    seen = []
+
+    @push_endpoint(
+        lambda: "store",
+        logger=LOGGER,
+        parse=parse_push_of(Feedback.from_json, "a feedback click"),
+        log_context=lambda feedback: {"event_id": feedback.event_id},
+    )
+    def handle(core, push, feedback):
+        seen.append(feedback)
+        return "", 204
+
+    assert handle(Request(envelope(b'{"not": "feedback"}'))) == ("bad message", 400)
+    assert handle(Request(envelope(b"not json"))) == ("bad message", 400)
+    assert seen == []
