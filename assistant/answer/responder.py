@@ -81,7 +81,7 @@ class Responder:
         sleep: Callable[[float], None] = time.sleep,
         gate: Gate | None = None,
         commands: Commands | None = None,
-        forward_files: Callable[[Mention], object] | None = None,
+        replies: ThreadReplies | None = None,
     ) -> None:
         self._plan_for = plan_for
         self.claims = claims
@@ -96,10 +96,8 @@ class Responder:
         self._sleep = sleep
         self._gate = gate  # None: no allowlists, budgets or usage ledger
         self._commands = commands
-        # A follow-up's files go to the files function first (forward_files).
-        self._replies = ThreadReplies(
-            history=history, plan_for=plan_for, forward_files=forward_files
-        )
+        # Thread replies without a mention: by default decided from history alone.
+        self._replies = replies or ThreadReplies(history=history, plan_for=plan_for)
 
     def handle(self, delivery: Delivery) -> Outcome:
         with deadline.delivery_deadline(seconds=self._limits.response_time_budget_seconds):

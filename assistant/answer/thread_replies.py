@@ -2,8 +2,10 @@
 
 Most such replies are people's own conversation: one read of the thread's document tells,
 and they are dropped without a claim. A second person writing in a conversation with the bot
-is remembered (a mention is needed there from then on). A reply that is a follow-up to answer
-and carries files goes to the files function first and comes back as an ordinary mention.
+is remembered (a mention is needed there from then on). Events do not arrive in the order
+people wrote (Slack promises none), so before answering, the thread itself says whether anyone
+else wrote since the bot's last turn. A reply that is a follow-up to answer and carries files
+goes to the files function first and comes back as an ordinary mention.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from collections.abc import Callable
 
 from assistant.answer.follow_ups import FollowUp, follow_up
 from assistant.answer.plan import AnswerPlan
-from assistant.conversation.history import HistoryStore
+from assistant.conversation.history import HistoryStore, ThreadState
+from assistant.conversation.thread_messages import people_in
 from assistant.mention import Mention
+from assistant.slack.thread_reader import ThreadReader
 
 __all__ = ["ThreadReplies"]
 
@@ -29,10 +33,12 @@ class ThreadReplies:
         history: HistoryStore,
         plan_for: Callable[[Mention], AnswerPlan],
         forward_files: Callable[[Mention], object] | None = None,
+        thread: ThreadReader | None = None,
     ) -> None:
         self._history = history
         self._plan_for = plan_for
         self._forward_files = forward_files
+        self._thread = thread
 
     def answer_now(self, mention: Mention) -> bool:
         """Whether this delivery should go on to answer `mention`, a reply without a mention."""
@@ -42,9 +48,26 @@ class ThreadReplies:
         logger.info("thread reply without a mention", extra={"verdict": verdict.value})
         if verdict is FollowUp.NOTE_PERSON:
             self._history.add_people(mention.thread_key, {mention.user})
-        if verdict is not FollowUp.ANSWER:
+        if verdict is not FollowUp.ANSWER or self._someone_else_wrote(mention, state):
             return False
         if mention.files and self._forward_files is not None:
             self._forward_files(dataclasses.replace(mention, follow_up=False))
             return False
         return True
+
+    def _someone_else_wrote(self, mention: Mention, state: ThreadState) -> bool:
+        """Whether someone else wrote in the thread before this reply, their event not (yet)
+        handled; they are remembered as the event would have done."""
+        if self._thread is None or not mention.bot_user_id:
+            return False
+        messages = self._thread.messages(
+            channel=mention.channel,
+            thread_ts=mention.thread_ts,
+            after=state.read_through,
+            before=mention.ts,
+        )
+        others = people_in(messages, bot_user_id=mention.bot_user_id) - {mention.user}
+        if others:
+            logger.info("someone else wrote first: a mention is needed")
+            self._history.add_people(mention.thread_key, others)
+        return bool(others)

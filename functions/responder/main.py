@@ -27,6 +27,7 @@ from assistant.answer.delivery import Delivery, Outcome, ResponderLimits
 from assistant.answer.gate import Gate
 from assistant.answer.plan import AnswerPlan, PlanDefaults, plan_answer
 from assistant.answer.responder import Responder
+from assistant.answer.thread_replies import ThreadReplies
 from assistant.channels.settings import Allowlist, Budgets, ChannelSettings, Persona
 from assistant.channels.source import SettingsSource, file_reader, gcs_reader
 from assistant.config import Settings, get_settings
@@ -105,15 +106,17 @@ def _responder() -> Responder:
             slack=slack,
             timeout_seconds=settings.executor_timeout_seconds,
         )
+    plan_for = _planner(settings, code_runs)
+    reader = ThreadReader(slack)  # one per instance: people's names stay cached
     return Responder(
-        plan_for=_planner(settings, code_runs),
+        plan_for=plan_for,
         claims=ClaimStore(db, lease_seconds=settings.claim_lease_seconds),
         history=history,
         prompts=PromptBuilder(
             history=history,
             files=ThreadFiles(bucket=settings.files_bucket, store=bucket),
             search=search,
-            thread=ThreadReader(slack),
+            thread=reader,
             summariser=Summariser(model_client),
         ),
         answer_files=AnswerFiles(slack=slack, bucket=settings.files_bucket, store=bucket),
@@ -128,10 +131,15 @@ def _responder() -> Responder:
         gate=Gate(db=db, ledger=ledger, rate=RateLimiter(db)),
         commands=Commands(ledger=ledger, feedback=FeedbackStore(db)),
         sources=lambda plan: search.sources_reply(plan.document_sets),
-        forward_files=lambda mention: publish_mention(
-            project=settings.google_cloud_project,
-            topic=settings.uploads_topic,
-            mention=mention,
+        replies=ThreadReplies(
+            history=history,
+            plan_for=plan_for,
+            thread=reader,
+            forward_files=lambda mention: publish_mention(
+                project=settings.google_cloud_project,
+                topic=settings.uploads_topic,
+                mention=mention,
+            ),
         ),
     )
 

@@ -15,6 +15,7 @@ from assistant.answer.claims import ClaimStore
 from assistant.answer.delivery import Delivery, Outcome, ResponderLimits
 from assistant.answer.plan import PlanDefaults, plan_answer
 from assistant.answer.responder import Responder
+from assistant.answer.thread_replies import ThreadReplies
 from assistant.channels.settings import ChannelSettings
 from assistant.conversation.history import HistoryStore
 from assistant.conversation.summariser import Summariser
@@ -61,8 +62,9 @@ def make_bot(firestore_db, local_slack, local_model, *, budget=0, follow_ups=Tru
     )
     reader = Counting(slack)
     forwarded: list[Mention] = []
+    plan_for = lambda mention: plan_answer(defaults, channel=channel)  # noqa: E731
     core = Responder(
-        plan_for=lambda mention: plan_answer(defaults, channel=channel),
+        plan_for=plan_for,
         claims=ClaimStore(firestore_db, lease_seconds=5.0),
         history=history,
         prompts=PromptBuilder(
@@ -76,7 +78,9 @@ def make_bot(firestore_db, local_slack, local_model, *, budget=0, follow_ups=Tru
         model_client=client,
         dead_letter=lambda mention: None,
         limits=ResponderLimits(slack_update_interval_seconds=0.0, max_delivery_attempts=3),
-        forward_files=forwarded.append,
+        replies=ThreadReplies(
+            history=history, plan_for=plan_for, thread=reader, forward_files=forwarded.append
+        ),
     )
     return Bot(core, reader, history, forwarded)
 
@@ -240,6 +244,25 @@ def test_a_follow_up_without_a_mention_is_answered_until_a_second_person_writes(
     mentioned = unique("ok bot, prod then?")
     ask(bot, local_slack, mentioned, parent)
     assert len(bot_answers(local_slack, parent)) == 3  # a mention still works
+
+
+def test_a_follow_up_is_not_answered_when_someone_else_wrote_first_whose_event_comes_later(
+    firestore_db, local_slack, local_model
+):
+    # Slack promises no order: Bob's reply may reach the bot after Alice's, written after it.
+    bot = make_bot(firestore_db, local_slack, local_model)
+    parent_text = f"{BOT} {unique('question')}"
+    parent = say(local_slack, parent_text)
+    deliver(bot, parent_text, parent, parent)
+    bob = unique("I'll take it from here")
+    bob_ts = say(local_slack, bob, user="U0BOB", thread_ts=parent)
+    alice = unique("thanks!")
+    deliver(bot, alice, say(local_slack, alice, thread_ts=parent), parent, follow_up=True)
+    assert len(bot_answers(local_slack, parent)) == 1
+    deliver(bot, bob, bob_ts, parent, user="U0BOB", follow_up=True)  # late, and changes nothing
+    again = unique("one more thing")
+    deliver(bot, again, say(local_slack, again, thread_ts=parent), parent, follow_up=True)
+    assert len(bot_answers(local_slack, parent)) == 1
 
 
 def test_no_follow_up_in_a_thread_the_bot_never_answered_or_where_the_channel_turned_it_off(
