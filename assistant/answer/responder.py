@@ -49,6 +49,7 @@ from assistant.llm.tokens import count_content
 from assistant.mention import Mention
 from assistant.retrieval.catalog import is_sources_request
 from assistant.retrieval.citations import with_sources
+from assistant.slack.posted import answer_metadata
 from assistant.slack.reply import ThreadReply
 from assistant.slack.status import AssistantStatus, status_applies
 
@@ -135,6 +136,7 @@ class Responder:
                 on_new_message=lambda ts: self.claims.record_messages(lease, ts),
                 min_interval=self._limits.slack_update_interval_seconds,
                 guard=heartbeat.check,
+                metadata=answer_metadata(mention.message_key),
             )
             if status_applies(mention):  # the DM: a loading status, not a "Thinking…" message
                 loading = self._limits.loading_messages
@@ -168,6 +170,8 @@ class Responder:
         return self.claims.lease.total_seconds() / 3
 
     def _answer(self, mention: Mention, lease: Lease, claim: Claim, reply: ThreadReply) -> Outcome:
+        if claim.attempts > 1:  # an earlier attempt may have died between a post and its record
+            reply.recover_posted(after=mention.ts)
         plan = self._plan_for(mention)
         reply.post_as(plan.identity())
         checked = self._check(mention, lease, reply, plan)

@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from assistant import deadline
 from assistant.slack.markdown import MARKDOWN_TEXT_LIMIT, split_markdown
 from assistant.slack.neutralise import neutralise
+from assistant.slack.posted import posted_with
 from assistant.slack.status import AssistantStatus
 
 __all__ = ["PROGRESS_TEXT", "ThreadReply", "slack_client"]
@@ -73,8 +74,10 @@ class ThreadReply:
         limit: int = MARKDOWN_TEXT_LIMIT,
         clock: Callable[[], float] = time.monotonic,
         guard: Callable[[], None] = lambda: None,
+        metadata: dict | None = None,
     ) -> None:
         self._client = client
+        self._metadata = metadata  # on every message posted, so a takeover can find them
         self._channel = channel
         self._thread_ts = thread_ts
         self._message_ts = list(message_ts)
@@ -105,6 +108,23 @@ class ThreadReply:
         """Post new messages under a persona's `username` and `icon_emoji` / `icon_url` (needs
         chat:write.customize); edits keep whatever a message was posted as."""
         self._identity = dict(identity)
+
+    def recover_posted(self, *, after: str) -> None:
+        """Adopt the messages an earlier attempt posted but died before recording."""
+        if self._metadata is None:
+            return
+        found = posted_with(
+            self._client,
+            channel=self._channel,
+            thread_ts=self._thread_ts,
+            after=after,
+            metadata=self._metadata,
+        )
+        missing = [ts for ts in found if ts not in self._message_ts]
+        if missing:
+            # Slack's ts of one channel sort as numbers; the answer's pieces follow that order.
+            self._message_ts = sorted({*self._message_ts, *missing}, key=float)
+            self._on_new_message(list(self._message_ts))
 
     def use_status(self, status: AssistantStatus) -> None:
         """Show progress as the thread's loading status (the bot's DM) rather than a message,
@@ -205,6 +225,7 @@ class ThreadReply:
             response = self._client.chat_postMessage(
                 channel=self._channel,
                 thread_ts=self._thread_ts,
+                **({"metadata": self._metadata} if self._metadata else {}),
                 **self._identity,
                 **self._content(piece, last=last),
                 **_NO_UNFURLS,

@@ -215,3 +215,31 @@ def test_slacks_rate_limit_waits_never_carry_a_delivery_past_its_deadline(
 def _no_faults_left(local_slack):
     yield
     local_slack.clear_faults()
+
+
+class DiesAfterPosting(ClaimStore):
+    """The real store; the first message's ts is never recorded, as when the instance dies
+    between Slack's answer to chat.postMessage and the claim's write."""
+
+    died = False
+
+    def record_messages(self, lease, message_ts):
+        if not self.died:
+            self.died = True
+            raise RuntimeError("instance gone")
+        return super().record_messages(lease, message_ts)
+
+
+def test_a_message_posted_but_never_recorded_is_adopted_by_the_next_attempt(
+    firestore_db, local_slack, local_model
+):
+    core = responder(firestore_db, local_slack, local_model)
+    core.claims = DiesAfterPosting(firestore_db, lease_seconds=LEASE)
+    question = unique("a crash between post and record")
+    mention, delivery = mention_in_thread(local_slack, question)
+
+    assert core.handle(delivery) is Outcome.RETRY  # "Thinking…" is in the thread, unrecorded
+    assert core.handle(delivery) is Outcome.ACK
+
+    # One message: the progress message was found by its metadata and edited into the answer.
+    assert bot_texts(local_slack, mention) == [f"Answer to: {question}"]
