@@ -366,6 +366,11 @@ MUTATIONS = [
         "CLAIM_LEASE_SECONDS defaults to 30",
     ),
     (
+        "preconditions hold by default",
+        lambda m: m.variables["response_time_budget_seconds"].update(default=600),
+        "google_cloudfunctions2_function.responder's precondition fails with the defaults",
+    ),
+    (
         "claims TTL",
         _set(("google_firestore_field", "event_claims_ttl", "field"), "created_at"),
         "no TTL policy on event_claims.expires_at",

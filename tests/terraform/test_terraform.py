@@ -257,6 +257,7 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "executor build": executor_checks.check_executor_build,
     "executor wiring": executor_checks.check_executor_wiring,
     "threads": runtime_checks.check_threads,
+    "preconditions hold by default": runtime_checks.check_preconditions,
 }
 
 
