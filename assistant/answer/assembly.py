@@ -32,10 +32,10 @@ from assistant.conversation.summary import Summary
 from assistant.conversation.thread_messages import context_turns, others, people_in
 from assistant.conversation.turns import StoredTurn, turn_order
 from assistant.files.loader import ThreadFiles
-from assistant.llm.loop import Tool, ToolRound
 from assistant.llm.messages import Message
 from assistant.llm.rounds import Usage
 from assistant.llm.tokens import count_content, count_message
+from assistant.llm.tools import Tool, ToolRound
 from assistant.mention import Mention
 from assistant.retrieval.search import DocumentSearch
 from assistant.slack.thread_reader import ThreadReader

@@ -36,7 +36,7 @@ from google.api_core.exceptions import AlreadyExists, FailedPrecondition
 from google.cloud import firestore
 
 from assistant.conversation.turns import StoredTurn
-from assistant.llm.loop import ToolRound
+from assistant.llm.tools import ToolRound
 
 __all__ = [
     "Claim",

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from assistant.channels.settings import ChannelSettings, Price
 from assistant.config import DEFAULT_SYSTEM_PROMPT, Settings
 from assistant.conversation.summariser import SummaryLimits
-from assistant.llm.loop import Tool
 from assistant.llm.models import ModelSpec, input_budget, model_spec
+from assistant.llm.tools import Tool
 
 __all__ = ["AnswerPlan", "PlanDefaults", "plan_answer"]
 

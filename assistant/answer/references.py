@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from assistant.answer.plan import AnswerPlan
 from assistant.conversation.prompt import PromptPart
 from assistant.conversation.turns import StoredTurn
-from assistant.llm.loop import Tool, ToolRound
 from assistant.llm.messages import Message, content_text
 from assistant.llm.tokens import count_message, count_text
+from assistant.llm.tools import Tool, ToolRound
 from assistant.retrieval.passages import (
     PASSAGES_INTRO,
     REFERENCE_RULES,

@@ -34,18 +34,12 @@ from assistant.conversation.turns import StoredTurn, turn_order
 from assistant.feedback.buttons import feedback_block
 from assistant.files.context import notes_text
 from assistant.files.produced import AnswerFiles
-from assistant.llm.loop import (
-    AnswerText,
-    FinalAnswer,
-    RoundFinished,
-    ToolRound,
-    ToolsStarted,
-    run_tool_loop,
-    tool_footers,
-)
+from assistant.llm.events import ModelError, ModelRequest
+from assistant.llm.loop import run_tool_loop
+from assistant.llm.loop_events import AnswerText, FinalAnswer, RoundFinished, ToolsStarted
 from assistant.llm.rounds import Usage
-from assistant.llm.stream import ModelError, ModelRequest
 from assistant.llm.tokens import count_content
+from assistant.llm.tools import ToolRound, tool_footers
 from assistant.mention import Mention
 from assistant.retrieval.catalog import is_sources_request
 from assistant.retrieval.citations import with_sources

@@ -44,7 +44,7 @@ from assistant.files.store import (
     safe_name,
     thread_prefix,
 )
-from assistant.llm.loop import Tool
+from assistant.llm.tools import Tool
 from assistant.mention import Mention
 
 __all__ = ["RUN_PYTHON", "CodeRuns", "choose_inputs"]

@@ -17,110 +17,28 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
 
 import openai
 
+from assistant.llm.events import ModelError, ModelRequest
+from assistant.llm.loop_events import (
+    AnswerText,
+    FinalAnswer,
+    LoopEvent,
+    RoundFinished,
+    ToolsStarted,
+)
 from assistant.llm.messages import Message, ToolCall
 from assistant.llm.rounds import RoundBuilder, Usage
-from assistant.llm.stream import ModelError, ModelRequest, stream_events
+from assistant.llm.stream import stream_events
+from assistant.llm.tools import Tool, ToolRound
 
-__all__ = [
-    "AnswerText",
-    "FinalAnswer",
-    "LoopEvent",
-    "RoundFinished",
-    "Tool",
-    "ToolRound",
-    "ToolsStarted",
-    "run_tool_loop",
-    "tool_footers",
-]
+__all__ = ["MAX_TOOL_RESULT_CHARS", "run_tool_loop"]
 
 logger = logging.getLogger(__name__)
 
 MAX_TOOL_RESULT_CHARS = 16_000  # rounds are recorded on the claim document (1 MiB at most)
 _CUT_NOTE = "\n[The result was cut here: it was {total:,} characters long.]"
-
-
-@dataclasses.dataclass(frozen=True)
-class Tool:
-    name: str
-    description: str
-    parameters: Mapping[str, Any]  # the JSON schema of the arguments object
-    run: Callable[..., str]  # run(arguments: dict, *, deadline: float) -> result text
-    status: str = ""  # what the person sees while it runs, e.g. "Running Python…"
-    # footer(arguments of this answer's calls, answer text) -> text shown under the answer
-    # (the code that produced a number, say); None: nothing.
-    footer: Callable[[Sequence[Mapping[str, Any]], str], str] | None = None
-
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "parameters": dict(self.parameters),
-            },
-        }
-
-
-@dataclasses.dataclass(frozen=True)
-class ToolRound:
-    """One completed step: the model's tool calls and their results."""
-
-    request: Message  # the assistant message holding the tool calls
-    results: tuple[Message, ...]
-    usage: Usage = dataclasses.field(default_factory=Usage)
-
-    @property
-    def messages(self) -> tuple[Message, ...]:
-        return (self.request, *self.results)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "request": self.request.to_json(),
-            "results": [result.to_json() for result in self.results],
-            "usage": self.usage.to_json(),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ToolRound:
-        return cls(
-            request=Message.from_json(data["request"]),
-            results=tuple(Message.from_json(result) for result in data["results"]),
-            usage=Usage(**data.get("usage", {})),
-        )
-
-
-@dataclasses.dataclass(frozen=True)
-class AnswerText:
-    text: str  # the answer so far in this round (a restarted stream starts it over)
-
-
-@dataclasses.dataclass(frozen=True)
-class ToolsStarted:
-    names: tuple[str, ...]
-    status: str
-
-
-@dataclasses.dataclass(frozen=True)
-class RoundFinished:
-    round: ToolRound
-    number: int  # 0 for the first round
-
-
-@dataclasses.dataclass(frozen=True)
-class FinalAnswer:
-    text: str
-    finish_reason: str | None
-    usage: Usage  # of the calls made by this delivery
-    restarts: int
-    first_token_at: float | None
-    rounds: int  # tool rounds before the answer, replayed ones included
-
-
-LoopEvent = AnswerText | ToolsStarted | RoundFinished | FinalAnswer
 
 
 def run_tool_loop(
@@ -207,25 +125,3 @@ def _bounded(text: str) -> str:
     if len(text) <= MAX_TOOL_RESULT_CHARS:
         return text
     return text[:MAX_TOOL_RESULT_CHARS] + _CUT_NOTE.format(total=len(text))
-
-
-def tool_footers(tools: Sequence[Tool], rounds: Sequence[ToolRound], answer: str) -> str:
-    """What the tools used in `rounds` show under the answer, in the order they were offered."""
-    text = ""
-    for tool in tools:
-        if tool.footer is None:
-            continue
-        calls = []
-        for done in rounds:
-            for call in done.request.tool_calls:
-                if call.name != tool.name:
-                    continue
-                try:
-                    arguments = json.loads(call.arguments or "{}")
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(arguments, dict):
-                    calls.append(arguments)
-        if calls:
-            text += tool.footer(calls, answer)
-    return text

@@ -3,7 +3,7 @@
 Tool calls arrive in fragments keyed by `index`: the first fragment of a call carries its id
 and name, later ones append to its arguments. Several calls may interleave.
 
-    >>> from assistant.llm.stream import Finished, TextDelta, ToolCallDelta
+    >>> from assistant.llm.events import Finished, TextDelta, ToolCallDelta
     >>> builder = RoundBuilder()
     >>> events = [ToolCallDelta(0, "call_1", "add", '{"a"'), ToolCallDelta(0, None, None, ': 1}')]
     >>> for event in [*events, Finished("tool_calls")]:
@@ -18,15 +18,15 @@ import dataclasses
 import time
 from collections.abc import Callable
 
-from assistant.llm.messages import ToolCall
-from assistant.llm.stream import (
+from assistant.llm.events import (
     Finished,
     Restarted,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
-    UsageReport,
+    UsageReported,
 )
+from assistant.llm.messages import ToolCall
 
 __all__ = ["ModelRound", "RoundBuilder", "Usage"]
 
@@ -93,7 +93,7 @@ class RoundBuilder:
             call.arguments += event.arguments
         elif isinstance(event, Finished):
             self._finish = event.reason
-        elif isinstance(event, UsageReport):
+        elif isinstance(event, UsageReported):
             self._usage = Usage(event.prompt_tokens, event.completion_tokens)
         elif isinstance(event, Restarted):
             self.restarts += 1

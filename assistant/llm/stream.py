@@ -9,7 +9,6 @@ started again here, from the beginning, while the time budget allows, and announ
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Iterator
@@ -18,88 +17,22 @@ from typing import Any
 import httpx2 as httpx
 import openai
 
-from assistant.llm.messages import Message
+from assistant.llm.events import (
+    Finished,
+    ModelError,
+    ModelRequest,
+    Restarted,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    UsageReported,
+)
 
-__all__ = [
-    "Finished",
-    "ModelError",
-    "ModelRequest",
-    "Restarted",
-    "StreamEvent",
-    "TextDelta",
-    "ToolCallDelta",
-    "UsageReport",
-    "stream_events",
-]
+__all__ = ["describe_status_error", "describe_transport_error", "stream_events"]
 
 logger = logging.getLogger(__name__)
 
 _MID_STREAM_RETRIES = 2
-
-
-class ModelError(Exception):
-    """The model could not answer; `str(error)` is safe and useful to show in Slack."""
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelRequest:
-    model: str
-    messages: tuple[Message, ...]
-    output_limit_param: str  # "max_completion_tokens" (OpenAI) or "max_tokens" (most others)
-    max_output_tokens: int
-    tools: tuple[dict[str, Any], ...] = ()  # OpenAI "function" tool definitions
-    tool_choice: str = ""  # "" leaves it to the server ("auto" when tools are given)
-
-    def to_wire(self) -> dict[str, Any]:
-        wire: dict[str, Any] = {
-            "model": self.model,
-            "messages": [message.to_wire() for message in self.messages],
-            self.output_limit_param: self.max_output_tokens,
-            "stream": True,
-            "stream_options": {"include_usage": True},
-        }
-        if self.tools:
-            wire["tools"] = list(self.tools)
-        if self.tool_choice:
-            wire["tool_choice"] = self.tool_choice
-        return wire
-
-
-@dataclasses.dataclass(frozen=True)
-class TextDelta:
-    text: str
-
-
-@dataclasses.dataclass(frozen=True)
-class ToolCallDelta:
-    """A fragment of a tool call, exactly as OpenAI streams it: the first fragment of each
-    call (by `index`) has its id and name, the following ones only pieces of the arguments."""
-
-    index: int
-    id: str | None
-    name: str | None
-    arguments: str
-
-
-@dataclasses.dataclass(frozen=True)
-class UsageReport:
-    prompt_tokens: int
-    completion_tokens: int
-
-
-@dataclasses.dataclass(frozen=True)
-class Finished:
-    reason: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class Restarted:
-    """The stream broke and starts over: everything received so far is void."""
-
-    attempt: int
-
-
-StreamEvent = TextDelta | ToolCallDelta | UsageReport | Finished | Restarted
 
 
 def stream_events(
@@ -163,7 +96,7 @@ def _events(chunk: Any) -> Iterator[StreamEvent]:
             yield Finished(choice.finish_reason)
     usage = getattr(chunk, "usage", None)
     if usage:
-        yield UsageReport(usage.prompt_tokens or 0, usage.completion_tokens or 0)
+        yield UsageReported(usage.prompt_tokens or 0, usage.completion_tokens or 0)
 
 
 CONTENT_FILTER = "The model's content filter blocked this request, so there is no answer."

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from assistant.llm.loop import Tool
+from assistant.llm.tools import Tool
 from assistant.retrieval.catalog import SetCount, allowed_sets, sources_reply
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.index import KnowledgeIndex

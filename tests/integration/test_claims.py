@@ -10,8 +10,8 @@ import pytest
 
 from assistant.answer.claims import ClaimStore, Delivered, LostLease, Verdict
 from assistant.conversation.turns import StoredTurn
-from assistant.llm.loop import ToolRound
 from assistant.llm.messages import Message, ToolCall
+from assistant.llm.tools import ToolRound
 
 LEASE = 1.0  # seconds: short, so a dead holder goes stale within the test
 

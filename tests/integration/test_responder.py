@@ -20,7 +20,7 @@ from assistant.answer.responder import Responder
 from assistant.conversation.history import HistoryStore
 from assistant.files.loader import ThreadFiles
 from assistant.files.produced import AnswerFiles
-from assistant.llm.loop import Tool
+from assistant.llm.tools import Tool
 from assistant.slack.reply import slack_client
 from tests.builders import MemoryBucket, make_mention
 from tests.e2e.harness import message_text, unique

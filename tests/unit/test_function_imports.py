@@ -52,3 +52,34 @@ def test_the_executor_imports_only_the_contract_from_assistant_and_no_cloud_clie
     )
     loaded = set(result.stdout.strip().split(","))
     assert loaded == {"assistant", "assistant.executor", "assistant.executor.protocol"}
+
+
+_MODULE_PROBE = """
+import importlib, sys
+importlib.import_module("{module}")
+heavy = ("openai", "httpx", "httpx2", "tiktoken", "google.cloud.firestore", "slack_sdk")
+print(",".join(sorted(name for name in heavy if name in sys.modules)))
+"""
+
+# Data types and pure folding: whoever needs only these (a store recording a round, the prompt
+# assembler, a test) does not pay for the model's HTTP client.
+PURE_MODULES = [
+    "assistant.llm.events",
+    "assistant.llm.loop_events",
+    "assistant.llm.messages",
+    "assistant.llm.rounds",
+    "assistant.llm.tools",
+]
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_a_pure_module_loads_no_client_library(module):
+    result = subprocess.run(
+        [sys.executable, "-c", _MODULE_PROBE.format(module=module)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert result.stdout.strip() == ""

@@ -15,8 +15,8 @@ from assistant.executor.client import ExecutorError
 from assistant.executor.protocol import RunFile, RunRequest, RunResult
 from assistant.executor.tool import RUN_PYTHON, CodeRuns, choose_inputs
 from assistant.files.store import StoredObject
-from assistant.llm.loop import Tool, ToolRound, tool_footers
 from assistant.llm.messages import Message, ToolCall
+from assistant.llm.tools import Tool, ToolRound, tool_footers
 from tests.builders import MemoryBucket, make_mention
 
 PREFIX = "T0SANDBOX/C0GENERAL/{ts}/"

@@ -8,16 +8,11 @@ import time
 import httpx2 as httpx
 import openai
 
-from assistant.llm.loop import (
-    AnswerText,
-    FinalAnswer,
-    RoundFinished,
-    Tool,
-    ToolsStarted,
-    run_tool_loop,
-)
+from assistant.llm.events import ModelRequest
+from assistant.llm.loop import run_tool_loop
+from assistant.llm.loop_events import AnswerText, FinalAnswer, RoundFinished, ToolsStarted
 from assistant.llm.messages import Message
-from assistant.llm.stream import ModelRequest
+from assistant.llm.tools import Tool
 from tests.e2e.harness import unique
 
 ADD_SCHEMA = {

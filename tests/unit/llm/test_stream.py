@@ -8,18 +8,18 @@ import httpx2 as httpx
 import openai
 import pytest
 
-from assistant.llm.messages import Message
-from assistant.llm.rounds import RoundBuilder
-from assistant.llm.stream import (
+from assistant.llm.events import (
     Finished,
     ModelError,
     ModelRequest,
     Restarted,
     TextDelta,
     ToolCallDelta,
-    UsageReport,
-    stream_events,
+    UsageReported,
 )
+from assistant.llm.messages import Message
+from assistant.llm.rounds import RoundBuilder
+from assistant.llm.stream import stream_events
 from tests.e2e.harness import unique
 
 TOOL = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
@@ -52,7 +52,7 @@ def test_text_arrives_in_deltas_then_the_finish_and_usage(local_model):
     assert text == "one two three four five six seven"
     assert len([e for e in seen if isinstance(e, TextDelta)]) > 1
     assert Finished("stop") in seen
-    assert any(isinstance(e, UsageReport) and e.completion_tokens > 0 for e in seen)
+    assert any(isinstance(e, UsageReported) and e.completion_tokens > 0 for e in seen)
 
 
 def test_a_broken_stream_is_announced_then_started_again(local_model):
