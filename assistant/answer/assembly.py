@@ -25,11 +25,12 @@ from assistant.answer.references import (
     usable_sets,
 )
 from assistant.conversation.budget import fit_text, room_for_question, select_turns
-from assistant.conversation.history import HistoryStore, ThreadState
+from assistant.conversation.history import HistoryStore
 from assistant.conversation.prompt import Prompt, PromptPart, assemble_prompt
 from assistant.conversation.summariser import Summariser, SummaryLimits
 from assistant.conversation.summary import Summary
 from assistant.conversation.thread_messages import context_turns, others, people_in
+from assistant.conversation.thread_state import ThreadState
 from assistant.conversation.turns import StoredTurn, turn_order
 from assistant.files.loader import ThreadFiles
 from assistant.llm.messages import Message

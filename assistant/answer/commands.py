@@ -9,9 +9,11 @@ from __future__ import annotations
 import yaml
 
 from assistant.channels.settings import ChannelSettings
-from assistant.feedback.store import FeedbackCounts, FeedbackStore
-from assistant.usage.ledger import Ledger, Totals, UsageReport
+from assistant.feedback.store import FeedbackStore
+from assistant.feedback.votes import FeedbackCounts
+from assistant.usage.ledger import Ledger
 from assistant.usage.notices import usd
+from assistant.usage.stores import Totals, UsageStatement
 
 __all__ = ["COMMANDS", "Commands", "command_of", "settings_text", "usage_text"]
 
@@ -51,7 +53,7 @@ def settings_text(settings: ChannelSettings) -> str:
     )
 
 
-def usage_text(report: UsageReport, settings: ChannelSettings, counts: FeedbackCounts) -> str:
+def usage_text(report: UsageStatement, settings: ChannelSettings, counts: FeedbackCounts) -> str:
     budgets = settings.budgets
     workspace = _line("This workspace", report.workspace_month, budgets.workspace_monthly_usd)
     channel = _line("This channel", report.channel_month, budgets.channel_monthly_usd)

@@ -4,7 +4,7 @@ Answered only in a thread where the bot has answered and where nobody but the as
 written, so the bot takes part in a one-to-one conversation and never butts into people's
 own. Anyone else writing makes a mention necessary again, for good in that thread.
 
-    >>> from assistant.conversation.history import ThreadState
+    >>> from assistant.conversation.thread_state import ThreadState
     >>> state = ThreadState(answered=True, people=frozenset({"U1"}))
     >>> follow_up(state, user="U1", enabled=True)
     <FollowUp.ANSWER: 'answer'>
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 
-from assistant.conversation.history import ThreadState
+from assistant.conversation.thread_state import ThreadState
 
 __all__ = ["FollowUp", "follow_up"]
 

@@ -21,11 +21,12 @@ from assistant.channels.access import REFUSALS, refusal
 from assistant.channels.settings import ChannelSettings
 from assistant.llm.rounds import Usage
 from assistant.mention import Mention
-from assistant.usage.ledger import Ledger, ModelCall
+from assistant.usage.ledger import Ledger
 from assistant.usage.notices import near_limit_note, refusal_text
 from assistant.usage.policy import Refuse, Spent, check, near_limits
 from assistant.usage.pricing import PriceTable
 from assistant.usage.rate import RateLimiter
+from assistant.usage.stores import ModelCall
 
 __all__ = ["Admitted", "Gate", "Refused"]
 

@@ -16,7 +16,8 @@ import openai
 
 from assistant import deadline
 from assistant.answer.assembly import Assembly, PromptBuilder
-from assistant.answer.claims import Claim, ClaimStore, Delivered, Lease, LostLease, Verdict
+from assistant.answer.claim_store import ClaimStore
+from assistant.answer.claims import Claim, Delivered, Lease, LostLease, Verdict
 from assistant.answer.commands import Commands, command_of
 from assistant.answer.delivery import (
     Delivery,

@@ -16,8 +16,9 @@ from collections.abc import Callable
 
 from assistant.answer.follow_ups import FollowUp, follow_up
 from assistant.answer.plan import AnswerPlan
-from assistant.conversation.history import HistoryStore, ThreadState
+from assistant.conversation.history import HistoryStore
 from assistant.conversation.thread_messages import people_in
+from assistant.conversation.thread_state import ThreadState
 from assistant.mention import Mention
 from assistant.slack.thread_reader import ThreadReader
 

@@ -1,4 +1,5 @@
-"""Each thread's conversation in Firestore, built so a turn costs one read, however long the thread.
+"""Each thread's conversation (`thread_state.py`) in Firestore, built so a turn costs one read,
+however long the thread.
 
 Layout:
 - `threads/{team:channel:thread_ts}/turns/{order}`: every turn, the durable record: questions
@@ -16,16 +17,16 @@ overwrites rather than duplicates.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from google.cloud import firestore
 
 from assistant.conversation.summary import Summary
+from assistant.conversation.thread_state import ThreadState, slide_window
 from assistant.conversation.turns import StoredTurn
 
-__all__ = ["HistoryStore", "ThreadState"]
+__all__ = ["HistoryStore"]
 
 THREADS = "threads"
 TURNS = "turns"
@@ -33,36 +34,6 @@ TURNS = "turns"
 WINDOW_MAX_BYTES = 900_000
 # Firestore takes at most 500 writes in one commit.
 _BATCH_WRITES = 400
-
-
-@dataclasses.dataclass(frozen=True)
-class ThreadState:
-    """The thread's document, as one read gives it."""
-
-    window: tuple[StoredTurn, ...] = ()  # oldest first
-    complete: bool = True  # True when no older turns exist outside the window
-    summary: Summary | None = None
-    read_through: str = ""  # ts of the newest Slack message read as context ("" none yet)
-    people: frozenset[str] = frozenset()  # who has written in the thread (people, not bots)
-    answered: bool = False  # the bot has answered here: a conversation with it
-
-    @property
-    def orders(self) -> frozenset[str]:
-        return frozenset(turn.order for turn in self.window)
-
-    @classmethod
-    def from_document(cls, document: dict[str, Any] | None) -> ThreadState:
-        if not document:
-            return cls()
-        summary = document.get("summary")
-        return cls(
-            window=tuple(StoredTurn.from_document(item) for item in document.get("window", [])),
-            complete=not document.get("truncated", False),
-            summary=Summary.from_document(summary) if summary else None,
-            read_through=str(document.get("read_through") or ""),
-            people=frozenset(document.get("people") or ()),
-            answered=bool(document.get("answered")),
-        )
 
 
 class HistoryStore:
@@ -81,7 +52,7 @@ class HistoryStore:
     def load(self, thread_key: str) -> ThreadState:
         snapshot = self._thread(thread_key).get()
         self.reads += 1
-        return ThreadState.from_document(snapshot.to_dict() if snapshot.exists else None)
+        return _state(snapshot.to_dict() if snapshot.exists else None)
 
     def newest_first(
         self,
@@ -207,6 +178,20 @@ class HistoryStore:
         return deleted
 
 
+def _state(document: dict[str, Any] | None) -> ThreadState:
+    if not document:
+        return ThreadState()
+    summary = document.get("summary")
+    return ThreadState(
+        window=tuple(StoredTurn.from_document(item) for item in document.get("window", [])),
+        complete=not document.get("truncated", False),
+        summary=Summary.from_document(summary) if summary else None,
+        read_through=str(document.get("read_through") or ""),
+        people=frozenset(document.get("people") or ()),
+        answered=bool(document.get("answered")),
+    )
+
+
 @firestore.transactional
 def _append(
     transaction: firestore.Transaction,
@@ -221,25 +206,12 @@ def _append(
     thread = store._thread(thread_key)
     snapshot = thread.get(transaction=transaction)
     document = snapshot.to_dict() if snapshot.exists else None
-    state = ThreadState.from_document(document)
-    merged = {turn.order: turn for turn in state.window}
-    merged.update({turn.order: turn for turn in turns})
-    ordered = [merged[order] for order in sorted(merged)]
-    kept, tokens, size = [], 0, 0
-    for turn in reversed(ordered):
-        # One turn past the budget is kept, so trimming always stops inside the window
-        # instead of paging older turns only to find they do not fit.
-        if tokens > keep_tokens or size + turn.size() > WINDOW_MAX_BYTES:
-            break
-        kept.append(turn)
-        tokens += turn.tokens
-        size += turn.size()
-    kept.reverse()
-    truncated = len(kept) < len(ordered) or not state.complete
+    state = _state(document)
+    slid = slide_window(state, turns, keep_tokens=keep_tokens, max_bytes=WINDOW_MAX_BYTES)
     fields: dict[str, Any] = {
-        "window": [t.to_document() for t in kept],
-        "truncated": truncated,
-        "tokens": tokens,
+        "window": [t.to_document() for t in slid.window],
+        "truncated": not slid.complete,
+        "tokens": slid.tokens,
         "read_through": max(read_through, state.read_through),
         "people": sorted(state.people | people),
         "answered": state.answered or any(turn.role == "assistant" for turn in turns),

@@ -1,4 +1,4 @@
-"""Feedback clicks in Firestore: one document per answer and person.
+"""Feedback votes (`votes.FeedbackVotes`) in Firestore: one document per answer and person.
 
 `feedback/<event>.<user>` is written with `set`, so Slack retrying a click (or the person
 clicking again) leaves one vote, the latest. Counts per channel and month are aggregation
@@ -14,16 +14,11 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from assistant.feedback.buttons import Feedback
+from assistant.feedback.votes import FeedbackCounts
 
-__all__ = ["FEEDBACK", "FeedbackCounts", "FeedbackStore"]
+__all__ = ["FEEDBACK", "FeedbackStore"]
 
 FEEDBACK = "feedback"
-
-
-@dataclasses.dataclass(frozen=True)
-class FeedbackCounts:
-    positive: int = 0
-    negative: int = 0
 
 
 class FeedbackStore:

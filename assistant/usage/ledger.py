@@ -1,4 +1,4 @@
-"""What every model call cost, per workspace, channel and person, by day and by month.
+"""What every model call cost (`stores.UsageLedger`) in Firestore.
 
 One model call is one batch: it creates `usage_calls/<event>.<call>` (the call's own record)
 and adds its tokens and cost to six counters (workspace, channel, person × day, month) with
@@ -25,8 +25,9 @@ from google.api_core.exceptions import AlreadyExists, Conflict
 from google.cloud import firestore
 
 from assistant.usage.policy import Spent, day_of, month_of
+from assistant.usage.stores import ModelCall, Totals, UsageStatement
 
-__all__ = ["CALLS", "COUNTERS", "SHARDS", "Ledger", "ModelCall", "Totals", "UsageReport"]
+__all__ = ["CALLS", "COUNTERS", "SHARDS", "Ledger"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,37 +37,6 @@ COUNTERS = "usage_counters"
 # (rate-limited) rarely twice at once.
 SHARDS = {"workspace": 8, "channel": 4, "user": 1}
 _FIELDS = ("tokens_in", "tokens_out", "cost_usd", "calls")
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ModelCall:
-    event_id: str
-    call: str  # unique within the event: "<fence>.round-0", "<fence>.answer", "summary", ...
-    kind: str  # answer, tool_round, summary, embedding
-    model: str
-    team: str
-    channel: str
-    user: str
-    tokens_in: int
-    tokens_out: int
-    cost_usd: float
-    at: datetime
-
-
-@dataclasses.dataclass(frozen=True)
-class Totals:
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost_usd: float = 0.0
-    calls: int = 0
-
-
-@dataclasses.dataclass(frozen=True)
-class UsageReport:
-    month: str
-    user_month: Totals
-    channel_month: Totals
-    workspace_month: Totals
 
 
 class Ledger:
@@ -124,7 +94,7 @@ class Ledger:
 
     def report(
         self, *, team: str, channel: str, user: str, now: datetime | None = None
-    ) -> UsageReport:
+    ) -> UsageStatement:
         month = month_of(now or self._clock())
         user_month, channel_month, workspace_month = self._totals(
             [
@@ -133,7 +103,7 @@ class Ledger:
                 ("workspace", team, month),
             ]
         )
-        return UsageReport(month, user_month, channel_month, workspace_month)
+        return UsageStatement(month, user_month, channel_month, workspace_month)
 
     def _totals(self, wanted: list[tuple[str, str, str]]) -> list[Totals]:
         refs, owner = [], {}

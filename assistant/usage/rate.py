@@ -1,4 +1,4 @@
-"""Mentions per person per minute, counted exactly on Firestore.
+"""Mentions per person per minute (`stores.RateLimits`), counted exactly on Firestore.
 
 A transaction on `rate_limits/<team>.<user>.<minute>` lists the events admitted in that minute:
 an event already listed (a redelivery) is admitted again without counting twice, a new one is

@@ -21,7 +21,7 @@ import functions_framework
 from google.cloud import firestore
 
 from assistant.answer.assembly import PromptBuilder
-from assistant.answer.claims import ClaimStore
+from assistant.answer.claim_store import ClaimStore
 from assistant.answer.commands import Commands
 from assistant.answer.delivery import Delivery, Outcome, ResponderLimits
 from assistant.answer.gate import Gate

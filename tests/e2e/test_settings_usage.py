@@ -22,7 +22,8 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from assistant.mention import Mention
 from assistant.pubsub.publish import publish_mention
-from assistant.usage.ledger import Ledger, ModelCall
+from assistant.usage.ledger import Ledger
+from assistant.usage.stores import ModelCall
 from devstack.slack_sandbox.signing import signed_headers
 from tests.e2e.harness import BOT, eventually, message_text, unique
 

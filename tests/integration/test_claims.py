@@ -8,7 +8,8 @@ import uuid
 
 import pytest
 
-from assistant.answer.claims import ClaimStore, Delivered, LostLease, Verdict
+from assistant.answer.claim_store import ClaimStore
+from assistant.answer.claims import Delivered, LostLease, Verdict
 from assistant.conversation.turns import StoredTurn
 from assistant.llm.messages import Message, ToolCall
 from assistant.llm.tools import ToolRound

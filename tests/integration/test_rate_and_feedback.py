@@ -6,7 +6,8 @@ import uuid
 from datetime import UTC, datetime
 
 from assistant.feedback.buttons import Feedback
-from assistant.feedback.store import FeedbackCounts, FeedbackStore
+from assistant.feedback.store import FeedbackStore
+from assistant.feedback.votes import FeedbackCounts
 from assistant.usage.rate import RateLimiter
 
 NOW = datetime(2026, 5, 14, 12, 0, 30, tzinfo=UTC)

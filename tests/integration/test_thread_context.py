@@ -11,7 +11,7 @@ import openai
 import pytest
 
 from assistant.answer.assembly import PromptBuilder
-from assistant.answer.claims import ClaimStore
+from assistant.answer.claim_store import ClaimStore
 from assistant.answer.delivery import Delivery, Outcome, ResponderLimits
 from assistant.answer.plan import PlanDefaults, plan_answer
 from assistant.answer.responder import Responder

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from assistant.usage.ledger import Ledger, ModelCall
+from assistant.usage.ledger import Ledger
+from assistant.usage.stores import ModelCall
 
 NOW = datetime(2026, 5, 14, 12, 0, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.follow_ups import FollowUp, follow_up
-from assistant.conversation.history import ThreadState
+from assistant.conversation.thread_state import ThreadState
 
 
 @pytest.mark.parametrize(
