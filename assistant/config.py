@@ -1,11 +1,14 @@
 """Configuration, read once from the environment into a frozen object.
 
-Every variable any function reads is declared here, with the functions that read it, so the
-Terraform checks can prove each deployed function gets exactly what its code reads.
+Every variable is declared once, in assistant/settings_registry.py (its type, default, the
+functions that read it, its doc); `Settings`, `ENV_BY_FUNCTION` and `SECRET_ENV` are read from
+there, so the Terraform checks can prove each deployed function gets exactly what its code reads.
 
     >>> settings = Settings.from_env({"OPENAI_MODEL": "gpt-4o-mini"})
     >>> settings.openai_model
     'gpt-4o-mini'
+    >>> settings.get(registry.RETRIEVAL_MAX_DISTANCE)
+    0.65
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ import os
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
+
+from assistant import settings_registry as registry
+from assistant.settings_registry import ENV_SETTINGS, FUNCTIONS, Setting
 
 __all__ = [
     "ENV_BY_FUNCTION",
@@ -27,135 +34,32 @@ __all__ = [
     "get_settings",
 ]
 
-# Shown in the bot's DM while an answer is prepared (assistant.threads.setStatus rotates them;
-# Slack takes at most 10). LOADING_MESSAGES: the same, separated by "|".
-DEFAULT_LOADING_MESSAGES = (
-    "Reading the thread…",
-    "Thinking it over…",
-    "Checking what I know…",
-    "Writing the answer…",
-)
-# Offered when someone opens the bot's DM (assistant.threads.setSuggestedPrompts; at most 4).
-# SUGGESTED_PROMPTS: the same, separated by "|"; "title => message" when they differ.
-DEFAULT_SUGGESTED_PROMPTS = (
-    "What can you do? => What can you help me with here, and which tools can you use?",
-    "Summarise this thread => Summarise this thread so far in a few bullet points.",
-    "Analyse a CSV => I will attach a CSV: tell me what stands out in it and plot it.",
-    "Search our documents => Which of our documents answer this, and what do they say?",
-)
+T = TypeVar("T")
 
-DEFAULT_SYSTEM_PROMPT = (
-    "You are a helpful assistant in a Slack workspace. Answer concisely in standard Markdown. "
-    "Earlier messages in this thread are the conversation so far."
-)
+DEFAULT_LOADING_MESSAGES = registry.LOADING_MESSAGES.default
+DEFAULT_SUGGESTED_PROMPTS = registry.SUGGESTED_PROMPTS.default
+DEFAULT_SYSTEM_PROMPT = registry.SYSTEM_PROMPT.default
 
-# Which function reads which variable. Secrets come from Secret Manager in production.
+SECRET_ENV = frozenset(name for name, setting in ENV_SETTINGS.items() if setting.secret)
+# In the cloud a secret arrives as a file: a Secret Manager volume, whose every read returns the
+# latest version. So a deployment needs no secret values, and ones added later are picked up.
+SECRET_FILE_SUFFIX = "_FILE"
+
+# Which function reads which variable (a secret also as NAME_FILE).
 ENV_BY_FUNCTION: dict[str, frozenset[str]] = {
-    "ingress": frozenset(
-        {
-            "SLACK_SIGNING_SECRET",
-            "SLACK_SIGNING_SECRET_FILE",
-            "GOOGLE_CLOUD_PROJECT",
-            "MENTIONS_TOPIC",
-            "UPLOADS_TOPIC",
-            "MAX_REQUEST_BYTES",
-            "FEEDBACK_TOPIC",
-            "ASSISTANT_EVENTS_TOPIC",
-            "LOG_LEVEL",
-        }
-    ),
-    "responder": frozenset(
-        {
-            "SLACK_BOT_TOKEN",
-            "SLACK_BOT_TOKEN_FILE",
-            "SLACK_API_URL",
-            "OPENAI_API_KEY",
-            "OPENAI_API_KEY_FILE",
-            "OPENAI_BASE_URL",
-            "OPENAI_MODEL",
-            "MODEL_CONTEXT_TOKENS",
-            "RESERVED_OUTPUT_TOKENS",
-            "SYSTEM_PROMPT",
-            "OPENAI_TIMEOUT_SECONDS",
-            "OPENAI_MAX_RETRIES",
-            "RESPONSE_TIME_BUDGET_SECONDS",
-            "GOOGLE_CLOUD_PROJECT",
-            "FIRESTORE_DATABASE",
-            "CLAIM_LEASE_SECONDS",
-            "MAX_DELIVERY_ATTEMPTS",
-            "SLACK_UPDATE_INTERVAL_SECONDS",
-            "FILES_BUCKET",
-            "MAX_FILE_TOKENS",
-            "LOG_LEVEL",
-            "LOG_PROMPTS",
-            "MENTIONS_DEAD_LETTER_TOPIC",
-            "UPLOADS_TOPIC",
-            "SETTINGS_URI",
-            "SETTINGS_REFRESH_SECONDS",
-            "MONTHLY_BUDGET_USD",
-            "USER_DAILY_BUDGET_USD",
-            "MAX_PROMPT_TOKENS",
-            "SUMMARY_MODEL",
-            "SUMMARY_MAX_TOKENS",
-            "USER_MENTIONS_PER_MINUTE",
-            "ALLOWED_CHANNELS",
-            "ALLOWED_USERS",
-            "EMBEDDINGS_BASE_URL",
-            "EMBEDDING_MODEL",
-            "EMBEDDING_DIMENSIONS",
-            "RETRIEVAL_MAX_DISTANCE",
-            "RETRIEVAL_MAX_PASSAGES",
-            "RETRIEVAL_TOKEN_SHARE",
-            "EXECUTOR_URL",
-            "EXECUTOR_TIMEOUT_SECONDS",
-            "LOADING_MESSAGES",
-            "SUGGESTED_PROMPTS",
-        }
-    ),
-    "files": frozenset(
-        {
-            "SLACK_BOT_TOKEN",
-            "SLACK_BOT_TOKEN_FILE",
-            "SLACK_API_URL",
-            "GOOGLE_CLOUD_PROJECT",
-            "FILES_BUCKET",
-            "MENTIONS_TOPIC",
-            "MAX_FILE_BYTES",
-            "MAX_FILES_PER_MESSAGE",
-            "MAX_FILE_TOKENS",
-            "MAX_DELIVERY_ATTEMPTS",
-            "EXTRACT_CPU_SECONDS",
-            "LOG_LEVEL",
-        }
-    ),
-    "indexer": frozenset(
-        {
-            "OPENAI_API_KEY",
-            "OPENAI_API_KEY_FILE",
-            "OPENAI_BASE_URL",
-            "OPENAI_TIMEOUT_SECONDS",
-            "OPENAI_MAX_RETRIES",
-            "EMBEDDINGS_BASE_URL",
-            "EMBEDDING_MODEL",
-            "EMBEDDING_DIMENSIONS",
-            "GOOGLE_CLOUD_PROJECT",
-            "FIRESTORE_DATABASE",
-            "KNOWLEDGE_BUCKET",
-            "MAX_FILE_BYTES",
-            "MAX_DELIVERY_ATTEMPTS",
-            "LOG_LEVEL",
-        }
-    ),
+    function: frozenset(
+        name
+        for env, setting in ENV_SETTINGS.items()
+        if function in setting.functions
+        for name in ((env, env + SECRET_FILE_SUFFIX) if setting.secret else (env,))
+    )
+    for function in FUNCTIONS
 }
 
 # Read by functions-framework, not by our code, and set for every function: THREADS sizes its
 # thread pool (Terraform sets it to the function's request concurrency).
 RUNTIME_ENV = frozenset({"THREADS"})
 
-SECRET_ENV = frozenset({"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "OPENAI_API_KEY"})
-# In the cloud a secret arrives as a file: a Secret Manager volume, whose every read returns the
-# latest version. So a deployment needs no secret values, and ones added later are picked up.
-SECRET_FILE_SUFFIX = "_FILE"
 # Terraform gives each secret this first version (Cloud Run refuses to deploy a secret volume
 # with no version); until a real value is added it means "not configured yet", like no file.
 # terraform/secrets.tf writes the same text; tests/terraform checks that they stay equal.
@@ -168,88 +72,91 @@ class SecretUnavailable(RuntimeError):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Settings:
-    slack_signing_secret: str = ""
-    slack_bot_token: str = ""
-    slack_api_url: str = "https://slack.com/api/"
-    openai_api_key: str = ""
-    openai_base_url: str | None = None
-    openai_model: str = "gpt-4o-mini"
-    model_context_tokens: int | None = None  # None: known from the model's name
-    reserved_output_tokens: int = 4096
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT
-    openai_timeout_seconds: float = 60.0
-    openai_max_retries: int = 3
-    # Everything a delivery does must end before Pub/Sub's push deadline (600 s in Terraform).
-    response_time_budget_seconds: float = 300.0
-    google_cloud_project: str = "local-project"
-    firestore_database: str = "(default)"
-    mentions_topic: str = "mentions"
-    uploads_topic: str = "uploads"
-    mentions_dead_letter_topic: str = "mentions-dead-letter"
-    files_bucket: str = ""
-    # A holder renews its claim every third of this on a timer, so a short lease is safe and
-    # lets a crashed answer be taken over soon.
-    claim_lease_seconds: float = 60.0
-    max_delivery_attempts: int = 5
-    slack_update_interval_seconds: float = 1.0
-    max_request_bytes: int = 1_000_000
-    max_file_bytes: int = 20_000_000
-    max_files_per_message: int = 5
-    max_file_tokens: int = 20_000
-    # CPU seconds one attachment may take to read (in a child process, files/isolation.py);
-    # its wall-clock limit is twice this plus 5 s, so 5 files fit the files function's 300 s.
-    extract_cpu_seconds: int = 15
-    # The code executor (functions/executor); empty: the model is offered no code execution.
-    executor_url: str = ""
-    executor_timeout_seconds: float = 60.0  # wall clock of one run of the model's code
-    log_level: str = "INFO"
-    # Logs the messages sent to the model (people's words): for local debugging, off in production.
-    log_prompts: bool = False
-    # Someone opened the bot's DM (app_home_opened, assistant_thread_started): from ingress to
-    # the responder, which holds the bot token ingress must not have.
-    assistant_events_topic: str = "assistant-events"
-    loading_messages: tuple[str, ...] = DEFAULT_LOADING_MESSAGES
-    suggested_prompts: tuple[str, ...] = DEFAULT_SUGGESTED_PROMPTS
-    # The settings file (config/assistant.yaml): gs://bucket/name in the cloud, or a path.
-    # Unset: the environment alone. Re-read at most this often, so a change needs no redeploy.
-    feedback_topic: str = "feedback"  # feedback clicks, from ingress to the responder
-    settings_uri: str = ""
-    settings_refresh_seconds: float = 60.0
-    # Budgets in US dollars (0: no limit), the defaults that the settings file may override.
-    monthly_budget_usd: float = 100.0  # the workspace's, per calendar month (UTC)
-    user_daily_budget_usd: float = 5.0  # each person's, per day (UTC)
-    max_prompt_tokens: int = 32_000  # caps the prompt below the model's window; 0: window only
-    # The rolling summary of turns that fall out of the prompt: its model ("": the answer's)
-    # and length in tokens (0: no summary, old turns are just left out).
-    summary_model: str = ""
-    summary_max_tokens: int = 500
-    user_mentions_per_minute: int = 10  # per person; 0: no limit
-    allowed_channels: frozenset[str] = frozenset()  # empty: every channel
-    allowed_users: frozenset[str] = frozenset()  # empty: everyone in the workspace
-    # Retrieval over the organisation's documents (gs://KNOWLEDGE_BUCKET/knowledge/**).
-    knowledge_bucket: str = ""
-    embeddings_base_url: str | None = None  # None: OPENAI_BASE_URL's server embeds too
-    embedding_model: str = "text-embedding-3-small"
-    embedding_dimensions: int = 512
-    # Cosine distance beyond which a passage is not relevant; depends on the embedding model
-    # (this suits text-embedding-3-small; README "Answers from your documents").
-    retrieval_max_distance: float = 0.65
-    retrieval_max_passages: int = 5
-    retrieval_token_share: float = 0.25  # of the input budget, at most, for passages
+    """One attribute per variable of the registry; its type and default come from there
+    (tests/unit/test_settings_registry.py fails when they differ)."""
+
+    slack_signing_secret: str = registry.SLACK_SIGNING_SECRET.default
+    slack_bot_token: str = registry.SLACK_BOT_TOKEN.default
+    openai_api_key: str = registry.OPENAI_API_KEY.default
+    slack_api_url: str = registry.SLACK_API_URL.default
+    openai_base_url: str | None = registry.OPENAI_BASE_URL.default
+    openai_model: str = registry.OPENAI_MODEL.default
+    model_context_tokens: int | None = registry.MODEL_CONTEXT_TOKENS.default
+    reserved_output_tokens: int = registry.RESERVED_OUTPUT_TOKENS.default
+    system_prompt: str = registry.SYSTEM_PROMPT.default
+    openai_timeout_seconds: float = registry.OPENAI_TIMEOUT_SECONDS.default
+    openai_max_retries: int = registry.OPENAI_MAX_RETRIES.default
+    response_time_budget_seconds: float = registry.RESPONSE_TIME_BUDGET_SECONDS.default
+    google_cloud_project: str = registry.GOOGLE_CLOUD_PROJECT.default
+    firestore_database: str = registry.FIRESTORE_DATABASE.default
+    mentions_topic: str = registry.MENTIONS_TOPIC.default
+    uploads_topic: str = registry.UPLOADS_TOPIC.default
+    mentions_dead_letter_topic: str = registry.MENTIONS_DEAD_LETTER_TOPIC.default
+    files_bucket: str = registry.FILES_BUCKET.default
+    claim_lease_seconds: float = registry.CLAIM_LEASE_SECONDS.default
+    max_delivery_attempts: int = registry.MAX_DELIVERY_ATTEMPTS.default
+    slack_update_interval_seconds: float = registry.SLACK_UPDATE_INTERVAL_SECONDS.default
+    max_request_bytes: int = registry.MAX_REQUEST_BYTES.default
+    max_file_bytes: int = registry.MAX_FILE_BYTES.default
+    max_files_per_message: int = registry.MAX_FILES_PER_MESSAGE.default
+    max_file_tokens: int = registry.MAX_FILE_TOKENS.default
+    extract_cpu_seconds: int = registry.EXTRACT_CPU_SECONDS.default
+    executor_url: str = registry.EXECUTOR_URL.default
+    executor_timeout_seconds: float = registry.EXECUTOR_TIMEOUT_SECONDS.default
+    log_level: str = registry.LOG_LEVEL.default
+    log_prompts: bool = registry.LOG_PROMPTS.default
+    assistant_events_topic: str = registry.ASSISTANT_EVENTS_TOPIC.default
+    loading_messages: tuple[str, ...] = registry.LOADING_MESSAGES.default
+    suggested_prompts: tuple[str, ...] = registry.SUGGESTED_PROMPTS.default
+    feedback_topic: str = registry.FEEDBACK_TOPIC.default
+    settings_uri: str = registry.SETTINGS_URI.default
+    settings_refresh_seconds: float = registry.SETTINGS_REFRESH_SECONDS.default
+    monthly_budget_usd: float = registry.MONTHLY_BUDGET_USD.default
+    user_daily_budget_usd: float = registry.USER_DAILY_BUDGET_USD.default
+    max_prompt_tokens: int = registry.MAX_PROMPT_TOKENS.default
+    summary_model: str = registry.SUMMARY_MODEL.default
+    summary_max_tokens: int = registry.SUMMARY_MAX_TOKENS.default
+    user_mentions_per_minute: int = registry.USER_MENTIONS_PER_MINUTE.default
+    allowed_channels: frozenset[str] = registry.ALLOWED_CHANNELS.default
+    allowed_users: frozenset[str] = registry.ALLOWED_USERS.default
+    knowledge_bucket: str = registry.KNOWLEDGE_BUCKET.default
+    embeddings_base_url: str | None = registry.EMBEDDINGS_BASE_URL.default
+    embedding_model: str = registry.EMBEDDING_MODEL.default
+    embedding_dimensions: int = registry.EMBEDDING_DIMENSIONS.default
+    retrieval_max_distance: float = registry.RETRIEVAL_MAX_DISTANCE.default
+    retrieval_max_passages: int = registry.RETRIEVAL_MAX_PASSAGES.default
+    retrieval_token_share: float = registry.RETRIEVAL_TOKEN_SHARE.default
+    # Registered variables without an attribute here (a setting added to the registry alone):
+    # (variable, value) pairs, read with `get`. A tuple, so that Settings stays hashable.
+    unlisted: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
-        for field in dataclasses.fields(cls):
-            name = field.name.upper()
+        unlisted: list[tuple[str, Any]] = []
+        for name, setting in ENV_SETTINGS.items():
             raw = env.get(name)
-            if name in SECRET_ENV and env.get(name + SECRET_FILE_SUFFIX):
+            if setting.secret and env.get(name + SECRET_FILE_SUFFIX):
                 raw = _read_secret_file(name, env[name + SECRET_FILE_SUFFIX])
             if raw is None or raw == "":
                 continue
-            values[field.name] = _parse(field.type, raw, field.name)
-        return cls(**values)
+            if setting.attribute in _ATTRIBUTES:
+                values[str(setting.attribute)] = setting.parse(raw)
+            else:
+                unlisted.append((name, setting.parse(raw)))
+        return cls(**values, unlisted=tuple(unlisted))  # type: ignore[arg-type]
+
+    def get(self, setting: Setting[T]) -> T:
+        """The value of any registered variable, typed by its registry entry."""
+        if setting.attribute in _ATTRIBUTES:
+            return getattr(self, str(setting.attribute))
+        if setting.env is None:
+            raise KeyError(f"{setting.name} is no environment variable")
+        return dict(self.unlisted).get(setting.env, setting.default)
+
+
+_ATTRIBUTES = frozenset(field.name for field in dataclasses.fields(Settings)) - {"unlisted"}
 
 
 def _read_secret_file(name: str, path: str) -> str:
@@ -267,27 +174,6 @@ def _read_secret_file(name: str, path: str) -> str:
             f"{name} in {path} is still Terraform's placeholder; add the real value as a version"
         )
     return value
-
-
-def _parse(type_name: object, raw: str, name: str) -> object:
-    kind = str(type_name)
-    if kind.startswith("tuple"):
-        # Sentences with spaces and commas: "|" separates the items.
-        return tuple(item.strip() for item in raw.split("|") if item.strip())
-    if kind.startswith("frozenset"):
-        return frozenset(item for item in raw.replace(",", " ").split() if item)
-    if kind == "bool":
-        if raw.lower() not in ("1", "true", "yes", "0", "false", "no"):
-            raise ValueError(f"{name.upper()} must be true or false, got {raw!r}")
-        return raw.lower() in ("1", "true", "yes")
-    try:
-        if kind.startswith("int"):
-            return int(raw)
-        if kind.startswith("float"):
-            return float(raw)
-    except ValueError:
-        raise ValueError(f"{name.upper()} must be a number, got {raw!r}") from None
-    return raw
 
 
 @cache

@@ -17,6 +17,7 @@ from assistant.config import (
 )
 from assistant.mention import FileRef, Mention, SlackFile
 from assistant.pubsub.envelope import InvalidEnvelope, parse_mention_push, parse_push
+from assistant.settings_registry import ENV_SETTINGS
 from tests.builders import make_mention
 
 MENTION = Mention(
@@ -76,9 +77,9 @@ def test_garbage_is_not_a_push_envelope(body):
 
 
 def test_every_setting_is_read_by_some_function_and_parsed():
-    fields = {field.name.upper() for field in dataclasses.fields(Settings)}
     secret_files = {name + SECRET_FILE_SUFFIX for name in SECRET_ENV}
-    assert fields | secret_files == set().union(*ENV_BY_FUNCTION.values())
+    assert set(ENV_SETTINGS) | secret_files == set().union(*ENV_BY_FUNCTION.values())
+    assert all(setting.functions for setting in ENV_SETTINGS.values())
     settings = Settings.from_env({"MAX_FILE_BYTES": "10", "OPENAI_TIMEOUT_SECONDS": "2.5"})
     assert (settings.max_file_bytes, settings.openai_timeout_seconds) == (10, 2.5)
     with pytest.raises(ValueError, match="MAX_FILE_BYTES"):
