@@ -1,0 +1,404 @@
+"""The stores in memory, for unit tests of the answer path: the same contracts as the Firestore
+stores (`tests/integration/test_store_contracts.py` runs one set of behaviour tests on both).
+
+Each takes an injectable clock where the Firestore store reads a clock (Firestore's for claim
+heartbeats, the process's for the rest), so a test can age a lease without sleeping. Each holds
+a lock: the responder's heartbeat writes to the claim from its own thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from assistant.answer.claims import (
+    DELIVERED,
+    DONE,
+    OPEN,
+    WORKING,
+    Claim,
+    Delivered,
+    Lease,
+    LostLease,
+    Verdict,
+    decide,
+)
+from assistant.conversation.summary import Summary
+from assistant.conversation.thread_state import ThreadState, slide_window
+from assistant.conversation.turns import StoredTurn
+from assistant.feedback.buttons import Feedback
+from assistant.feedback.votes import FeedbackCounts
+from assistant.llm.tools import ToolRound
+from assistant.usage.policy import Spent, day_of, month_of
+from assistant.usage.stores import ModelCall, Totals, UsageStatement
+
+__all__ = [
+    "ManualClock",
+    "MemoryClaims",
+    "MemoryFeedback",
+    "MemoryHistory",
+    "MemoryLedger",
+    "MemoryNotices",
+    "MemoryRate",
+]
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ManualClock:
+    """A clock that moves only when told: `clock.advance(seconds=61)` ages every lease."""
+
+    def __init__(self, start: datetime = datetime(2026, 5, 14, 12, 0, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+# A heartbeat older than any lease: `release` lets the next delivery take over at once.
+_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class MemoryClaims:
+    """`Claims` in a dict of claim documents shaped like Firestore's, judged by the same
+    `decide`."""
+
+    def __init__(self, *, lease_seconds: float, clock: Clock = _utc_now) -> None:
+        self.lease = timedelta(seconds=lease_seconds)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._claims: dict[str, dict[str, Any]] = {}
+
+    def stored(self, claim_id: str) -> Mapping[str, Any]:
+        """A copy of the claim's document, for tests to look at (`{}` when absent)."""
+        with self._lock:
+            return dict(self._claims.get(claim_id, {}))
+
+    def acquire(self, claim_id: str, *, event_id: str, delivery_id: str) -> Claim:
+        with self._lock:
+            claim = self._claims.get(claim_id)
+            if claim is None:
+                self._claims[claim_id] = {
+                    "event_id": event_id,
+                    "state": WORKING,
+                    "holder": delivery_id,
+                    "fence": 1,
+                    "heartbeat_at": self._clock(),
+                    "attempts": 1,
+                    "message_ts": [],
+                    "rounds": {},
+                }
+                return Claim(Verdict.PROCEED, Lease(claim_id, 1))
+            verdict = decide(claim, delivery_id=delivery_id, now=self._clock(), lease=self.lease)
+            attempts = claim["attempts"]
+            delivered = claim.get("delivered") if claim["state"] == DELIVERED else None
+            seen: dict[str, Any] = {
+                "message_ts": list(claim["message_ts"]),
+                "state": claim["state"],
+                "rounds": tuple(claim["rounds"][number] for number in sorted(claim["rounds"])),
+                "delivered": delivered,
+            }
+            if verdict is not Verdict.PROCEED:
+                return Claim(verdict, None, attempts=attempts, **seen)
+            claim.update(
+                holder=delivery_id,
+                fence=claim["fence"] + 1,
+                heartbeat_at=self._clock(),
+                attempts=attempts + 1,
+            )
+            return Claim(verdict, Lease(claim_id, claim["fence"]), attempts=attempts + 1, **seen)
+
+    def renew(self, lease: Lease) -> None:
+        self._write(lease, {})
+
+    def record_messages(self, lease: Lease, message_ts: list[str]) -> None:
+        self._write(lease, {"message_ts": list(message_ts)})
+
+    def record_round(self, lease: Lease, number: int, done: ToolRound) -> None:
+        with self._lock:
+            claim = self._held(lease)
+            claim["rounds"] = {**claim["rounds"], number: done}
+            claim["heartbeat_at"] = self._clock()
+
+    def record_delivered(self, lease: Lease, delivered: Delivered, message_ts: list[str]) -> None:
+        fields = {"state": DELIVERED, "delivered": delivered, "message_ts": list(message_ts)}
+        self._write(lease, fields)
+
+    def finish(self, lease: Lease, *, state: str = DONE, **details: Any) -> None:
+        self._write(lease, {"state": state, **details})
+
+    def release(self, lease: Lease) -> None:
+        self._write(lease, {"heartbeat_at": _LONG_AGO}, beat=False)
+
+    def _write(self, lease: Lease, fields: dict[str, Any], *, beat: bool = True) -> None:
+        with self._lock:
+            claim = self._held(lease)
+            claim.update(fields)
+            if beat:
+                claim["heartbeat_at"] = self._clock()
+
+    def _held(self, lease: Lease) -> dict[str, Any]:
+        claim = self._claims.get(lease.claim_id, {})
+        if claim.get("fence") != lease.fence or claim.get("state") not in OPEN:
+            raise LostLease(
+                f"claim {lease.claim_id} is held by fence {claim.get('fence')}, not {lease.fence}"
+            )
+        return claim
+
+
+class MemoryHistory:
+    """`History` as a state and a turn log per thread."""
+
+    def __init__(self, *, window_max_bytes: int = 900_000) -> None:
+        # Firestore's bound on the window document (history.WINDOW_MAX_BYTES; a contract test
+        # keeps the two equal).
+        self.window_max_bytes = window_max_bytes
+        self._lock = threading.Lock()
+        self._states: dict[str, ThreadState] = {}
+        self._logs: dict[str, dict[str, StoredTurn]] = {}
+
+    def load(self, thread_key: str) -> ThreadState:
+        with self._lock:
+            return self._states.get(thread_key, ThreadState())
+
+    def newest_first(
+        self,
+        thread_key: str,
+        *,
+        before: str,
+        after: str = "",
+        state: ThreadState | None = None,
+        extra: Sequence[StoredTurn] = (),
+    ) -> Iterator[StoredTurn]:
+        if state is None:
+            state = self.load(thread_key)
+        merged = {turn.order: turn for turn in state.window}
+        merged.update({turn.order: turn for turn in extra})
+        oldest = before
+        for order in sorted(merged, reverse=True):
+            if order >= before:
+                continue
+            if order <= after:
+                return
+            oldest = order
+            yield merged[order]
+        if state.complete:
+            return
+        with self._lock:
+            log = dict(self._logs.get(thread_key, {}))
+        for order in sorted(log, reverse=True):
+            if order >= oldest:
+                continue
+            if order <= after:
+                return
+            yield log[order]
+
+    def oldest_after(
+        self, thread_key: str, *, after: str, before: str, max_tokens: int
+    ) -> list[StoredTurn]:
+        with self._lock:
+            log = dict(self._logs.get(thread_key, {}))
+        taken: list[StoredTurn] = []
+        used = 0
+        for order in sorted(log):
+            if used >= max_tokens or order >= before:
+                break
+            if order <= after:
+                continue
+            taken.append(log[order])
+            used += log[order].tokens
+        return taken
+
+    def append(
+        self,
+        thread_key: str,
+        turns: Sequence[StoredTurn],
+        *,
+        keep_tokens: int,
+        read_through: str = "",
+        people: Iterable[str] = (),
+    ) -> None:
+        with self._lock:
+            log = self._logs.setdefault(thread_key, {})
+            log.update({turn.order: turn for turn in turns})
+            state = self._states.get(thread_key, ThreadState())
+            slid = slide_window(
+                state, turns, keep_tokens=keep_tokens, max_bytes=self.window_max_bytes
+            )
+            self._states[thread_key] = dataclasses.replace(
+                state,
+                window=slid.window,
+                complete=slid.complete,
+                read_through=max(read_through, state.read_through),
+                people=state.people | frozenset(people),
+                answered=state.answered or any(turn.role == "assistant" for turn in turns),
+            )
+
+    def save_summary(self, thread_key: str, summary: Summary) -> None:
+        with self._lock:
+            state = self._states.get(thread_key, ThreadState())
+            if state.summary is not None and state.summary.through >= summary.through:
+                return  # a concurrent delivery summarised as far already
+            self._states[thread_key] = dataclasses.replace(state, summary=summary)
+
+    def add_people(self, thread_key: str, people: Iterable[str]) -> None:
+        with self._lock:
+            state = self._states.get(thread_key, ThreadState())
+            self._states[thread_key] = dataclasses.replace(
+                state, people=state.people | frozenset(people)
+            )
+
+    def clear(self, thread_key: str, *, read_through: str = "") -> int:
+        with self._lock:
+            state = self._states.get(thread_key, ThreadState())
+            deleted = len(self._logs.pop(thread_key, {}))
+            self._states[thread_key] = ThreadState(
+                read_through=max(read_through, state.read_through),
+                people=state.people,
+                answered=state.answered,
+            )
+            return deleted
+
+
+_FIELDS = ("tokens_in", "tokens_out", "cost_usd", "calls")
+
+
+class MemoryLedger:
+    """`UsageLedger` as the calls recorded and a counter per scope and period."""
+
+    def __init__(self, *, clock: Clock = _utc_now) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._calls: dict[str, ModelCall] = {}
+        self._counters: dict[tuple[str, str, str], dict[str, float]] = {}
+
+    @property
+    def calls(self) -> tuple[ModelCall, ...]:
+        """Every call counted, in the order recorded, for tests to look at."""
+        with self._lock:
+            return tuple(self._calls.values())
+
+    def record(self, call: ModelCall) -> bool:
+        with self._lock:
+            key = f"{call.event_id}.{call.call}"
+            if key in self._calls:
+                return False
+            self._calls[key] = call
+            added = {
+                "tokens_in": call.tokens_in,
+                "tokens_out": call.tokens_out,
+                "cost_usd": call.cost_usd,
+                "calls": 1,
+            }
+            for scope, owner in _scopes(call.team, call.channel, call.user):
+                for period in (month_of(call.at), day_of(call.at)):
+                    counter = self._counters.setdefault(
+                        (scope, owner, period), dict.fromkeys(_FIELDS, 0)
+                    )
+                    for field, amount in added.items():
+                        counter[field] += amount
+            return True
+
+    def spent(self, *, team: str, channel: str, user: str, now: datetime | None = None) -> Spent:
+        now = now or self._clock()
+        month, day = month_of(now), day_of(now)
+        return Spent(
+            self._totals("workspace", team, month).cost_usd,
+            self._totals("channel", f"{team}.{channel}", month).cost_usd,
+            self._totals("user", f"{team}.{user}", day).cost_usd,
+        )
+
+    def report(
+        self, *, team: str, channel: str, user: str, now: datetime | None = None
+    ) -> UsageStatement:
+        month = month_of(now or self._clock())
+        return UsageStatement(
+            month,
+            self._totals("user", f"{team}.{user}", month),
+            self._totals("channel", f"{team}.{channel}", month),
+            self._totals("workspace", team, month),
+        )
+
+    def _totals(self, scope: str, owner: str, period: str) -> Totals:
+        with self._lock:
+            counter = dict(self._counters.get((scope, owner, period), {}))
+        if not counter:
+            return Totals()
+        return Totals(
+            int(counter["tokens_in"]),
+            int(counter["tokens_out"]),
+            counter["cost_usd"],
+            int(counter["calls"]),
+        )
+
+
+def _scopes(team: str, channel: str, user: str) -> tuple[tuple[str, str], ...]:
+    return (("workspace", team), ("channel", f"{team}.{channel}"), ("user", f"{team}.{user}"))
+
+
+class MemoryRate:
+    """`RateLimits`: the events admitted per person and minute."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._admitted: dict[tuple[str, str, str], list[str]] = {}
+
+    def admit(self, *, team: str, user: str, event_id: str, limit: int, now: datetime) -> bool:
+        if limit <= 0:
+            return True
+        with self._lock:
+            events = self._admitted.setdefault((team, user, now.strftime("%Y%m%d%H%M")), [])
+            if event_id in events:
+                return True
+            if len(events) >= limit:
+                return False
+            events.append(event_id)
+            return True
+
+
+class MemoryNotices:
+    """`Notices`: the refusals already said, per thread and reason."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._said: dict[tuple[str, str], str] = {}  # -> the event that said it
+
+    def first(self, thread_key: str, reason: str, event_id: str) -> bool:
+        with self._lock:
+            if (thread_key, reason) in self._said:
+                return False
+            self._said[(thread_key, reason)] = event_id
+            return True
+
+
+class MemoryFeedback:
+    """`FeedbackVotes`: the latest vote per answer and person."""
+
+    def __init__(self, *, clock: Clock = _utc_now) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._votes: dict[tuple[str, str], tuple[Feedback, str]] = {}  # -> (vote, its month)
+
+    def record(self, feedback: Feedback, *, at: datetime | None = None) -> None:
+        at = at or self._clock()
+        with self._lock:
+            self._votes[(feedback.event_id, feedback.user)] = (feedback, at.strftime("%Y-%m"))
+
+    def counts(self, *, team: str, channel: str, month: str) -> FeedbackCounts:
+        with self._lock:
+            values = [
+                vote.value
+                for vote, voted_in in self._votes.values()
+                if (vote.team, vote.channel, voted_in) == (team, channel, month)
+            ]
+        return FeedbackCounts(values.count("positive"), values.count("negative"))
