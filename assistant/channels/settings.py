@@ -6,18 +6,50 @@ may override any of them under `defaults:`, per workspace under `workspaces: {T�
 channel under `channels: {C…: …}`, in that order, the most specific winning. Every section has
 the same shape (`SECTION_KEYS`), so a file is checked once, whole, before anything uses it.
 
+The keys, their types and defaults are the registry's (assistant/settings_registry.py, each
+entry with a `channel_key`): a new key is one entry there, read with `channel.get(ENTRY)`.
+
     >>> base = ChannelSettings(model="gpt-4o-mini")
     >>> parsed = parse_settings({"channels": {"C1": {"model": "gpt-4o", "tools": {"code": False}}}})
     >>> effective = parsed.resolve(base, team="T1", channel="C1")
     >>> effective.model, effective.tools.code, parsed.resolve(base, team="T1", channel="C2").model
     ('gpt-4o', False, 'gpt-4o-mini')
+    >>> effective.get(TOOLS_CODE), effective.get(OPENAI_MODEL)
+    (False, 'gpt-4o')
 """
 
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from assistant.settings_registry import (
+    ALLOW_EXTERNAL_TEAMS,
+    ALLOWED_CHANNELS,
+    ALLOWED_USERS,
+    BUDGETS_CHANNEL_MONTHLY_USD,
+    CHANNEL_SETTINGS,
+    DOCUMENT_SETS,
+    ENABLED,
+    FOLLOW_UPS_WITHOUT_MENTION,
+    MAX_PROMPT_TOKENS,
+    MONTHLY_BUDGET_USD,
+    OPENAI_MODEL,
+    PERSONA_DISPLAY_NAME,
+    PERSONA_ICON_EMOJI,
+    PERSONA_ICON_URL,
+    SYSTEM_PROMPT,
+    TOOLS_CODE,
+    TOOLS_DOCUMENTS,
+    USER_DAILY_BUDGET_USD,
+    USER_MENTIONS_PER_MINUTE,
+    Setting,
+)
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
 
 __all__ = [
     "Allowlist",
@@ -28,8 +60,11 @@ __all__ = [
     "Price",
     "SettingsFile",
     "Tools",
+    "channel_defaults",
     "parse_settings",
 ]
+
+T = TypeVar("T")
 
 
 class InvalidSettings(ValueError):
@@ -43,20 +78,20 @@ class InvalidSettings(ValueError):
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Persona:
     system_prompt: str = ""  # "" means the deployment's SYSTEM_PROMPT
-    display_name: str = ""  # shown instead of the app's name (needs chat:write.customize)
-    icon_emoji: str = ""
-    icon_url: str = ""
+    display_name: str = PERSONA_DISPLAY_NAME.default  # needs chat:write.customize
+    icon_emoji: str = PERSONA_ICON_EMOJI.default
+    icon_url: str = PERSONA_ICON_URL.default
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Tools:
-    documents: bool = True  # search the document sets, when that tool is deployed
-    code: bool = True  # run Python, when that tool is deployed (EXECUTOR_URL)
+    documents: bool = TOOLS_DOCUMENTS.default  # search the document sets, when deployed
+    code: bool = TOOLS_CODE.default  # run Python, when that tool is deployed (EXECUTOR_URL)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Budgets:
-    """US dollars; 0 means no limit."""
+    """US dollars; 0 means no limit (also the default here: a plain Budgets() limits nothing)."""
 
     workspace_monthly_usd: float = 0.0
     channel_monthly_usd: float = 0.0
@@ -75,20 +110,59 @@ class Allowlist:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ChannelSettings:
-    enabled: bool = True
-    persona: Persona = Persona()
-    model: str = "gpt-4o-mini"
-    document_sets: tuple[str, ...] = ()
+    """A channel's effective settings. The attributes are the keys the code has always read;
+    every registered key, these included, is also `get(ENTRY)`. The defaults are the registry's
+    (tests/unit/test_settings_registry.py keeps them equal)."""
+
+    enabled: bool = ENABLED.default
+    persona: Persona = Persona(system_prompt=SYSTEM_PROMPT.default)
+    model: str = OPENAI_MODEL.default
+    document_sets: tuple[str, ...] = DOCUMENT_SETS.default
     tools: Tools = Tools()
-    follow_ups_without_mention: bool = True  # a one-person thread's replies need no mention
-    budgets: Budgets = Budgets()
-    max_prompt_tokens: int = 32_000  # 0: only the model's window bounds the prompt
-    mentions_per_minute: int = 0  # per person; 0: no limit
-    allow: Allowlist = Allowlist()
+    follow_ups_without_mention: bool = FOLLOW_UPS_WITHOUT_MENTION.default
+    budgets: Budgets = Budgets(
+        workspace_monthly_usd=MONTHLY_BUDGET_USD.default,
+        channel_monthly_usd=BUDGETS_CHANNEL_MONTHLY_USD.default,
+        user_daily_usd=USER_DAILY_BUDGET_USD.default,
+    )
+    max_prompt_tokens: int = MAX_PROMPT_TOKENS.default  # 0: only the model's window bounds it
+    mentions_per_minute: int = USER_MENTIONS_PER_MINUTE.default  # per person; 0: no limit
+    allow: Allowlist = Allowlist(
+        channels=ALLOWED_CHANNELS.default,
+        users=ALLOWED_USERS.default,
+        external_teams=ALLOW_EXTERNAL_TEAMS.default,
+    )
+    # Registered keys with no attribute above, as (key, value) pairs (hashable, like the rest).
+    unlisted: tuple[tuple[str, Any], ...] = ()
+
+    def get(self, setting: Setting[T]) -> T:
+        """The value of any registered settings-file key, typed by its registry entry."""
+        key = setting.channel_key
+        if key is None or key not in CHANNEL_SETTINGS:
+            raise KeyError(f"{setting.name} is no key of the settings file")
+        path = _attribute_path(key)
+        if path is None:
+            return dict(self.unlisted).get(key, setting.default)
+        value: Any = self
+        for name in path:
+            value = getattr(value, name)
+        return value
 
     def to_display(self) -> dict[str, Any]:
         """What `@assistant settings` shows: everything here is safe to show (no secrets)."""
-        return _plain(dataclasses.asdict(self))
+        shown = dataclasses.asdict(self)
+        del shown["unlisted"]
+        return _plain({**shown, **dict(self.unlisted)})
+
+
+def channel_defaults(settings: Settings) -> ChannelSettings:
+    """The deployment's base for every channel: the registry's defaults, and the environment's
+    value of each key that has a variable (OPENAI_MODEL for `model`, ...)."""
+    values = {key: setting.default for key, setting in CHANNEL_SETTINGS.items()}
+    for key, setting in CHANNEL_SETTINGS.items():
+        if setting.env is not None:
+            values[key] = settings.get(setting)
+    return _from_values(values)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,24 +173,61 @@ class Price:
     output_per_million: float = 0.0
 
 
-# Every key a section may hold, with its type: a nested dict is a sub-section.
-SECTION_KEYS: dict[str, Any] = {
-    "enabled": bool,
-    "persona": {"system_prompt": str, "display_name": str, "icon_emoji": str, "icon_url": str},
-    "model": str,
-    "document_sets": list,
-    "tools": {"documents": bool, "code": bool},
-    "follow_ups_without_mention": bool,
-    "budgets": {
-        "workspace_monthly_usd": float,
-        "channel_monthly_usd": float,
-        "user_daily_usd": float,
-    },
-    "limits": {"max_prompt_tokens": int, "mentions_per_minute": int},
-    "allow": {"channels": list, "users": list, "external_teams": list},
+def _attribute_path(key: str) -> tuple[str, ...] | None:
+    """Where ChannelSettings keeps a key: `persona.system_prompt` in persona, `model` as model,
+    `limits.max_prompt_tokens` flat as max_prompt_tokens; None: in `unlisted`."""
+    parts = tuple(key.split("."))
+    if parts[0] in _NESTED or (len(parts) == 1 and parts[0] in _FIELDS):
+        return parts
+    if parts[-1] in _FIELDS and parts[-1] not in _NESTED:
+        return (parts[-1],)
+    return None
+
+
+_FIELDS = [field.name for field in dataclasses.fields(ChannelSettings) if field.name != "unlisted"]
+_NESTED = {
+    field.name: type(field.default)
+    for field in dataclasses.fields(ChannelSettings)
+    if dataclasses.is_dataclass(field.default)
 }
+
+
+def _attribute_order(key: str) -> tuple[int, ...]:
+    """Keys in the order of ChannelSettings' attributes (the order people have always seen),
+    a key without one last."""
+    path = _attribute_path(key)
+    if path is None:
+        return (len(_FIELDS),)
+    order = [_FIELDS.index(path[0])]
+    if len(path) > 1:
+        order.append([f.name for f in dataclasses.fields(_NESTED[path[0]])].index(path[1]))
+    return tuple(order)
+
+
+def _file_kind(kind: Any) -> Any:
+    """The type a settings file writes for a registry type: lists for tuples and sets."""
+    if typing.get_origin(kind) in (tuple, frozenset):
+        return list
+    return kind
+
+
+def _section_keys() -> dict[str, Any]:
+    keys: dict[str, Any] = {}
+    for key in sorted(CHANNEL_SETTINGS, key=_attribute_order):
+        *groups, last = key.split(".")
+        section = keys
+        for group in groups:
+            section = section.setdefault(group, {})
+        section[last] = _file_kind(CHANNEL_SETTINGS[key].kind)
+    return keys
+
+
+# Every key a section may hold, with its type: a nested dict is a sub-section.
+SECTION_KEYS: dict[str, Any] = _section_keys()
 # Settings that are about the whole workspace and mean nothing for one channel.
-_NOT_PER_CHANNEL = (("budgets", "workspace_monthly_usd"), ("allow", "channels"))
+_NOT_PER_CHANNEL = tuple(
+    tuple(key.split(".")) for key, setting in CHANNEL_SETTINGS.items() if setting.workspace_wide
+)
 _TOP_LEVEL = ("defaults", "workspaces", "channels", "prices")
 
 
@@ -157,10 +268,10 @@ def parse_settings(data: object) -> SettingsFile:
     workspaces = _check_named(data.get("workspaces"), "workspaces", "T", problems)
     channels = _check_named(data.get("channels"), "channels", "CDG", problems)
     for name, section in channels.items():
-        for group, key in _NOT_PER_CHANNEL:
-            if key in section.get(group, {}):
+        for path in _NOT_PER_CHANNEL:
+            if _lookup(section, path) is not _ABSENT:
                 problems.append(
-                    f"channels.{name}.{group}.{key}: a workspace-wide setting; "
+                    f"channels.{name}.{'.'.join(path)}: a workspace-wide setting; "
                     "set it under defaults or workspaces"
                 )
     prices = _check_prices(data.get("prices"), problems)
@@ -241,21 +352,27 @@ def _check_prices(value: object, problems: list[str]) -> dict[str, Price]:
     return prices
 
 
+_ABSENT = object()
+
+
+def _lookup(section: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    for name in path:
+        if not isinstance(section, Mapping) or name not in section:
+            return _ABSENT
+        section = section[name]
+    return section
+
+
 def _as_section(settings: ChannelSettings) -> dict[str, Any]:
-    return {
-        "enabled": settings.enabled,
-        "persona": dataclasses.asdict(settings.persona),
-        "model": settings.model,
-        "document_sets": list(settings.document_sets),
-        "tools": dataclasses.asdict(settings.tools),
-        "follow_ups_without_mention": settings.follow_ups_without_mention,
-        "budgets": dataclasses.asdict(settings.budgets),
-        "limits": {
-            "max_prompt_tokens": settings.max_prompt_tokens,
-            "mentions_per_minute": settings.mentions_per_minute,
-        },
-        "allow": {key: sorted(value) for key, value in dataclasses.asdict(settings.allow).items()},
-    }
+    """The settings as a file's section (nested by key), so overrides merge key by key."""
+    section: dict[str, Any] = {}
+    for key, setting in CHANNEL_SETTINGS.items():
+        *groups, last = key.split(".")
+        place = section
+        for group in groups:
+            place = place.setdefault(group, {})
+        place[last] = settings.get(setting)
+    return section
 
 
 def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -266,19 +383,35 @@ def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]
 
 
 def _from_section(section: dict[str, Any]) -> ChannelSettings:
-    persona = Persona(**section["persona"])
-    return ChannelSettings(
-        enabled=section["enabled"],
-        persona=persona,
-        model=section["model"],
-        document_sets=tuple(section["document_sets"]),
-        tools=Tools(**section["tools"]),
-        follow_ups_without_mention=section["follow_ups_without_mention"],
-        budgets=Budgets(**section["budgets"]),
-        max_prompt_tokens=section["limits"]["max_prompt_tokens"],
-        mentions_per_minute=section["limits"]["mentions_per_minute"],
-        allow=Allowlist(**{key: frozenset(value) for key, value in section["allow"].items()}),
-    )
+    return _from_values({key: _lookup(section, tuple(key.split("."))) for key in CHANNEL_SETTINGS})
+
+
+def _from_values(values: Mapping[str, Any]) -> ChannelSettings:
+    """ChannelSettings from a value per registered key, each made its registry type."""
+    top: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {name: {} for name in _NESTED}
+    unlisted = []
+    for key, value in values.items():
+        value = _typed(CHANNEL_SETTINGS[key].kind, value)
+        path = _attribute_path(key)
+        if path is None:
+            unlisted.append((key, value))
+        elif len(path) == 2:
+            nested[path[0]][path[1]] = value
+        else:
+            top[path[0]] = value
+    for name, kind in _NESTED.items():
+        top[name] = kind(**nested[name])
+    return ChannelSettings(**top, unlisted=tuple(unlisted))
+
+
+def _typed(kind: Any, value: Any) -> Any:
+    origin = typing.get_origin(kind)
+    if origin is tuple:
+        return tuple(value)
+    if origin is frozenset:
+        return frozenset(value)
+    return float(value) if kind is float else value
 
 
 def _plain(value: Any) -> Any:
