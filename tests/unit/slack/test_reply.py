@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from slack_sdk import WebClient
 
-from assistant.slack.reply import PROGRESS_TEXT, ThreadReply
+from assistant.slack.posted import answer_metadata
+from assistant.slack.reply import MOVES, PROGRESS_TEXT, ReplyFinished, ReplyState, ThreadReply
 from tests.e2e.harness import message_text, unique
 
 
@@ -144,3 +145,123 @@ def test_blocks_given_to_finish_go_under_the_last_message_of_the_answer(local_sl
     assert message_text(last) == "Second paragraph of it."  # the notification text
     assert first["username"] == last["username"] == "Finance helper"
     assert last["icons"] == {"emoji": ":moneybag:"}
+
+
+# The reply's states: each one reached, and every write refused once the reply is final.
+
+WRITES = {
+    "show_progress": lambda reply: reply.show_progress(),
+    "show_status": lambda reply: reply.show_status("Running Python…"),
+    "stream": lambda reply: reply.stream("more text"),
+    "say": lambda reply: reply.say("another reply"),
+    "finish": lambda reply: reply.finish("another answer"),
+    "fail": lambda reply: reply.fail("another error"),
+    "recover_posted": lambda reply: reply.recover_posted(after="0"),
+}
+ENDINGS = {
+    "finish": lambda reply: reply.finish("The answer."),
+    "say": lambda reply: reply.say("Done."),
+    "fail": lambda reply: reply.fail("The model stopped."),
+}
+
+
+def test_only_the_final_state_refuses_moves():
+    assert all(MOVES[state] for state in ReplyState if state is not ReplyState.FINAL)
+    assert MOVES[ReplyState.FINAL] == frozenset()
+
+
+def test_a_new_reply_shows_progress_then_streams_then_is_final(local_slack, thread):
+    clock = Clock()
+    reply, _ = make_reply(local_slack, thread, clock=clock)
+    assert reply.state is ReplyState.NEW
+    reply.show_progress()
+    assert reply.state is ReplyState.PROGRESS
+    reply.stream("Hello")
+    assert reply.state is ReplyState.STREAMING and reply.streamed
+    reply.finish("Hello.")
+    assert reply.state is ReplyState.FINAL
+    assert bot_texts(local_slack, thread) == ["Hello."]
+
+
+def test_a_status_line_while_streaming_returns_to_progress_until_the_answer_goes_on(
+    local_slack, thread
+):
+    clock = Clock()
+    reply, _ = make_reply(local_slack, thread, clock=clock)
+    reply.stream("Let me compute that")
+    clock.now = 2.0
+    reply.show_status("Running Python…")
+    assert reply.state is ReplyState.PROGRESS
+    clock.now = 4.0
+    reply.stream("It is 42")
+    assert reply.state is ReplyState.STREAMING
+    assert bot_texts(local_slack, thread) == ["It is 42 ▍"]
+
+
+def test_a_throttled_stream_shows_nothing_and_stays_where_it_was(local_slack, thread):
+    reply, _ = make_reply(local_slack, thread, clock=Clock())
+    reply.show_status("Searching…")
+    reply.stream("Hel")  # within the interval of the status line: not sent
+    assert reply.state is ReplyState.PROGRESS and not reply.streamed
+    assert reply.streamed_text == "Hel"
+
+
+def test_a_takeover_starts_in_progress_and_edits_the_earlier_attempts_message(local_slack, thread):
+    first, _ = make_reply(local_slack, thread)
+    first.stream("Half an ans")
+    takeover, _ = make_reply(local_slack, thread, message_ts=first.message_ts)
+    assert takeover.state is ReplyState.PROGRESS
+    takeover.show_progress()  # what the earlier attempt left stays until the answer replaces it
+    assert bot_texts(local_slack, thread) == ["Half an ans ▍"]
+    takeover.finish("The whole answer.")
+    assert bot_texts(local_slack, thread) == ["The whole answer."]
+    assert takeover.message_ts == first.message_ts
+
+
+def test_a_reply_is_final_at_once_after_a_one_off_say(local_slack, thread):
+    reply, _ = make_reply(local_slack, thread)
+    reply.say("Forgot this thread.")
+    assert reply.state is ReplyState.FINAL
+    assert bot_texts(local_slack, thread) == ["Forgot this thread."]
+
+
+@pytest.mark.parametrize("ending", sorted(ENDINGS))
+@pytest.mark.parametrize("write", sorted(WRITES))
+def test_every_write_after_the_final_text_is_refused_and_posts_nothing(
+    local_slack, thread, ending, write
+):
+    reply, _ = make_reply(local_slack, thread, metadata=answer_metadata("T0SANDBOX:C0GENERAL:1.0"))
+    reply.show_progress()
+    ENDINGS[ending](reply)
+    shown = bot_texts(local_slack, thread)
+    calls = len(local_slack.calls("chat.postMessage")) + len(local_slack.calls("chat.update"))
+
+    with pytest.raises(ReplyFinished, match=f"{write}\\(\\) refused"):
+        WRITES[write](reply)
+
+    assert reply.state is ReplyState.FINAL
+    assert bot_texts(local_slack, thread) == shown
+    assert (
+        len(local_slack.calls("chat.postMessage")) + len(local_slack.calls("chat.update")) == calls
+    )
+
+
+def test_a_final_write_that_failed_leaves_the_reply_open_for_the_error(local_slack, thread):
+    class Unreachable(Exception):
+        pass
+
+    failures: list[Exception] = []
+
+    def guard():
+        if failures:
+            raise failures.pop()
+
+    reply, _ = make_reply(local_slack, thread, guard=guard)
+    reply.show_progress()
+    failures.append(Unreachable())  # the next write fails once, as a network error would
+    with pytest.raises(Unreachable):
+        reply.finish("The answer.")
+    assert reply.state is ReplyState.PROGRESS
+    reply.fail("Something went wrong.")
+    assert reply.state is ReplyState.FINAL
+    assert bot_texts(local_slack, thread) == [":warning: Something went wrong."]
