@@ -1,0 +1,359 @@
+"""One set of behaviour tests for every store, run on the Firestore store and on its memory
+twin in `tests/memory_stores.py`: the unit tests of the answer path use the twins, so they must
+not drift from what Firestore does.
+
+Time passes for a lease on the store's own clock: the memory stores' clock is moved, the
+Firestore emulator's is waited out (a short lease keeps that under a second).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+
+from assistant.answer.claim_store import ClaimStore
+from assistant.answer.claims import Claims, Delivered, LostLease, Verdict
+from assistant.conversation.history import WINDOW_MAX_BYTES, HistoryStore
+from assistant.conversation.summary import Summary
+from assistant.conversation.thread_state import History, ThreadState
+from assistant.conversation.turns import StoredTurn
+from assistant.feedback.buttons import Feedback
+from assistant.feedback.store import FeedbackStore
+from assistant.feedback.votes import FeedbackCounts, FeedbackVotes
+from assistant.llm.messages import Message, ToolCall
+from assistant.llm.tools import ToolRound
+from assistant.usage.ledger import Ledger
+from assistant.usage.policy import Spent
+from assistant.usage.rate import RateLimiter
+from assistant.usage.refusal_notices import RefusalNotices
+from assistant.usage.stores import ModelCall, Notices, RateLimits, Totals, UsageLedger
+from tests.memory_stores import (
+    ManualClock,
+    MemoryClaims,
+    MemoryFeedback,
+    MemoryHistory,
+    MemoryLedger,
+    MemoryNotices,
+    MemoryRate,
+)
+
+LEASE = 0.6  # seconds
+NOW = datetime(2026, 5, 14, 12, 0, 30, tzinfo=UTC)
+
+
+@dataclasses.dataclass
+class Stores:
+    """One backend's stores, made fresh per test."""
+
+    claims: Claims
+    history: History
+    ledger: UsageLedger
+    rate: RateLimits
+    notices: Notices
+    feedback: FeedbackVotes
+    pass_time: Callable[[float], None]  # let seconds go by on the claims' clock
+
+
+@pytest.fixture(params=["memory", "firestore"])
+def stores(request) -> Stores:
+    if request.param == "memory":
+        clock = ManualClock()
+        return Stores(
+            claims=MemoryClaims(lease_seconds=LEASE, clock=clock),
+            history=MemoryHistory(),
+            ledger=MemoryLedger(clock=lambda: NOW),
+            rate=MemoryRate(),
+            notices=MemoryNotices(),
+            feedback=MemoryFeedback(clock=lambda: NOW),
+            pass_time=lambda seconds: clock.advance(seconds=seconds),
+        )
+    db = request.getfixturevalue("firestore_db")
+    return Stores(
+        claims=ClaimStore(db, lease_seconds=LEASE),
+        history=HistoryStore(db, page_size=3),  # small pages, so paging is exercised
+        ledger=Ledger(db, clock=lambda: NOW),
+        rate=RateLimiter(db),
+        notices=RefusalNotices(db),
+        feedback=FeedbackStore(db),
+        pass_time=time.sleep,
+    )
+
+
+def unique(prefix: str) -> str:
+    # The emulator keeps documents for the whole session.
+    return f"{prefix}{uuid.uuid4().hex[:12].upper()}"
+
+
+def stale() -> float:
+    return LEASE + 0.15
+
+
+# --- claims --------------------------------------------------------------------------------
+
+
+def test_the_first_delivery_owns_the_event_and_others_wait_or_stand_down(stores):
+    claims, claim_id = stores.claims, unique("claim")
+    first = claims.acquire(claim_id, event_id="Ev1", delivery_id="m1")
+    assert first.verdict is Verdict.PROCEED and first.lease is not None
+    assert first.lease.fence == 1 and first.attempts == 1
+    assert claims.lease.total_seconds() == LEASE
+    # Slack's retry is another Pub/Sub message; a second copy of the same one may still finish.
+    assert claims.acquire(claim_id, event_id="Ev1", delivery_id="m2").verdict is Verdict.STAND_DOWN
+    assert claims.acquire(claim_id, event_id="Ev1", delivery_id="m1").verdict is Verdict.WAIT
+
+
+def test_a_stale_claim_is_taken_over_with_its_messages_and_the_old_holder_is_fenced_out(stores):
+    claims, claim_id = stores.claims, unique("claim")
+    first = claims.acquire(claim_id, event_id="Ev1", delivery_id="m1").lease
+    claims.record_messages(first, ["1.000200"])
+    stores.pass_time(stale())
+
+    taken = claims.acquire(claim_id, event_id="Ev1", delivery_id="m2")
+    assert taken.verdict is Verdict.PROCEED
+    assert (taken.lease.fence, taken.attempts, taken.message_ts) == (2, 2, ["1.000200"])
+    for write in (
+        lambda: claims.renew(first),
+        lambda: claims.record_messages(first, ["9.999999"]),
+        lambda: claims.finish(first),
+        lambda: claims.release(first),
+    ):
+        with pytest.raises(LostLease):
+            write()
+    claims.finish(taken.lease)
+    done = claims.acquire(claim_id, event_id="Ev1", delivery_id="m3")
+    assert (done.verdict, done.state, done.message_ts) == (Verdict.STAND_DOWN, "done", ["1.000200"])
+    with pytest.raises(LostLease):
+        claims.renew(taken.lease)  # a finished claim takes no more writes
+
+
+def test_a_renewed_lease_is_not_taken_over(stores):
+    claims, claim_id = stores.claims, unique("claim")
+    lease = claims.acquire(claim_id, event_id="Ev1", delivery_id="m1").lease
+    stores.pass_time(LEASE * 0.6)
+    claims.renew(lease)
+    stores.pass_time(LEASE * 0.6)
+    assert claims.acquire(claim_id, event_id="Ev1", delivery_id="m2").verdict is Verdict.STAND_DOWN
+
+
+def test_a_released_claim_comes_back_with_its_rounds_and_delivered_answer(stores):
+    claims, claim_id = stores.claims, unique("claim")
+    lease = claims.acquire(claim_id, event_id="Ev1", delivery_id="m1").lease
+    call = ToolCall(id="call_1", name="add", arguments='{"a": 1, "b": 2}')
+    rounds = [
+        ToolRound(Message.assistant("", tool_calls=(call,)), (Message.tool_result("call_1", n),))
+        for n in ("3", "4")
+    ]
+    claims.record_round(lease, 1, rounds[1])
+    claims.record_round(lease, 0, rounds[0])
+    turn = StoredTurn(order="1.5:1", role="assistant", content="3", tokens=5, encoding="x")
+    delivered = Delivered((turn,), "3", 1000)
+    claims.record_delivered(lease, delivered, ["1.000200", "1.000300"])
+    claims.release(lease)  # the delivery failed after the answer, before its bookkeeping
+
+    taken = claims.acquire(claim_id, event_id="Ev1", delivery_id="m1")
+    assert taken.verdict is Verdict.PROCEED
+    assert taken.rounds == tuple(rounds)
+    assert (taken.state, taken.delivered) == ("delivered", delivered)
+    assert taken.message_ts == ["1.000200", "1.000300"]
+
+
+def test_a_failed_claim_is_never_taken_over(stores):
+    claims, claim_id = stores.claims, unique("claim")
+    lease = claims.acquire(claim_id, event_id="Ev1", delivery_id="m1").lease
+    claims.finish(lease, state="failed", error="boom")
+    seen = claims.acquire(claim_id, event_id="Ev1", delivery_id="m1")
+    assert (seen.verdict, seen.state, seen.lease) == (Verdict.STAND_DOWN, "failed", None)
+
+
+# --- history -------------------------------------------------------------------------------
+
+
+def turn(n: int, tokens: int = 100, role: str | None = None) -> StoredTurn:
+    return StoredTurn(
+        order=f"1000000000.{n:06d}:0",
+        role=role or ("user", "assistant")[n % 2],
+        content=f"message {n}",
+        tokens=tokens,
+        encoding="o200k_basex1.0",
+    )
+
+
+def numbers(turns) -> list[int]:
+    return [int(str(item.content).removeprefix("message ")) for item in turns]
+
+
+def test_an_unknown_thread_is_empty(stores):
+    key = unique("T1:C1:")
+    assert stores.history.load(key) == ThreadState()
+    assert list(stores.history.newest_first(key, before="9")) == []
+    assert stores.history.clear(key) == 0
+
+
+def test_turns_come_back_newest_first_within_bounds_and_are_not_doubled(stores):
+    history, key = stores.history, unique("T1:C1:")
+    history.append(key, [turn(n) for n in range(5)], keep_tokens=10_000, people={"U1"})
+    history.append(key, [turn(3), turn(4)], keep_tokens=10_000)  # a redelivery after a crash
+
+    state = history.load(key)
+    assert (numbers(state.window), state.complete) == ([0, 1, 2, 3, 4], True)
+    assert (state.people, state.answered) == (frozenset({"U1"}), True)
+    assert numbers(history.newest_first(key, before="9")) == [4, 3, 2, 1, 0]
+    bounded = history.newest_first(key, before=turn(4).order, after=turn(1).order)
+    assert numbers(bounded) == [3, 2]
+    extra = [turn(5), turn(2, tokens=7)]  # not stored yet; a turn of the same order replaces
+    merged = list(history.newest_first(key, before="9", state=state, extra=extra))
+    assert numbers(merged) == [5, 4, 3, 2, 1, 0]
+    assert merged[3].tokens == 7
+
+
+def test_a_window_past_its_budget_slides_and_older_turns_page_in_from_the_log(stores):
+    history, key = stores.history, unique("T1:C1:")
+    history.append(key, [turn(n) for n in range(4)], keep_tokens=250)
+    history.append(key, [turn(n) for n in range(4, 10)], keep_tokens=250)
+
+    state = history.load(key)
+    # The turn that passes the budget stays, so trimming always stops inside the window.
+    assert (numbers(state.window), state.complete) == ([7, 8, 9], False)
+    assert numbers(history.newest_first(key, before="9")) == list(range(9, -1, -1))
+    older = history.newest_first(key, before=turn(8).order, after=turn(2).order)
+    assert numbers(older) == [7, 6, 5, 4, 3]
+    assert numbers(history.newest_first(key, before=turn(6).order)) == [5, 4, 3, 2, 1, 0]
+
+
+def test_the_summary_reads_the_oldest_turns_up_to_a_budget(stores):
+    history, key = stores.history, unique("T1:C1:")
+    history.append(key, [turn(n, tokens=10 * (n + 1)) for n in range(8)], keep_tokens=30)
+    pending = history.oldest_after(key, after="", before=turn(7).order, max_tokens=55)
+    assert numbers(pending) == [0, 1, 2]  # 10 + 20 + 30: the turn that reaches the budget too
+    later = history.oldest_after(key, after=turn(2).order, before=turn(5).order, max_tokens=999)
+    assert numbers(later) == [3, 4]
+    assert history.oldest_after(key, after="", before="9", max_tokens=0) == []
+
+
+def test_a_summary_is_kept_unless_one_reaching_further_is_there(stores):
+    history, key = stores.history, unique("T1:C1:")
+    history.append(key, [turn(n) for n in range(4)], keep_tokens=10_000)
+    far = Summary("up to 2", 40, "x", turn(2).order, 3)
+    history.save_summary(key, far)
+    history.save_summary(key, Summary("up to 1", 30, "x", turn(1).order, 2))  # a late writer
+    assert history.load(key).summary == far
+    history.append(key, [turn(4)], keep_tokens=10_000)
+    assert history.load(key).summary == far  # appending keeps it
+    further = Summary("up to 3", 50, "x", turn(3).order, 4)
+    history.save_summary(key, further)
+    assert history.load(key).summary == further
+
+
+def test_people_read_through_and_a_reset(stores):
+    history, key = stores.history, unique("T1:C1:")
+    history.add_people(key, {"U1"})
+    history.append(key, [turn(0)], keep_tokens=10_000, read_through="1.000300", people={"U2"})
+    assert history.load(key).answered is False  # only a question so far
+    history.append(key, [turn(1)], keep_tokens=10_000, read_through="1.000200")
+    history.add_people(key, {"U3", "U1"})
+    history.save_summary(key, Summary("s", 10, "x", turn(0).order, 1))
+    state = history.load(key)
+    assert (state.people, state.read_through, state.answered) == (
+        frozenset({"U1", "U2", "U3"}),
+        "1.000300",  # never moves back
+        True,
+    )
+
+    assert history.clear(key, read_through="1.000400") == 2
+    cleared = history.load(key)
+    assert cleared == ThreadState(
+        read_through="1.000400", people=frozenset({"U1", "U2", "U3"}), answered=True
+    )
+    assert list(history.newest_first(key, before="9")) == []
+    history.append(key, [turn(5)], keep_tokens=10_000)
+    assert numbers(history.newest_first(key, before="9")) == [5]
+
+
+def test_memory_history_bounds_its_window_like_firestore():
+    assert MemoryHistory().window_max_bytes == WINDOW_MAX_BYTES
+
+
+# --- usage ---------------------------------------------------------------------------------
+
+
+def model_call(team: str, event: str, *, call: str = "1.answer", user: str = "U1", **kw):
+    values = {
+        "event_id": event,
+        "call": call,
+        "kind": "answer",
+        "model": "gpt-4o-mini",
+        "team": team,
+        "channel": "C1",
+        "user": user,
+        "tokens_in": 1000,
+        "tokens_out": 100,
+        "cost_usd": 0.25,
+        "at": NOW,
+    }
+    return ModelCall(**{**values, **kw})
+
+
+def test_a_model_call_is_counted_once_per_event_and_call(stores):
+    ledger, team = stores.ledger, unique("T")
+    assert ledger.record(model_call(team, "Ev1"))
+    assert not ledger.record(model_call(team, "Ev1"))  # a retried write, a redelivery
+    assert ledger.record(model_call(team, "Ev1", call="2.answer"))  # a takeover's own call
+    assert ledger.record(model_call(team, "Ev2", user="U2"))
+    assert ledger.record(model_call(team, "Ev3", at=datetime(2026, 5, 13, 9, tzinfo=UTC)))
+    assert ledger.record(model_call(team, "Ev4", at=datetime(2026, 4, 30, 9, tzinfo=UTC)))
+
+    assert ledger.spent(team=team, channel="C1", user="U1") == Spent(1.0, 1.0, 0.5)
+    assert ledger.spent(team=team, channel="C2", user="U3") == Spent(1.0, 0.0, 0.0)
+    report = ledger.report(team=team, channel="C1", user="U1")
+    assert report.month == "2026-05"
+    assert report.user_month == Totals(3000, 300, 0.75, 3)
+    assert report.channel_month == report.workspace_month == Totals(4000, 400, 1.0, 4)
+    april = ledger.report(team=team, channel="C1", user="U1", now=datetime(2026, 4, 2, tzinfo=UTC))
+    assert april.workspace_month == Totals(1000, 100, 0.25, 1)
+
+
+def test_a_person_gets_n_mentions_a_minute_and_a_redelivery_is_not_counted_again(stores):
+    rate, team = stores.rate, unique("T")
+
+    def admit(event: str, user: str = "U1", at: datetime = NOW, limit: int = 2) -> bool:
+        return rate.admit(team=team, user=user, event_id=event, limit=limit, now=at)
+
+    assert [admit("E1"), admit("E2"), admit("E1"), admit("E3")] == [True, True, True, False]
+    assert admit("E4", user="U2")
+    assert admit("E5", at=datetime(2026, 5, 14, 12, 1, tzinfo=UTC))  # the next minute
+    assert admit("E6", limit=0)  # no limit
+
+
+def test_a_refusal_is_noted_once_per_thread_and_reason(stores):
+    notices, key = stores.notices, unique("T1:C1:")
+    assert stores.notices.first(key, "channel", "Ev1")
+    assert not notices.first(key, "channel", "Ev2")
+    assert not notices.first(key, "channel", "Ev1")  # a redelivery of the first
+    assert notices.first(key, "user", "Ev3")
+    assert notices.first(unique("T1:C1:"), "channel", "Ev4")
+
+
+def test_a_repeated_click_keeps_one_vote_the_latest(stores):
+    feedback, team = stores.feedback, unique("T")
+
+    def vote(user: str, value: str, event: str = "Ev1", at: datetime | None = NOW) -> None:
+        record = Feedback(
+            event_id=event, model="m", team=team, channel="C1", user=user, value=value
+        )
+        feedback.record(record, at=at)
+
+    vote("U1", "positive")
+    vote("U1", "positive")  # Slack retrying the same click
+    vote("U2", "positive")
+    vote("U2", "negative")  # changed their mind
+    vote("U3", "negative", event="Ev2")
+    vote("U4", "positive", event="Ev3", at=datetime(2026, 6, 1, tzinfo=UTC))
+
+    assert feedback.counts(team=team, channel="C1", month="2026-05") == FeedbackCounts(1, 2)
+    assert feedback.counts(team=team, channel="C1", month="2026-06") == FeedbackCounts(1, 0)
+    assert feedback.counts(team=team, channel="C2", month="2026-05") == FeedbackCounts()
