@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import dataclasses
 import os
 import re
 import shutil
@@ -19,13 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import (
-    ENV_BY_FUNCTION,
-    RUNTIME_ENV,
-    SECRET_ENV,
-    SECRET_PLACEHOLDER,
-    Settings,
-)
+from assistant.config import ENV_BY_FUNCTION, RUNTIME_ENV, SECRET_ENV, SECRET_PLACEHOLDER
+from assistant.settings_registry import ENV_SETTINGS
+from assistant.topics import TOPICS
 from tests.terraform import (
     apply_checks,
     config_checks,
@@ -36,11 +31,13 @@ from tests.terraform import (
     knowledge_checks,
     runtime_checks,
     settings_checks,
+    topics_checks,
 )
 from tests.terraform.executor_mutations import EXECUTOR_MUTATIONS
 from tests.terraform.hcl_model import Model, load
 from tests.terraform.mutations import DOC_MUTATIONS
 from tests.terraform.mutations import MUTATIONS as FUNCTION_MUTATIONS
+from tests.terraform.topics_mutations import TOPICS_MUTATIONS
 from tests.terraform.wiring import FUNCTION
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,18 +53,12 @@ FUNCTION_DIRS = sorted(
 IMAGE_DIRS = sorted(
     name for name in FUNCTION_DIRS if (ROOT / "functions" / name / "Dockerfile").exists()
 )
-# Which function consumes which topic (ARCHITECTURE.md: the one-way data flow).
-HANDLERS = {
-    "mentions": "responder",
-    "uploads": "files",
-    "feedback": "responder",
-    "knowledge": "indexer",
-    "assistant_events": "responder",  # the DM opened: suggested prompts
-}
-# Cloud Storage notifications carry no ordering key; object generations order them instead.
-UNORDERED = frozenset({"knowledge"})
-MUTATIONS = [*FUNCTION_MUTATIONS, *EXECUTOR_MUTATIONS]
-CODE_DEFAULTS = {f.name.upper(): f.default for f in dataclasses.fields(Settings)}
+# Which function consumes which topic (assistant/topics.py), by the topic's resource name.
+HANDLERS = {topic.resource: topic.function for topic in TOPICS}
+UNORDERED = frozenset(topic.resource for topic in TOPICS if not topic.ordered_subscription)
+MUTATIONS = [*FUNCTION_MUTATIONS, *EXECUTOR_MUTATIONS, *TOPICS_MUTATIONS]
+# The defaults a Terraform variable feeding a setting must have (assistant/settings_registry.py).
+CODE_DEFAULTS = {name: setting.default for name, setting in ENV_SETTINGS.items()}
 REQUIRED_APIS = {
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
@@ -217,6 +208,7 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "secret access": iam_checks.check_secret_access,
     "public access": iam_checks.check_public_access,
     "push subscriptions": lambda m: iam_checks.check_push_subscriptions(m, HANDLERS, UNORDERED),
+    "topics": lambda m: topics_checks.check_topics(m, TOPICS),
     "dead-letter IAM": iam_checks.check_dead_letter_iam,
     "buckets": config_checks.check_buckets,
     "source objects": config_checks.check_source_objects,
