@@ -12,13 +12,16 @@ from pathlib import Path
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
-__all__ = ["SETTINGS_BUCKET", "SETTINGS_OBJECT", "SettingsFile"]
+__all__ = ["SETTINGS_BUCKET", "SETTINGS_OBJECT", "LocalSettingsObject"]
 
 SETTINGS_BUCKET = "assistant-config"
 SETTINGS_OBJECT = "assistant.yaml"
 
 
-class SettingsFile:
+class LocalSettingsObject:
+    """The settings file's object on the storage emulator (the parsed file is
+    assistant.channels.settings.SettingsFile)."""
+
     def __init__(self, *, storage_host: str, project: str) -> None:
         self._client = storage.Client(
             project=project,

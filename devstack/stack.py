@@ -16,27 +16,19 @@ import os
 import sys
 from pathlib import Path
 
+from assistant.topics import TOPICS
 from devstack.emulators import start_firestore, start_pubsub, start_storage
 from devstack.executor_runtime import ensure_runtime
 from devstack.knowledge import KnowledgeLoader
 from devstack.processes import ManagedProcess, free_port, wait_for_http
 from devstack.pubsub_wiring import wire_topics
-from devstack.settings_file import SettingsFile
+from devstack.settings_file import LocalSettingsObject
 from devstack.trace import LogTailer
 
 __all__ = ["REPO_ROOT", "LocalStack", "StackOptions", "launch_function"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ("ingress", "responder", "files", "indexer")
-# Which topic pushes to which function (Terraform wires the same in terraform/pubsub.tf).
-# (topic, the function its push subscription calls, the path on it)
-PUSH_TOPICS = (
-    ("mentions", "responder", ""),
-    ("uploads", "files", ""),
-    ("feedback", "responder", "/feedback"),
-    ("assistant-events", "responder", "/assistant-events"),
-    ("knowledge", "indexer", ""),
-)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -108,7 +100,7 @@ class LocalStack:
         self.urls: dict[str, str] = {}
         self.env: dict[str, str] = {}
         self.tailer: LogTailer | None = None
-        self.settings_file: SettingsFile | None = None
+        self.settings_file: LocalSettingsObject | None = None
         self.executor_problem = ""  # why the executor is not running, when it is not
 
     @classmethod
@@ -155,7 +147,7 @@ class LocalStack:
             "FIRESTORE_EMULATOR_HOST": firestore_host,
             "STORAGE_EMULATOR_HOST": storage_host,
         }
-        self.settings_file = SettingsFile(storage_host=storage_host, project=opts.project)
+        self.settings_file = LocalSettingsObject(storage_host=storage_host, project=opts.project)
         self.settings_file.create(REPO_ROOT / "config" / "assistant.yaml")
         if opts.openai_base_url is None:
             self._start_fake_model()
@@ -173,10 +165,12 @@ class LocalStack:
         wire_topics(
             project=opts.project,
             pubsub_host=pubsub_host,
+            # Which topic pushes to which function, at which path: assistant/topics.py, as
+            # Terraform wires them.
             push_endpoints={
-                topic: self.urls[function] + path
-                for topic, function, path in PUSH_TOPICS
-                if function in self.urls
+                topic: self.urls[topic.function] + topic.path.rstrip("/")
+                for topic in TOPICS
+                if topic.function in self.urls
             },
             min_backoff=opts.push_min_backoff_seconds,
             max_backoff=opts.push_max_backoff_seconds,
