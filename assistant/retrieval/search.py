@@ -27,6 +27,11 @@ from assistant.retrieval.passages import (
     encode_tool_result,
     render_passages,
 )
+from assistant.settings_registry import (
+    RETRIEVAL_MAX_DISTANCE,
+    RETRIEVAL_MAX_PASSAGES,
+    RETRIEVAL_TOKEN_SHARE,
+)
 
 __all__ = ["DocumentSearch", "SearchLimits", "select_within", "standalone_query"]
 
@@ -46,10 +51,12 @@ _QUERY_CHARS = 1_200
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SearchLimits:
-    max_passages: int = 5
+    """The defaults are the registry's (RETRIEVAL_*), which the responder passes from Settings."""
+
+    max_passages: int = RETRIEVAL_MAX_PASSAGES.default
     candidates: int = 10  # nearest chunks asked of Firestore, before the token share
-    max_distance: float = 0.6  # cosine distance; beyond it a chunk is not relevant
-    token_share: float = 0.25  # of the input budget, at most, for the passages
+    max_distance: float = RETRIEVAL_MAX_DISTANCE.default  # cosine; beyond it, not relevant
+    token_share: float = RETRIEVAL_TOKEN_SHARE.default  # of the input budget, for the passages
     log_text: bool = False  # the query is people's words: logged only with LOG_PROMPTS
 
 
