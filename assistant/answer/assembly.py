@@ -25,18 +25,17 @@ from assistant.answer.references import (
     usable_sets,
 )
 from assistant.conversation.budget import fit_text, room_for_question, select_turns
-from assistant.conversation.history import HistoryStore
 from assistant.conversation.prompt import Prompt, PromptPart, assemble_prompt
-from assistant.conversation.summariser import Summariser, SummaryLimits
-from assistant.conversation.summary import Summary
+from assistant.conversation.summariser import Summariser
+from assistant.conversation.summary import Summary, SummaryLimits
 from assistant.conversation.thread_messages import context_turns, others, people_in
-from assistant.conversation.thread_state import ThreadState
+from assistant.conversation.thread_state import History, ThreadState
 from assistant.conversation.turns import StoredTurn, turn_order
 from assistant.files.loader import ThreadFiles
 from assistant.llm.messages import Message
 from assistant.llm.rounds import Usage
 from assistant.llm.tokens import count_content, count_message
-from assistant.llm.tools import Tool, ToolRound
+from assistant.llm.tools import ToolRound
 from assistant.mention import Mention
 from assistant.retrieval.search import DocumentSearch
 from assistant.slack.thread_reader import ThreadReader
@@ -59,10 +58,6 @@ class Assembly:
     # The calls that extended the summary for this prompt.
     summary_usage: Usage = dataclasses.field(default_factory=Usage)
 
-    @property
-    def tools(self) -> tuple[Tool, ...]:
-        return (*self.plan.tools, *self.references.tools)
-
     def prompt(self, rounds: Sequence[ToolRound] = ()) -> Prompt:
         tool_parts = [
             PromptPart("tool", message, count_message(message, self.plan.spec))
@@ -84,11 +79,11 @@ class PromptBuilder:
     def __init__(
         self,
         *,
-        history: HistoryStore,
+        history: History,
         files: ThreadFiles,
-        search: DocumentSearch | None = None,
-        thread: ThreadReader | None = None,
-        summariser: Summariser | None = None,
+        search: DocumentSearch,
+        thread: ThreadReader,
+        summariser: Summariser,
     ) -> None:
         self._history = history
         self._files = files
@@ -130,8 +125,7 @@ class PromptBuilder:
             state=state,
             extra=context,
         )
-        # Without a summariser, no room is kept for a summary.
-        summary_room = _summary_room(plan) if self._summariser is not None else 0
+        summary_room = _summary_room(plan)
         chosen = select_turns(
             newest_first,
             room=room - question.tokens,
@@ -140,16 +134,15 @@ class PromptBuilder:
         )
         earlier = chosen.kept
         usage = Usage()
-        if chosen.overflowed and self._summariser is not None and plan.summary is not None:
+        if chosen.overflowed and plan.summary.enabled:
             summary, usage = self._extend_summary(
-                self._summariser,
                 plan.summary,
                 mention,
                 summary,
                 before=earlier[-1].order if earlier else question_turn.order,
             )
         references = References()
-        if self._search is not None and sets:
+        if sets:
             references = gather_references(
                 self._search,
                 plan,
@@ -172,7 +165,6 @@ class PromptBuilder:
 
     def _extend_summary(
         self,
-        summariser: Summariser,
         limits: SummaryLimits,
         mention: Mention,
         summary: Summary | None,
@@ -187,7 +179,7 @@ class PromptBuilder:
             before=before,
             max_tokens=limits.chunk_tokens * limits.max_calls,
         )
-        outcome = summariser.extend(summary, pending, limits)
+        outcome = self._summariser.extend(summary, pending, limits)
         if outcome.summarised and outcome.summary is not None:
             summary = outcome.summary
             self._history.save_summary(mention.thread_key, summary)
@@ -202,7 +194,7 @@ class PromptBuilder:
     ) -> list[StoredTurn]:
         """The thread's messages new since the last turn, as turns, saved before the model is
         asked anything (so a failed answer does not read them again)."""
-        if self._thread is None or not mention.bot_user_id or mention.ts == mention.thread_ts:
+        if not mention.bot_user_id or mention.ts == mention.thread_ts:
             return []  # a new thread has nothing before it; without the bot's id, no telling
         messages = self._thread.messages(
             channel=mention.channel,
@@ -241,7 +233,7 @@ class PromptBuilder:
 
 def _summary_room(plan: AnswerPlan) -> int:
     """What the summary may take of the prompt: its length, header and message overhead."""
-    if plan.summary is None:
+    if not plan.summary.enabled:
         return 0
     empty = count_message(Summary("", 0, "", "", 0).message, plan.spec)
     return empty + plan.summary.max_tokens

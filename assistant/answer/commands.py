@@ -1,44 +1,175 @@
-"""`@assistant settings` and `@assistant usage`: answered from our own records, no model call.
+"""`@assistant <command>`: the one registry of commands and its one parser.
 
->>> command_of("  Usage. ")
-'usage'
+A command is a word on its own (`reset`, `Usage.`, `help?`): answered from our own records,
+never by the model. Each says whether it counts toward the person's rate limit. `help` lists
+the registry, so a new command appears there by being registered (`command_registry`).
+
+    >>> registry = CommandRegistry((HelpCommand(),))
+    >>> registry.parse("  Help? ").name, registry.parse("help me with this")
+    ('help', None)
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, Protocol
+
 import yaml
 
+from assistant.answer.plan import AnswerPlan
 from assistant.channels.settings import ChannelSettings
-from assistant.feedback.store import FeedbackStore
-from assistant.feedback.votes import FeedbackCounts
-from assistant.usage.ledger import Ledger
+from assistant.conversation.thread_state import History
+from assistant.feedback.votes import FeedbackCounts, FeedbackVotes
+from assistant.mention import Mention
 from assistant.usage.notices import usd
-from assistant.usage.stores import Totals, UsageStatement
+from assistant.usage.stores import Totals, UsageLedger, UsageStatement
 
-__all__ = ["COMMANDS", "Commands", "command_of", "settings_text", "usage_text"]
+__all__ = [
+    "Command",
+    "CommandRegistry",
+    "CommandReply",
+    "CommandRequest",
+    "HelpCommand",
+    "ResetCommand",
+    "SettingsCommand",
+    "SourcesCommand",
+    "UsageCommand",
+    "command_registry",
+    "settings_text",
+    "usage_text",
+]
 
-COMMANDS = ("settings", "usage")
+RESET_TEXT = "Done: I have forgotten this thread's earlier messages. Ask me anything."
 _PROMPT_SHOWN = 400  # characters of the persona's system prompt shown
 
 
-def command_of(question: str) -> str | None:
-    word = question.lower().strip(" .!?")
-    return word if word in COMMANDS else None
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CommandRequest:
+    mention: Mention
+    plan: AnswerPlan
 
 
-class Commands:
-    def __init__(self, *, ledger: Ledger, feedback: FeedbackStore) -> None:
+@dataclasses.dataclass(frozen=True)
+class CommandReply:
+    text: str
+    details: dict[str, Any] = dataclasses.field(default_factory=dict)  # for the claim's record
+
+
+class Command(Protocol):
+    name: str
+    summary: str  # one line in `help`
+    counts_toward_rate_limit: bool
+
+    def run(self, request: CommandRequest) -> CommandReply: ...
+
+
+class CommandRegistry:
+    def __init__(self, commands: Sequence[Command]) -> None:
+        self._commands = {command.name: command for command in commands}
+        for command in commands:
+            if isinstance(command, HelpCommand):
+                command.registry = self
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        return tuple(self._commands.values())
+
+    def parse(self, question: str) -> Command | None:
+        """The command a question is, if it is one word naming one; else None."""
+        return self._commands.get(question.lower().strip(" .!?"))
+
+
+class ResetCommand:
+    name = "reset"
+    summary = "forget this thread's earlier messages and start over"
+    counts_toward_rate_limit = False
+
+    def __init__(self, history: History) -> None:
+        self._history = history
+
+    def run(self, request: CommandRequest) -> CommandReply:
+        mention = request.mention
+        deleted = self._history.clear(mention.thread_key, read_through=mention.ts)
+        return CommandReply(RESET_TEXT, {"deleted_turns": deleted})
+
+
+class SourcesCommand:
+    name = "sources"
+    summary = "list the document sets I can search in this channel"
+    counts_toward_rate_limit = True  # it reads the knowledge index
+
+    def __init__(self, sources_reply: _SourcesReply) -> None:
+        self._sources_reply = sources_reply
+
+    def run(self, request: CommandRequest) -> CommandReply:
+        return CommandReply(self._sources_reply(request.plan.document_sets))
+
+
+class SettingsCommand:
+    name = "settings"
+    summary = "show this channel's effective settings"
+    counts_toward_rate_limit = False
+
+    def run(self, request: CommandRequest) -> CommandReply:
+        return CommandReply(settings_text(request.plan.channel))
+
+
+class UsageCommand:
+    name = "usage"
+    summary = "show this month's usage and costs, and the feedback given here"
+    counts_toward_rate_limit = False
+
+    def __init__(self, ledger: UsageLedger, feedback: FeedbackVotes) -> None:
         self._ledger = ledger
         self._feedback = feedback
 
-    def run(
-        self, command: str, *, team: str, channel: str, user: str, settings: ChannelSettings
-    ) -> str:
-        if command == "settings":
-            return settings_text(settings)
-        report = self._ledger.report(team=team, channel=channel, user=user)
-        counts = self._feedback.counts(team=team, channel=channel, month=report.month)
-        return usage_text(report, settings, counts)
+    def run(self, request: CommandRequest) -> CommandReply:
+        mention = request.mention
+        report = self._ledger.report(
+            team=mention.team_id, channel=mention.channel, user=mention.user
+        )
+        counts = self._feedback.counts(
+            team=mention.team_id, channel=mention.channel, month=report.month
+        )
+        return CommandReply(usage_text(report, request.plan.channel, counts))
+
+
+class HelpCommand:
+    name = "help"
+    summary = "list these commands"
+    counts_toward_rate_limit = False
+    registry: CommandRegistry | None = None  # set by the registry that holds it
+
+    def run(self, request: CommandRequest) -> CommandReply:
+        commands = self.registry.commands if self.registry is not None else (self,)
+        lines = ["*Commands* (mention me with just the word):"]
+        lines += [f"• `{command.name}`: {command.summary}" for command in commands]
+        lines.append("Anything else is a question for me to answer.")
+        return CommandReply("\n".join(lines))
+
+
+class _SourcesReply(Protocol):
+    def __call__(self, allowed: Sequence[str] | None) -> str: ...
+
+
+def command_registry(
+    *,
+    history: History,
+    sources_reply: _SourcesReply,
+    ledger: UsageLedger,
+    feedback: FeedbackVotes,
+) -> CommandRegistry:
+    """Every command the responder answers: a new one is one entry here."""
+    return CommandRegistry(
+        (
+            ResetCommand(history),
+            SourcesCommand(sources_reply),
+            SettingsCommand(),
+            UsageCommand(ledger, feedback),
+            HelpCommand(),
+        )
+    )
 
 
 def settings_text(settings: ChannelSettings) -> str:

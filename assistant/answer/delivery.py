@@ -1,20 +1,14 @@
-"""One delivery of a mention to the responder, what comes of it, and the limits it runs under."""
+"""One delivery of a mention to the responder, and the limits it runs under."""
 
 from __future__ import annotations
 
 import dataclasses
-import enum
 import time
 
 from assistant.config import Settings
 from assistant.mention import Mention
 
-__all__ = ["Delivery", "Outcome", "ResponderLimits", "seconds_since", "seconds_since_mention"]
-
-
-class Outcome(enum.Enum):
-    ACK = "ack"  # done, or nothing to do: Pub/Sub must not redeliver
-    RETRY = "retry"  # transient failure: Pub/Sub redelivers (with backoff, then dead-letters)
+__all__ = ["Delivery", "ResponderLimits", "seconds_since", "seconds_since_mention"]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 class References:
     book: PassageBook = dataclasses.field(default_factory=PassageBook)
     passages: PromptPart | None = None
-    tools: tuple[Tool, ...] = ()
+    search: Tool | None = None  # search_docs over `sets`; None: no documents for this answer
     sets: tuple[str, ...] = ()  # the sets searched (with documents, allowed by the plan)
 
     def resume(self, done_rounds: Sequence[ToolRound]) -> None:
@@ -50,8 +50,8 @@ class References:
         self.book.absorb(results)
 
 
-def usable_sets(search: DocumentSearch | None, plan: AnswerPlan) -> tuple[str, ...]:
-    if search is None or plan.document_sets == ():
+def usable_sets(search: DocumentSearch, plan: AnswerPlan) -> tuple[str, ...]:
+    if plan.document_sets == ():
         return ()
     try:
         return tuple(count.name for count in search.usable_sets(plan.document_sets))
@@ -96,9 +96,9 @@ def gather_references(
         )
     except Exception:
         logger.warning("retrieval failed; answering without documents", exc_info=True)
-        return References(book, None, (tool,), tuple(sets))
+        return References(book, None, tool, tuple(sets))
     if not found.sent:
-        return References(book, None, (tool,), tuple(sets))
+        return References(book, None, tool, tuple(sets))
     message = Message.user(f"{PASSAGES_INTRO}\n\n{render_passages(found.sent)}")
     part = PromptPart("passages", message, count_message(message, plan.spec))
-    return References(book, part, (tool,), tuple(sets))
+    return References(book, part, tool, tuple(sets))

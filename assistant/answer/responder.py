@@ -1,99 +1,95 @@
 """The responder's core: one delivered mention in, one answer (or one clear error) in its thread.
 
-The steps, in order: claim the event, plan the answer, assemble the prompt, generate (the
-model and its tools), deliver into Slack, record (history, files the answer produced, the
-claim). Every collaborator is passed in; `functions/responder/main.py` composes them.
+    claim → context → steps → assemble → generate → deliver → record
+
+Claim the message (exactly one answer however often it is delivered); build the delivery's
+`AnswerContext` (plan, reply, meter); run the pre-answer steps (access → commands →
+admission, `steps.py`); assemble the prompt (`assembly.py`); generate with the tools this
+answer is offered (`tools.py`, `generation.py`); deliver into Slack; record history, the
+answer's files and the claim. Every collaborator is passed in by `wiring.build_responder`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
-import openai
+from slack_sdk import WebClient
 
 from assistant import deadline
 from assistant.answer.assembly import Assembly, PromptBuilder
-from assistant.answer.claim_store import ClaimStore
-from assistant.answer.claims import Claim, Delivered, Lease, LostLease, Verdict
-from assistant.answer.commands import Commands, command_of
+from assistant.answer.claims import Claim, Claims, Delivered, Lease, LostLease, Verdict
+from assistant.answer.context import AnswerContext
 from assistant.answer.delivery import (
     Delivery,
-    Outcome,
     ResponderLimits,
     seconds_since,
     seconds_since_mention,
 )
-from assistant.answer.gate import Admitted, Gate, Refused
+from assistant.answer.generation import Generator
 from assistant.answer.heartbeat import Heartbeat
-from assistant.answer.plan import AnswerPlan
+from assistant.answer.meter import Meter
+from assistant.answer.plan import Planner
+from assistant.answer.steps import Step, StepResult, run_steps
 from assistant.answer.thread_replies import ThreadReplies
-from assistant.conversation.history import HistoryStore
+from assistant.answer.tools import AnswerTools, ToolRequest
+from assistant.conversation.thread_state import History
 from assistant.conversation.turns import StoredTurn, turn_order
 from assistant.feedback.buttons import feedback_block
 from assistant.files.context import notes_text
 from assistant.files.produced import AnswerFiles
-from assistant.llm.events import ModelError, ModelRequest
-from assistant.llm.loop import run_tool_loop
-from assistant.llm.loop_events import AnswerText, FinalAnswer, RoundFinished, ToolsStarted
-from assistant.llm.rounds import Usage
+from assistant.llm.events import ModelError
+from assistant.llm.loop_events import FinalAnswer
 from assistant.llm.tokens import count_content
-from assistant.llm.tools import ToolRound, tool_footers
 from assistant.mention import Mention
-from assistant.retrieval.catalog import is_sources_request
+from assistant.pubsub.outcome import Outcome, is_last_attempt
 from assistant.retrieval.citations import with_sources
 from assistant.slack.posted import answer_metadata
 from assistant.slack.reply import ThreadReply
 from assistant.slack.status import AssistantStatus, status_applies
+from assistant.usage.notices import near_limit_note
+from assistant.usage.policy import near_limits
+from assistant.usage.stores import UsageLedger
 
 __all__ = ["Responder"]
 
 logger = logging.getLogger(__name__)
 
-RESET_TEXT = "Done: I have forgotten this thread's earlier messages. Ask me anything."
 EMPTY_ANSWER = "_The model returned an empty answer._"
 INTERNAL_ERROR = (
     "Something went wrong on my side and I could not answer this message, even after retrying."
 )
-TOOL_STATUS = "Using a tool…"
 
 
 class Responder:
     def __init__(
         self,
         *,
-        plan_for: Callable[[Mention], AnswerPlan],
-        claims: ClaimStore,
-        history: HistoryStore,
+        planner: Planner,
+        claims: Claims,
+        history: History,
+        replies: ThreadReplies,
+        steps: tuple[Step, ...],
         prompts: PromptBuilder,
+        tools: AnswerTools,
+        generator: Generator,
         answer_files: AnswerFiles,
-        slack: object,
-        model_client: openai.OpenAI,
+        slack: WebClient,
+        ledger: UsageLedger,
         dead_letter: Callable[[Mention], object],
         limits: ResponderLimits,
-        sources: Callable[[AnswerPlan], str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        gate: Gate | None = None,
-        commands: Commands | None = None,
-        replies: ThreadReplies | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._plan_for = plan_for
         self.claims = claims
         self.history = history
-        self._prompts = prompts
-        self._answer_files = answer_files
-        self._slack = slack
-        self._model_client = model_client
-        self._dead_letter = dead_letter
-        self._limits = limits
-        self._sources = sources  # the `@assistant sources` reply: document sets and counts
-        self._sleep = sleep
-        self._gate = gate  # None: no allowlists, budgets or usage ledger
-        self._commands = commands
-        # Thread replies without a mention: by default decided from history alone.
-        self._replies = replies or ThreadReplies(history=history, plan_for=plan_for)
+        self._planner, self._replies, self._steps = planner, replies, steps
+        self._prompts, self._tools, self._generator = prompts, tools, generator
+        self._answer_files, self._slack, self._ledger = answer_files, slack, ledger
+        self._dead_letter, self._limits = dead_letter, limits
+        self._sleep, self._clock = sleep, clock
 
     def handle(self, delivery: Delivery) -> Outcome:
         with deadline.delivery_deadline(seconds=self._limits.response_time_budget_seconds):
@@ -121,32 +117,38 @@ class Responder:
             logger.info("already handled or in hand", extra={"state": claim.state})
             return Outcome.ACK
         lease = claim.lease
-        attempt = delivery.attempt or claim.attempts
         with Heartbeat(lambda: self.claims.renew(lease), interval=self._beat()) as heartbeat:
-            reply = ThreadReply(
-                self._slack,  # type: ignore[arg-type]
-                channel=mention.channel,
-                thread_ts=mention.thread_ts,
-                message_ts=claim.message_ts,
-                on_new_message=lambda ts: self.claims.record_messages(lease, ts),
-                min_interval=self._limits.slack_update_interval_seconds,
-                guard=heartbeat.check,
-                metadata=answer_metadata(mention.message_key),
-            )
-            if status_applies(mention):  # the DM: a loading status, not a "Thinking…" message
-                loading = self._limits.loading_messages
-                reply.use_status(
-                    AssistantStatus.of(self._slack, mention, loading, guard=heartbeat.check)
-                )
+            reply = self._reply(mention, claim, lease, heartbeat.check)
             try:
                 if claim.delivered is not None:  # only the bookkeeping is left to do
                     return self._record(mention, lease, claim.delivered)
-                return self._answer(mention, lease, claim, reply)
+                return self._answer(self._context(delivery, claim, lease, reply))
             except LostLease:
                 logger.warning("another delivery took this event over; standing down")
                 return Outcome.ACK
             except Exception:
-                return self._failed(mention, lease, reply, attempt, claim)
+                return self._failed(delivery, claim, lease, reply)
+
+    def _context(
+        self, delivery: Delivery, claim: Claim, lease: Lease, reply: ThreadReply
+    ) -> AnswerContext:
+        plan = self._planner.plan(delivery.mention)
+        meter = Meter(
+            ledger=self._ledger,
+            prices=plan.prices,
+            mention=delivery.mention,
+            fence=lease.fence,
+            clock=self._clock,
+        )
+        return AnswerContext(
+            delivery=delivery,
+            claim=claim,
+            lease=lease,
+            plan=plan,
+            reply=reply,
+            meter=meter,
+            claims=self.claims,
+        )
 
     def _claim(self, mention: Mention, delivery_id: str) -> Claim:
         """Acquire, waiting while the same message is still in hand elsewhere."""
@@ -164,58 +166,46 @@ class Responder:
     def _beat(self) -> float:
         return self.claims.lease.total_seconds() / 3
 
-    def _answer(self, mention: Mention, lease: Lease, claim: Claim, reply: ThreadReply) -> Outcome:
-        if claim.attempts > 1:  # an earlier attempt may have died between a post and its record
-            reply.recover_posted(after=mention.ts)
-        plan = self._plan_for(mention)
-        reply.post_as(plan.identity())
-        checked = self._check(mention, lease, reply, plan)
-        if isinstance(checked, Outcome):
-            return checked
-        if mention.is_reset:
-            deleted = self.history.clear(mention.thread_key, read_through=mention.ts)
-            reply.say(RESET_TEXT)
-            self.claims.finish(lease, deleted_turns=deleted)
-            return Outcome.ACK
-        if self._sources is not None and is_sources_request(mention.question):
-            reply.say(self._sources(self._plan_for(mention)))
-            self.claims.finish(lease)
-            return Outcome.ACK
+    def _reply(
+        self, mention: Mention, claim: Claim, lease: Lease, guard: Callable[[], None]
+    ) -> ThreadReply:
+        reply = ThreadReply(
+            self._slack,
+            channel=mention.channel,
+            thread_ts=mention.thread_ts,
+            message_ts=claim.message_ts,
+            on_new_message=lambda ts: self.claims.record_messages(lease, ts),
+            min_interval=self._limits.slack_update_interval_seconds,
+            guard=guard,
+            metadata=answer_metadata(mention.message_key),
+        )
+        if status_applies(mention):  # the DM: a loading status, not a "Thinking…" message
+            loading = self._limits.loading_messages
+            reply.use_status(AssistantStatus.of(self._slack, mention, loading, guard=guard))
+        return reply
 
+    def _answer(self, context: AnswerContext) -> Outcome:
+        mention, plan, reply = context.mention, context.plan, context.reply
+        if context.claim.attempts > 1:  # an earlier attempt may have died between post and record
+            reply.recover_posted(after=mention.ts)
+        reply.post_as(plan.identity())
+        if run_steps(self._steps, context) is StepResult.DONE:
+            return Outcome.ACK
         reply.show_progress()
         started = time.monotonic()
         assembly = self._prompts.build(mention, plan)
-        cost = [self._count(mention, plan, lease, "summary", assembly.summary_usage)]
+        context.meter.record("summary", model=plan.summary.model, usage=assembly.summary_usage)
+        tools = self._tools.choose(
+            ToolRequest(mention=mention, plan=plan, references=assembly.references)
+        )
         try:
-            final = self._generate(
-                mention, lease, plan, assembly, claim.rounds, reply, started, cost
-            )
+            final = self._generator.generate(context, assembly, tools)
         except ModelError as error:
             reply.fail(str(error), partial_text=reply.streamed_text)
-            self.claims.finish(lease, state="failed", error=str(error))
+            context.finish(state="failed", error=str(error))
             logger.warning("model failed", extra={"reason": str(error)})
             return Outcome.ACK
-
-        cited = with_sources(final.text.strip(), assembly.references.book)
-        answer = (cited or EMPTY_ANSWER) + notes_text(assembly.notes)
-        if self._gate is not None and plan.channel is not None and checked is not None:
-            answer += self._gate.note(plan.channel, checked.spent, cost[0])
-        blocks = (
-            ()
-            if self._gate is None
-            else (feedback_block(event_id=mention.event_id, model=plan.model),)
-        )
-        reply.finish(answer, blocks=blocks)
-        answer_turn = StoredTurn(
-            order=turn_order(mention, 1),
-            role="assistant",
-            content=answer,
-            tokens=count_content(answer, plan.spec),
-            encoding=plan.spec.count_key,
-            event_id=mention.event_id,
-        )
-        delivered = Delivered((assembly.question_turn, answer_turn), final.text, plan.input_budget)
-        self.claims.record_delivered(lease, delivered, reply.message_ts)
+        delivered = self._deliver(context, assembly, final)
         logger.info(
             "answered",
             extra={
@@ -226,140 +216,39 @@ class Responder:
                 "tool_rounds": final.rounds,
                 "slack_edits": reply.edits,
                 "stream_restarts": final.restarts,
-                "cost_usd": round(cost[0], 6),
+                "cost_usd": round(context.meter.total_cost_usd, 6),
             },
         )
-        return self._record(mention, lease, delivered)
+        return self._record(mention, context.lease, delivered)
 
-    def _check(
-        self, mention: Mention, lease: Lease, reply: ThreadReply, plan: AnswerPlan
-    ) -> Outcome | Admitted | None:
-        """Allowlists, then commands, then rate limit and budgets: an Outcome when the mention
-        has been dealt with without the model, else what was spent so far (None: no gate)."""
-        settings = plan.channel
-        if self._gate is None or settings is None:
-            return None
-        verdict: Refused | Admitted | None = self._gate.access(mention, settings)
-        if verdict is None and mention.is_reset:
-            return None
-        command = command_of(mention.question)
-        if verdict is None and command is not None and self._commands is not None:
-            text = self._commands.run(
-                command,
-                team=mention.team_id,
-                channel=mention.channel,
-                user=mention.user,
-                settings=settings,
-            )
-            return self._say(lease, reply, text, command=command)
-        if verdict is None:
-            verdict = self._gate.admit(mention, settings)
-        if isinstance(verdict, Admitted):
-            return verdict
-        if verdict.text is None:  # already said in this thread
-            self.claims.finish(lease, refused=verdict.reason)
-            return Outcome.ACK
-        return self._say(lease, reply, verdict.text, refused=verdict.reason)
-
-    def _say(self, lease: Lease, reply: ThreadReply, text: str, **details: str) -> Outcome:
-        """A reply that needs no model: a command's answer or a refusal."""
-        reply.say(text)
-        self.claims.finish(lease, **details)
-        return Outcome.ACK
-
-    def _generate(
-        self,
-        mention: Mention,
-        lease: Lease,
-        plan: AnswerPlan,
-        assembly: Assembly,
-        done_rounds: tuple[ToolRound, ...],
-        reply: ThreadReply,
-        started: float,
-        cost: list[float],
-    ) -> FinalAnswer:
-        """The answer; `cost` accumulates the estimated cost of the model calls made here."""
-        rounds_in = rounds_out = 0
-
-        def messages_for(rounds: tuple[ToolRound, ...]) -> tuple:
-            prompt = assembly.prompt(rounds)
-            logger.info(
-                "model request",
-                extra=prompt.to_log(
-                    model=plan.model, rounds=len(rounds), with_text=self._limits.log_prompts
-                ),
-            )
-            return prompt.messages
-
-        request = ModelRequest(
-            model=plan.model,
-            messages=(),
-            output_limit_param=plan.spec.output_limit_param,
-            max_output_tokens=plan.max_output_tokens,
+    def _deliver(self, context: AnswerContext, assembly: Assembly, final: FinalAnswer) -> Delivered:
+        """The answer, cited and noted, finished in its message; what is left to record."""
+        mention, plan = context.mention, context.plan
+        cited = with_sources(final.text.strip(), assembly.references.book)
+        spent = context.spent_before.plus(context.meter.total_cost_usd)
+        answer = (cited or EMPTY_ANSWER) + notes_text(assembly.notes)
+        answer += near_limit_note(near_limits(plan.channel.budgets, spent, self._clock()))
+        blocks = (feedback_block(event_id=mention.event_id, model=plan.model),)
+        context.reply.finish(answer, blocks=blocks)
+        answer_turn = StoredTurn(
+            order=turn_order(mention, 1),
+            role="assistant",
+            content=answer,
+            tokens=count_content(answer, plan.spec),
+            encoding=plan.spec.count_key,
+            event_id=mention.event_id,
         )
-        assembly.references.resume(done_rounds)
-        events = run_tool_loop(
-            self._model_client,
-            request,
-            messages_for=messages_for,
-            tools=assembly.tools,
-            deadline=time.monotonic() + deadline.remaining(),
-            max_rounds=plan.max_tool_rounds,
-            done_rounds=done_rounds,
-        )
-        rounds = list(done_rounds)
-        for event in events:
-            if isinstance(event, AnswerText):
-                if not reply.streamed:
-                    logger.info(
-                        "first token",
-                        extra={"seconds_since_mention": seconds_since_mention(mention)},
-                    )
-                reply.stream(event.text)
-            elif isinstance(event, ToolsStarted):
-                logger.info("tools requested", extra={"tools": list(event.names)})
-                reply.show_status(event.status or TOOL_STATUS)
-            elif isinstance(event, RoundFinished):
-                self.claims.record_round(lease, event.number, event.round)
-                rounds.append(event.round)
-                usage = event.round.usage
-                rounds_in += usage.prompt_tokens
-                rounds_out += usage.completion_tokens
-                cost[0] += self._count(mention, plan, lease, f"round-{event.number}", usage)
-            elif isinstance(event, FinalAnswer):
-                # FinalAnswer.usage covers every call of this delivery, the rounds included.
-                last = Usage(
-                    event.usage.prompt_tokens - rounds_in,
-                    event.usage.completion_tokens - rounds_out,
-                )
-                cost[0] += self._count(mention, plan, lease, "answer", last)
-                # Under the answer, what the tools show of their calls (the code that ran).
-                footer = tool_footers(assembly.tools, rounds, event.text)
-                return dataclasses.replace(event, text=event.text + footer) if footer else event
-        raise AssertionError("the tool loop ended without an answer")
-
-    def _count(
-        self, mention: Mention, plan: AnswerPlan, lease: Lease, call: str, usage: Usage
-    ) -> float:
-        if self._gate is None or usage == Usage():
-            return 0.0
-        kind = call if call in ("answer", "summary") else "tool_round"
-        if call == "summary" and plan.summary is not None and plan.summary.model != plan.model:
-            plan = dataclasses.replace(plan, model=plan.summary.model, price=None)
-        # Keyed by the claim's fence: a retried write never counts twice, while a takeover that
-        # really calls the model again is counted again.
-        return self._gate.record(
-            mention, plan, call=f"{lease.fence}.{call}", kind=kind, usage=usage
-        )
+        delivered = Delivered((assembly.question_turn, answer_turn), final.text, plan.input_budget)
+        self.claims.record_delivered(context.lease, delivered, context.reply.message_ts)
+        return delivered
 
     def _record(self, mention: Mention, lease: Lease, delivered: Delivered) -> Outcome:
         """History, the files the answer produced, the claim: never the model again."""
-        turns, keep = list(delivered.turns), delivered.keep_tokens
         deadline.check("saving the turn")
         self.history.append(
             mention.thread_key,
-            turns,
-            keep_tokens=keep,
+            list(delivered.turns),
+            keep_tokens=delivered.keep_tokens,
             read_through=mention.ts,
             people={mention.user},
         )
@@ -369,27 +258,27 @@ class Responder:
         return Outcome.ACK
 
     def _failed(
-        self, mention: Mention, lease: Lease, reply: ThreadReply, attempt: int, claim: Claim
+        self, delivery: Delivery, claim: Claim, lease: Lease, reply: ThreadReply
     ) -> Outcome:
-        last = attempt >= self._limits.max_delivery_attempts
-        logger.exception("answering failed", extra={"attempt": attempt, "last": last})
+        last = is_last_attempt(
+            reported=delivery.attempt,
+            counted=claim.attempts,
+            max_attempts=self._limits.max_delivery_attempts,
+        )
+        logger.exception("answering failed", extra={"attempt": claim.attempts, "last": last})
         if not last:
             try:
                 self.claims.release(lease)
             except Exception:  # the redelivery then waits for the heartbeat to go stale
                 logger.warning("could not release the claim", exc_info=True)
             return Outcome.RETRY
-        if claim.delivered is None:
-            self._give_up(lease, reply)
+        if claim.delivered is None:  # tell the person, then file the dead letter
+            try:
+                reply.fail(INTERNAL_ERROR)
+                self.claims.finish(lease, state="failed", error="gave up")
+            except Exception:
+                logger.exception("could not report the failure")
         # Filed by us rather than left to the subscription's dead-letter policy: the same
         # path in production and on the emulator (whose push mode does not dead-letter).
-        self._dead_letter(mention)
+        self._dead_letter(delivery.mention)
         return Outcome.ACK
-
-    def _give_up(self, lease: Lease, reply: ThreadReply) -> None:
-        """Last attempt: tell the person, then let the message go to the dead-letter topic."""
-        try:
-            reply.fail(INTERNAL_ERROR)
-            self.claims.finish(lease, state="failed", error="gave up")
-        except Exception:
-            logger.exception("could not report the failure")

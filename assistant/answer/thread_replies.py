@@ -15,10 +15,9 @@ import logging
 from collections.abc import Callable
 
 from assistant.answer.follow_ups import FollowUp, follow_up
-from assistant.answer.plan import AnswerPlan
-from assistant.conversation.history import HistoryStore
+from assistant.answer.plan import Planner
 from assistant.conversation.thread_messages import people_in
-from assistant.conversation.thread_state import ThreadState
+from assistant.conversation.thread_state import History, ThreadState
 from assistant.mention import Mention
 from assistant.slack.thread_reader import ThreadReader
 
@@ -31,27 +30,27 @@ class ThreadReplies:
     def __init__(
         self,
         *,
-        history: HistoryStore,
-        plan_for: Callable[[Mention], AnswerPlan],
-        forward_files: Callable[[Mention], object] | None = None,
-        thread: ThreadReader | None = None,
+        history: History,
+        planner: Planner,
+        forward_files: Callable[[Mention], object],
+        thread: ThreadReader,
     ) -> None:
         self._history = history
-        self._plan_for = plan_for
+        self._planner = planner
         self._forward_files = forward_files
         self._thread = thread
 
     def answer_now(self, mention: Mention) -> bool:
         """Whether this delivery should go on to answer `mention`, a reply without a mention."""
         state = self._history.load(mention.thread_key)
-        enabled = self._plan_for(mention).follow_ups
+        enabled = self._planner.plan(mention).follow_ups
         verdict = follow_up(state, user=mention.user, enabled=enabled)
         logger.info("thread reply without a mention", extra={"verdict": verdict.value})
         if verdict is FollowUp.NOTE_PERSON:
             self._history.add_people(mention.thread_key, {mention.user})
         if verdict is not FollowUp.ANSWER or self._someone_else_wrote(mention, state):
             return False
-        if mention.files and self._forward_files is not None:
+        if mention.files:
             self._forward_files(dataclasses.replace(mention, follow_up=False))
             return False
         return True
@@ -59,7 +58,7 @@ class ThreadReplies:
     def _someone_else_wrote(self, mention: Mention, state: ThreadState) -> bool:
         """Whether someone else wrote in the thread before this reply, their event not (yet)
         handled; they are remembered as the event would have done."""
-        if self._thread is None or not mention.bot_user_id:
+        if not mention.bot_user_id:
             return False
         messages = self._thread.messages(
             channel=mention.channel,

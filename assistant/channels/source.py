@@ -25,7 +25,7 @@ import yaml
 
 from assistant.channels.settings import InvalidSettings, SettingsFile, parse_settings
 
-__all__ = ["SettingsSource", "file_reader", "gcs_reader", "parse_yaml"]
+__all__ = ["SettingsSource", "file_reader", "gcs_reader", "parse_yaml", "settings_reader"]
 
 logger = logging.getLogger(__name__)
 
@@ -123,3 +123,13 @@ def gcs_reader(client: object, uri: str) -> Reader:
             return None
 
     return read
+
+
+def settings_reader(uri: str, storage: Callable[[], object]) -> Reader:
+    """Where SETTINGS_URI points: `gs://bucket/name` in the cloud (through `storage()`, a
+    google.cloud.storage.Client made only then), a path locally, nothing when unset."""
+    if uri.startswith("gs://"):
+        return gcs_reader(storage(), uri)
+    if uri:
+        return file_reader(uri)
+    return lambda: None

@@ -13,32 +13,24 @@ import dataclasses
 import logging
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import openai
 
 from assistant import deadline
-from assistant.conversation.summary import Summary, summary_chunks, summary_request
+from assistant.conversation.summary import (
+    Summary,
+    SummaryLimits,
+    summary_chunks,
+    summary_request,
+)
 from assistant.conversation.turns import StoredTurn
-from assistant.llm.models import ModelSpec
 from assistant.llm.rounds import Usage
 from assistant.llm.tokens import count_message, truncate_text
 
-__all__ = ["Summariser", "SummaryLimits", "SummaryOutcome"]
+__all__ = ["Summariser", "SummaryOutcome"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass(frozen=True)
-class SummaryLimits:
-    model: str
-    spec: ModelSpec
-    max_tokens: int = 500  # the summary's length, and each call's output limit
-    chunk_tokens: int = 6_000  # new turns per call
-    max_calls: int = 4  # per answered turn
-
-    @property
-    def max_words(self) -> int:
-        return max(50, self.max_tokens * 3 // 4)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,11 +78,13 @@ class Summariser:
     ) -> tuple[str, Usage]:
         messages = summary_request(previous, chunk, max_words=limits.max_words)
         started = time.monotonic()
-        response = self._client.with_options(timeout=timeout).chat.completions.create(
-            model=limits.model,
-            messages=[message.to_wire() for message in messages],
-            **{limits.spec.output_limit_param: limits.max_tokens},
-        )
+        # The output limit's name depends on the server, so the request is a dict, as in stream.py.
+        request: dict[str, Any] = {
+            "model": limits.model,
+            "messages": [message.to_wire() for message in messages],
+            limits.spec.output_limit_param: limits.max_tokens,
+        }
+        response = self._client.with_options(timeout=timeout).chat.completions.create(**request)
         text = (response.choices[0].message.content or "").strip() if response.choices else ""
         if not text:
             raise ValueError("empty summary")

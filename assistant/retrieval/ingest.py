@@ -11,12 +11,12 @@ until the last attempt, which records the document as failed.
 
 from __future__ import annotations
 
-import enum
 import logging
 import time
 from collections.abc import Callable
 from typing import Protocol
 
+from assistant.pubsub.outcome import Outcome, is_last_attempt
 from assistant.retrieval.chunking import Chunk, chunk_text
 from assistant.retrieval.embeddings import Embedder, EmbeddingError
 from assistant.retrieval.formats import read_document, resolve_source
@@ -24,14 +24,9 @@ from assistant.retrieval.generations import Verdict, decide
 from assistant.retrieval.index import DocumentInfo, KnowledgeIndex
 from assistant.retrieval.notification import ObjectEvent
 
-__all__ = ["Ingestor", "ObjectReader", "Outcome"]
+__all__ = ["Ingestor", "ObjectReader"]
 
 logger = logging.getLogger(__name__)
-
-
-class Outcome(enum.Enum):
-    ACK = "ack"
-    RETRY = "retry"
 
 
 class ObjectReader(Protocol):
@@ -73,7 +68,7 @@ class Ingestor:
             logger.info("document removed", extra=fields)
             return Outcome.ACK
         tries = self._index.begin(event.name, event.document_set, event.generation)
-        last = max(tries, attempt or 0) >= self._max_attempts
+        last = is_last_attempt(reported=attempt, counted=tries, max_attempts=self._max_attempts)
         try:
             return self._index_document(event, fields)
         except EmbeddingError as error:

@@ -15,12 +15,11 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from assistant.llm.tools import Tool
 from assistant.retrieval.catalog import SetCount, allowed_sets, sources_reply
 from assistant.retrieval.embeddings import Embedder
-from assistant.retrieval.index import KnowledgeIndex
 from assistant.retrieval.passages import (
     Passage,
     PassageBook,
@@ -33,7 +32,7 @@ from assistant.settings_registry import (
     RETRIEVAL_TOKEN_SHARE,
 )
 
-__all__ = ["DocumentSearch", "SearchLimits", "select_within", "standalone_query"]
+__all__ = ["DocumentSearch", "KnowledgeReader", "SearchLimits", "select_within", "standalone_query"]
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +104,23 @@ class Found:
     sent: tuple[tuple[int, Passage], ...]  # numbered in the answer's book
 
 
+class KnowledgeReader(Protocol):
+    """What answers read of the knowledge index (retrieval/index.py in Firestore)."""
+
+    def set_counts(self) -> list[SetCount]: ...
+
+    def nearest(
+        self,
+        vector: Sequence[float],
+        *,
+        sets: Sequence[str] | None,
+        limit: int,
+        max_distance: float,
+    ) -> list[Passage]: ...
+
+
 class DocumentSearch:
-    def __init__(self, *, index: KnowledgeIndex, embedder: Embedder, limits: SearchLimits) -> None:
+    def __init__(self, *, index: KnowledgeReader, embedder: Embedder, limits: SearchLimits) -> None:
         self._index = index
         self._embedder = embedder
         self.limits = limits

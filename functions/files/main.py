@@ -23,6 +23,7 @@ from assistant.logs import configure_logging
 from assistant.mention import Mention
 from assistant.pubsub.endpoint import push_endpoint
 from assistant.pubsub.envelope import PushMessage
+from assistant.pubsub.outcome import is_last_attempt
 from assistant.pubsub.publish import publish_mention
 from assistant.slack.reply import slack_client
 
@@ -47,7 +48,9 @@ def _mirror() -> FileMirror:
 @push_endpoint(_mirror, logger=logger)
 def files(mirror: FileMirror, push: PushMessage, mention: Mention) -> tuple[str, int]:
     settings = get_settings()
-    last_attempt = (push.delivery_attempt or 1) >= settings.max_delivery_attempts
+    last_attempt = is_last_attempt(
+        reported=push.delivery_attempt, max_attempts=settings.max_delivery_attempts
+    )
     try:
         refs = mirror.mirror(mention, last_attempt=last_attempt)
         publish_mention(

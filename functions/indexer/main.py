@@ -22,9 +22,10 @@ from assistant.llm.encodings import get_encoding
 from assistant.logs import configure_logging
 from assistant.pubsub.endpoint import push_endpoint
 from assistant.pubsub.envelope import PushMessage
+from assistant.pubsub.outcome import push_response
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.index import KnowledgeIndex
-from assistant.retrieval.ingest import Ingestor, Outcome
+from assistant.retrieval.ingest import Ingestor
 from assistant.retrieval.notification import ObjectEvent, parse_notification_push
 from assistant.retrieval.objects import KnowledgeBucket
 
@@ -66,5 +67,4 @@ def _object_context(event: ObjectEvent) -> dict[str, str]:
 @functions_framework.http
 @push_endpoint(_ingestor, logger=logger, parse=parse_notification_push, log_context=_object_context)
 def indexer(core: Ingestor, push: PushMessage, event: ObjectEvent) -> tuple[str, int]:
-    outcome = core.handle(event, attempt=push.delivery_attempt)
-    return ("", 204) if outcome is Outcome.ACK else ("retry", 503)
+    return push_response(core.handle(event, attempt=push.delivery_attempt))

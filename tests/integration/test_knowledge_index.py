@@ -13,7 +13,7 @@ from google.cloud.firestore_v1 import FieldFilter
 
 from assistant.retrieval.generations import Verdict, decide
 from assistant.retrieval.index import KnowledgeIndex
-from assistant.retrieval.ingest import Outcome
+from assistant.pubsub.outcome import Outcome
 from assistant.retrieval.passages import PassageBook
 from tests.file_samples import pdf_with_text
 from tests.knowledge import (

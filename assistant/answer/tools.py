@@ -1,0 +1,84 @@
+"""The one place tools join an answer: which of the deployed tools this answer is offered.
+
+Each deployed tool is a `ToolSource`: it says, from the plan, the mention and the documents
+found for it, whether it applies, and builds the `Tool` the model sees. A new tool is its own
+module plus one entry in `deployed_tools`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Protocol
+
+from assistant.answer.plan import AnswerPlan
+from assistant.answer.references import References
+from assistant.executor.tool import RUN_PYTHON, CodeRuns
+from assistant.llm.tools import Tool
+from assistant.mention import Mention
+from assistant.retrieval.search import TOOL_NAME as SEARCH_DOCS
+
+__all__ = ["AnswerTools", "RunPython", "SearchDocs", "ToolRequest", "ToolSource", "deployed_tools"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ToolRequest:
+    mention: Mention
+    plan: AnswerPlan
+    references: References  # the documents side of this answer (its search tool, if any)
+
+
+class ToolSource(Protocol):
+    name: str
+
+    def applies(self, request: ToolRequest) -> bool: ...
+
+    def tool(self, request: ToolRequest) -> Tool: ...
+
+
+class SearchDocs:
+    """`search_docs`: wherever this answer may use documents and some are indexed."""
+
+    name = SEARCH_DOCS
+
+    def applies(self, request: ToolRequest) -> bool:
+        return request.references.search is not None
+
+    def tool(self, request: ToolRequest) -> Tool:
+        assert request.references.search is not None
+        return request.references.search
+
+
+class RunPython:
+    """`run_python`: where an executor is deployed and the channel allows code."""
+
+    name = RUN_PYTHON
+
+    def __init__(self, code_runs: CodeRuns) -> None:
+        self._code_runs = code_runs
+
+    def applies(self, request: ToolRequest) -> bool:
+        return request.plan.code_execution
+
+    def tool(self, request: ToolRequest) -> Tool:
+        # Built per mention: it works on the mention's own thread's files.
+        return self._code_runs.tool(request.mention)
+
+
+class AnswerTools:
+    def __init__(self, sources: Sequence[ToolSource]) -> None:
+        self._sources = tuple(sources)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(source.name for source in self._sources)
+
+    def choose(self, request: ToolRequest) -> tuple[Tool, ...]:
+        return tuple(source.tool(request) for source in self._sources if source.applies(request))
+
+
+def deployed_tools(*, code_runs: CodeRuns, extra: Sequence[ToolSource] = ()) -> AnswerTools:
+    """Every tool this deployment has, in the order the model is offered them. A tool whose
+    service is not configured stays registered and never applies (`run_python` without
+    EXECUTOR_URL: the plan's `code_execution` is off)."""
+    return AnswerTools((SearchDocs(), RunPython(code_runs), *extra))

@@ -1,0 +1,199 @@
+"""The one place the responder is assembled: `build_responder(settings, clients)`.
+
+`functions/responder/main.py` passes the cloud's clients (`cloud_clients`): Firestore stores,
+Cloud Storage, Slack, OpenAI, the executor and Pub/Sub. The fast tests and the benchmarks pass
+in-memory stores and in-process servers instead, through the same function, so what they
+exercise is what is deployed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import openai
+from google.cloud import firestore
+from slack_sdk import WebClient
+
+from assistant.answer.assembly import PromptBuilder
+from assistant.answer.claim_store import ClaimStore
+from assistant.answer.claims import Claims
+from assistant.answer.commands import command_registry
+from assistant.answer.delivery import ResponderLimits
+from assistant.answer.generation import Generator
+from assistant.answer.plan import PlanDefaults, Planner
+from assistant.answer.responder import Responder
+from assistant.answer.steps import AccessStep, AdmissionStep, CommandStep, Step
+from assistant.answer.thread_replies import ThreadReplies
+from assistant.answer.tools import ToolSource, deployed_tools
+from assistant.channels.settings import channel_defaults
+from assistant.channels.source import SettingsSource, settings_reader
+from assistant.config import Settings
+from assistant.conversation.history import HistoryStore
+from assistant.conversation.summariser import Summariser
+from assistant.conversation.thread_state import History
+from assistant.executor.client import ExecutorClient, google_id_token
+from assistant.executor.tool import CodeRuns
+from assistant.feedback.store import FeedbackStore
+from assistant.feedback.votes import FeedbackVotes
+from assistant.files.loader import ThreadFiles
+from assistant.files.produced import AnswerFiles
+from assistant.files.store import BucketStore, storage_client
+from assistant.llm.client import embeddings_client, openai_client
+from assistant.mention import Mention
+from assistant.pubsub.publish import publish_mention
+from assistant.retrieval.embeddings import Embedder
+from assistant.retrieval.index import KnowledgeIndex
+from assistant.retrieval.search import DocumentSearch, KnowledgeReader, SearchLimits
+from assistant.slack.reply import slack_client
+from assistant.slack.thread_reader import ThreadReader
+from assistant.usage.ledger import Ledger
+from assistant.usage.rate import RateLimiter
+from assistant.usage.refusal_notices import RefusalNotices
+from assistant.usage.stores import Notices, RateLimits, UsageLedger
+
+__all__ = [
+    "ResponderClients",
+    "ResponderStores",
+    "build_responder",
+    "cloud_clients",
+    "firestore_stores",
+]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ResponderStores:
+    """Where the responder keeps state: Firestore in the cloud, memory in the fast tests."""
+
+    claims: Claims
+    history: History
+    ledger: UsageLedger
+    rate: RateLimits
+    notices: Notices
+    feedback: FeedbackVotes
+    knowledge: KnowledgeReader
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ResponderClients:
+    stores: ResponderStores
+    slack: WebClient
+    model: openai.OpenAI
+    embeddings: openai.OpenAI
+    files: Callable[[], BucketStore]  # the files bucket, made on first use
+    storage: Callable[[], Any]  # a google.cloud.storage.Client, for a gs:// settings file
+    executor: ExecutorClient
+    publish: Callable[[str, Mention], object]  # publish(topic, mention)
+
+
+def build_responder(
+    settings: Settings, clients: ResponderClients, *, extra_tools: Sequence[ToolSource] = ()
+) -> Responder:
+    """The responder for `settings` over `clients`; `extra_tools` join the deployed tools (a
+    test's own tool, say)."""
+    stores, slack = clients.stores, clients.slack
+    source = SettingsSource(
+        settings_reader(settings.settings_uri, clients.storage),
+        refresh_seconds=settings.settings_refresh_seconds,
+        where=settings.settings_uri,
+    )
+    planner = Planner(
+        defaults=PlanDefaults.from_settings(settings),
+        base=channel_defaults(settings),
+        source=source,
+    )
+    search = DocumentSearch(
+        index=clients.stores.knowledge,
+        embedder=Embedder(
+            client=clients.embeddings,
+            model=settings.embedding_model,
+            dimensions=settings.embedding_dimensions,
+        ),
+        limits=SearchLimits(
+            max_passages=settings.retrieval_max_passages,
+            max_distance=settings.retrieval_max_distance,
+            token_share=settings.retrieval_token_share,
+            log_text=settings.log_prompts,
+        ),
+    )
+    commands = command_registry(
+        history=stores.history,
+        sources_reply=search.sources_reply,
+        ledger=stores.ledger,
+        feedback=stores.feedback,
+    )
+    steps: tuple[Step, ...] = (
+        AccessStep(stores.notices),
+        CommandStep(commands, stores.rate),
+        AdmissionStep(stores.rate, stores.ledger),
+    )
+    code_runs = CodeRuns(
+        client=clients.executor,
+        store=clients.files,
+        slack=slack,
+        timeout_seconds=settings.executor_timeout_seconds,
+    )
+    reader = ThreadReader(slack)  # one per instance: people's names stay cached
+    return Responder(
+        planner=planner,
+        claims=stores.claims,
+        history=stores.history,
+        replies=ThreadReplies(
+            history=stores.history,
+            planner=planner,
+            thread=reader,
+            forward_files=lambda mention: clients.publish(settings.uploads_topic, mention),
+        ),
+        steps=steps,
+        prompts=PromptBuilder(
+            history=stores.history,
+            files=ThreadFiles(bucket=settings.files_bucket, store=clients.files),
+            search=search,
+            thread=reader,
+            summariser=Summariser(clients.model),
+        ),
+        tools=deployed_tools(code_runs=code_runs, extra=extra_tools),
+        generator=Generator(clients.model, log_prompts=settings.log_prompts),
+        answer_files=AnswerFiles(slack=slack, bucket=settings.files_bucket, store=clients.files),
+        slack=slack,
+        ledger=stores.ledger,
+        dead_letter=lambda mention: clients.publish(settings.mentions_dead_letter_topic, mention),
+        limits=ResponderLimits.from_settings(settings),
+    )
+
+
+def firestore_stores(db: firestore.Client, *, lease_seconds: float) -> ResponderStores:
+    return ResponderStores(
+        claims=ClaimStore(db, lease_seconds=lease_seconds),
+        history=HistoryStore(db),
+        ledger=Ledger(db),
+        rate=RateLimiter(db),
+        notices=RefusalNotices(db),
+        feedback=FeedbackStore(db),
+        knowledge=KnowledgeIndex(db),
+    )
+
+
+def cloud_clients(settings: Settings) -> ResponderClients:
+    """Firestore, Cloud Storage, Slack, OpenAI, the executor and Pub/Sub, as deployed (or on
+    their emulators, through the standard *_EMULATOR_HOST variables)."""
+    db = firestore.Client(
+        project=settings.google_cloud_project, database=settings.firestore_database
+    )
+    project = settings.google_cloud_project
+    url = settings.executor_url
+    # In the cloud the executor is private: an ID token for its URL. Locally, plain HTTP.
+    token = google_id_token(url) if url.startswith("https://") else None
+    return ResponderClients(
+        stores=firestore_stores(db, lease_seconds=settings.claim_lease_seconds),
+        slack=slack_client(settings.slack_bot_token, settings.slack_api_url),
+        model=openai_client(settings),
+        embeddings=embeddings_client(settings),
+        files=lambda: BucketStore(storage_client(project), settings.files_bucket),
+        storage=lambda: storage_client(project),
+        executor=ExecutorClient(url, token=token),
+        publish=lambda topic, mention: publish_mention(
+            project=project, topic=topic, mention=mention
+        ),
+    )
