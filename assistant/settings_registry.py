@@ -28,6 +28,7 @@ __all__ = [
     "SETTINGS",
     "Setting",
     "channel_setting",
+    "describe",
     "env_setting",
 ]
 
@@ -72,13 +73,19 @@ class Setting(Generic[T]):
 
 
 def describe(value: object) -> str:
-    """A value as the docs show it: lists "|"-separated, empty ones and None named."""
+    """A value as the docs show it: lists "|"-separated, empty ones and None named.
+
+    >>> describe(("a", "b")), describe(frozenset()), describe(None), describe(0.65), describe(60.0)
+    ('a | b', '(empty)', '(unset)', '0.65', '60')
+    """
     if value is None:
         return "(unset)"
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, tuple | frozenset | list):
-        return " \\| ".join(sorted(value) if isinstance(value, frozenset) else value) or "(empty)"
+        return " | ".join(sorted(value) if isinstance(value, frozenset) else value) or "(empty)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 60, not 60.0
     return str(value) if value != "" else "(empty)"
 
 
@@ -246,10 +253,10 @@ USER_MENTIONS_PER_MINUTE = env_setting("USER_MENTIONS_PER_MINUTE", int, 10, (RES
     "mentions one person may make per minute; 0: no limit",
     channel_key="limits.mentions_per_minute")
 ALLOWED_CHANNELS = env_setting("ALLOWED_CHANNELS", frozenset[str], frozenset(), (RESPONDER,),
-    "comma-separated channel ids the bot answers in (empty: every channel)",
+    "the channel ids the bot answers in (empty: every channel)",
     channel_key="allow.channels", workspace_wide=True)
 ALLOWED_USERS = env_setting("ALLOWED_USERS", frozenset[str], frozenset(), (RESPONDER,),
-    "comma-separated user ids the bot answers (empty: everyone in the workspace); "
+    "the user ids the bot answers (empty: everyone in the workspace); "
     "also lets a listed guest from another organisation in", channel_key="allow.users")
 
 # --- Answers from documents (gs://KNOWLEDGE_BUCKET/knowledge/**) ------------------------------
