@@ -183,8 +183,8 @@ NAME_INPUTS = {
 
 
 def _claims_collection() -> str:
-    """COLLECTION from assistant/answer/claims.py, read without importing Firestore."""
-    return _constant("answer/claims.py", "COLLECTION")
+    """COLLECTION from assistant/answer/claim_store.py, read without importing Firestore."""
+    return _constant("answer/claim_store.py", "COLLECTION")
 
 
 def _constant(module: str, name: str) -> str:
