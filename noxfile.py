@@ -61,6 +61,7 @@ def _pytest(session: nox.Session, *args: str, env: dict[str, str]) -> None:
 def _lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("mypy")  # what and how: [tool.mypy] in pyproject.toml
 
 
 def _unit(session: nox.Session) -> None:
@@ -109,7 +110,8 @@ def smoke(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.install("ruff==0.17.6")
+    # mypy reads the types of every library the code imports: the whole dev environment.
+    session.install("-r", DEV_REQUIREMENTS)
     _lint(session)
 
 

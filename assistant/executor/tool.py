@@ -169,7 +169,9 @@ class CodeRuns:
         if not result.files:
             return [], ""
         prefix, store = _prefix(mention), self.store()
-        uploads, names, posted = [], [], []
+        uploads: list[dict[str, Any]] = []  # files_upload_v2's file_uploads
+        names: list[str] = []
+        posted: list[str] = []
         try:
             for file in result.files:
                 name = safe_name(file.name.replace("/", "_"))

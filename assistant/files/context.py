@@ -68,6 +68,7 @@ def plan_user_turn(
         ref, extraction = loaded.ref, loaded.extraction
         name = display_name(ref.name)
         problem = ref.problem or (extraction.problem if extraction else _GONE)
+        new: list[Part]
         if extraction is None or not extraction.kind or ref.problem:
             notes.append(f"I could not read `{name}`: {problem}.")
             new, stored = [_problem_part(name, problem)], _stored(ref, kind="", problem=problem)

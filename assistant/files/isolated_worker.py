@@ -165,7 +165,8 @@ def _signal_name(number: int) -> str:
 
 def _collect(fd: int, deadline: float) -> tuple[bytes, bool]:
     """What the child writes until it closes its end, or (..., True) at the deadline."""
-    parts, size = [], 0
+    parts: list[bytes] = []
+    size = 0
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:

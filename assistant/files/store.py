@@ -26,7 +26,9 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from google.cloud import storage
+# Not `from google.cloud import storage`: mypy does not see that submodule of the google.cloud
+# namespace package that way (the library ships no py.typed).
+import google.cloud.storage as storage
 
 __all__ = [
     "EXTRACTION_NAME",

@@ -46,7 +46,9 @@ def stream_events(
         if remaining <= 1:
             raise ModelError(TOO_SLOW)
         # The client's own retries all happen inside create(); sized so they fit the budget.
-        per_request = min(client.timeout.read or remaining, remaining / tries)
+        configured = client.timeout  # seconds, or a Timeout with one per phase; None: none
+        read = configured.read if isinstance(configured, httpx.Timeout) else configured
+        per_request = min(read or remaining, remaining / tries)
         try:
             chunks = client.with_options(timeout=per_request).chat.completions.create(**body)
         except openai.APIStatusError as error:

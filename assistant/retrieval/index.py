@@ -77,7 +77,8 @@ class KnowledgeIndex:
     # -- records -------------------------------------------------------------------------
     def state(self, name: str) -> DocumentState | None:
         snapshot = self._records.document(record_id(name)).get()
-        return DocumentState.from_document(snapshot.to_dict()) if snapshot.exists else None
+        data = snapshot.to_dict()  # None when the document does not exist
+        return DocumentState.from_document(data) if data is not None else None
 
     def begin(self, name: str, set_name: str, generation: int) -> int:
         """Count one more attempt at indexing `generation`; returns the attempts so far."""
@@ -86,10 +87,10 @@ class KnowledgeIndex:
         @firestore.transactional
         def count(transaction: Any) -> int:
             snapshot = ref.get(transaction=transaction)
-            current = snapshot.to_dict() if snapshot.exists else {}
+            current = snapshot.to_dict() or {}  # None when the document does not exist
             same = current.get("pending_generation") == generation
             attempts = int(current.get("attempts", 0)) + 1 if same else 1
-            update = {"pending_generation": generation, "attempts": attempts}
+            update: dict[str, Any] = {"pending_generation": generation, "attempts": attempts}
             if not snapshot.exists:  # a placeholder that describes no generation yet
                 update |= {"name": name, "set": set_name, "generation": 0, "state": "pending"}
             transaction.set(ref, update, merge=True)
@@ -245,12 +246,12 @@ class KnowledgeIndex:
         refs = [self._records.document(record_id(name)) for name in names]
         if not refs:
             return {}
-        current = {}
+        current: dict[str, int] = {}
         for snapshot in self._db.get_all(refs, field_paths=["name", "generation", "state"]):
             self.reads += 1
             data = snapshot.to_dict() or {}
             if snapshot.exists and data.get("state") == "indexed":
-                current[data.get("name")] = data.get("generation")
+                current[str(data["name"])] = int(data["generation"])
         return current
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from google.cloud import storage
+# Not `from google.cloud import storage`: mypy does not see that submodule of the google.cloud
+# namespace package that way (the library ships no py.typed).
+import google.cloud.storage as storage
 
 __all__ = ["KnowledgeBucket"]
 

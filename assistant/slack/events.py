@@ -10,15 +10,29 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from assistant.mention import Mention, SlackFile
 from assistant.slack.opened import DmOpened, dm_opened_from
 
-__all__ = ["Decision", "FixedClock", "SignatureVerifier", "decide", "retry_number"]
+__all__ = [
+    "Decision",
+    "FixedClock",
+    "RequestHeaders",
+    "SignatureVerifier",
+    "decide",
+    "retry_number",
+]
+
+
+class RequestHeaders(Protocol):
+    """What is read of a request's headers: werkzeug's case-insensitive `Headers` in the
+    functions, a plain dict in tests."""
+
+    def get(self, key: str, default: str, /) -> str: ...
+
 
 # Seconds since the epoch in ASCII digits: `str.isdigit()` also takes "²", and `int()` refuses
 # more than 4,300 digits; both crashed the signature check with a 500.
@@ -64,7 +78,7 @@ class Decision:
 def decide(
     *,
     body: bytes,
-    headers: Mapping[str, str],
+    headers: RequestHeaders,
     verifier: SignatureVerifier,
     received_at: float,
 ) -> Decision:
@@ -110,7 +124,7 @@ def decide(
     return Decision(200, mention=mention, reason="accepted")
 
 
-def retry_number(headers: Mapping[str, str]) -> int | None:
+def retry_number(headers: RequestHeaders) -> int | None:
     """Slack's X-Slack-Retry-Num, when it is one: only worth logging on a verified request."""
     value = headers.get("X-Slack-Retry-Num", "")
     return int(value) if _RETRY_NUM.fullmatch(value) else None

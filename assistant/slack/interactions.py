@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
 from slack_sdk.signature import SignatureVerifier
 
 from assistant.feedback.buttons import ACTION_ID, Feedback, parse_value
+from assistant.slack.events import RequestHeaders
 
 __all__ = ["InteractionDecision", "decide_interaction"]
 
@@ -34,7 +34,7 @@ class InteractionDecision:
 
 
 def decide_interaction(
-    *, body: bytes, headers: Mapping[str, str], verifier: SignatureVerifier
+    *, body: bytes, headers: RequestHeaders, verifier: SignatureVerifier
 ) -> InteractionDecision:
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
     signature = headers.get("X-Slack-Signature", "")

@@ -93,13 +93,18 @@ class AssistantStatus:
         if not self.available:
             return False
         self._guard()
-        arguments: dict[str, object] = {}
-        if loading_messages:
-            arguments["loading_messages"] = loading_messages
         try:
-            self._client.assistant_threads_setStatus(
-                channel_id=self._channel, thread_ts=self._thread_ts, status=status, **arguments
-            )
+            if loading_messages:
+                self._client.assistant_threads_setStatus(
+                    channel_id=self._channel,
+                    thread_ts=self._thread_ts,
+                    status=status,
+                    loading_messages=loading_messages,
+                )
+            else:  # one line, shown until the next status or message
+                self._client.assistant_threads_setStatus(
+                    channel_id=self._channel, thread_ts=self._thread_ts, status=status
+                )
         except (SlackApiError, OSError) as error:  # OSError: the connection itself failed
             self.available = False
             reason = error.response.get("error") if isinstance(error, SlackApiError) else None

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sandbox import Layout, Limits, bwrap_command, set_limits
 
@@ -133,7 +134,7 @@ class Runner:
 
     def _watch(self, argv: list[str], run_dir: Path, wall: float, budget: int) -> _Watched:
         limits = self.limits
-        identity = (
+        identity: dict[str, Any] = (
             {"user": limits.uid, "group": limits.gid, "extra_groups": []}
             if self._uid_switch
             else {}

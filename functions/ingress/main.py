@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import cache
-from typing import BinaryIO
+from typing import IO
 
 import flask
 import functions_framework
@@ -24,7 +24,7 @@ import functions_framework
 from assistant.config import SecretUnavailable, Settings, get_settings
 from assistant.logs import configure_logging, log_event
 from assistant.pubsub.publish import publish_data, publish_mention
-from assistant.slack.events import SignatureVerifier, decide, retry_number
+from assistant.slack.events import RequestHeaders, SignatureVerifier, decide, retry_number
 from assistant.slack.interactions import decide_interaction
 from assistant.slack.opened import DmOpened
 
@@ -40,7 +40,7 @@ def _verifier() -> SignatureVerifier:
     return SignatureVerifier(settings.slack_signing_secret)
 
 
-def _read_at_most(stream: BinaryIO, size: int) -> bytes:
+def _read_at_most(stream: IO[bytes], size: int) -> bytes:
     # One read() of a WSGI stream may return less than asked for, so read until size or EOF.
     chunks, total = [], 0
     while total < size:
@@ -124,7 +124,7 @@ def _queued(what: str, publish: Callable[[], str], **fields: object) -> flask.Re
 
 
 def _interaction(
-    body: bytes, headers: Mapping[str, str], verifier: SignatureVerifier, settings: Settings
+    body: bytes, headers: RequestHeaders, verifier: SignatureVerifier, settings: Settings
 ) -> flask.Response:
     decision = decide_interaction(body=body, headers=headers, verifier=verifier)
     feedback = decision.feedback
