@@ -8,22 +8,18 @@ import threading
 import time
 import uuid
 
-import httpx2 as httpx
-import openai
 import pytest
 
-from assistant.answer.assembly import PromptBuilder
 from assistant.answer.claim_store import ClaimStore
-from assistant.answer.delivery import Delivery, Outcome, ResponderLimits
-from assistant.answer.plan import PlanDefaults, plan_answer
-from assistant.answer.responder import Responder
+from assistant.answer.delivery import Delivery
+from assistant.answer.tools import ToolRequest
+from assistant.answer.wiring import firestore_stores
 from assistant.conversation.history import HistoryStore
-from assistant.files.loader import ThreadFiles
-from assistant.files.produced import AnswerFiles
 from assistant.llm.tools import Tool
-from assistant.slack.reply import slack_client
-from tests.builders import MemoryBucket, make_mention
+from assistant.pubsub.outcome import Outcome
+from tests.builders import make_mention
 from tests.e2e.harness import message_text, unique
+from tests.responders import local_clients, test_responder
 
 LEASE = 1.0
 
@@ -38,7 +34,7 @@ class ToyTool:
         self.runs.append(arguments)
         return {"pubsub": "a messaging service", "ordering": "per-key order"}[arguments["word"]]
 
-    def tool(self, on_run=None) -> Tool:
+    def source(self, on_run=None) -> ToySource:
         def run(arguments, *, deadline):
             result = self(arguments, deadline=deadline)
             if on_run:
@@ -46,7 +42,22 @@ class ToyTool:
             return result
 
         schema = {"type": "object", "properties": {"word": {"type": "string"}}}
-        return Tool("define", "Defines a word.", schema, run, status="Looking it up…")
+        return ToySource(Tool("define", "Defines a word.", schema, run, status="Looking it up…"))
+
+
+class ToySource:
+    """Offers the toy tool to every answer, as answer/tools.py offers a deployed one."""
+
+    name = "define"
+
+    def __init__(self, tool: Tool) -> None:
+        self._tool = tool
+
+    def applies(self, request: ToolRequest) -> bool:
+        return True
+
+    def tool(self, request: ToolRequest) -> Tool:
+        return self._tool
 
 
 class FlakyHistory(HistoryStore):
@@ -62,29 +73,15 @@ class FlakyHistory(HistoryStore):
 
 
 def responder(
-    firestore_db, local_slack, local_model, *, tools=(), history=None, budget=300.0
-) -> Responder:
-    history = history or HistoryStore(firestore_db)
-    slack = slack_client(local_slack.bot_token, local_slack.api_url)
-    bucket = MemoryBucket()
-    defaults = PlanDefaults(model="fake-gpt")
-    client = openai.OpenAI(
-        api_key="k", base_url=local_model.base_url, max_retries=0, timeout=httpx.Timeout(5.0)
-    )
-    return Responder(
-        plan_for=lambda mention: plan_answer(defaults, tools=tools),
-        claims=ClaimStore(firestore_db, lease_seconds=LEASE),
-        history=history,
-        prompts=PromptBuilder(history=history, files=ThreadFiles(bucket="b", store=lambda: bucket)),
-        answer_files=AnswerFiles(slack=slack, bucket="b", store=lambda: bucket),
-        slack=slack,
-        model_client=client,
-        dead_letter=lambda mention: None,
-        limits=ResponderLimits(
-            slack_update_interval_seconds=0.0,
-            max_delivery_attempts=3,
-            response_time_budget_seconds=budget,
-        ),
+    firestore_db, local_slack, local_model, *, tools=(), history=None, claims=None, budget=300.0
+):
+    stores = firestore_stores(firestore_db, lease_seconds=LEASE)
+    overrides = {"history": history, "claims": claims}
+    stores = dataclasses.replace(stores, **{k: v for k, v in overrides.items() if v is not None})
+    return test_responder(
+        local_clients(stores, local_slack, local_model),
+        extra_tools=tools,
+        response_time_budget_seconds=budget,
     )
 
 
@@ -116,7 +113,7 @@ def test_a_two_round_tool_loop_answers_once_and_a_redelivery_never_reruns_a_tool
             local_slack.inject_fault(method="chat.update", error="internal_error", count=1)
 
     core = responder(
-        firestore_db, local_slack, local_model, tools=[toy.tool(crash_after_the_second_tool)]
+        firestore_db, local_slack, local_model, tools=[toy.source(crash_after_the_second_tool)]
     )
     mention, delivery = mention_in_thread(local_slack, question)
 
@@ -233,8 +230,8 @@ class DiesAfterPosting(ClaimStore):
 def test_a_message_posted_but_never_recorded_is_adopted_by_the_next_attempt(
     firestore_db, local_slack, local_model
 ):
-    core = responder(firestore_db, local_slack, local_model)
-    core.claims = DiesAfterPosting(firestore_db, lease_seconds=LEASE)
+    claims = DiesAfterPosting(firestore_db, lease_seconds=LEASE)
+    core = responder(firestore_db, local_slack, local_model, claims=claims)
     question = unique("a crash between post and record")
     mention, delivery = mention_in_thread(local_slack, question)
 

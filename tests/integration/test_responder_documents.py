@@ -7,23 +7,16 @@ from __future__ import annotations
 import json
 import uuid
 
-import httpx2 as httpx
-import openai
 import pytest
-from slack_sdk import WebClient
 
-from assistant.answer.assembly import PromptBuilder
-from assistant.answer.claim_store import ClaimStore
-from assistant.answer.delivery import Delivery, Outcome, ResponderLimits
-from assistant.answer.plan import PlanDefaults, plan_answer
-from assistant.answer.responder import Responder
-from assistant.conversation.history import HistoryStore
-from assistant.files.loader import ThreadFiles
-from assistant.files.produced import AnswerFiles
+from assistant.answer.delivery import Delivery
+from assistant.answer.wiring import firestore_stores
+from assistant.pubsub.outcome import Outcome
 from assistant.retrieval.passages import PASSAGES_INTRO, REFERENCE_RULES
-from tests.builders import MemoryBucket, make_mention
+from tests.builders import make_mention
 from tests.e2e.harness import message_text, unique
-from tests.knowledge import MemoryObjects, finalize, ingestor, search, unique_set
+from tests.knowledge import TEST_MAX_DISTANCE, MemoryObjects, finalize, ingestor, unique_set
+from tests.responders import local_clients, settings_file, test_responder
 
 LEAVE = b"""---
 title: Leave policy
@@ -59,28 +52,14 @@ def library(firestore_db, servers_loop, local_model):
     return handbook, legal
 
 
-def responder(firestore_db, local_slack, local_model, sets, **limits) -> Responder:
-    history = HistoryStore(firestore_db)
-    slack = WebClient(token=local_slack.bot_token, base_url=local_slack.api_url)
-    bucket = MemoryBucket()
-    documents = search(firestore_db, local_model.base_url, **limits)
-    client = openai.OpenAI(
-        api_key="k", base_url=local_model.base_url, max_retries=0, timeout=httpx.Timeout(5.0)
-    )
-    defaults = PlanDefaults(model="fake-gpt")
-    return Responder(
-        plan_for=lambda mention: plan_answer(defaults, document_sets=sets),
-        claims=ClaimStore(firestore_db, lease_seconds=2.0),
-        history=history,
-        prompts=PromptBuilder(
-            history=history, files=ThreadFiles(bucket="b", store=lambda: bucket), search=documents
-        ),
-        answer_files=AnswerFiles(slack=slack, bucket="b", store=lambda: bucket),
-        slack=slack,
-        model_client=client,
-        dead_letter=lambda mention: None,
-        limits=ResponderLimits(slack_update_interval_seconds=0.0),
-        sources=lambda plan: documents.sources_reply(plan.document_sets),
+def responder(firestore_db, local_slack, local_model, tmp_path, sets, *, max_passages=5):
+    stores = firestore_stores(firestore_db, lease_seconds=2.0)
+    return test_responder(
+        local_clients(stores, local_slack, local_model),
+        settings_uri=settings_file(tmp_path, {"defaults": {"document_sets": list(sets)}}),
+        retrieval_max_distance=TEST_MAX_DISTANCE,
+        retrieval_max_passages=max_passages,
+        log_prompts=True,
     )
 
 
@@ -115,9 +94,9 @@ def passages_message(messages: list[dict]) -> str:
 
 
 def test_the_answer_cites_the_right_document_with_its_link(
-    firestore_db, local_slack, local_model, library
+    firestore_db, local_slack, local_model, tmp_path, library
 ):
-    core = responder(firestore_db, local_slack, local_model, library)
+    core = responder(firestore_db, local_slack, local_model, tmp_path, library)
     question = unique("How many days of annual leave do employees get? [[reply:25 days [1]. ]]")
     _, answer = ask(core, local_slack, question)
     assert answer == "25 days [1].\n\n*Sources*\n[1] [Leave policy](https://hr.example/leave)"
@@ -127,9 +106,9 @@ def test_the_answer_cites_the_right_document_with_its_link(
 
 
 def test_a_follow_up_finds_the_document_through_the_thread(
-    firestore_db, local_slack, local_model, library
+    firestore_db, local_slack, local_model, tmp_path, library
 ):
-    core = responder(firestore_db, local_slack, local_model, library)
+    core = responder(firestore_db, local_slack, local_model, tmp_path, library)
     # No random marker here: it would be one more word in the follow-up's search query, and
     # the deterministic embeddings (hashed words) would then rank the two leave documents by
     # chance. Each ask starts or continues its own thread, so nothing else needs it.
@@ -142,9 +121,9 @@ def test_a_follow_up_finds_the_document_through_the_thread(
 
 
 def test_an_irrelevant_question_gets_no_passages_and_no_sources(
-    firestore_db, local_slack, local_model, library
+    firestore_db, local_slack, local_model, tmp_path, library
 ):
-    core = responder(firestore_db, local_slack, local_model, library)
+    core = responder(firestore_db, local_slack, local_model, tmp_path, library)
     question = unique("What is the capital of France?")
     _, answer = ask(core, local_slack, question)
     assert "Sources" not in answer and answer.startswith("Answer to: What is the capital")
@@ -152,9 +131,9 @@ def test_an_irrelevant_question_gets_no_passages_and_no_sources(
 
 
 def test_instructions_inside_a_document_stay_quoted_data(
-    firestore_db, local_slack, local_model, library
+    firestore_db, local_slack, local_model, tmp_path, library
 ):
-    core = responder(firestore_db, local_slack, local_model, library)
+    core = responder(firestore_db, local_slack, local_model, tmp_path, library)
     question = unique("How do I connect to the VPN app?")
     ask(core, local_slack, question)
     messages = sent_messages(local_model, question)
@@ -169,10 +148,10 @@ def test_instructions_inside_a_document_stay_quoted_data(
 
 
 def test_a_channel_restricted_to_one_set_never_sees_another_sets_passages(
-    firestore_db, local_slack, local_model, library
+    firestore_db, local_slack, local_model, tmp_path, library
 ):
     handbook, legal = library
-    core = responder(firestore_db, local_slack, local_model, (handbook,))
+    core = responder(firestore_db, local_slack, local_model, tmp_path, (handbook,))
     question = unique("How many days of annual leave does the law grant employees?")
     ask(core, local_slack, question)
     passages = passages_message(sent_messages(local_model, question))
@@ -182,9 +161,9 @@ def test_a_channel_restricted_to_one_set_never_sees_another_sets_passages(
 
 
 def test_the_model_can_search_again_and_cite_what_it_found(
-    firestore_db, local_slack, local_model, library
+    firestore_db, local_slack, local_model, tmp_path, library
 ):
-    core = responder(firestore_db, local_slack, local_model, library, max_passages=1)
+    core = responder(firestore_db, local_slack, local_model, tmp_path, library, max_passages=1)
     # Escaped, so that the words are the tool call's alone, not the question's.
     call = json.dumps({"query": "contractors submit invoices monthly"}).replace("o", "\\u006f")
     question = unique(

@@ -6,83 +6,64 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-import httpx2 as httpx
-import openai
 import pytest
+from slack_sdk import WebClient
 
-from assistant.answer.assembly import PromptBuilder
-from assistant.answer.claim_store import ClaimStore
-from assistant.answer.delivery import Delivery, Outcome, ResponderLimits
-from assistant.answer.plan import PlanDefaults, plan_answer
+from assistant.answer.delivery import Delivery
 from assistant.answer.responder import Responder
-from assistant.answer.thread_replies import ThreadReplies
-from assistant.channels.settings import ChannelSettings
+from assistant.answer.wiring import firestore_stores
 from assistant.conversation.history import HistoryStore
-from assistant.conversation.summariser import Summariser
 from assistant.conversation.summary import SUMMARY_HEADER
-from assistant.files.loader import ThreadFiles
-from assistant.files.produced import AnswerFiles
+from assistant.conversation.thread_messages import ts_key
 from assistant.mention import Mention
-from assistant.slack.reply import slack_client
-from assistant.slack.thread_reader import ThreadReader
-from tests.builders import MemoryBucket
+from assistant.pubsub.outcome import Outcome
 from tests.e2e.harness import BOT, message_text, unique
+from tests.responders import Published, local_clients, settings_file, test_responder
 
 
-class Counting(ThreadReader):
-    """The real reader, counting conversations.replies calls and what they returned."""
+class CountingSlack(WebClient):
+    """The real client, keeping what each conversations.replies call returned in its range."""
 
-    def __init__(self, client) -> None:
-        super().__init__(client)
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
         self.read: list[list[str]] = []
 
-    def messages(self, **kwargs):
-        found = super().messages(**kwargs)
-        self.read.append([m.text for m in found])
-        return found
+    def conversations_replies(self, **kwargs):
+        response = super().conversations_replies(**kwargs)
+        oldest, latest = kwargs.get("oldest"), kwargs["latest"]
+        self.read.append(
+            [
+                m["text"]
+                for m in response.get("messages") or ()
+                if (not oldest or ts_key(m["ts"]) > ts_key(oldest))
+                and ts_key(m["ts"]) < ts_key(latest)
+            ]
+        )
+        return response
 
 
 @dataclasses.dataclass
 class Bot:
     core: Responder
-    reader: Counting
+    reader: CountingSlack
     history: HistoryStore
-    forwarded: list[Mention]
+    published: Published
+
+    @property
+    def forwarded(self) -> list[Mention]:
+        return self.published.on("uploads")
 
 
-def make_bot(firestore_db, local_slack, local_model, *, budget=0, follow_ups=True) -> Bot:
-    history = HistoryStore(firestore_db)
-    slack = slack_client(local_slack.bot_token, local_slack.api_url)
-    bucket = MemoryBucket()
-    defaults = PlanDefaults(model="fake-gpt", max_prompt_tokens=budget, summary_max_tokens=60)
-    channel = ChannelSettings(model="fake-gpt", max_prompt_tokens=budget,
-                              follow_ups_without_mention=follow_ups)  # fmt: skip
-    client = openai.OpenAI(
-        api_key="k", base_url=local_model.base_url, max_retries=0, timeout=httpx.Timeout(5.0)
+def make_bot(firestore_db, local_slack, local_model, tmp_path, *, budget=0, follow_ups=True) -> Bot:
+    stores = firestore_stores(firestore_db, lease_seconds=5.0)
+    slack = CountingSlack(token=local_slack.bot_token, base_url=local_slack.api_url)
+    published = Published()
+    clients = local_clients(stores, local_slack, local_model, slack=slack, publish=published)
+    file = settings_file(tmp_path, {"defaults": {"follow_ups_without_mention": follow_ups}})
+    core = test_responder(
+        clients, max_prompt_tokens=budget, summary_max_tokens=60, settings_uri=file
     )
-    reader = Counting(slack)
-    forwarded: list[Mention] = []
-    plan_for = lambda mention: plan_answer(defaults, channel=channel)  # noqa: E731
-    core = Responder(
-        plan_for=plan_for,
-        claims=ClaimStore(firestore_db, lease_seconds=5.0),
-        history=history,
-        prompts=PromptBuilder(
-            history=history,
-            files=ThreadFiles(bucket="b", store=lambda: bucket),
-            thread=reader,
-            summariser=Summariser(client),
-        ),
-        answer_files=AnswerFiles(slack=slack, bucket="b", store=lambda: bucket),
-        slack=slack,
-        model_client=client,
-        dead_letter=lambda mention: None,
-        limits=ResponderLimits(slack_update_interval_seconds=0.0, max_delivery_attempts=3),
-        replies=ThreadReplies(
-            history=history, plan_for=plan_for, thread=reader, forward_files=forwarded.append
-        ),
-    )
-    return Bot(core, reader, history, forwarded)
+    return Bot(core, slack, stores.history, published)  # type: ignore[arg-type]
 
 
 def say(local_slack, text: str, *, user: str = "U0ALICE", thread_ts: str | None = None) -> str:
@@ -122,9 +103,9 @@ def bot_answers(local_slack, thread_ts: str) -> list[str]:
 
 
 def test_people_s_messages_are_context_attributed_in_order_and_the_next_turn_reads_only_new_ones(
-    firestore_db, local_slack, local_model
+    firestore_db, local_slack, local_model, tmp_path
 ):
-    bot = make_bot(firestore_db, local_slack, local_model)
+    bot = make_bot(firestore_db, local_slack, local_model, tmp_path)
     marker = unique()
     parent = say(local_slack, f"The 02:00 deploy failed {marker}", user="U0BOB")
     say(local_slack, "Rollback done, error rate back to normal", user="U0ALICE", thread_ts=parent)
@@ -161,9 +142,9 @@ def test_people_s_messages_are_context_attributed_in_order_and_the_next_turn_rea
 
 
 def test_a_mention_in_reply_to_someone_else_s_message_sees_that_message(
-    firestore_db, local_slack, local_model
+    firestore_db, local_slack, local_model, tmp_path
 ):
-    bot = make_bot(firestore_db, local_slack, local_model)
+    bot = make_bot(firestore_db, local_slack, local_model, tmp_path)
     plan = unique("Plan: move the cron job to 03:00 and add a lock")
     parent = say(local_slack, plan, user="U0BOB")
     question = unique("what do you think of the plan above?")
@@ -174,9 +155,9 @@ def test_a_mention_in_reply_to_someone_else_s_message_sees_that_message(
 
 
 def test_turns_past_the_budget_are_summarised_once_extended_not_rebuilt_and_reset_forgets(
-    firestore_db, local_slack, local_model
+    firestore_db, local_slack, local_model, tmp_path
 ):
-    bot = make_bot(firestore_db, local_slack, local_model, budget=700)
+    bot = make_bot(firestore_db, local_slack, local_model, tmp_path, budget=700)
     parent = say(local_slack, unique("Incident thread"), user="U0BOB")
     words = " ".join(["detail"] * 40)
     early = [unique(f"early message {n} {words}") for n in range(12)]
@@ -221,9 +202,9 @@ def test_turns_past_the_budget_are_summarised_once_extended_not_rebuilt_and_rese
 
 
 def test_a_follow_up_without_a_mention_is_answered_until_a_second_person_writes(
-    firestore_db, local_slack, local_model
+    firestore_db, local_slack, local_model, tmp_path
 ):
-    bot = make_bot(firestore_db, local_slack, local_model)
+    bot = make_bot(firestore_db, local_slack, local_model, tmp_path)
     parent_text = f"{BOT} {unique('how do I rotate the key?')}"
     parent = say(local_slack, parent_text)
     deliver(bot, parent_text, parent, parent)
@@ -247,10 +228,10 @@ def test_a_follow_up_without_a_mention_is_answered_until_a_second_person_writes(
 
 
 def test_a_follow_up_is_not_answered_when_someone_else_wrote_first_whose_event_comes_later(
-    firestore_db, local_slack, local_model
+    firestore_db, local_slack, local_model, tmp_path
 ):
     # Slack promises no order: Bob's reply may reach the bot after Alice's, written after it.
-    bot = make_bot(firestore_db, local_slack, local_model)
+    bot = make_bot(firestore_db, local_slack, local_model, tmp_path)
     parent_text = f"{BOT} {unique('question')}"
     parent = say(local_slack, parent_text)
     deliver(bot, parent_text, parent, parent)
@@ -266,15 +247,15 @@ def test_a_follow_up_is_not_answered_when_someone_else_wrote_first_whose_event_c
 
 
 def test_no_follow_up_in_a_thread_the_bot_never_answered_or_where_the_channel_turned_it_off(
-    firestore_db, local_slack, local_model
+    firestore_db, local_slack, local_model, tmp_path
 ):
-    bot = make_bot(firestore_db, local_slack, local_model)
+    bot = make_bot(firestore_db, local_slack, local_model, tmp_path)
     parent = say(local_slack, unique("people talking"))
     reply = unique("just us here")
     deliver(bot, reply, say(local_slack, reply, thread_ts=parent), parent, follow_up=True)
     assert bot_answers(local_slack, parent) == []
 
-    off = make_bot(firestore_db, local_slack, local_model, follow_ups=False)
+    off = make_bot(firestore_db, local_slack, local_model, tmp_path, follow_ups=False)
     parent_text = f"{BOT} {unique('question')}"
     parent = say(local_slack, parent_text)
     deliver(off, parent_text, parent, parent)
@@ -284,9 +265,9 @@ def test_no_follow_up_in_a_thread_the_bot_never_answered_or_where_the_channel_tu
 
 
 def test_a_follow_up_with_files_goes_to_the_files_function_first(
-    firestore_db, local_slack, local_model
+    firestore_db, local_slack, local_model, tmp_path
 ):
-    bot = make_bot(firestore_db, local_slack, local_model)
+    bot = make_bot(firestore_db, local_slack, local_model, tmp_path)
     parent_text = f"{BOT} {unique('question')}"
     parent = say(local_slack, parent_text)
     deliver(bot, parent_text, parent, parent)
@@ -313,9 +294,9 @@ def test_a_follow_up_with_files_goes_to_the_files_function_first(
 
 @pytest.mark.parametrize("count", [300])
 def test_summarising_a_300_message_thread_stays_within_the_budget(
-    firestore_db, local_slack, local_model, count
+    firestore_db, local_slack, local_model, tmp_path, count
 ):
-    bot = make_bot(firestore_db, local_slack, local_model, budget=4000)
+    bot = make_bot(firestore_db, local_slack, local_model, tmp_path, budget=4000)
     parent = say(local_slack, unique("big thread"), user="U0BOB")
     for n in range(count):
         say(local_slack, f"message {n}: the queue is at {n * 7} items", user="U0BOB",
@@ -333,13 +314,13 @@ def test_summarising_a_300_message_thread_stays_within_the_budget(
 
 
 def test_a_long_unsummarised_thread_is_summarised_oldest_first_reading_only_what_is_covered(
-    firestore_db, local_slack, local_model
+    firestore_db, local_slack, local_model, tmp_path
 ):
     from assistant.conversation.turns import StoredTurn
     from assistant.llm.models import model_spec
     from assistant.llm.tokens import count_content
 
-    bot = make_bot(firestore_db, local_slack, local_model, budget=2000)
+    bot = make_bot(firestore_db, local_slack, local_model, tmp_path, budget=2000)
     parent = say(local_slack, unique("a thread answered for years"))
     key = f"T0SANDBOX:C0GENERAL:{parent}"
     spec = model_spec("fake-gpt")
