@@ -14,7 +14,7 @@ entry with a `channel_key`): a new key is one entry there, read with `channel.ge
     >>> effective = parsed.resolve(base, team="T1", channel="C1")
     >>> effective.model, effective.tools.code, parsed.resolve(base, team="T1", channel="C2").model
     ('gpt-4o', False, 'gpt-4o-mini')
-    >>> effective.get(TOOLS_CODE), effective.get(OPENAI_MODEL)
+    >>> effective.get(registry.TOOLS_CODE), effective.get(registry.OPENAI_MODEL)
     (False, 'gpt-4o')
 """
 
@@ -25,28 +25,8 @@ import typing
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from assistant.settings_registry import (
-    ALLOW_EXTERNAL_TEAMS,
-    ALLOWED_CHANNELS,
-    ALLOWED_USERS,
-    BUDGETS_CHANNEL_MONTHLY_USD,
-    CHANNEL_SETTINGS,
-    DOCUMENT_SETS,
-    ENABLED,
-    FOLLOW_UPS_WITHOUT_MENTION,
-    MAX_PROMPT_TOKENS,
-    MONTHLY_BUDGET_USD,
-    OPENAI_MODEL,
-    PERSONA_DISPLAY_NAME,
-    PERSONA_ICON_EMOJI,
-    PERSONA_ICON_URL,
-    SYSTEM_PROMPT,
-    TOOLS_CODE,
-    TOOLS_DOCUMENTS,
-    USER_DAILY_BUDGET_USD,
-    USER_MENTIONS_PER_MINUTE,
-    Setting,
-)
+from assistant import settings_registry as registry
+from assistant.settings_registry import CHANNEL_SETTINGS, Setting
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -78,15 +58,17 @@ class InvalidSettings(ValueError):
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Persona:
     system_prompt: str = ""  # "" means the deployment's SYSTEM_PROMPT
-    display_name: str = PERSONA_DISPLAY_NAME.default  # needs chat:write.customize
-    icon_emoji: str = PERSONA_ICON_EMOJI.default
-    icon_url: str = PERSONA_ICON_URL.default
+    display_name: str = registry.PERSONA_DISPLAY_NAME.default  # needs chat:write.customize
+    icon_emoji: str = registry.PERSONA_ICON_EMOJI.default
+    icon_url: str = registry.PERSONA_ICON_URL.default
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Tools:
-    documents: bool = TOOLS_DOCUMENTS.default  # search the document sets, when deployed
-    code: bool = TOOLS_CODE.default  # run Python, when that tool is deployed (EXECUTOR_URL)
+    documents: bool = registry.TOOLS_DOCUMENTS.default  # search documents, when deployed
+    code: bool = (
+        registry.TOOLS_CODE.default
+    )  # run Python, when that tool is deployed (EXECUTOR_URL)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -114,23 +96,25 @@ class ChannelSettings:
     every registered key, these included, is also `get(ENTRY)`. The defaults are the registry's
     (tests/unit/test_settings_registry.py keeps them equal)."""
 
-    enabled: bool = ENABLED.default
-    persona: Persona = Persona(system_prompt=SYSTEM_PROMPT.default)
-    model: str = OPENAI_MODEL.default
-    document_sets: tuple[str, ...] = DOCUMENT_SETS.default
+    enabled: bool = registry.ENABLED.default
+    persona: Persona = Persona(system_prompt=registry.SYSTEM_PROMPT.default)
+    model: str = registry.OPENAI_MODEL.default
+    document_sets: tuple[str, ...] = registry.DOCUMENT_SETS.default
     tools: Tools = Tools()
-    follow_ups_without_mention: bool = FOLLOW_UPS_WITHOUT_MENTION.default
+    follow_ups_without_mention: bool = registry.FOLLOW_UPS_WITHOUT_MENTION.default
     budgets: Budgets = Budgets(
-        workspace_monthly_usd=MONTHLY_BUDGET_USD.default,
-        channel_monthly_usd=BUDGETS_CHANNEL_MONTHLY_USD.default,
-        user_daily_usd=USER_DAILY_BUDGET_USD.default,
+        workspace_monthly_usd=registry.MONTHLY_BUDGET_USD.default,
+        channel_monthly_usd=registry.BUDGETS_CHANNEL_MONTHLY_USD.default,
+        user_daily_usd=registry.USER_DAILY_BUDGET_USD.default,
     )
-    max_prompt_tokens: int = MAX_PROMPT_TOKENS.default  # 0: only the model's window bounds it
-    mentions_per_minute: int = USER_MENTIONS_PER_MINUTE.default  # per person; 0: no limit
+    max_prompt_tokens: int = (
+        registry.MAX_PROMPT_TOKENS.default
+    )  # 0: only the model's window bounds it
+    mentions_per_minute: int = registry.USER_MENTIONS_PER_MINUTE.default  # per person; 0: no limit
     allow: Allowlist = Allowlist(
-        channels=ALLOWED_CHANNELS.default,
-        users=ALLOWED_USERS.default,
-        external_teams=ALLOW_EXTERNAL_TEAMS.default,
+        channels=registry.ALLOWED_CHANNELS.default,
+        users=registry.ALLOWED_USERS.default,
+        external_teams=registry.ALLOW_EXTERNAL_TEAMS.default,
     )
     # Registered keys with no attribute above, as (key, value) pairs (hashable, like the rest).
     unlisted: tuple[tuple[str, Any], ...] = ()
