@@ -141,11 +141,13 @@ OPENAI_API_KEY = env_setting("OPENAI_API_KEY", str, "", _MODEL_USERS,
 # --- Slack and the model ----------------------------------------------------------------------
 SLACK_API_URL = env_setting("SLACK_API_URL", str, "https://slack.com/api/", _SLACK_USERS,
     "Slack Web API base URL (the sandbox locally)")
-OPENAI_BASE_URL = env_setting("OPENAI_BASE_URL", str | None, None, _MODEL_USERS,
+OPENAI_BASE_URL: Setting[str | None] = env_setting(
+    "OPENAI_BASE_URL", str | None, None, _MODEL_USERS,
     "any OpenAI-compatible server", shown_default="OpenAI")
 OPENAI_MODEL = env_setting("OPENAI_MODEL", str, "gpt-4o-mini", (RESPONDER,),
     "the model; also selects the context window, tokenizer and price", channel_key="model")
-MODEL_CONTEXT_TOKENS = env_setting("MODEL_CONTEXT_TOKENS", int | None, None, (RESPONDER,),
+MODEL_CONTEXT_TOKENS: Setting[int | None] = env_setting(
+    "MODEL_CONTEXT_TOKENS", int | None, None, (RESPONDER,),
     "context window override for unknown or self-hosted models",
     shown_default="from the model name")
 RESERVED_OUTPUT_TOKENS = env_setting("RESERVED_OUTPUT_TOKENS", int, 4096, (RESPONDER,),
@@ -213,11 +215,11 @@ LOG_PROMPTS = env_setting("LOG_PROMPTS", bool, False, (RESPONDER,),
 ASSISTANT_EVENTS_TOPIC = env_setting("ASSISTANT_EVENTS_TOPIC", str, "assistant-events",
     (INGRESS,), "where ingress publishes \"the bot's DM was opened\" for the responder "
     "to set the suggested prompts")
-LOADING_MESSAGES = env_setting("LOADING_MESSAGES", tuple[str, ...],
+LOADING_MESSAGES: Setting[tuple[str, ...]] = env_setting("LOADING_MESSAGES", tuple[str, ...],
     ("Reading the thread…", "Thinking it over…", "Checking what I know…", "Writing the answer…"),
     (RESPONDER,), "the loading status's rotating messages in the bot's DM "
     "(`assistant.threads.setStatus`), `|`-separated, at most 10")
-SUGGESTED_PROMPTS = env_setting("SUGGESTED_PROMPTS", tuple[str, ...], (
+SUGGESTED_PROMPTS: Setting[tuple[str, ...]] = env_setting("SUGGESTED_PROMPTS", tuple[str, ...], (
     "What can you do? => What can you help me with here, and which tools can you use?",
     "Summarise this thread => Summarise this thread so far in a few bullet points.",
     "Analyse a CSV => I will attach a CSV: tell me what stands out in it and plot it.",
@@ -252,17 +254,20 @@ SUMMARY_MAX_TOKENS = env_setting("SUMMARY_MAX_TOKENS", int, 500, (RESPONDER,),
 USER_MENTIONS_PER_MINUTE = env_setting("USER_MENTIONS_PER_MINUTE", int, 10, (RESPONDER,),
     "mentions one person may make per minute; 0: no limit",
     channel_key="limits.mentions_per_minute")
-ALLOWED_CHANNELS = env_setting("ALLOWED_CHANNELS", frozenset[str], frozenset(), (RESPONDER,),
+ALLOWED_CHANNELS: Setting[frozenset[str]] = env_setting(
+    "ALLOWED_CHANNELS", frozenset[str], frozenset(), (RESPONDER,),
     "the channel ids the bot answers in (empty: every channel)",
     channel_key="allow.channels", workspace_wide=True)
-ALLOWED_USERS = env_setting("ALLOWED_USERS", frozenset[str], frozenset(), (RESPONDER,),
+ALLOWED_USERS: Setting[frozenset[str]] = env_setting(
+    "ALLOWED_USERS", frozenset[str], frozenset(), (RESPONDER,),
     "the user ids the bot answers (empty: everyone in the workspace); "
     "also lets a listed guest from another organisation in", channel_key="allow.users")
 
 # --- Answers from documents (gs://KNOWLEDGE_BUCKET/knowledge/**) ------------------------------
 KNOWLEDGE_BUCKET = env_setting("KNOWLEDGE_BUCKET", str, "", (INDEXER,),
     "the bucket whose `knowledge/` objects are indexed", shown_default="(required for documents)")
-EMBEDDINGS_BASE_URL = env_setting("EMBEDDINGS_BASE_URL", str | None, None, _MODEL_USERS,
+EMBEDDINGS_BASE_URL: Setting[str | None] = env_setting(
+    "EMBEDDINGS_BASE_URL", str | None, None, _MODEL_USERS,
     "an OpenAI-compatible server for `/v1/embeddings` when it is not OPENAI_BASE_URL's")
 EMBEDDING_MODEL = env_setting("EMBEDDING_MODEL", str, "text-embedding-3-small", _MODEL_USERS,
     "embeds documents and questions; a name containing `e5` (or `bge`, `gte-`) is sent "
@@ -286,7 +291,7 @@ PERSONA_ICON_EMOJI = channel_setting("persona.icon_emoji", str, "",
     "the icon on the bot's messages, an emoji such as `:moneybag:`")
 PERSONA_ICON_URL = channel_setting("persona.icon_url", str, "",
     "the icon on the bot's messages, an image's URL (when no icon_emoji)")
-DOCUMENT_SETS = channel_setting("document_sets", tuple[str, ...], (),
+DOCUMENT_SETS: Setting[tuple[str, ...]] = channel_setting("document_sets", tuple[str, ...], (),
     "the document sets answers may draw on there (empty: every set)")
 TOOLS_DOCUMENTS = channel_setting("tools.documents", bool, True,
     "search the document sets, when that tool is deployed")
@@ -297,7 +302,8 @@ FOLLOW_UPS_WITHOUT_MENTION = channel_setting("follow_ups_without_mention", bool,
     "a new mention (until someone else writes there); `false`: always a mention")
 BUDGETS_CHANNEL_MONTHLY_USD = channel_setting("budgets.channel_monthly_usd", float, 0.0,
     "this channel's own monthly cap, US dollars; 0: no limit")
-ALLOW_EXTERNAL_TEAMS = channel_setting("allow.external_teams", frozenset[str], frozenset(),
+ALLOW_EXTERNAL_TEAMS: Setting[frozenset[str]] = channel_setting(
+    "allow.external_teams", frozenset[str], frozenset(),
     "other organisations (Slack Connect teams) whose people may ask")
 
 # fmt: on

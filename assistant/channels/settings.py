@@ -169,7 +169,7 @@ def _attribute_path(key: str) -> tuple[str, ...] | None:
 
 
 _FIELDS = [field.name for field in dataclasses.fields(ChannelSettings) if field.name != "unlisted"]
-_NESTED = {
+_NESTED: dict[str, Any] = {
     field.name: type(field.default)
     for field in dataclasses.fields(ChannelSettings)
     if dataclasses.is_dataclass(field.default)
