@@ -47,7 +47,7 @@ from assistant.mention import Mention
 from assistant.pubsub.outcome import Outcome, is_last_attempt
 from assistant.retrieval.citations import with_sources
 from assistant.slack.posted import answer_metadata
-from assistant.slack.reply import ThreadReply
+from assistant.slack.reply import ReplyState, ThreadReply
 from assistant.slack.status import AssistantStatus, status_applies
 from assistant.usage.notices import near_limit_note
 from assistant.usage.policy import near_limits
@@ -274,7 +274,8 @@ class Responder:
             return Outcome.RETRY
         if claim.delivered is None:  # tell the person, then file the dead letter
             try:
-                reply.fail(INTERNAL_ERROR)
+                if reply.state is not ReplyState.FINAL:  # an answer already shown stays
+                    reply.fail(INTERNAL_ERROR)
                 self.claims.finish(lease, state="failed", error="gave up")
             except Exception:
                 logger.exception("could not report the failure")
