@@ -19,18 +19,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
 from assistant.llm.rounds import Usage
 from assistant.mention import Mention
 from assistant.usage.pricing import PriceTable
-from assistant.usage.stores import ModelCall, UsageLedger
+from assistant.usage.stores import ModelCall
 
-__all__ = ["Meter", "NoLedger"]
+__all__ = ["CallRecorder", "Meter", "NoLedger"]
 
 logger = logging.getLogger(__name__)
 
 # The ledger's `kind` of each call a delivery makes; tool rounds are named round-<n>.
 _KINDS = {"answer": "answer", "summary": "summary"}
+
+
+class CallRecorder(Protocol):
+    """What the meter writes to: the usage ledger (usage/stores.py `UsageLedger`) has it."""
+
+    def record(self, call: ModelCall) -> bool: ...
 
 
 class NoLedger:
@@ -44,7 +51,7 @@ class Meter:
     def __init__(
         self,
         *,
-        ledger: UsageLedger,
+        ledger: CallRecorder,
         prices: PriceTable,
         mention: Mention,
         fence: int,

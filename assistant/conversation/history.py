@@ -92,7 +92,7 @@ class HistoryStore:
             page = list(query.start_after({"order": cursor}).limit(self._page_size).stream())
             self.reads += max(1, len(page))
             for snapshot in page:
-                turn = StoredTurn.from_document(snapshot.to_dict())
+                turn = StoredTurn.from_document(snapshot.to_dict() or {})
                 taken.append(turn)
                 used += turn.tokens
                 if used >= max_tokens:
@@ -109,7 +109,7 @@ class HistoryStore:
             page = list(query.start_after({"order": cursor}).limit(self._page_size).stream())
             self.reads += max(1, len(page))  # an empty result is still billed as one read
             for snapshot in page:
-                turn = StoredTurn.from_document(snapshot.to_dict())
+                turn = StoredTurn.from_document(snapshot.to_dict() or {})
                 if turn.order <= after:
                     return
                 yield turn

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
+from typing import Any
 
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
@@ -40,6 +41,9 @@ class FeedbackStore:
                 .where(filter=FieldFilter("month", "==", month))
                 .where(filter=FieldFilter("value", "==", value))
             )
-            return int(query.count().get()[0][0].value)
+            # Typed as Any: the client's annotations declare AggregationQuery.get unbound and its
+            # result unindexable, while it returns [[AggregationResult]] as documented.
+            counting: Any = query.count()
+            return int(counting.get()[0][0].value)
 
         return FeedbackCounts(count("positive"), count("negative"))
