@@ -13,7 +13,6 @@ import dataclasses
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
 
 import openai
 
@@ -25,7 +24,9 @@ from assistant.conversation.summary import (
     summary_request,
 )
 from assistant.conversation.turns import StoredTurn
-from assistant.llm.rounds import Usage
+from assistant.llm.events import ModelError, ModelRequest
+from assistant.llm.rounds import RoundBuilder, Usage
+from assistant.llm.stream import stream_events
 from assistant.llm.tokens import count_message, truncate_text
 
 __all__ = ["Summariser", "SummaryOutcome"]
@@ -58,7 +59,7 @@ class Summariser:
                 break
             try:
                 text, usage = self._call(summary, chunk, limits, timeout=min(60.0, left))
-            except (openai.APIError, ValueError) as error:  # the client's own retries are done
+            except (ModelError, ValueError) as error:  # the client's own retries are done
                 logger.warning("summary not extended", extra={"error": type(error).__name__})
                 break
             calls += 1
@@ -78,24 +79,25 @@ class Summariser:
     ) -> tuple[str, Usage]:
         messages = summary_request(previous, chunk, max_words=limits.max_words)
         started = time.monotonic()
-        # The output limit's name depends on the server, so the request is a dict, as in stream.py.
-        request: dict[str, Any] = {
-            "model": limits.model,
-            "messages": [message.to_wire() for message in messages],
-            limits.spec.output_limit_param: limits.max_tokens,
-        }
-        response = self._client.with_options(timeout=timeout).chat.completions.create(**request)
-        text = (response.choices[0].message.content or "").strip() if response.choices else ""
+        request = ModelRequest(
+            model=limits.model,
+            messages=tuple(messages),
+            output_limit_param=limits.spec.output_limit_param,
+            max_output_tokens=limits.max_tokens,
+        )
+        # The same call path as answers (stream.py): its retries, its errors, its usage.
+        builder = RoundBuilder()
+        for event in stream_events(self._client, request, deadline=started + timeout):
+            builder.add(event)
+        result = builder.result()
+        text = result.text.strip()
         if not text:
             raise ValueError("empty summary")
-        usage = response.usage
         logger.info(
             "summary extended",
             extra={"turns": len(chunk), "seconds": round(time.monotonic() - started, 3)},
         )
-        return text, Usage(
-            usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0
-        )
+        return text, result.usage
 
 
 def _summary(

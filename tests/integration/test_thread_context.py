@@ -181,8 +181,10 @@ def test_turns_past_the_budget_are_summarised_once_extended_not_rebuilt_and_rese
         say(local_slack, text, user="U0BOB", thread_ts=parent)
     second = unique("and now?")
     ask(bot, local_slack, second, parent)
-    summary_calls = [
-        r for r in local_model.requests("Summary so far") if not r["body"].get("stream")
+    summary_calls = [  # the summariser's calls, not answers quoting a summary
+        r
+        for r in local_model.requests("Summary so far")
+        if r["body"]["messages"][0]["content"].startswith("You keep the running summary")
     ]
     latest = summary_calls[-1]["body"]["messages"][-1]["content"]
     # Extended: the call carries the summary so far and only turns it had not covered.
