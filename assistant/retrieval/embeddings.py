@@ -34,10 +34,12 @@ class EmbeddingError(RuntimeError):
 
 @dataclasses.dataclass(frozen=True)
 class Embedder:
+    """Keeps no state per call: one Embedder serves a whole responder or indexer process.
+    Count requests at the HTTP client instead (the tests and benchmarks do)."""
+
     client: Any  # openai.OpenAI
     model: str
     dimensions: int
-    calls: list[int] = dataclasses.field(default_factory=list, compare=False)  # inputs per call
 
     @property
     def asymmetric(self) -> bool:
@@ -70,7 +72,6 @@ class Embedder:
             response = self.client.embeddings.create(model=self.model, input=texts, **options)
         except (openai.BadRequestError, openai.NotFoundError) as error:
             raise EmbeddingError(f"the embeddings API refused the request: {error}") from error
-        self.calls.append(len(texts))
         data = sorted(response.data, key=lambda item: item.index)
         vectors = [_normalised(list(item.embedding)) for item in data]
         if len(vectors) != len(texts) or any(len(v) != self.dimensions for v in vectors):

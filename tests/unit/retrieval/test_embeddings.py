@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sized
+
 import httpx2 as httpx
 import openai
 import pytest
@@ -29,8 +31,8 @@ def test_passages_are_embedded_in_batches_at_the_configured_dimensions(client, l
     texts = [f"batchtest passage {n} about backups" for n in range(MAX_BATCH_INPUTS + 6)]
     vectors = embedder.embed_passages(texts)
     assert len(vectors) == len(texts) and {len(v) for v in vectors} == {256}
-    assert embedder.calls == [MAX_BATCH_INPUTS, 6]
     requests_made = sent(local_model, "batchtest passage")
+    assert [r["inputs"] for r in requests_made] == [MAX_BATCH_INPUTS, 6]  # as the server saw
     assert [r["dimensions"] for r in requests_made] == [256, 256]
     assert all(r["input_type"] is None for r in requests_made)  # OpenAI would refuse it
 
@@ -42,6 +44,27 @@ def test_an_asymmetric_model_is_told_passage_or_query(client, local_model):
     types = [r["input_type"] for r in sent(local_model, "e5test")]
     assert types == ["passage", "query"]
     assert all(r["dimensions"] is None for r in sent(local_model, "e5test"))
+
+
+def test_an_embedder_keeps_no_state_per_call(client):
+    """One Embedder serves a whole responder or indexer process: nothing it holds may grow
+    with the calls it makes (a list of calls once did, by one entry per call)."""
+    embedder = Embedder(client=client, model="text-embedding-3-small", dimensions=64)
+    embedder.embed_query("statetest warm-up")
+    before = _held(embedder)
+    for n in range(25):
+        embedder.embed_passages([f"statetest passage {n}", f"statetest other {n}"])
+        embedder.embed_query(f"statetest query {n}")
+    assert _held(embedder) == before
+
+
+def _held(embedder: Embedder) -> dict[str, object]:
+    """What the embedder holds besides its client: each attribute's value, or a container's size."""
+    held = {}
+    for name, value in vars(embedder).items():
+        if name != "client":
+            held[name] = len(value) if isinstance(value, Sized) else repr(value)
+    return held
 
 
 def test_vectors_of_another_size_than_configured_are_refused(client):
