@@ -1,8 +1,10 @@
 """What settings, the budget check and the ledger add to one mention, on the Firestore emulator.
 
-Per mention the responder resolves the channel's settings (in memory, the file re-read at most
-once a minute), admits the person (one rate-limit transaction), reads what was spent (one
-`get_all` of the counter shards), and after the answer records one model call (one batch).
+Per mention the responder resolves the channel's settings (`Planner.plan`: in memory, the file
+re-read at most once a minute), checks the allowlists and admits the person (one rate-limit
+transaction), reads what was spent (one `get_all` of the counter shards) and checks the budgets,
+as `assistant/answer/steps.py` does, and after the answer records one model call
+(`Meter.record`: one batch).
 Mentions run one at a time, then 10 at a time from different people in one workspace, so
 the workspace counters are written concurrently, as in a busy channel.
 """
@@ -14,18 +16,20 @@ import statistics
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 from google.cloud import firestore
 
-from assistant.answer.gate import Gate
-from assistant.answer.plan import PlanDefaults, plan_answer
+from assistant.answer.meter import Meter
+from assistant.answer.plan import PlanDefaults, Planner
+from assistant.channels.access import refusal
 from assistant.channels.settings import Budgets, ChannelSettings
 from assistant.channels.source import SettingsSource
 from assistant.llm.rounds import Usage
 from assistant.mention import Mention
 from assistant.usage.ledger import SHARDS, Ledger
-from assistant.usage.pricing import PriceTable
+from assistant.usage.policy import Refuse, check
 from assistant.usage.rate import RateLimiter
 from devstack.emulators import start_firestore
 
@@ -38,6 +42,20 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def _admit(mention: Mention, channel: ChannelSettings, ledger: Ledger, rate: RateLimiter) -> None:
+    """The checks before the model, as `AccessStep` and `AdmissionStep` make them: the
+    allowlists, the person's rate limit, then the budgets against what the ledger has counted."""
+    reason = refusal(channel, team=mention.team_id, channel=mention.channel, user=mention.user,
+                     user_team=mention.user_team, is_dm=mention.is_direct_message)  # fmt: skip
+    assert reason is None, reason
+    now = datetime.now(UTC)
+    limit = channel.mentions_per_minute
+    assert rate.admit(team=mention.team_id, user=mention.user, event_id=mention.event_id,
+                      limit=limit, now=now)  # fmt: skip
+    spent = ledger.spent(team=mention.team_id, channel=mention.channel, user=mention.user)
+    assert not isinstance(check(channel.budgets, spent, now), Refuse)
+
+
 def run(log_dir: Path, concurrencies: tuple[int, ...] = (1, 10)) -> list[dict]:
     return [row for c in concurrencies for row in _run(log_dir, c)]
 
@@ -48,25 +66,25 @@ def _run(log_dir: Path, concurrency: int) -> list[dict]:
     os.environ["FIRESTORE_EMULATOR_HOST"] = host
     try:
         db = firestore.Client(project="bench-project")
-        gate = Gate(db=db, ledger=Ledger(db), rate=RateLimiter(db))
-        source = SettingsSource(lambda: SETTINGS, refresh_seconds=60)
-        base = ChannelSettings(budgets=Budgets(workspace_monthly_usd=100, user_daily_usd=5))
-        defaults, team = PlanDefaults(model="gpt-4o-mini"), f"T{uuid.uuid4().hex[:8].upper()}"
+        ledger, rate = Ledger(db), RateLimiter(db)
+        planner = Planner(
+            defaults=PlanDefaults(model="gpt-4o-mini"),
+            base=ChannelSettings(budgets=Budgets(workspace_monthly_usd=100, user_daily_usd=5)),
+            source=SettingsSource(lambda: SETTINGS, refresh_seconds=60),
+        )
+        team = f"T{uuid.uuid4().hex[:8].upper()}"
         timings: dict[str, list[float]] = {"settings": [], "check": [], "record": []}
 
         def one(n: int) -> None:
             mention = Mention(event_id=f"Ev{team}{n}", team_id=team, channel="C1",
                               user=f"U{n % 50}", text="hi", ts="1.0", thread_ts="1.0")  # fmt: skip
             started = time.perf_counter()
-            current = source.current()
-            settings = current.resolve(base, team=team, channel="C1")
-            price = PriceTable.with_overrides(current.prices).price(settings.model)
-            plan = plan_answer(defaults, channel=settings, price=price)
+            plan = planner.plan(mention)
             resolved = time.perf_counter()
-            assert gate.access(mention, settings) is None
-            gate.admit(mention, settings)
+            _admit(mention, plan.channel, ledger, rate)
             checked = time.perf_counter()
-            gate.record(mention, plan, call="1.answer", kind="answer", usage=Usage(3000, 400))
+            meter = Meter(ledger=ledger, prices=plan.prices, mention=mention, fence=1)
+            assert meter.record("answer", model=plan.model, usage=Usage(3000, 400)) > 0
             recorded = time.perf_counter()
             timings["settings"].append(resolved - started)
             timings["check"].append(checked - resolved)
