@@ -27,7 +27,7 @@ __all__ = [
     "QWEN",
     "SMOLLM2",
     "LocalModel",
-    "ModelSpec",
+    "LocalWeights",
     "local_model_available",
     "start_local_model",
 ]
@@ -36,7 +36,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclasses.dataclass(frozen=True)
-class ModelSpec:
+class LocalWeights:
     name: str  # the id the API reports and the bot sends as OPENAI_MODEL
     context_tokens: int
     description: str  # for the page's model bar
@@ -44,13 +44,13 @@ class ModelSpec:
     start_timeout: float
 
 
-QWEN = ModelSpec(
+QWEN = LocalWeights(
     name="qwen2.5-coder-1.5b-instruct",
     context_tokens=4096,
     description="a 1.5B-parameter model on this machine: modest answers",
     start_timeout=180,
 )
-SMOLLM2 = ModelSpec(
+SMOLLM2 = LocalWeights(
     name="smollm2-135m-instruct",
     context_tokens=2048,
     description="a 135M-parameter toy: expect weak answers",
@@ -58,7 +58,7 @@ SMOLLM2 = ModelSpec(
 )
 
 
-def weights(spec: ModelSpec) -> Path | None:
+def weights(spec: LocalWeights) -> Path | None:
     """The GGUF file of `spec` when it is on this machine."""
     if spec == QWEN:
         return cached_qwen()
@@ -72,7 +72,7 @@ def weights(spec: ModelSpec) -> Path | None:
     return None
 
 
-def local_model_available(spec: ModelSpec = SMOLLM2) -> str | None:
+def local_model_available(spec: LocalWeights = SMOLLM2) -> str | None:
     """None when `spec` can run here; otherwise why not."""
     if importlib.util.find_spec("xllamacpp") is None:
         return "xllamacpp (llama.cpp's server) is not installed"
@@ -85,7 +85,7 @@ def local_model_available(spec: ModelSpec = SMOLLM2) -> str | None:
 
 @dataclasses.dataclass
 class LocalModel:
-    spec: ModelSpec
+    spec: LocalWeights
     base_url: str  # the tool shim's OpenAI base URL: what the bot uses
     server_url: str  # llama.cpp's own, without the shim
     processes: list[ManagedProcess]
@@ -97,7 +97,7 @@ class LocalModel:
             process.stop()
 
 
-def start_local_model(log_dir: Path, spec: ModelSpec = SMOLLM2, threads: int = 2) -> LocalModel:
+def start_local_model(log_dir: Path, spec: LocalWeights = SMOLLM2, threads: int = 2) -> LocalModel:
     """Start llama.cpp's server for `spec` and the tool shim in front of it."""
     gguf = weights(spec)
     if gguf is None:

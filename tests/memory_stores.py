@@ -20,10 +20,10 @@ from assistant.answer.claims import (
     OPEN,
     WORKING,
     Claim,
+    ClaimVerdict,
     Delivered,
     Lease,
     LostLease,
-    Verdict,
     decide,
 )
 from assistant.conversation.summary import Summary
@@ -98,7 +98,7 @@ class MemoryClaims:
                     "message_ts": [],
                     "rounds": {},
                 }
-                return Claim(Verdict.PROCEED, Lease(claim_id, 1))
+                return Claim(ClaimVerdict.PROCEED, Lease(claim_id, 1))
             verdict = decide(claim, delivery_id=delivery_id, now=self._clock(), lease=self.lease)
             attempts = claim["attempts"]
             delivered = claim.get("delivered") if claim["state"] == DELIVERED else None
@@ -108,7 +108,7 @@ class MemoryClaims:
                 "rounds": tuple(claim["rounds"][number] for number in sorted(claim["rounds"])),
                 "delivered": delivered,
             }
-            if verdict is not Verdict.PROCEED:
+            if verdict is not ClaimVerdict.PROCEED:
                 return Claim(verdict, None, attempts=attempts, **seen)
             claim.update(
                 holder=delivery_id,

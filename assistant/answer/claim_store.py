@@ -21,10 +21,10 @@ from assistant.answer.claims import (
     OPEN,
     WORKING,
     Claim,
+    ClaimVerdict,
     Delivered,
     Lease,
     LostLease,
-    Verdict,
     decide,
 )
 from assistant.llm.tools import ToolRound
@@ -61,7 +61,7 @@ class ClaimStore:
         }
         try:
             self._doc(claim_id).create(fresh)
-            return Claim(Verdict.PROCEED, Lease(claim_id, 1))
+            return Claim(ClaimVerdict.PROCEED, Lease(claim_id, 1))
         except AlreadyExists:
             pass
         return _acquire_existing(self, self._doc(claim_id), delivery_id)
@@ -130,7 +130,7 @@ def _acquire_existing(
             "rounds": _rounds(claim.get("rounds")),
             "delivered": _delivered(claim),
         }
-        if verdict is not Verdict.PROCEED:
+        if verdict is not ClaimVerdict.PROCEED:
             return Claim(verdict, None, attempts=attempts, **seen)
         fence = int(claim.get("fence", 0)) + 1
         takeover = {
@@ -142,7 +142,7 @@ def _acquire_existing(
         if store._update_unchanged(doc, snapshot, takeover):
             return Claim(verdict, Lease(doc.id, fence), attempts=attempts + 1, **seen)
     # Others kept writing (a live holder beating): treat it as in hand and look again later.
-    return Claim(Verdict.WAIT)
+    return Claim(ClaimVerdict.WAIT)
 
 
 def _rounds(stored: Any) -> tuple[ToolRound, ...]:

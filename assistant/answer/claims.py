@@ -40,11 +40,11 @@ __all__ = [
     "OPEN",
     "WORKING",
     "Claim",
+    "ClaimVerdict",
     "Claims",
     "Delivered",
     "Lease",
     "LostLease",
-    "Verdict",
     "decide",
 ]
 
@@ -52,7 +52,7 @@ WORKING, DELIVERED, DONE, FAILED = "working", "delivered", "done", "failed"
 OPEN = frozenset({WORKING, DELIVERED})  # states a holder may still write in
 
 
-class Verdict(enum.Enum):
+class ClaimVerdict(enum.Enum):
     PROCEED = "proceed"  # this delivery owns the event now
     WAIT = "wait"  # the same message is still in hand: look again shortly
     STAND_DOWN = "stand_down"  # answered, or being answered by a live holder: ack
@@ -64,16 +64,16 @@ class LostLease(Exception):
 
 def decide(
     claim: Mapping[str, Any], *, delivery_id: str, now: dt.datetime, lease: dt.timedelta
-) -> Verdict:
+) -> ClaimVerdict:
     """What a delivery does about an event whose claim already exists.
 
     `claim` holds `state`, `holder` (the delivery holding it) and `heartbeat_at`."""
     if claim.get("state", WORKING) not in OPEN:
-        return Verdict.STAND_DOWN
+        return ClaimVerdict.STAND_DOWN
     heartbeat = claim.get("heartbeat_at")
     if heartbeat is None or now - heartbeat >= lease:
-        return Verdict.PROCEED
-    return Verdict.WAIT if claim.get("holder") == delivery_id else Verdict.STAND_DOWN
+        return ClaimVerdict.PROCEED
+    return ClaimVerdict.WAIT if claim.get("holder") == delivery_id else ClaimVerdict.STAND_DOWN
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,7 +108,7 @@ class Delivered:
 
 @dataclasses.dataclass(frozen=True)
 class Claim:
-    verdict: Verdict
+    verdict: ClaimVerdict
     lease: Lease | None = None  # set when the verdict is PROCEED
     message_ts: list[str] = dataclasses.field(default_factory=list)
     attempts: int = 1

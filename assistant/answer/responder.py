@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 
 from assistant import deadline
 from assistant.answer.assembly import Assembly, PromptBuilder
-from assistant.answer.claims import Claim, Claims, Delivered, Lease, LostLease, Verdict
+from assistant.answer.claims import Claim, Claims, ClaimVerdict, Delivered, Lease, LostLease
 from assistant.answer.context import AnswerContext
 from assistant.answer.delivery import (
     Delivery,
@@ -108,7 +108,7 @@ class Responder:
         if mention.follow_up and not self._replies.answer_now(mention):
             return Outcome.ACK
         claim = self._claim(mention, delivery.delivery_id)
-        if claim.verdict is Verdict.WAIT:
+        if claim.verdict is ClaimVerdict.WAIT:
             # Still in hand after a long wait: never ack this copy, or the holder's failure
             # could no longer be redelivered.
             logger.info("the same message is still in hand; Pub/Sub will redeliver")
@@ -159,7 +159,7 @@ class Responder:
             claim = self.claims.acquire(
                 mention.message_key, event_id=mention.event_id, delivery_id=delivery_id
             )
-            if claim.verdict is not Verdict.WAIT or time.monotonic() > waited_until:
+            if claim.verdict is not ClaimVerdict.WAIT or time.monotonic() > waited_until:
                 return claim
             self._sleep(self._beat() / 2)
 

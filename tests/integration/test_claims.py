@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from assistant.answer.claim_store import ClaimStore
-from assistant.answer.claims import Delivered, LostLease, Verdict
+from assistant.answer.claims import ClaimVerdict, Delivered, LostLease
 from assistant.conversation.turns import StoredTurn
 from assistant.llm.messages import Message, ToolCall
 from assistant.llm.tools import ToolRound
@@ -32,20 +32,20 @@ def claims(firestore_db) -> ClaimStore:
 
 def test_the_first_delivery_owns_the_event(claims):
     claim = claims.acquire(event_id(), event_id="Ev", delivery_id="m1")
-    assert claim.verdict is Verdict.PROCEED and claim.lease is not None
+    assert claim.verdict is ClaimVerdict.PROCEED and claim.lease is not None
 
 
 def test_a_slack_retry_stands_down_while_the_holder_is_alive(claims):
     event = event_id()
     claims.acquire(event, event_id="Ev", delivery_id="m1")
-    assert claims.acquire(event, event_id="Ev", delivery_id="m2").verdict is Verdict.STAND_DOWN
+    assert claims.acquire(event, event_id="Ev", delivery_id="m2").verdict is ClaimVerdict.STAND_DOWN
 
 
 def test_a_second_copy_of_the_same_message_waits_while_the_holder_is_alive(claims):
     # Pub/Sub may hand out a message again while its first push is still running.
     event = event_id()
     claims.acquire(event, event_id="Ev", delivery_id="m1")
-    assert claims.acquire(event, event_id="Ev", delivery_id="m1").verdict is Verdict.WAIT
+    assert claims.acquire(event, event_id="Ev", delivery_id="m1").verdict is ClaimVerdict.WAIT
 
 
 def test_a_dead_holders_claim_is_taken_over_with_its_slack_messages(claims):
@@ -54,7 +54,7 @@ def test_a_dead_holders_claim_is_taken_over_with_its_slack_messages(claims):
     claims.record_messages(first.lease, ["1.000200"])
     stale()
     taken = claims.acquire(event, event_id="Ev", delivery_id="m1")
-    assert taken.verdict is Verdict.PROCEED
+    assert taken.verdict is ClaimVerdict.PROCEED
     assert taken.message_ts == ["1.000200"]
     assert taken.attempts == 2
     assert taken.lease.fence == first.lease.fence + 1
@@ -75,7 +75,7 @@ def test_a_stale_holder_cannot_write_after_a_takeover(claims):
         with pytest.raises(LostLease):
             write()
     # The new holder's messages and lease are untouched; it can still finish.
-    assert claims.acquire(event, event_id="Ev", delivery_id="m3").verdict is Verdict.STAND_DOWN
+    assert claims.acquire(event, event_id="Ev", delivery_id="m3").verdict is ClaimVerdict.STAND_DOWN
     claims.finish(second.lease)
     assert claims.acquire(event, event_id="Ev", delivery_id="m2").state == "done"
 
@@ -86,7 +86,7 @@ def test_a_renewed_lease_is_not_stolen(claims):
     for _ in range(3):
         time.sleep(LEASE / 2)
         claims.renew(first.lease)
-    assert claims.acquire(event, event_id="Ev", delivery_id="m2").verdict is Verdict.STAND_DOWN
+    assert claims.acquire(event, event_id="Ev", delivery_id="m2").verdict is ClaimVerdict.STAND_DOWN
 
 
 def test_a_finished_event_is_never_answered_again(claims):
@@ -94,7 +94,7 @@ def test_a_finished_event_is_never_answered_again(claims):
     claim = claims.acquire(event, event_id="Ev", delivery_id="m1")
     claims.finish(claim.lease)
     stale()
-    assert claims.acquire(event, event_id="Ev", delivery_id="m1").verdict is Verdict.STAND_DOWN
+    assert claims.acquire(event, event_id="Ev", delivery_id="m1").verdict is ClaimVerdict.STAND_DOWN
 
 
 def test_tool_rounds_and_a_delivered_answer_come_back_to_the_next_holder(claims):
@@ -117,4 +117,4 @@ def test_a_released_claim_is_taken_over_at_once_by_the_redelivery(claims):
     event = event_id()
     first = claims.acquire(event, event_id="Ev", delivery_id="m1")
     claims.release(first.lease)  # the delivery failed and asked Pub/Sub to redeliver
-    assert claims.acquire(event, event_id="Ev", delivery_id="m1").verdict is Verdict.PROCEED
+    assert claims.acquire(event, event_id="Ev", delivery_id="m1").verdict is ClaimVerdict.PROCEED

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import pytest
 
 from assistant.answer.claim_store import ClaimStore
-from assistant.answer.claims import Claims, Delivered, LostLease, Verdict
+from assistant.answer.claims import Claims, ClaimVerdict, Delivered, LostLease
 from assistant.conversation.history import WINDOW_MAX_BYTES, HistoryStore
 from assistant.conversation.summary import Summary
 from assistant.conversation.thread_state import History, ThreadState
@@ -99,12 +99,15 @@ def stale() -> float:
 def test_the_first_delivery_owns_the_event_and_others_wait_or_stand_down(stores):
     claims, claim_id = stores.claims, unique("claim")
     first = claims.acquire(claim_id, event_id="Ev1", delivery_id="m1")
-    assert first.verdict is Verdict.PROCEED and first.lease is not None
+    assert first.verdict is ClaimVerdict.PROCEED and first.lease is not None
     assert first.lease.fence == 1 and first.attempts == 1
     assert claims.lease.total_seconds() == LEASE
     # Slack's retry is another Pub/Sub message; a second copy of the same one may still finish.
-    assert claims.acquire(claim_id, event_id="Ev1", delivery_id="m2").verdict is Verdict.STAND_DOWN
-    assert claims.acquire(claim_id, event_id="Ev1", delivery_id="m1").verdict is Verdict.WAIT
+    assert (
+        claims.acquire(claim_id, event_id="Ev1", delivery_id="m2").verdict
+        is ClaimVerdict.STAND_DOWN
+    )
+    assert claims.acquire(claim_id, event_id="Ev1", delivery_id="m1").verdict is ClaimVerdict.WAIT
 
 
 def test_a_stale_claim_is_taken_over_with_its_messages_and_the_old_holder_is_fenced_out(stores):
@@ -114,7 +117,7 @@ def test_a_stale_claim_is_taken_over_with_its_messages_and_the_old_holder_is_fen
     stores.pass_time(stale())
 
     taken = claims.acquire(claim_id, event_id="Ev1", delivery_id="m2")
-    assert taken.verdict is Verdict.PROCEED
+    assert taken.verdict is ClaimVerdict.PROCEED
     assert (taken.lease.fence, taken.attempts, taken.message_ts) == (2, 2, ["1.000200"])
     for write in (
         lambda: claims.renew(first),
@@ -126,7 +129,11 @@ def test_a_stale_claim_is_taken_over_with_its_messages_and_the_old_holder_is_fen
             write()
     claims.finish(taken.lease)
     done = claims.acquire(claim_id, event_id="Ev1", delivery_id="m3")
-    assert (done.verdict, done.state, done.message_ts) == (Verdict.STAND_DOWN, "done", ["1.000200"])
+    assert (done.verdict, done.state, done.message_ts) == (
+        ClaimVerdict.STAND_DOWN,
+        "done",
+        ["1.000200"],
+    )
     with pytest.raises(LostLease):
         claims.renew(taken.lease)  # a finished claim takes no more writes
 
@@ -137,7 +144,10 @@ def test_a_renewed_lease_is_not_taken_over(stores):
     stores.pass_time(LEASE * 0.6)
     claims.renew(lease)
     stores.pass_time(LEASE * 0.6)
-    assert claims.acquire(claim_id, event_id="Ev1", delivery_id="m2").verdict is Verdict.STAND_DOWN
+    assert (
+        claims.acquire(claim_id, event_id="Ev1", delivery_id="m2").verdict
+        is ClaimVerdict.STAND_DOWN
+    )
 
 
 def test_a_released_claim_comes_back_with_its_rounds_and_delivered_answer(stores):
@@ -156,7 +166,7 @@ def test_a_released_claim_comes_back_with_its_rounds_and_delivered_answer(stores
     claims.release(lease)  # the delivery failed after the answer, before its bookkeeping
 
     taken = claims.acquire(claim_id, event_id="Ev1", delivery_id="m1")
-    assert taken.verdict is Verdict.PROCEED
+    assert taken.verdict is ClaimVerdict.PROCEED
     assert taken.rounds == tuple(rounds)
     assert (taken.state, taken.delivered) == ("delivered", delivered)
     assert taken.message_ts == ["1.000200", "1.000300"]
@@ -167,7 +177,7 @@ def test_a_failed_claim_is_never_taken_over(stores):
     lease = claims.acquire(claim_id, event_id="Ev1", delivery_id="m1").lease
     claims.finish(lease, state="failed", error="boom")
     seen = claims.acquire(claim_id, event_id="Ev1", delivery_id="m1")
-    assert (seen.verdict, seen.state, seen.lease) == (Verdict.STAND_DOWN, "failed", None)
+    assert (seen.verdict, seen.state, seen.lease) == (ClaimVerdict.STAND_DOWN, "failed", None)
 
 
 # --- history -------------------------------------------------------------------------------

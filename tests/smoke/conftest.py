@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from devstack.local_model import QWEN, SMOLLM2, LocalModel, ModelSpec, local_model_available
+from devstack.local_model import QWEN, SMOLLM2, LocalModel, LocalWeights, local_model_available
 from devstack.local_model import start_local_model as _start
 from devstack.stack import REPO_ROOT
 
@@ -21,7 +21,7 @@ MODEL_PARAMS = [
 ]
 
 
-def why_not(spec: ModelSpec) -> str | None:
+def why_not(spec: LocalWeights) -> str | None:
     # The nox session says why it could not install or assemble a model, when it could not.
     problem = os.environ.get("DEVSTACK_LOCAL_MODEL_PROBLEM")
     if spec == QWEN:
@@ -32,9 +32,9 @@ def why_not(spec: ModelSpec) -> str | None:
 @pytest.fixture(scope="session")
 def local_models():
     """Start each model at most once: two on 2 cores at the same time would crawl."""
-    running: dict[ModelSpec, LocalModel] = {}
+    running: dict[LocalWeights, LocalModel] = {}
 
-    def get(spec: ModelSpec) -> LocalModel:
+    def get(spec: LocalWeights) -> LocalModel:
         if (missing := why_not(spec)) is not None:
             pytest.skip(f"{spec.name} cannot run here: {missing}")
         if spec not in running:
