@@ -7,17 +7,23 @@ assembler, the generator and the recorder, instead of each taking the same ten a
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from slack_sdk import WebClient
+
 from assistant.answer.claims import Claim, Claims, Lease
-from assistant.answer.delivery import Delivery
-from assistant.answer.meter import Meter
-from assistant.answer.plan import AnswerPlan
+from assistant.answer.delivery import Delivery, ResponderLimits
+from assistant.answer.meter import CallRecorder, Meter
+from assistant.answer.plan import AnswerPlan, Planner
 from assistant.mention import Mention
+from assistant.slack.posted import answer_metadata
 from assistant.slack.reply import ThreadReply
+from assistant.slack.status import AssistantStatus, status_applies
 from assistant.usage.policy import Spent
 
-__all__ = ["AnswerContext"]
+__all__ = ["AnswerContext", "AnswerContexts"]
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -51,3 +57,65 @@ class AnswerContext:
     @property
     def attempt(self) -> int:
         return self.delivery.attempt or self.claim.attempts
+
+
+class AnswerContexts:
+    """Makes each delivery's reply (as soon as the claim is held) and then its context."""
+
+    def __init__(
+        self,
+        *,
+        planner: Planner,
+        claims: Claims,
+        slack: WebClient,
+        ledger: CallRecorder,
+        limits: ResponderLimits,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._planner = planner
+        self._claims = claims
+        self._slack = slack
+        self._ledger = ledger
+        self._limits = limits
+        self._clock = clock
+
+    def reply(
+        self, mention: Mention, claim: Claim, lease: Lease, *, guard: Callable[[], None]
+    ) -> ThreadReply:
+        """The thread's reply, editing what an earlier attempt posted; `guard` raises once
+        another delivery took the claim over, so nothing more reaches Slack."""
+        reply = ThreadReply(
+            self._slack,
+            channel=mention.channel,
+            thread_ts=mention.thread_ts,
+            message_ts=claim.message_ts,
+            on_new_message=lambda ts: self._claims.record_messages(lease, ts),
+            min_interval=self._limits.slack_update_interval_seconds,
+            guard=guard,
+            metadata=answer_metadata(mention.message_key),
+        )
+        if status_applies(mention):  # the DM: a loading status, not a "Thinking…" message
+            loading = self._limits.loading_messages
+            reply.use_status(AssistantStatus.of(self._slack, mention, loading, guard=guard))
+        return reply
+
+    def context(
+        self, delivery: Delivery, claim: Claim, lease: Lease, reply: ThreadReply
+    ) -> AnswerContext:
+        plan = self._planner.plan(delivery.mention)
+        meter = Meter(
+            ledger=self._ledger,
+            prices=plan.prices,
+            mention=delivery.mention,
+            fence=lease.fence,
+            clock=self._clock,
+        )
+        return AnswerContext(
+            delivery=delivery,
+            claim=claim,
+            lease=lease,
+            plan=plan,
+            reply=reply,
+            meter=meter,
+            claims=self._claims,
+        )

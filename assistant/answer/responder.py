@@ -16,12 +16,10 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from slack_sdk import WebClient
-
 from assistant import deadline
 from assistant.answer.assembly import Assembly, PromptBuilder
 from assistant.answer.claims import Claim, Claims, ClaimVerdict, Delivered, Lease, LostLease
-from assistant.answer.context import AnswerContext
+from assistant.answer.context import AnswerContext, AnswerContexts
 from assistant.answer.delivery import (
     Delivery,
     ResponderLimits,
@@ -30,8 +28,6 @@ from assistant.answer.delivery import (
 )
 from assistant.answer.generation import Generator
 from assistant.answer.heartbeat import Heartbeat
-from assistant.answer.meter import Meter
-from assistant.answer.plan import Planner
 from assistant.answer.steps import Step, StepResult, run_steps
 from assistant.answer.thread_replies import ThreadReplies
 from assistant.answer.tools import AnswerTools, ToolRequest
@@ -46,12 +42,9 @@ from assistant.llm.tokens import count_content
 from assistant.mention import Mention
 from assistant.pubsub.outcome import Outcome, is_last_attempt
 from assistant.retrieval.citations import with_sources
-from assistant.slack.posted import answer_metadata
 from assistant.slack.reply import ReplyState, ThreadReply
-from assistant.slack.status import AssistantStatus, status_applies
 from assistant.usage.notices import near_limit_note
 from assistant.usage.policy import near_limits
-from assistant.usage.stores import UsageLedger
 
 __all__ = ["Responder"]
 
@@ -67,7 +60,7 @@ class Responder:
     def __init__(
         self,
         *,
-        planner: Planner,
+        contexts: AnswerContexts,
         claims: Claims,
         history: History,
         replies: ThreadReplies,
@@ -76,8 +69,6 @@ class Responder:
         tools: AnswerTools,
         generator: Generator,
         answer_files: AnswerFiles,
-        slack: WebClient,
-        ledger: UsageLedger,
         dead_letter: Callable[[Mention], object],
         limits: ResponderLimits,
         sleep: Callable[[float], None] = time.sleep,
@@ -85,9 +76,9 @@ class Responder:
     ) -> None:
         self.claims = claims
         self.history = history
-        self._planner, self._replies, self._steps = planner, replies, steps
+        self._contexts, self._replies, self._steps = contexts, replies, steps
         self._prompts, self._tools, self._generator = prompts, tools, generator
-        self._answer_files, self._slack, self._ledger = answer_files, slack, ledger
+        self._answer_files = answer_files
         self._dead_letter, self._limits = dead_letter, limits
         self._sleep, self._clock = sleep, clock
 
@@ -118,37 +109,16 @@ class Responder:
             return Outcome.ACK
         lease = claim.lease
         with Heartbeat(lambda: self.claims.renew(lease), interval=self._beat()) as heartbeat:
-            reply = self._reply(mention, claim, lease, heartbeat.check)
+            reply = self._contexts.reply(mention, claim, lease, guard=heartbeat.check)
             try:
                 if claim.delivered is not None:  # only the bookkeeping is left to do
                     return self._record(mention, lease, claim.delivered)
-                return self._answer(self._context(delivery, claim, lease, reply))
+                return self._answer(self._contexts.context(delivery, claim, lease, reply))
             except LostLease:
                 logger.warning("another delivery took this event over; standing down")
                 return Outcome.ACK
             except Exception:
                 return self._failed(delivery, claim, lease, reply)
-
-    def _context(
-        self, delivery: Delivery, claim: Claim, lease: Lease, reply: ThreadReply
-    ) -> AnswerContext:
-        plan = self._planner.plan(delivery.mention)
-        meter = Meter(
-            ledger=self._ledger,
-            prices=plan.prices,
-            mention=delivery.mention,
-            fence=lease.fence,
-            clock=self._clock,
-        )
-        return AnswerContext(
-            delivery=delivery,
-            claim=claim,
-            lease=lease,
-            plan=plan,
-            reply=reply,
-            meter=meter,
-            claims=self.claims,
-        )
 
     def _claim(self, mention: Mention, delivery_id: str) -> Claim:
         """Acquire, waiting while the same message is still in hand elsewhere."""
@@ -165,24 +135,6 @@ class Responder:
 
     def _beat(self) -> float:
         return self.claims.lease.total_seconds() / 3
-
-    def _reply(
-        self, mention: Mention, claim: Claim, lease: Lease, guard: Callable[[], None]
-    ) -> ThreadReply:
-        reply = ThreadReply(
-            self._slack,
-            channel=mention.channel,
-            thread_ts=mention.thread_ts,
-            message_ts=claim.message_ts,
-            on_new_message=lambda ts: self.claims.record_messages(lease, ts),
-            min_interval=self._limits.slack_update_interval_seconds,
-            guard=guard,
-            metadata=answer_metadata(mention.message_key),
-        )
-        if status_applies(mention):  # the DM: a loading status, not a "Thinking…" message
-            loading = self._limits.loading_messages
-            reply.use_status(AssistantStatus.of(self._slack, mention, loading, guard=guard))
-        return reply
 
     def _answer(self, context: AnswerContext) -> Outcome:
         mention, plan, reply = context.mention, context.plan, context.reply

@@ -20,6 +20,7 @@ from assistant.answer.assembly import PromptBuilder
 from assistant.answer.claim_store import ClaimStore
 from assistant.answer.claims import Claims
 from assistant.answer.commands import command_registry
+from assistant.answer.context import AnswerContexts
 from assistant.answer.delivery import ResponderLimits
 from assistant.answer.generation import Generator
 from assistant.answer.plan import PlanDefaults, Planner
@@ -135,8 +136,11 @@ def build_responder(
         timeout_seconds=settings.executor_timeout_seconds,
     )
     reader = ThreadReader(slack)  # one per instance: people's names stay cached
+    limits = ResponderLimits.from_settings(settings)
     return Responder(
-        planner=planner,
+        contexts=AnswerContexts(
+            planner=planner, claims=stores.claims, slack=slack, ledger=stores.ledger, limits=limits
+        ),
         claims=stores.claims,
         history=stores.history,
         replies=ThreadReplies(
@@ -156,10 +160,8 @@ def build_responder(
         tools=deployed_tools(code_runs=code_runs, extra=extra_tools),
         generator=Generator(clients.model, log_prompts=settings.log_prompts),
         answer_files=AnswerFiles(slack=slack, bucket=settings.files_bucket, store=clients.files),
-        slack=slack,
-        ledger=stores.ledger,
         dead_letter=lambda mention: clients.publish(settings.mentions_dead_letter_topic, mention),
-        limits=ResponderLimits.from_settings(settings),
+        limits=limits,
     )
 
 
