@@ -1,7 +1,9 @@
 """Time per turn spent loading and trimming history, for threads of growing length.
 
 Threads are written through the same HistoryStore the responder uses, then a prompt is built
-for one more question: that is the responder's per-turn history cost (Firestore reads + trim).
+for one more question by the responder's own PromptBuilder (`build_responder`, bench/responders.py):
+that is the responder's per-turn history cost (Firestore reads + trim). No rolling summary and no
+documents: this measures loading and trimming alone.
 """
 
 from __future__ import annotations
@@ -13,16 +15,16 @@ from pathlib import Path
 
 from google.cloud import firestore
 
-from assistant.answer.assembly import PromptBuilder
 from assistant.answer.plan import PlanDefaults, plan_answer
 from assistant.conversation.history import HistoryStore
 from assistant.conversation.turns import StoredTurn
-from assistant.files.loader import ThreadFiles
 from assistant.llm.tokens import count_content
 from assistant.mention import Mention
+from bench.responders import BenchResponder
 from devstack.emulators import start_firestore
 
-PLAN = plan_answer(PlanDefaults(model="gpt-4o-mini"))
+# The model's whole window (no channel cap); turns that fall out are left out, not summarised.
+PLAN = plan_answer(PlanDefaults(model="gpt-4o-mini", summary_max_tokens=0), document_sets=())
 SPEC, BUDGET = PLAN.spec, PLAN.input_budget
 # A question is a sentence or two; an answer a few paragraphs.
 SENTENCE = "The quick brown fox jumps over the lazy dog while the team discusses Pub/Sub. "
@@ -70,10 +72,8 @@ def run(log_dir: Path, sizes: tuple[int, ...] = (10, 1_000, 10_000), repeats: in
             )
             samples, reads, sent = [], 0, 0
             for _ in range(repeats):
-                store = HistoryStore(db)
-                builder = PromptBuilder(
-                    history=store, files=ThreadFiles(bucket="", store=_no_bucket)
-                )
+                wired = BenchResponder(db, openai_model=PLAN.model)  # fresh counters each time
+                builder, store = wired.prompts, wired.history
                 start = time.perf_counter()
                 prompt = builder.build(mention, PLAN).prompt()
                 samples.append(time.perf_counter() - start)
@@ -94,7 +94,3 @@ def run(log_dir: Path, sizes: tuple[int, ...] = (10, 1_000, 10_000), repeats: in
             os.environ["FIRESTORE_EMULATOR_HOST"] = previous
         process.stop()
     return rows
-
-
-def _no_bucket():
-    raise AssertionError("these threads have no files")

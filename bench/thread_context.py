@@ -3,7 +3,8 @@ the rolling summary's model calls and tokens as a thread grows.
 
 Runs the Slack sandbox and the deterministic model as servers (real HTTP, real `slack_sdk` and
 `openai` clients) and the Firestore emulator; builds prompts with the responder's own
-PromptBuilder, ThreadReader and Summariser.
+PromptBuilder, ThreadReader and Summariser, as `build_responder` wires them
+(bench/responders.py). Slack calls are counted at the Slack client.
 """
 
 from __future__ import annotations
@@ -14,21 +15,16 @@ import time
 import uuid
 from pathlib import Path
 
-import openai
 import requests
 from google.cloud import firestore
 
-from assistant.answer.assembly import PromptBuilder
 from assistant.answer.plan import PlanDefaults, plan_answer
-from assistant.conversation.history import HistoryStore
-from assistant.conversation.summariser import Summariser
+from assistant.channels.settings import ChannelSettings
 from assistant.conversation.summary import Summary
 from assistant.conversation.turns import StoredTurn
-from assistant.files.loader import ThreadFiles
 from assistant.llm.tokens import count_content
 from assistant.mention import Mention
-from assistant.slack.reply import slack_client
-from assistant.slack.thread_reader import ThreadReader
+from bench.responders import BenchResponder, CountingSlack
 from devstack.emulators import start_firestore
 from devstack.processes import ManagedProcess, free_port, wait_for_http
 
@@ -84,28 +80,22 @@ def _mention(
     )
 
 
-def _builder(
-    db, servers: _Servers, reader: ThreadReader | None = None
-) -> tuple[PromptBuilder, HistoryStore, ThreadReader]:
-    history = HistoryStore(db)
-    # One reader per process in the responder: people's names stay cached across turns.
-    reader = reader or ThreadReader(slack_client(TOKEN, f"{servers.slack_url}/api/"))
-    reader.calls = 0
-    client = openai.OpenAI(api_key="k", base_url=f"http://127.0.0.1:{servers.model_port}/v1")
-    builder = PromptBuilder(
-        history=history,
-        files=ThreadFiles(bucket="", store=_no_bucket),
-        thread=reader,
-        summariser=Summariser(client),
-    )
-    return builder, history, reader
+def _responder(db, servers: _Servers) -> BenchResponder:
+    """The responder's wiring on the servers. One per process in the responder: its thread
+    reader keeps people's names cached across turns."""
+    slack = CountingSlack(TOKEN, f"{servers.slack_url}/api/")
+    model_url = f"http://127.0.0.1:{servers.model_port}/v1"
+    return BenchResponder(db, slack=slack, model_url=model_url, openai_model="gpt-4o-mini")
 
 
-def _turn_row(db, servers, plan, mention, label: str, size: int, reader=None) -> dict:
-    builder, history, reader = _builder(db, servers, reader)
+def _turn_row(db, servers, plan, mention, label: str, size: int, wired=None) -> dict:
+    wired = wired or _responder(db, servers)
+    history, slack = wired.history, wired.slack
+    reads, writes, calls = history.reads, history.writes, slack.calls
     start = time.perf_counter()
-    assembly = builder.build(mention, plan)
+    assembly = wired.prompts.build(mention, plan)
     seconds = time.perf_counter() - start
+    slack_calls = slack.calls - calls
     # What the responder records after answering: the question (the answer is not needed here).
     history.append(mention.thread_key, [assembly.question_turn], keep_tokens=plan.input_budget,
                    read_through=mention.ts, people={mention.user})  # fmt: skip
@@ -113,30 +103,30 @@ def _turn_row(db, servers, plan, mention, label: str, size: int, reader=None) ->
         "human_messages": size,
         "turn": label,
         "ms": 1000 * seconds,
-        "slack_calls": reader.calls,
-        "firestore_reads": history.reads,
-        "firestore_commits": history.writes,
+        "slack_calls": slack_calls,
+        "firestore_reads": history.reads - reads,
+        "firestore_commits": history.writes - writes,
         "summary_tokens_in": assembly.summary_usage.prompt_tokens,
         "turns_sent": len(assembly.prompt().parts) - 2,
     }
 
 
 def context_rows(db, servers: _Servers, sizes=(10, 1_000)) -> list[dict]:
-    plan = plan_answer(PlanDefaults(model="gpt-4o-mini"))
+    plan = plan_answer(PlanDefaults(model="gpt-4o-mini"), document_sets=())  # the whole window
     rows = []
     _warm_up(db, servers, plan)
     for size in sizes:
-        reader = ThreadReader(slack_client(TOKEN, f"{servers.slack_url}/api/"))
+        wired = _responder(db, servers)
         parent = servers.post(f"thread of {size}", user="U0BOB")
         for n in range(size - 1):
             servers.post(f"message {n}: {SENTENCE}", user=("U0BOB", "U0ALICE")[n % 2],
                          thread_ts=parent)  # fmt: skip
         first = servers.post("<@U0BOT> summarise this thread", thread_ts=parent)
-        rows.append(_turn_row(db, servers, plan, _mention(first, parent), "first", size, reader))
+        rows.append(_turn_row(db, servers, plan, _mention(first, parent), "first", size, wired))
         servers.post("one more thing", user="U0BOB", thread_ts=parent)
         second = servers.post("<@U0BOT> and now?", thread_ts=parent)
         mention = _mention(second, parent, "<@U0BOT> and now?")
-        rows.append(_turn_row(db, servers, plan, mention, "next", size, reader))
+        rows.append(_turn_row(db, servers, plan, mention, "next", size, wired))
     return rows
 
 
@@ -151,12 +141,13 @@ def _warm_up(db, servers: _Servers, plan) -> None:
 def summary_rows(db, servers: _Servers, sizes=(100, 1_000, 10_000), budget=4_000) -> list:
     """A conversation of N turns whose summary is caught up, then one more question and
     answer: the summary calls and tokens that turn costs (it should not grow with N)."""
-    plan = plan_answer(PlanDefaults(model="gpt-4o-mini", max_prompt_tokens=budget))
+    capped = ChannelSettings(model="gpt-4o-mini", max_prompt_tokens=budget)  # the channel's cap
+    plan = plan_answer(PlanDefaults(model="gpt-4o-mini"), channel=capped, document_sets=())
     rows = []
     for size in sizes:
         thread_ts = f"{1_500_000_000 + size}.000000"
         key = f"T0SANDBOX:C0GENERAL:{thread_ts}"
-        history = HistoryStore(db)
+        history = _responder(db, servers).history
         turns = [_seeded(thread_ts, n, plan) for n in range(size)]
         history.append(key, turns, keep_tokens=plan.input_budget)
         # As full as the prompt can be: each new turn then pushes the oldest kept ones out.
@@ -168,9 +159,10 @@ def summary_rows(db, servers: _Servers, sizes=(100, 1_000, 10_000), budget=4_000
         for n in range(5):  # five more turns, each a question and an answer
             ts = f"{1_500_000_000 + size}.{size * 2 + n * 2 + 2:06d}"
             mention = _mention(ts, thread_ts, f"question {n}: {SENTENCE * 2}", bot="")
-            builder, store, _ = _builder(db, servers)
+            wired = _responder(db, servers)
+            store = wired.history
             start = time.perf_counter()
-            assembly = builder.build(mention, plan)
+            assembly = wired.prompts.build(mention, plan)
             seconds.append(time.perf_counter() - start)
             reads.append(store.reads)
             answer = StoredTurn(order=f"{ts}:1", role="assistant", content=SENTENCE * 8,
@@ -232,10 +224,6 @@ def run(log_dir: Path) -> tuple[list[dict], list[dict]]:
         else:
             os.environ["FIRESTORE_EMULATOR_HOST"] = previous
         process.stop()
-
-
-def _no_bucket():
-    raise AssertionError("these threads have no files")
 
 
 if __name__ == "__main__":
