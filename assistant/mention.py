@@ -1,7 +1,8 @@
 """The message that travels on the `uploads` and `mentions` topics: one mention of the bot.
 
-It is the only contract between the three functions, so it is plain JSON with a version-free,
-additive shape: unknown keys are ignored when reading, missing optional keys get defaults.
+It is the only contract between the functions that pass it on (ingress, files, responder), so
+it is plain JSON with a version-free, additive shape: unknown keys are ignored when reading,
+missing optional keys get defaults.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """`nox -s dev`: the whole bot on this machine, with a Slack workspace to talk to it in.
 
-Starts the emulators, the three functions, the Slack sandbox and a model (OpenAI when
-OPENAI_API_KEY is set; otherwise Qwen2.5-Coder-1.5B on loopback behind the tool shim, or
-SmolLM2 when Qwen cannot be had; the deterministic fake only when neither can run) with local
-embeddings, prints where to go, and stops everything on Ctrl-C.
+Starts the emulators, the four functions and the code executor, the Slack sandbox and a model
+(OpenAI when OPENAI_API_KEY is set; otherwise Qwen2.5-Coder-1.5B on loopback behind the tool
+shim, or SmolLM2 when Qwen cannot be had; the deterministic fake only when neither can run) with
+local embeddings, prints where to go, and stops everything on Ctrl-C.
 """
 
 from __future__ import annotations

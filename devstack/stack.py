@@ -1,4 +1,5 @@
-"""The whole bot on one machine: emulators, the three functions, the Slack sandbox, a model.
+"""The whole bot on one machine: emulators, the four functions (ingress, responder, files,
+indexer) and the code executor, the Slack sandbox, a model.
 
 Used by the end-to-end tests (a session fixture), by `nox -s dev` and by the benchmarks, so
 all three exercise the same wiring: Slack sandbox -> ingress -> Pub/Sub push -> files /

@@ -58,7 +58,7 @@ resource "google_service_account" "push_invoker" {
 resource "google_service_account" "builder" {
   account_id   = "${var.name_prefix}-builder"
   display_name = "Slack assistant function builds"
-  description  = "Cloud Build identity for the three function builds (new projects give the default one no roles)."
+  description  = "Cloud Build identity for the four function builds and the code executor's image (new projects give the default one no roles)."
 
   depends_on = [time_sleep.apis_enabled]
 }

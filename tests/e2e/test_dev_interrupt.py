@@ -91,7 +91,7 @@ def detached_dev(tmp_path):
 
 def test_sigint_to_its_process_group_stops_dev_and_everything_it_started(detached_dev):
     shell, dev, started, log = detached_dev
-    assert len(started) >= 6  # emulators, three functions, the sandbox, the fake model
+    assert len(started) >= 6  # emulators, four functions, the sandbox, the fake model
 
     os.killpg(shell.pid, signal.SIGINT)
 
