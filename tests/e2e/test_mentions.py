@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import requests
 
-from assistant.answer.responder import RESET_TEXT
+from assistant.answer.commands import RESET_TEXT
 from assistant.mention import Mention
 from assistant.pubsub.publish import publish_mention
 from assistant.slack.reply import PROGRESS_TEXT
