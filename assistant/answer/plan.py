@@ -16,9 +16,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from assistant import settings_registry as registry
 from assistant.channels.settings import ChannelSettings
 from assistant.channels.source import SettingsSource
-from assistant.config import DEFAULT_SYSTEM_PROMPT, Settings
+from assistant.config import Settings
 from assistant.conversation.summary import SummaryLimits
 from assistant.llm.models import ModelSpec, input_budget, model_spec
 from assistant.mention import Mention
@@ -75,16 +76,18 @@ class AnswerPlan:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PlanDefaults:
+    """The deployment's defaults for every plan; each default is the settings registry's."""
+
     model: str
     context_override: int | None = None
-    reserved_output: int = 4096
-    persona: str = DEFAULT_SYSTEM_PROMPT
-    max_file_tokens: int = 20_000
+    reserved_output: int = registry.RESERVED_OUTPUT_TOKENS.default
+    persona: str = registry.SYSTEM_PROMPT.default
+    max_file_tokens: int = registry.MAX_FILE_TOKENS.default
     max_tool_rounds: int = DEFAULT_MAX_TOOL_ROUNDS
     # Offer `run_python` (assistant/executor/tool.py): on when an executor is configured.
     code_execution: bool = False
-    summary_model: str = ""  # "": the answer's model
-    summary_max_tokens: int = 500  # 0: no rolling summary
+    summary_model: str = registry.SUMMARY_MODEL.default  # "": the answer's model
+    summary_max_tokens: int = registry.SUMMARY_MAX_TOKENS.default  # 0: no rolling summary
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlanDefaults:
