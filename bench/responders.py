@@ -74,7 +74,7 @@ class BenchResponder:
     @property
     def prompts(self) -> PromptBuilder:
         # The Responder keeps its builder private; the benchmark times it alone.
-        return self.responder._prompts
+        return self.responder.prompts
 
 
 def _no_bucket() -> Any:

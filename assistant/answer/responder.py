@@ -77,7 +77,7 @@ class Responder:
         self.claims = claims
         self.history = history
         self._contexts, self._replies, self._steps = contexts, replies, steps
-        self._prompts, self._tools, self._generator = prompts, tools, generator
+        self.prompts, self._tools, self._generator = prompts, tools, generator
         self._answer_files = answer_files
         self._dead_letter, self._limits = dead_letter, limits
         self._sleep, self._clock = sleep, clock
@@ -145,7 +145,7 @@ class Responder:
             return Outcome.ACK
         reply.show_progress()
         started = time.monotonic()
-        assembly = self._prompts.build(mention, plan)
+        assembly = self.prompts.build(mention, plan)
         context.meter.record("summary", model=plan.summary.model, usage=assembly.summary_usage)
         tools = self._tools.choose(
             ToolRequest(mention=mention, plan=plan, references=assembly.references)
