@@ -87,6 +87,7 @@ def local_clients(
     slack: WebClient | None = None,
     bucket: MemoryBucket | None = None,
     publish: Published | None = None,
+    executor: ExecutorClient | None = None,
 ) -> ResponderClients:
     model = openai.OpenAI(
         api_key="k", base_url=local_model.base_url, max_retries=0, timeout=httpx.Timeout(5.0)
@@ -99,7 +100,8 @@ def local_clients(
         embeddings=model,
         files=lambda: files,  # type: ignore[arg-type, return-value]
         storage=lambda: None,
-        executor=ExecutorClient("http://127.0.0.1:9/unused"),
+        # Never called unless a test's settings name an EXECUTOR_URL (run_python is off).
+        executor=executor or ExecutorClient("http://127.0.0.1:9/unused"),
         publish=publish or Published(),
     )
 

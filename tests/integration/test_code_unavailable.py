@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import pytest
 import requests
-from slack_sdk import WebClient
 
+from assistant.answer.wiring import firestore_stores
 from assistant.executor.client import ExecutorClient
-from assistant.executor.tool import CodeRuns
 from devstack.executor_runtime import ensure_runtime
 from devstack.processes import free_port
 from devstack.stack import REPO_ROOT, launch_function
-from tests.builders import MemoryBucket
 from tests.e2e.harness import unique
-from tests.integration.test_responder import bot_texts, mention_in_thread, responder
+from tests.integration.test_responder import LEASE, bot_texts, mention_in_thread
+from tests.responders import local_clients, test_responder
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +47,16 @@ def test_the_executor_says_why_it_refuses(executor_without_bwrap):
 def test_a_refused_run_ends_in_a_readable_answer(
     executor_without_bwrap, firestore_db, local_slack, local_model
 ):
-    slack = WebClient(token=local_slack.bot_token, base_url=local_slack.api_url)
-    runs = CodeRuns(client=ExecutorClient(executor_without_bwrap), store=MemoryBucket, slack=slack)
+    # run_python as deployed: offered because EXECUTOR_URL is set, run by the real executor.
+    clients = local_clients(
+        firestore_stores(firestore_db, lease_seconds=LEASE),
+        local_slack,
+        local_model,
+        executor=ExecutorClient(executor_without_bwrap),
+    )
+    core = test_responder(clients, executor_url=executor_without_bwrap)
     question = unique('plot it [[tool:run_python:{"code": "print(1)"}]]')
     mention, delivery = mention_in_thread(local_slack, question)
-    core = responder(firestore_db, local_slack, local_model, tools=[runs.tool(mention)])
 
     core.handle(delivery)
 
