@@ -72,6 +72,7 @@ def _unit(session: nox.Session) -> None:
     session.run(
         "pytest", "--doctest-modules", "tests/unit", "assistant",
         "--timeout=60", "-q", "-p", "no:cacheprovider",
+        "-n", "auto",  # many of these wait on subprocesses and sockets: one worker per core
         "--cov=assistant", "--cov-branch", "--cov-report=term:skip-covered",
         f"--cov-fail-under={UNIT_COVERAGE_FLOOR}",
     )  # fmt: skip
