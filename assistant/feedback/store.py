@@ -8,6 +8,7 @@ queries (`count()`), read only by `@assistant usage`.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,8 @@ __all__ = ["FEEDBACK", "FeedbackStore"]
 
 FEEDBACK = "feedback"
 
+logger = logging.getLogger(__name__)
+
 
 class FeedbackStore:
     def __init__(self, db: firestore.Client) -> None:
@@ -31,6 +34,8 @@ class FeedbackStore:
         self._db.collection(FEEDBACK).document(f"{feedback.event_id}.{feedback.user}").set(
             {**dataclasses.asdict(feedback), "month": at.strftime("%Y-%m"), "at": at}
         )
+        extra = {"event_id": feedback.event_id, "value": feedback.value, "model": feedback.model}
+        logger.info("feedback recorded", extra=extra)
 
     def counts(self, *, team: str, channel: str, month: str) -> FeedbackCounts:
         def count(value: str) -> int:

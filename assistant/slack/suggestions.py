@@ -59,4 +59,7 @@ class SuggestedPrompts:
                 extra={"event_id": opened.event_id, "slack_error": error.response.get("error")},
             )
             return False
+        logger.info(
+            "suggested prompts", extra={"event_id": opened.event_id, "thread_ts": opened.thread_ts}
+        )
         return True

@@ -1,12 +1,9 @@
-"""The responder function: the push endpoint of every topic `assistant/topics.py` routes here.
+"""The responder function: the push endpoint of every topic `assistant/topics.py` routes here
+(mentions to answer, feedback clicks to record, DM openings to offer suggested prompts).
 
-`mentions` at `/`: answer one mention in its Slack thread. `feedback` at `/feedback`: record
-one click on an answer's 👍 / 👎. `assistant-events` at `/assistant-events`: someone opened
-the bot's DM, so set its suggested prompts (ingress has no bot token to do it).
-
-Status codes are the contract with Pub/Sub: 2xx acks; anything else is redelivered with
-backoff and, after the subscription's attempt limit, dead-lettered. The composition root:
-reads the settings, builds the cloud's clients, hands them to `build_responder`.
+The composition root: reads the settings, builds the cloud's clients, hands them to
+`build_responder`. Status codes are the contract with Pub/Sub: 2xx acks, anything else is
+redelivered with backoff.
 """
 
 from __future__ import annotations
@@ -30,7 +27,6 @@ from assistant.pubsub.endpoint import push_endpoint
 from assistant.pubsub.envelope import PushMessage, parse_push_of
 from assistant.pubsub.outcome import push_response
 from assistant.slack.opened import DmOpened
-from assistant.slack.reply import slack_client
 from assistant.slack.suggestions import SuggestedPrompts
 from assistant.topics import topic_at
 
@@ -68,17 +64,13 @@ def _feedback_votes() -> FeedbackVotes:
 )
 def _feedback(votes: FeedbackVotes, push: PushMessage, feedback: Feedback) -> tuple[str, int]:
     votes.record(feedback)  # one document per answer and person: a redelivery rewrites it
-    extra = {"event_id": feedback.event_id, "value": feedback.value, "model": feedback.model}
-    logger.info("feedback recorded", extra=extra)
     return "", 204
 
 
 @cache
 def _suggested_prompts() -> SuggestedPrompts:
-    settings = get_settings()
-    configure_logging(settings.log_level)
-    slack = slack_client(settings.slack_bot_token, settings.slack_api_url)
-    return SuggestedPrompts(slack, settings.suggested_prompts)
+    configure_logging(get_settings().log_level)
+    return SuggestedPrompts(_clients().slack, get_settings().suggested_prompts)
 
 
 @push_endpoint(
@@ -90,9 +82,7 @@ def _suggested_prompts() -> SuggestedPrompts:
 def _assistant_event(
     prompts: SuggestedPrompts, push: PushMessage, opened: DmOpened
 ) -> tuple[str, int]:
-    offered = prompts.offer(opened)  # setting the same prompts twice is harmless
-    extra = {"event_id": opened.event_id, "set": offered, "thread_ts": opened.thread_ts}
-    logger.info("suggested prompts", extra=extra)
+    prompts.offer(opened)  # setting the same prompts twice is harmless
     return "", 204
 
 
