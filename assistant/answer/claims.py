@@ -27,11 +27,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from assistant.conversation.turns import StoredTurn
 from assistant.llm.tools import ToolRound
+from assistant.mention import Mention
 
 __all__ = [
     "DELIVERED",
@@ -45,6 +47,7 @@ __all__ = [
     "Delivered",
     "Lease",
     "LostLease",
+    "acquire_waiting",
     "decide",
 ]
 
@@ -151,3 +154,24 @@ class Claims(Protocol):
         """Give the claim up after a failure this delivery survived: the next delivery may
         take over at once instead of waiting for the heartbeat to go stale."""
         ...
+
+
+def acquire_waiting(
+    claims: Claims,
+    mention: Mention,
+    delivery_id: str,
+    *,
+    wait_seconds: float,
+    poll_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Claim:
+    """Acquire the mention's claim, looking again while the same message is still in hand
+    elsewhere (a copy delivered twice at once), for at most `wait_seconds`."""
+    waited_until = time.monotonic() + wait_seconds
+    while True:
+        claim = claims.acquire(
+            mention.message_key, event_id=mention.event_id, delivery_id=delivery_id
+        )
+        if claim.verdict is not ClaimVerdict.WAIT or time.monotonic() > waited_until:
+            return claim
+        sleep(poll_seconds)

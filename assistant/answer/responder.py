@@ -18,7 +18,15 @@ from datetime import UTC, datetime
 
 from assistant import deadline
 from assistant.answer.assembly import Assembly, PromptBuilder
-from assistant.answer.claims import Claim, Claims, ClaimVerdict, Delivered, Lease, LostLease
+from assistant.answer.claims import (
+    Claim,
+    Claims,
+    ClaimVerdict,
+    Delivered,
+    Lease,
+    LostLease,
+    acquire_waiting,
+)
 from assistant.answer.context import AnswerContext, AnswerContexts
 from assistant.answer.delivery import (
     Delivery,
@@ -26,31 +34,25 @@ from assistant.answer.delivery import (
     seconds_since,
     seconds_since_mention,
 )
+from assistant.answer.final import answer_text, answer_turn
 from assistant.answer.generation import Generator
 from assistant.answer.heartbeat import Heartbeat
 from assistant.answer.steps import Step, StepResult, run_steps
 from assistant.answer.thread_replies import ThreadReplies
 from assistant.answer.tools import AnswerTools, ToolRequest
 from assistant.conversation.thread_state import History
-from assistant.conversation.turns import StoredTurn, turn_order
 from assistant.feedback.buttons import feedback_block
-from assistant.files.context import notes_text
 from assistant.files.produced import AnswerFiles
 from assistant.llm.events import ModelError
 from assistant.llm.loop_events import FinalAnswer
-from assistant.llm.tokens import count_content
 from assistant.mention import Mention
 from assistant.pubsub.outcome import Outcome, is_last_attempt
-from assistant.retrieval.citations import with_sources
 from assistant.slack.reply import ReplyState, ThreadReply
-from assistant.usage.notices import near_limit_note
-from assistant.usage.policy import near_limits
 
 __all__ = ["Responder"]
 
 logger = logging.getLogger(__name__)
 
-EMPTY_ANSWER = "_The model returned an empty answer._"
 INTERNAL_ERROR = (
     "Something went wrong on my side and I could not answer this message, even after retrying."
 )
@@ -122,16 +124,9 @@ class Responder:
 
     def _claim(self, mention: Mention, delivery_id: str) -> Claim:
         """Acquire, waiting while the same message is still in hand elsewhere."""
-        waited_until = time.monotonic() + min(
-            self.claims.lease.total_seconds() * 1.5, deadline.remaining() / 2
-        )
-        while True:
-            claim = self.claims.acquire(
-                mention.message_key, event_id=mention.event_id, delivery_id=delivery_id
-            )
-            if claim.verdict is not ClaimVerdict.WAIT or time.monotonic() > waited_until:
-                return claim
-            self._sleep(self._beat() / 2)
+        wait = min(self.claims.lease.total_seconds() * 1.5, deadline.remaining() / 2)
+        return acquire_waiting(self.claims, mention, delivery_id, wait_seconds=wait,
+                               poll_seconds=self._beat() / 2, sleep=self._sleep)  # fmt: skip
 
     def _beat(self) -> float:
         return self.claims.lease.total_seconds() / 3
@@ -174,23 +169,16 @@ class Responder:
         return self._record(mention, context.lease, delivered)
 
     def _deliver(self, context: AnswerContext, assembly: Assembly, final: FinalAnswer) -> Delivered:
-        """The answer, cited and noted, finished in its message; what is left to record."""
+        """The answer finished in its message; what is left to record."""
         mention, plan = context.mention, context.plan
-        cited = with_sources(final.text.strip(), assembly.references.book)
         spent = context.spent_before.plus(context.meter.total_cost_usd)
-        answer = (cited or EMPTY_ANSWER) + notes_text(assembly.notes)
-        answer += near_limit_note(near_limits(plan.channel.budgets, spent, self._clock()))
-        blocks = (feedback_block(event_id=mention.event_id, model=plan.model),)
-        context.reply.finish(answer, blocks=blocks)
-        answer_turn = StoredTurn(
-            order=turn_order(mention, 1),
-            role="assistant",
-            content=answer,
-            tokens=count_content(answer, plan.spec),
-            encoding=plan.spec.count_key,
-            event_id=mention.event_id,
+        text = answer_text(final.text, book=assembly.references.book, notes=assembly.notes,
+                           plan=plan, spent=spent, now=self._clock())  # fmt: skip
+        context.reply.finish(
+            text, blocks=(feedback_block(event_id=mention.event_id, model=plan.model),)
         )
-        delivered = Delivered((assembly.question_turn, answer_turn), final.text, plan.input_budget)
+        turns = (assembly.question_turn, answer_turn(mention, plan, text))
+        delivered = Delivered(turns, final.text, plan.input_budget)
         self.claims.record_delivered(context.lease, delivered, context.reply.message_ts)
         return delivered
 

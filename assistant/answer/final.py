@@ -1,0 +1,51 @@
+"""What the person reads under "deliver", and what history keeps of it (pure).
+
+The model's words with their sources resolved, the notes about files that were cut or
+unreadable, and the budget note when a limit is 80 % used after this answer's own cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from assistant.answer.plan import AnswerPlan
+from assistant.conversation.turns import StoredTurn, turn_order
+from assistant.files.context import notes_text
+from assistant.llm.tokens import count_content
+from assistant.mention import Mention
+from assistant.retrieval.citations import with_sources
+from assistant.retrieval.passages import PassageBook
+from assistant.usage.notices import near_limit_note
+from assistant.usage.policy import Spent, near_limits
+
+__all__ = ["EMPTY_ANSWER", "answer_text", "answer_turn"]
+
+EMPTY_ANSWER = "_The model returned an empty answer._"
+
+
+def answer_text(
+    model_text: str,
+    *,
+    book: PassageBook,
+    notes: Sequence[str],
+    plan: AnswerPlan,
+    spent: Spent,
+    now: datetime,
+) -> str:
+    """`spent` includes this answer's cost, so the note tells what asking again would meet."""
+    cited = with_sources(model_text.strip(), book)
+    text = (cited or EMPTY_ANSWER) + notes_text(notes)
+    return text + near_limit_note(near_limits(plan.channel.budgets, spent, now))
+
+
+def answer_turn(mention: Mention, plan: AnswerPlan, text: str) -> StoredTurn:
+    """The answer as the thread's history stores it, counted for the plan's model."""
+    return StoredTurn(
+        order=turn_order(mention, 1),
+        role="assistant",
+        content=text,
+        tokens=count_content(text, plan.spec),
+        encoding=plan.spec.count_key,
+        event_id=mention.event_id,
+    )
