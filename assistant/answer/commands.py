@@ -4,7 +4,7 @@ A command is a word on its own (`reset`, `Usage.`, `help?`): answered from our o
 never by the model. Each says whether it counts toward the person's rate limit. `help` lists
 the registry, so a new command appears there by being registered (`command_registry`).
 
-    >>> registry = CommandRegistry((HelpCommand(),))
+    >>> registry = CommandRegistry(())
     >>> registry.parse("  Help? ").name, registry.parse("help me with this")
     ('help', None)
 """
@@ -66,10 +66,9 @@ class Command(Protocol):
 
 class CommandRegistry:
     def __init__(self, commands: Sequence[Command]) -> None:
-        self._commands = {command.name: command for command in commands}
-        for command in commands:
-            if isinstance(command, HelpCommand):
-                command.registry = self
+        """`commands`, and `help`, which lists them all."""
+        every = (*commands, HelpCommand(self))
+        self._commands = {command.name: command for command in every}
 
     @property
     def commands(self) -> tuple[Command, ...]:
@@ -139,10 +138,12 @@ class HelpCommand:
     name = "help"
     summary = "list these commands"
     counts_toward_rate_limit = False
-    registry: CommandRegistry | None = None  # set by the registry that holds it
+
+    def __init__(self, registry: CommandRegistry) -> None:
+        self._registry = registry
 
     def run(self, request: CommandRequest) -> CommandReply:
-        commands = self.registry.commands if self.registry is not None else (self,)
+        commands = self._registry.commands
         lines = ["*Commands* (mention me with just the word):"]
         lines += [f"• `{command.name}`: {command.summary}" for command in commands]
         lines.append("Anything else is a question for me to answer.")
@@ -160,14 +161,13 @@ def command_registry(
     ledger: UsageLedger,
     feedback: FeedbackVotes,
 ) -> CommandRegistry:
-    """Every command the responder answers: a new one is one entry here."""
+    """Every command the responder answers (and `help`): a new one is one entry here."""
     return CommandRegistry(
         (
             ResetCommand(history),
             SourcesCommand(sources_reply),
             SettingsCommand(),
             UsageCommand(ledger, feedback),
-            HelpCommand(),
         )
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["MAX_RETRIES", "MODES", "Outcome", "judge", "next_retry", "retry_delay"]
+__all__ = ["MAX_RETRIES", "MODES", "AttemptOutcome", "judge", "next_retry", "retry_delay"]
 
 MAX_RETRIES = 3
 # normal: Slack's rules. slow_ack: every answer counts as late. retry_storm: all
@@ -19,7 +19,7 @@ MODES = ("normal", "slow_ack", "retry_storm")
 
 
 @dataclass(frozen=True)
-class Outcome:
+class AttemptOutcome:
     status: int | str  # HTTP status, or "timeout" / "connection_failed"
     reason: str | None  # retry reason this outcome calls for; None = acknowledged
     no_retry: bool = False
@@ -27,18 +27,18 @@ class Outcome:
 
 def judge(
     *, http_status: int | None, timed_out: bool, no_retry_header: bool, mode: str = "normal"
-) -> Outcome:
+) -> AttemptOutcome:
     """Classify one attempt. http_status None without a timeout = no connection."""
     if timed_out or mode == "slow_ack":
-        return Outcome(status="timeout", reason="http_timeout")
+        return AttemptOutcome(status="timeout", reason="http_timeout")
     if http_status is None:
-        return Outcome(status="connection_failed", reason="connection_failed")
+        return AttemptOutcome(status="connection_failed", reason="connection_failed")
     if 200 <= http_status < 300:
-        return Outcome(status=http_status, reason=None)
-    return Outcome(status=http_status, reason="http_error", no_retry=no_retry_header)
+        return AttemptOutcome(status=http_status, reason=None)
+    return AttemptOutcome(status=http_status, reason="http_error", no_retry=no_retry_header)
 
 
-def next_retry(outcome: Outcome, attempt: int, mode: str = "normal") -> str | None:
+def next_retry(outcome: AttemptOutcome, attempt: int, mode: str = "normal") -> str | None:
     """The retry reason for attempt+1, or None when delivery is over."""
     if attempt >= MAX_RETRIES:
         return None
