@@ -18,6 +18,8 @@ from assistant.channels.access import REFUSALS
 from assistant.llm.tools import Tool
 from assistant.mention import Mention
 from assistant.pubsub.outcome import Outcome
+from assistant.retrieval.catalog import SetCount
+from assistant.retrieval.passages import PASSAGES_INTRO, REFERENCE_RULES, Passage
 from assistant.usage.stores import ModelCall
 from tests.e2e.harness import message_text, unique
 from tests.responders import Published, local_clients, memory_stores, settings_file, test_responder
@@ -278,3 +280,51 @@ def test_a_one_person_threads_reply_is_answered_until_someone_else_writes(
     assert bot.deliver(again) is Outcome.ACK
     assert bot.replies(first)[-1] == f"Answer to: {reply_text}"  # Bob wrote: a mention is needed
     assert local_model.requests(later) == []
+
+
+class OneDocument:
+    """A knowledge index holding one passage of one set."""
+
+    passage = Passage(
+        chunk_id="leave#0", document="knowledge/handbook/leave.md", generation=1,
+        set="handbook", title="Leave policy", url="https://hr.example/leave",
+        heading=("Leave policy",), text="Employees get 25 days of annual leave.", distance=0.1,
+    )  # fmt: skip
+
+    def set_counts(self) -> list[SetCount]:
+        return [SetCount("handbook", 1, 1)]
+
+    def nearest(self, vector, *, sets, limit, max_distance):
+        return [self.passage] if sets is None or "handbook" in sets else []
+
+
+def test_documents_go_in_as_data_and_the_answer_cites_them(local_slack, local_model, tmp_path):
+    stores = memory_stores(knowledge=OneDocument())
+    clients = local_clients(stores, local_slack, local_model)
+    core = test_responder(clients)
+    bot = Bot(core, stores, Published(), local_slack, local_model)
+    question = unique("How much leave? [[reply:25 days [1]. ]]")
+
+    mention, _ = bot.ask(question)
+
+    [answer] = bot.replies(mention)
+    assert answer == "25 days [1].\n\n*Sources*\n[1] [Leave policy](https://hr.example/leave)"
+    [request] = local_model.requests(question)
+    sent = [m["content"] for m in request["body"]["messages"]]
+    assert REFERENCE_RULES in sent[0]
+    assert any(str(m).startswith(PASSAGES_INTRO) for m in sent)
+    assert request["body"]["tools"][0]["function"]["name"] == "search_docs"
+
+
+def test_a_channel_without_documents_is_offered_no_search(local_slack, local_model, tmp_path):
+    stores = memory_stores(knowledge=OneDocument())
+    file = settings_file(tmp_path, {"defaults": {"tools": {"documents": False}}})
+    core = test_responder(local_clients(stores, local_slack, local_model), settings_uri=file)
+    bot = Bot(core, stores, Published(), local_slack, local_model)
+    question = unique("How much leave?")
+
+    bot.ask(question)
+
+    [request] = local_model.requests(question)
+    assert "tools" not in request["body"]
+    assert REFERENCE_RULES not in request["body"]["messages"][0]["content"]
