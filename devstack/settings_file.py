@@ -20,7 +20,7 @@ SETTINGS_OBJECT = "assistant.yaml"
 
 class LocalSettingsObject:
     """The settings file's object on the storage emulator (the parsed file is
-    assistant.channels.settings.SettingsFile)."""
+    assistant.channels.settings_file.SettingsFile)."""
 
     def __init__(self, *, storage_host: str, project: str) -> None:
         self._client = storage.Client(

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from assistant.channels.settings import InvalidSettings, SettingsFile, parse_settings
+from assistant.channels.settings_file import InvalidSettings, SettingsFile, parse_settings
 
 __all__ = ["SettingsSource", "file_reader", "gcs_reader", "parse_yaml", "settings_reader"]
 

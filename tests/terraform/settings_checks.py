@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.channels.settings import InvalidSettings
+from assistant.channels.settings_file import InvalidSettings
 from assistant.channels.source import parse_yaml
 from tests.terraform.hcl_model import Model, all_strings, first
 from tests.terraform.wiring import environment, functions

@@ -15,7 +15,8 @@ import pytest
 
 from assistant import settings_registry as registry
 from assistant.channels import settings as channel_settings
-from assistant.channels.settings import ChannelSettings, channel_defaults, parse_settings
+from assistant.channels.settings import ChannelSettings, channel_defaults
+from assistant.channels.settings_file import parse_settings
 from assistant.config import ENV_BY_FUNCTION, SECRET_ENV, Settings
 from assistant.retrieval.search import SearchLimits
 from assistant.settings_registry import CHANNEL_SETTINGS, ENV_SETTINGS, SETTINGS

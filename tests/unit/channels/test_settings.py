@@ -9,10 +9,9 @@ from assistant.channels.settings import (
     Allowlist,
     Budgets,
     ChannelSettings,
-    InvalidSettings,
     Persona,
-    parse_settings,
 )
+from assistant.channels.settings_file import InvalidSettings, parse_settings
 from assistant.channels.source import SettingsSource
 
 BASE = ChannelSettings(
