@@ -9,6 +9,20 @@ import pytest
 
 from devstack.stack import REPO_ROOT
 
+
+def _loaded(probe: str) -> str:
+    """What a fresh interpreter printed after running `probe` from the repository's root."""
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(REPO_ROOT)},
+    )
+    return result.stdout.strip()
+
+
 _PROBE = """
 import importlib.util, sys
 spec = importlib.util.spec_from_file_location("main", "functions/{name}/main.py")
@@ -20,15 +34,7 @@ print(",".join(sorted(name for name in heavy if name in sys.modules)))
 
 @pytest.mark.parametrize("name", ["ingress", "files"])
 def test_importing_a_light_function_loads_no_model_tokenizer_firestore_or_parsers(name):
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(name=name)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PYTHONPATH": str(REPO_ROOT)},
-    )
-    assert result.stdout.strip() == ""
+    assert _loaded(_PROBE.format(name=name)) == ""
 
 
 _EXECUTOR_PROBE = """
@@ -42,28 +48,28 @@ print(",".join(sorted(name for name in sys.modules if name.startswith(heavy))))
 
 
 def test_the_executor_imports_only_the_contract_from_assistant_and_no_cloud_client():
-    result = subprocess.run(
-        [sys.executable, "-c", _EXECUTOR_PROBE],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PYTHONPATH": str(REPO_ROOT)},
-    )
-    loaded = set(result.stdout.strip().split(","))
+    loaded = set(_loaded(_EXECUTOR_PROBE).split(","))
     assert loaded == {"assistant", "assistant.executor", "assistant.executor.protocol"}
 
 
 _MODULE_PROBE = """
 import importlib, sys
 importlib.import_module("{module}")
-heavy = ("openai", "httpx", "httpx2", "tiktoken", "google.cloud.firestore", "slack_sdk")
-print(",".join(sorted(name for name in heavy if name in sys.modules)))
+# `google` and `google.cloud` are namespace packages a .pth file loads in every process.
+heavy = ("openai", "httpx", "tiktoken", "google.cloud.", "google.api_core", "google.auth",
+         "slack_sdk")
+print(",".join(sorted(name for name in sys.modules if name.startswith(heavy))))
 """
 
-# Data types and pure folding: whoever needs only these (a store recording a round, the prompt
-# assembler, a test) does not pay for the model's HTTP client.
+# Data types, protocols and pure folding: whoever needs only these (a store recording a round,
+# the prompt assembler, the answer path's unit tests over the memory stores) pays for no cloud,
+# model or Slack client.
 PURE_MODULES = [
+    "assistant.answer.claims",
+    "assistant.conversation.thread_state",
+    "assistant.feedback.votes",
+    "assistant.usage.stores",
+    "tests.memory_stores",
     "assistant.llm.events",
     "assistant.llm.loop_events",
     "assistant.llm.messages",
@@ -74,12 +80,4 @@ PURE_MODULES = [
 
 @pytest.mark.parametrize("module", PURE_MODULES)
 def test_a_pure_module_loads_no_client_library(module):
-    result = subprocess.run(
-        [sys.executable, "-c", _MODULE_PROBE.format(module=module)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PYTHONPATH": str(REPO_ROOT)},
-    )
-    assert result.stdout.strip() == ""
+    assert _loaded(_MODULE_PROBE.format(module=module)) == ""
