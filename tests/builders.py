@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from assistant.conversation.turns import StoredTurn
 from assistant.mention import FileRef, Mention, SlackFile
 
 __all__ = ["MemoryBucket", "file_ref", "make_mention", "slack_file"]
@@ -94,3 +95,14 @@ class MemoryBucket:
             for order, (name, value) in enumerate(self.objects.items())
             if name.startswith(prefix)
         ]
+
+
+def stored_turn(n: int, tokens: int = 100, role: str | None = None) -> StoredTurn:
+    """The n-th turn of a thread, people and the assistant taking turns."""
+    return StoredTurn(
+        order=f"1000000000.{n:06d}:0",
+        role=role or ("user", "assistant")[n % 2],
+        content=f"message {n}",
+        tokens=tokens,
+        encoding="o200k_basex1.0",
+    )

@@ -5,17 +5,7 @@ from __future__ import annotations
 import uuid
 
 from assistant.conversation.history import HistoryStore
-from assistant.conversation.turns import StoredTurn
-
-
-def turn(n: int, tokens: int = 100, role: str | None = None) -> StoredTurn:
-    return StoredTurn(
-        order=f"1000000000.{n:06d}:0",
-        role=role or ("user", "assistant")[n % 2],
-        content=f"message {n}",
-        tokens=tokens,
-        encoding="o200k_basex1.0",
-    )
+from tests.builders import stored_turn as turn
 
 
 def thread_key() -> str:

@@ -32,6 +32,7 @@ from assistant.usage.policy import Spent
 from assistant.usage.rate import RateLimiter
 from assistant.usage.refusal_notices import RefusalNotices
 from assistant.usage.stores import ModelCall, Notices, RateLimits, Totals, UsageLedger
+from tests.builders import stored_turn as turn
 from tests.memory_stores import (
     ManualClock,
     MemoryClaims,
@@ -183,16 +184,6 @@ def test_a_failed_claim_is_never_taken_over(stores):
 # --- history -------------------------------------------------------------------------------
 
 
-def turn(n: int, tokens: int = 100, role: str | None = None) -> StoredTurn:
-    return StoredTurn(
-        order=f"1000000000.{n:06d}:0",
-        role=role or ("user", "assistant")[n % 2],
-        content=f"message {n}",
-        tokens=tokens,
-        encoding="o200k_basex1.0",
-    )
-
-
 def numbers(turns) -> list[int]:
     return [int(str(item.content).removeprefix("message ")) for item in turns]
 
@@ -215,7 +206,10 @@ def test_turns_come_back_newest_first_within_bounds_and_are_not_doubled(stores):
     assert numbers(history.newest_first(key, before="9")) == [4, 3, 2, 1, 0]
     bounded = history.newest_first(key, before=turn(4).order, after=turn(1).order)
     assert numbers(bounded) == [3, 2]
-    extra = [turn(5), turn(2, tokens=7)]  # not stored yet; a turn of the same order replaces
+    extra = [
+        turn(5),
+        turn(2, tokens=7),
+    ]  # not stored yet; a turn of the same order replaces
     merged = list(history.newest_first(key, before="9", state=state, extra=extra))
     assert numbers(merged) == [5, 4, 3, 2, 1, 0]
     assert merged[3].tokens == 7
