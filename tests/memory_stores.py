@@ -1,4 +1,5 @@
-"""The stores in memory, for unit tests of the answer path: the same contracts as the Firestore
+"""The claims and history stores in memory (the usage stores: `tests/memory_usage.py`), for unit
+tests of the answer path: the same contracts as the Firestore
 stores (`tests/integration/test_store_contracts.py` runs one set of behaviour tests on both).
 
 Each takes an injectable clock where the Firestore store reads a clock (Firestore's for claim
@@ -29,26 +30,20 @@ from assistant.answer.claims import (
 from assistant.conversation.summary import Summary
 from assistant.conversation.thread_state import ThreadState, slide_window
 from assistant.conversation.turns import StoredTurn
-from assistant.feedback.buttons import Feedback
-from assistant.feedback.votes import FeedbackCounts
 from assistant.llm.tools import ToolRound
-from assistant.usage.policy import Spent, day_of, month_of
-from assistant.usage.stores import ModelCall, Totals, UsageStatement
 
 __all__ = [
+    "Clock",
     "ManualClock",
     "MemoryClaims",
-    "MemoryFeedback",
     "MemoryHistory",
-    "MemoryLedger",
-    "MemoryNotices",
-    "MemoryRate",
+    "utc_now",
 ]
 
 Clock = Callable[[], datetime]
 
 
-def _utc_now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -73,7 +68,7 @@ class MemoryClaims:
     """`Claims` in a dict of claim documents shaped like Firestore's, judged by the same
     `decide`."""
 
-    def __init__(self, *, lease_seconds: float, clock: Clock = _utc_now) -> None:
+    def __init__(self, *, lease_seconds: float, clock: Clock = utc_now) -> None:
         self.lease = timedelta(seconds=lease_seconds)
         self._clock = clock
         self._lock = threading.Lock()
@@ -268,137 +263,3 @@ class MemoryHistory:
                 answered=state.answered,
             )
             return deleted
-
-
-_FIELDS = ("tokens_in", "tokens_out", "cost_usd", "calls")
-
-
-class MemoryLedger:
-    """`UsageLedger` as the calls recorded and a counter per scope and period."""
-
-    def __init__(self, *, clock: Clock = _utc_now) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._calls: dict[str, ModelCall] = {}
-        self._counters: dict[tuple[str, str, str], dict[str, float]] = {}
-
-    @property
-    def calls(self) -> tuple[ModelCall, ...]:
-        """Every call counted, in the order recorded, for tests to look at."""
-        with self._lock:
-            return tuple(self._calls.values())
-
-    def record(self, call: ModelCall) -> bool:
-        with self._lock:
-            key = f"{call.event_id}.{call.call}"
-            if key in self._calls:
-                return False
-            self._calls[key] = call
-            added = {
-                "tokens_in": call.tokens_in,
-                "tokens_out": call.tokens_out,
-                "cost_usd": call.cost_usd,
-                "calls": 1,
-            }
-            for scope, owner in _scopes(call.team, call.channel, call.user):
-                for period in (month_of(call.at), day_of(call.at)):
-                    counter = self._counters.setdefault(
-                        (scope, owner, period), dict.fromkeys(_FIELDS, 0)
-                    )
-                    for field, amount in added.items():
-                        counter[field] += amount
-            return True
-
-    def spent(self, *, team: str, channel: str, user: str, now: datetime | None = None) -> Spent:
-        now = now or self._clock()
-        month, day = month_of(now), day_of(now)
-        return Spent(
-            self._totals("workspace", team, month).cost_usd,
-            self._totals("channel", f"{team}.{channel}", month).cost_usd,
-            self._totals("user", f"{team}.{user}", day).cost_usd,
-        )
-
-    def report(
-        self, *, team: str, channel: str, user: str, now: datetime | None = None
-    ) -> UsageStatement:
-        month = month_of(now or self._clock())
-        return UsageStatement(
-            month,
-            self._totals("user", f"{team}.{user}", month),
-            self._totals("channel", f"{team}.{channel}", month),
-            self._totals("workspace", team, month),
-        )
-
-    def _totals(self, scope: str, owner: str, period: str) -> Totals:
-        with self._lock:
-            counter = dict(self._counters.get((scope, owner, period), {}))
-        if not counter:
-            return Totals()
-        return Totals(
-            int(counter["tokens_in"]),
-            int(counter["tokens_out"]),
-            counter["cost_usd"],
-            int(counter["calls"]),
-        )
-
-
-def _scopes(team: str, channel: str, user: str) -> tuple[tuple[str, str], ...]:
-    return (("workspace", team), ("channel", f"{team}.{channel}"), ("user", f"{team}.{user}"))
-
-
-class MemoryRate:
-    """`RateLimits`: the events admitted per person and minute."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._admitted: dict[tuple[str, str, str], list[str]] = {}
-
-    def admit(self, *, team: str, user: str, event_id: str, limit: int, now: datetime) -> bool:
-        if limit <= 0:
-            return True
-        with self._lock:
-            events = self._admitted.setdefault((team, user, now.strftime("%Y%m%d%H%M")), [])
-            if event_id in events:
-                return True
-            if len(events) >= limit:
-                return False
-            events.append(event_id)
-            return True
-
-
-class MemoryNotices:
-    """`Notices`: the refusals already said, per thread and reason."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._said: dict[tuple[str, str], str] = {}  # -> the event that said it
-
-    def first(self, thread_key: str, reason: str, event_id: str) -> bool:
-        with self._lock:
-            if (thread_key, reason) in self._said:
-                return False
-            self._said[(thread_key, reason)] = event_id
-            return True
-
-
-class MemoryFeedback:
-    """`FeedbackVotes`: the latest vote per answer and person."""
-
-    def __init__(self, *, clock: Clock = _utc_now) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._votes: dict[tuple[str, str], tuple[Feedback, str]] = {}  # -> (vote, its month)
-
-    def record(self, feedback: Feedback, *, at: datetime | None = None) -> None:
-        at = at or self._clock()
-        with self._lock:
-            self._votes[(feedback.event_id, feedback.user)] = (feedback, at.strftime("%Y-%m"))
-
-    def counts(self, *, team: str, channel: str, month: str) -> FeedbackCounts:
-        with self._lock:
-            values = [
-                vote.value
-                for vote, voted_in in self._votes.values()
-                if (vote.team, vote.channel, voted_in) == (team, channel, month)
-            ]
-        return FeedbackCounts(values.count("positive"), values.count("negative"))

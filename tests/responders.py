@@ -25,12 +25,9 @@ from assistant.retrieval.passages import Passage
 from tests.builders import MemoryBucket
 from tests.memory_stores import (
     MemoryClaims,
-    MemoryFeedback,
     MemoryHistory,
-    MemoryLedger,
-    MemoryNotices,
-    MemoryRate,
 )
+from tests.memory_usage import MemoryFeedback, MemoryLedger, MemoryNotices, MemoryRate
 
 # What every test responder runs with, unless a test says otherwise: the deterministic model,
 # no rate limit (test mentions come from a few people), Slack edits as fast as they come.

@@ -36,12 +36,9 @@ from tests.builders import stored_turn as turn
 from tests.memory_stores import (
     ManualClock,
     MemoryClaims,
-    MemoryFeedback,
     MemoryHistory,
-    MemoryLedger,
-    MemoryNotices,
-    MemoryRate,
 )
+from tests.memory_usage import MemoryFeedback, MemoryLedger, MemoryNotices, MemoryRate
 
 LEASE = 0.6  # seconds
 NOW = datetime(2026, 5, 14, 12, 0, 30, tzinfo=UTC)

@@ -70,6 +70,7 @@ PURE_MODULES = [
     "assistant.feedback.votes",
     "assistant.usage.stores",
     "tests.memory_stores",
+    "tests.memory_usage",
     "assistant.llm.events",
     "assistant.llm.loop_events",
     "assistant.llm.messages",
