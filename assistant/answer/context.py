@@ -51,13 +51,6 @@ class AnswerContext:
         self.reply.say(text)
         self.finish(**details)
 
-    def log_fields(self) -> dict[str, Any]:
-        return {"model": self.plan.model, "fence": self.lease.fence, "attempt": self.attempt}
-
-    @property
-    def attempt(self) -> int:
-        return self.delivery.attempt or self.claim.attempts
-
 
 class AnswerContexts:
     """Makes each delivery's reply (as soon as the claim is held) and then its context."""

@@ -7,11 +7,15 @@ twice, while a takeover that really calls the model again is counted again. The 
 
     >>> mention = Mention(event_id="Ev1", team_id="T1", channel="C1", user="U1", text="hi",
     ...                   ts="1.0", thread_ts="1.0")
-    >>> meter = Meter.free(mention)
-    >>> meter.record("answer", model="m", usage=Usage(1_000, 20))
-    0.0
-    >>> meter.total_cost_usd, meter.calls
-    (0.0, 1)
+    >>> from assistant.channels.settings import Price
+    >>> class Recorded(list):
+    ...     def record(self, call): self.append(call); return True
+    >>> ledger, prices = Recorded(), PriceTable({"m": Price(1.0, 2.0)})
+    >>> meter = Meter(ledger=ledger, prices=prices, mention=mention, fence=2)
+    >>> meter.record("answer", model="m", usage=Usage(1_000_000, 500_000))
+    2.0
+    >>> meter.total_cost_usd, [(call.call, call.kind) for call in ledger]
+    (2.0, [('2.answer', 'answer')])
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from assistant.mention import Mention
 from assistant.usage.pricing import PriceTable
 from assistant.usage.stores import ModelCall
 
-__all__ = ["CallRecorder", "Meter", "NoLedger"]
+__all__ = ["CallRecorder", "Meter"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +42,6 @@ class CallRecorder(Protocol):
     """What the meter writes to: the usage ledger (usage/stores.py `UsageLedger`) has it."""
 
     def record(self, call: ModelCall) -> bool: ...
-
-
-class NoLedger:
-    """Keeps no record: for deployments and tests without usage accounting."""
-
-    def record(self, call: ModelCall) -> bool:
-        return True
 
 
 class Meter:
@@ -65,11 +62,6 @@ class Meter:
         self.total_cost_usd = 0.0
         self.usage = Usage()
         self.calls = 0
-
-    @classmethod
-    def free(cls, mention: Mention) -> Meter:
-        """A meter that prices nothing and records nowhere."""
-        return cls(ledger=NoLedger(), prices=PriceTable({}), mention=mention, fence=0)
 
     def record(self, call: str, *, model: str, usage: Usage) -> float:
         """Count one model call; returns its estimated cost. Never fails the answer."""

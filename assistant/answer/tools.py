@@ -69,10 +69,6 @@ class AnswerTools:
     def __init__(self, sources: Sequence[ToolSource]) -> None:
         self._sources = tuple(sources)
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(source.name for source in self._sources)
-
     def choose(self, request: ToolRequest) -> tuple[Tool, ...]:
         return tuple(source.tool(request) for source in self._sources if source.applies(request))
 

@@ -199,13 +199,14 @@ def _section_keys() -> dict[str, Any]:
 
 # Every key a section may hold, with its type: a nested dict is a sub-section.
 SECTION_KEYS: dict[str, Any] = _section_keys()
-ABSENT = _ABSENT = object()  # what `lookup` finds where a section has no such key
+ABSENT = object()  # what `lookup` finds where a section has no such key
 
 
-def _lookup(section: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+def lookup(section: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    """The value at `path` in a nested section, or `ABSENT`."""
     for name in path:
         if not isinstance(section, Mapping) or name not in section:
-            return _ABSENT
+            return ABSENT
         section = section[name]
     return section
 
@@ -216,11 +217,6 @@ def resolved(base: ChannelSettings, *overrides: Mapping[str, Any]) -> ChannelSet
     for section in overrides:
         merged = _merge(merged, section)
     return _from_section(merged)
-
-
-def lookup(section: Mapping[str, Any], path: tuple[str, ...]) -> Any:
-    """The value at `path` in a nested section, or `ABSENT`."""
-    return _lookup(section, path)
 
 
 def _as_section(settings: ChannelSettings) -> dict[str, Any]:
@@ -243,7 +239,7 @@ def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]
 
 
 def _from_section(section: dict[str, Any]) -> ChannelSettings:
-    return _from_values({key: _lookup(section, tuple(key.split("."))) for key in CHANNEL_SETTINGS})
+    return _from_values({key: lookup(section, tuple(key.split("."))) for key in CHANNEL_SETTINGS})
 
 
 def _from_values(values: Mapping[str, Any]) -> ChannelSettings:
