@@ -113,9 +113,7 @@ class CodeRuns:
             parameters=PARAMETERS,
             run=functools.partial(self._run, mention),
             status=STATUS,
-            footer=lambda calls, answer: code_footer(
-                [str(call.get("code", "")) for call in calls], answer
-            ),
+            footer=code_footer,
         )
 
     def _run(self, mention: Mention, arguments: Mapping[str, Any], *, deadline: float) -> str:

@@ -15,7 +15,15 @@ from typing import Any
 from assistant.llm.messages import Message
 from assistant.llm.rounds import Usage
 
-__all__ = ["Tool", "ToolRound", "tool_footers"]
+__all__ = ["CallRecord", "Tool", "ToolRound", "tool_footers"]
+
+
+@dataclasses.dataclass(frozen=True)
+class CallRecord:
+    """One call of a tool in this answer: what the model asked, and what it was given back."""
+
+    arguments: Mapping[str, Any]
+    result: str  # the tool's result text ("" if none was recorded)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,9 +33,9 @@ class Tool:
     parameters: Mapping[str, Any]  # the JSON schema of the arguments object
     run: Callable[..., str]  # run(arguments: dict, *, deadline: float) -> result text
     status: str = ""  # what the person sees while it runs, e.g. "Running Python…"
-    # footer(arguments of this answer's calls, answer text) -> text shown under the answer
-    # (the code that produced a number, say); None: nothing.
-    footer: Callable[[Sequence[Mapping[str, Any]], str], str] | None = None
+    # footer(this answer's calls of the tool, answer text) -> text shown under the answer
+    # (the code that produced a number, and whether it ran, say); None: nothing.
+    footer: Callable[[Sequence[CallRecord], str], str] | None = None
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -76,6 +84,7 @@ def tool_footers(tools: Sequence[Tool], rounds: Sequence[ToolRound], answer: str
             continue
         calls = []
         for done in rounds:
+            results = {result.tool_call_id: result.text for result in done.results}
             for call in done.request.tool_calls:
                 if call.name != tool.name:
                     continue
@@ -84,7 +93,7 @@ def tool_footers(tools: Sequence[Tool], rounds: Sequence[ToolRound], answer: str
                 except json.JSONDecodeError:
                     continue
                 if isinstance(arguments, dict):
-                    calls.append(arguments)
+                    calls.append(CallRecord(arguments, results.get(call.id, "")))
         if calls:
             text += tool.footer(calls, answer)
     return text

@@ -137,12 +137,15 @@ def test_the_tool_shows_running_python_and_puts_its_code_under_the_answer(local_
         ToolCall("c1", RUN_PYTHON, '{"code": "print(6 * 7)"}'),
         ToolCall("c2", "define", '{"word": "x"}'),
     )
-    rounds = [ToolRound(Message.assistant("", tool_calls=calls), ())]
+    results = (Message.tool_result("c1", "Exit status: 0 (0.1 s)\nstdout:\n42\n"),)
+    rounds = [ToolRound(Message.assistant("", tool_calls=calls), results)]
 
     assert tool.status == "Running Python…"
     assert tool_footers([other, tool], rounds, "It is 42.") == (
         "\n\n*Code run:*\n```python\nprint(6 * 7)\n```"
     )
+    unrecorded = [ToolRound(Message.assistant("", tool_calls=calls), ())]
+    assert "This run failed" in tool_footers([tool], unrecorded, "It is 42.")
 
 
 def test_code_execution_is_planned_when_an_executor_is_configured():
