@@ -36,6 +36,14 @@ from assistant.executor.protocol import (
     valid_name,
 )
 from assistant.executor.report import code_footer, describe, unavailable
+from assistant.executor.workdir import (
+    MAX_PREVIEWS,
+    PREVIEW_BYTES,
+    WorkdirFile,
+    describe_workdir,
+    previewable,
+    table_preview,
+)
 from assistant.files.store import (
     EXTRACTION_NAME,
     BucketStore,
@@ -107,14 +115,35 @@ class CodeRuns:
     timeout_seconds: float = 60.0
 
     def tool(self, mention: Mention) -> Tool:
+        listing = describe_workdir(self._workdir(mention))
         return Tool(
             name=RUN_PYTHON,
-            description=DESCRIPTION.format(wall=self.timeout_seconds),
+            description=DESCRIPTION.format(wall=self.timeout_seconds)
+            + (f"\n\n{listing}" if listing else ""),
             parameters=PARAMETERS,
             run=functools.partial(self._run, mention),
             status=STATUS,
             footer=code_footer,
         )
+
+    def _workdir(self, mention: Mention) -> list[WorkdirFile]:
+        """The files a run would be given, tables previewed from their first bytes; nothing
+        (and a log line) when the bucket cannot be read: the tool is offered all the same."""
+        prefix = _prefix(mention)
+        try:
+            store = self.store()
+            chosen, _ = choose_inputs(store.list(prefix), prefix)
+            files: list[WorkdirFile] = []
+            for name, item in chosen:
+                table = None
+                if previewable(name) and sum(f.table is not None for f in files) < MAX_PREVIEWS:
+                    head = store.head(item.name, PREVIEW_BYTES) or b""
+                    table = table_preview(name, head, whole=item.size <= PREVIEW_BYTES)
+                files.append(WorkdirFile(name, item.size, table))
+        except (GoogleAPIError, OSError) as error:
+            logger.warning("could not list the run's files", extra={"error": repr(error)})
+            return []
+        return files
 
     def _run(self, mention: Mention, arguments: Mapping[str, Any], *, deadline: float) -> str:
         code = arguments.get("code")

@@ -67,6 +67,14 @@ def test_a_csv_total_reaches_the_model_and_the_chart_is_posted_and_kept(
     [result] = tool_results(model, question)
     assert "Exit status: 0" in result and "TOTAL 34" in result
     assert "Posted to the thread (the person sees them): chart.png" in result
+    [offered] = [
+        tool["function"]["description"]
+        for tool in model.requests(question)[0]["body"]["tools"]
+        if tool["function"]["name"] == "run_python"
+    ]  # the model knew the file by name, with its columns, before writing any code
+    assert offered.endswith(
+        "- `sales.csv` (45 bytes), columns: region, q1, q2; first rows: north, 10, 14 | south, 8, 9"
+    )
     [answer], files = answer_and_files(sandbox, posted["ts"])
     assert "TOTAL 34" in answer  # the fake model quotes the result it was sent
     assert "*Code run:*\n```python\nimport pandas as pd" in answer  # people can check it
