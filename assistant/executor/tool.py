@@ -39,10 +39,13 @@ from assistant.executor.report import code_footer, describe, unavailable
 from assistant.executor.workdir import (
     MAX_PREVIEWS,
     PREVIEW_BYTES,
+    TablePreview,
     WorkdirFile,
     describe_workdir,
+    is_workbook_name,
     previewable,
     table_preview,
+    workbook_preview,
 )
 from assistant.files.store import (
     EXTRACTION_NAME,
@@ -135,11 +138,17 @@ class CodeRuns:
             chosen, _ = choose_inputs(store.list(prefix), prefix)
             files: list[WorkdirFile] = []
             for name, item in chosen:
-                table = None
-                if previewable(name) and sum(f.table is not None for f in files) < MAX_PREVIEWS:
+                tables: tuple[TablePreview, ...] = ()
+                if sum(bool(file.tables) for file in files) >= MAX_PREVIEWS:
+                    pass
+                elif previewable(name):
                     head = store.head(item.name, PREVIEW_BYTES) or b""
-                    table = table_preview(name, head, whole=item.size <= PREVIEW_BYTES)
-                files.append(WorkdirFile(name, item.size, table))
+                    tables = table_preview(name, head, whole=item.size <= PREVIEW_BYTES)
+                elif is_workbook_name(name):  # an upload's extraction has its sheets as CSV
+                    folder = item.name.rsplit("/", 1)[0]
+                    extraction = store.get_json(f"{folder}/{EXTRACTION_NAME}") or {}
+                    tables = workbook_preview(str(extraction.get("text") or ""))
+                files.append(WorkdirFile(name, item.size, tables))
         except (GoogleAPIError, OSError) as error:
             logger.warning("could not list the run's files", extra={"error": repr(error)})
             return []
