@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from bench import (
+    day_in_the_life,
     executor,
     history_trim,
     import_time,
@@ -91,6 +92,13 @@ def main() -> int:
         _table(
             "Mention with a CSV to the chart in the thread (deterministic model, whole stack)",
             [executor.mention_to_chart(log_dir)],
+        )
+    )
+    print(
+        _table(
+            "A day in the life: realistic requests through the whole local stack with the "
+            "default local model, each checked against its expected facts (seconds)",
+            day_in_the_life.run(log_dir / "day"),
         )
     )
     return 0
