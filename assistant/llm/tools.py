@@ -15,7 +15,13 @@ from typing import Any
 from assistant.llm.messages import Message
 from assistant.llm.rounds import Usage
 
-__all__ = ["Tool", "ToolRound", "tool_footers"]
+__all__ = ["Tool", "ToolRound", "tool_blocks", "tool_footers"]
+
+Block = dict[str, Any]
+
+
+def no_blocks(calls: Sequence[Mapping[str, Any]]) -> tuple[Block, ...]:
+    return ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +34,9 @@ class Tool:
     # footer(arguments of this answer's calls, answer text) -> text shown under the answer
     # (the code that produced a number, say); None: nothing.
     footer: Callable[[Sequence[Mapping[str, Any]], str], str] | None = None
+    # blocks(arguments of this answer's calls) -> Slack blocks shown under the answer (a
+    # code run's native table, say).
+    blocks: Callable[[Sequence[Mapping[str, Any]]], tuple[Block, ...]] = no_blocks
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -74,17 +83,33 @@ def tool_footers(tools: Sequence[Tool], rounds: Sequence[ToolRound], answer: str
     for tool in tools:
         if tool.footer is None:
             continue
-        calls = []
-        for done in rounds:
-            for call in done.request.tool_calls:
-                if call.name != tool.name:
-                    continue
-                try:
-                    arguments = json.loads(call.arguments or "{}")
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(arguments, dict):
-                    calls.append(arguments)
+        calls = _calls(tool, rounds)
         if calls:
             text += tool.footer(calls, answer)
     return text
+
+
+def tool_blocks(tools: Sequence[Tool], rounds: Sequence[ToolRound]) -> tuple[Block, ...]:
+    """The blocks the tools used in `rounds` put under the answer, in the order offered."""
+    blocks: tuple[Block, ...] = ()
+    for tool in tools:
+        calls = _calls(tool, rounds)
+        if calls:
+            blocks += tool.blocks(calls)
+    return blocks
+
+
+def _calls(tool: Tool, rounds: Sequence[ToolRound]) -> list[dict[str, Any]]:
+    """The arguments of each call of `tool` in `rounds`."""
+    calls = []
+    for done in rounds:
+        for call in done.request.tool_calls:
+            if call.name != tool.name:
+                continue
+            try:
+                arguments = json.loads(call.arguments or "{}")
+            except json.JSONDecodeError:
+                continue
+            if isinstance(arguments, dict):
+                calls.append(arguments)
+    return calls
