@@ -190,10 +190,11 @@ class CodeRuns:
             for code in dict.fromkeys(str(call.get("code", "")) for call in calls):
                 folder = run_output_name(prefix, mention.event_id, run_key(mention, code), "x")
                 folder = folder.removesuffix("x")
+                wanted = [item for item in store.list(folder) if is_visual(item.name, item.size)]
                 files = [
                     RunFile(item.name.removeprefix(folder), data)
-                    for item in sorted(store.list(folder), key=lambda item: item.name)
-                    if is_visual(item.name) and (data := store.get(item.name)) is not None
+                    for item in sorted(wanted, key=lambda item: item.name)
+                    if (data := store.get(item.name)) is not None
                 ]
                 runs.append(assess(files))
         except (GoogleAPIError, OSError) as error:

@@ -21,7 +21,7 @@ from typing import Any
 
 from assistant.executor.protocol import RunFile
 from assistant.slack.chart_block import CHART_SUFFIX, fit_chart_file
-from assistant.slack.table_block import fit_table
+from assistant.slack.table_block import MAX_CSV_BYTES, fit_table
 
 __all__ = ["MAX_CHARTS", "Visual", "answer_blocks", "assess", "is_visual", "report"]
 
@@ -40,9 +40,11 @@ class Visual:
         return bool(self.block)
 
 
-def is_visual(name: str) -> bool:
+def is_visual(name: str, size: int = 0) -> bool:
+    """A file that may become a table or a chart; larger ones cannot fit, so are not read."""
     lower = name.lower()
-    return lower.endswith(".csv") or lower.endswith(CHART_SUFFIX)
+    kind = lower.endswith(".csv") or lower.endswith(CHART_SUFFIX)
+    return kind and size <= MAX_CSV_BYTES
 
 
 def assess(files: Iterable[RunFile]) -> list[Visual]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from assistant.executor.protocol import RunFile
-from assistant.executor.visuals import MAX_CHARTS, answer_blocks, assess, report
+from assistant.executor.visuals import MAX_CHARTS, answer_blocks, assess, is_visual, report
 
 CHART = {"type": "line", "title": "Trend", "categories": ["a", "b"],
          "series": [{"name": "y", "values": [1, 2]}]}  # fmt: skip
@@ -59,3 +59,9 @@ def test_charts_are_capped_and_nothing_fitting_means_no_blocks():
     assert len(answer_blocks([many])) == MAX_CHARTS
     assert answer_blocks([assess([chart(title="t" * 51)])]) == ()
     assert answer_blocks([]) == ()
+
+
+def test_only_csvs_and_chart_specs_small_enough_to_fit_are_read_back():
+    assert is_visual("a.CSV", 10) and is_visual("x.chart.json")
+    assert not is_visual("a.csv", 10_000_000)  # it cannot fit: not downloaded at all
+    assert not is_visual("chart.png", 10)
