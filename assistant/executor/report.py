@@ -63,6 +63,7 @@ def describe(
     posted: Sequence[str] = (),
     post_error: str = "",
     wall_seconds: float = 60.0,
+    native: Sequence[str] = (),
 ) -> str:
     lines = [_status(result, wall_seconds)]
     if failure := _failure(result):
@@ -87,6 +88,7 @@ def describe(
         lines.append("Posted to the thread (the person sees them): " + ", ".join(posted))
     if post_error:
         lines.append(f"The files could not be posted to the thread: {post_error}")
+    lines += native
     for item in result.skipped:
         lines.append(f"Not kept: {item.name!r} ({item.reason})")
     return "\n".join(lines)

@@ -10,6 +10,11 @@ Each new or changed file the run leaves is mirrored to
 `<thread>/bot/<event_id>/run-<key>/<name>` and posted into the thread with `files_upload_v2`
 (a PNG shows as an image). `key` is a digest of the event and the code, so a redelivered
 mention that runs the same code again finds its files already posted and posts nothing twice.
+
+A CSV or `<name>.chart.json` the run writes that fits Slack's `table` / `data_visualization`
+limits is also shown natively under the answer (`visuals.py`). Those blocks are rebuilt from
+the mirrored files by the calls' code (`blocks`), so an answer finished by a takeover, whose
+rounds were replayed rather than run, shows them too.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from assistant.executor.protocol import (
     valid_name,
 )
 from assistant.executor.report import code_footer, describe, unavailable
+from assistant.executor.visuals import answer_blocks, assess, is_visual
+from assistant.executor.visuals import report as visuals_report
 from assistant.executor.workdir import (
     MAX_PREVIEWS,
     PREVIEW_BYTES,
@@ -55,7 +62,7 @@ from assistant.files.store import (
     safe_name,
     thread_prefix,
 )
-from assistant.llm.tools import Tool
+from assistant.llm.tools import CallRecord, Tool
 from assistant.mention import Mention
 
 __all__ = ["RUN_PYTHON", "CodeRuns", "choose_inputs"]
@@ -73,7 +80,14 @@ DESCRIPTION = (
     "Limits: {wall:g} s, 1.5 GiB of memory, 20 MB of output files. Every file you save in the "
     "working directory (plt.savefig('chart.png'), df.to_csv('result.csv')) is posted to the "
     "thread and kept for later runs. Print the numbers you report, and report only what the "
-    "output shows."
+    "output shows. Slack shows small results natively under your answer: a CSV you write "
+    "(first row the header; at most 100 rows and 20 columns) becomes a table, and a chart "
+    "spec you write as NAME.chart.json becomes a chart: "
+    '{{"type": "bar"|"line"|"area"|"pie", "title": "at most 50 chars", "categories": '
+    '["at most 20 labels of 20 chars"], "series": [{{"name": "at most 20 chars", "values": '
+    '[one number per category]}}], "x_label": "", "y_label": ""}} (1-6 series; a pie has one '
+    "series of positive values and at most 6 categories). Save the PNG too: it is the "
+    "download, and anything over these limits is shown as the file only."
 )
 PARAMETERS: Mapping[str, Any] = {
     "type": "object",
@@ -127,6 +141,7 @@ class CodeRuns:
             run=functools.partial(self._run, mention),
             status=STATUS,
             footer=code_footer,
+            blocks=functools.partial(self._blocks, mention),
         )
 
     def _workdir(self, mention: Mention) -> list[WorkdirFile]:
@@ -166,7 +181,7 @@ class CodeRuns:
             data = store.get(item.name)
             if data is not None:
                 files.append(RunFile(name, data))
-        key = hashlib.sha256(f"{mention.event_id}\n{code}".encode()).hexdigest()[:16]
+        key = run_key(mention, code)
         request = RunRequest(
             run_id=f"{mention.event_id}:{key}",
             code=code,
@@ -198,7 +213,27 @@ class CodeRuns:
             posted=posted,
             post_error=post_error,
             wall_seconds=self.timeout_seconds,
+            native=visuals_report(assess(result.files)),
         )
+
+    def _blocks(self, mention: Mention, calls: Sequence[CallRecord]) -> tuple[dict[str, Any], ...]:
+        """The native tables and charts of this answer's runs, from their mirrored files."""
+        prefix, runs = _prefix(mention), []
+        try:
+            store = self.store()
+            for code in dict.fromkeys(str(call.arguments.get("code", "")) for call in calls):
+                folder = run_output_name(prefix, mention.event_id, run_key(mention, code), "x")
+                folder = folder.removesuffix("x")
+                wanted = [item for item in store.list(folder) if is_visual(item.name, item.size)]
+                files = [
+                    RunFile(item.name.removeprefix(folder), data)
+                    for item in sorted(wanted, key=lambda item: item.name)
+                    if (data := store.get(item.name)) is not None
+                ]
+                runs.append(assess(files))
+        except (GoogleAPIError, OSError) as error:
+            logger.warning("could not read a run's tables and charts", extra={"error": repr(error)})
+        return answer_blocks(runs)
 
     def _share(self, mention: Mention, key: str, result: RunResult) -> tuple[list[str], str]:
         """Mirror then post the run's files; (names posted, why posting failed or "")."""
@@ -241,6 +276,11 @@ class CodeRuns:
             logger.warning("could not post a run's files", extra={"error": repr(error)})
             return posted, f"{type(error).__name__}: {str(error)[:200]}"
         return posted, ""
+
+
+def run_key(mention: Mention, code: str) -> str:
+    """Names one run of `code` for this mention: the same on every delivery of it."""
+    return hashlib.sha256(f"{mention.event_id}\n{code}".encode()).hexdigest()[:16]
 
 
 def _prefix(mention: Mention) -> str:

@@ -4,6 +4,7 @@ is replaced by a recorder of requests (tests/executor runs the real one)."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -16,7 +17,7 @@ from assistant.executor.protocol import RunFile, RunRequest, RunResult
 from assistant.executor.tool import RUN_PYTHON, CodeRuns, choose_inputs
 from assistant.files.store import StoredObject
 from assistant.llm.messages import Message, ToolCall
-from assistant.llm.tools import Tool, ToolRound, tool_footers
+from assistant.llm.tools import Tool, ToolRound, tool_blocks, tool_footers
 from tests.builders import MemoryBucket, make_mention
 
 PREFIX = "T0SANDBOX/C0GENERAL/{ts}/"
@@ -175,3 +176,32 @@ def test_the_description_names_the_threads_files_and_previews_its_tables(local_s
     )
     empty = code_runs(local_slack, MemoryBucket(), Executor(RunResult())).tool(mention)
     assert "Files in the working directory" not in empty.description
+
+
+def test_a_runs_fitting_csv_is_shown_natively_even_after_a_takeover_replays_the_round(
+    local_slack, thread
+):
+    mention, _ = thread
+    bucket = MemoryBucket()
+    table = RunFile("totals.csv", b"region,q2\nnorth,14\nsouth,9\n")
+    too_big = RunFile("all.csv", b"n\n" + b"1\n" * 150)
+    executor = Executor(RunResult(exit_code=0, files=(table, too_big)))
+    code = {"code": "df.to_csv('totals.csv')"}
+
+    text = (
+        code_runs(local_slack, bucket, executor)
+        .tool(mention)
+        .run(code, deadline=time.monotonic() + 30)
+    )
+    calls = (ToolCall("c1", RUN_PYTHON, json.dumps(code)),)
+    rounds = [ToolRound(Message.assistant("", tool_calls=calls), ())]
+    # A takeover: a new process, the round replayed from the claim, the run not repeated.
+    replayed = code_runs(local_slack, bucket, Executor(RuntimeError("not run again")))
+
+    assert "Shown natively under your answer as a Slack table: totals.csv" in text
+    assert "Not shown natively (posted as a file only): all.csv: it has 151 rows" in text
+    [block] = tool_blocks([replayed.tool(mention)], rounds)
+    assert block["type"] == "table" and block["block_id"] == "table"
+    assert [cell["text"] for cell in block["rows"][1]] == ["north", "14"]
+    [posted] = [m for m in local_slack.bot_replies(mention.thread_ts) if m.get("files")]
+    assert sorted(f["name"] for f in posted["files"]) == ["all.csv", "totals.csv"]  # downloads
