@@ -282,6 +282,25 @@ def test_a_one_person_threads_reply_is_answered_until_someone_else_writes(
     assert local_model.requests(later) == []
 
 
+def test_a_follow_up_is_not_answered_when_the_thread_cannot_be_read(
+    local_slack, local_model, tmp_path, caplog
+):
+    # Without the thread, nobody can tell whether someone else wrote: no answer, a log line.
+    bot = make_bot(local_slack, local_model, tmp_path)
+    first, _ = bot.ask(unique("start a thread"))
+    reply_text = unique("a follow-up while Slack fails")
+    posted = local_slack.post(reply_text, user="U0ALICE", thread_ts=first.thread_ts)
+    follow = Mention(event_id="EvH" + uuid.uuid4().hex[:8].upper(), team_id=TEAM, channel=CHANNEL,
+                     user="U0ALICE", text=reply_text, ts=posted["ts"], thread_ts=first.thread_ts,
+                     bot_user_id="U0BOT", follow_up=True)  # fmt: skip
+    local_slack.inject_fault(method="conversations.replies", error="internal_error", count=5)
+
+    assert bot.deliver(follow) is Outcome.ACK
+
+    assert len(bot.replies(first)) == 1 and local_model.requests(reply_text) == []
+    assert "could not read the thread: a mention is needed" in caplog.text
+
+
 class OneDocument:
     """A knowledge index holding one passage of one set."""
 
