@@ -50,9 +50,7 @@ class ThreadReader:
             )
             return []
 
-    def read(
-        self, *, channel: str, thread_ts: str, after: str, before: str
-    ) -> list[ThreadMessage]:
+    def read(self, *, channel: str, thread_ts: str, after: str, before: str) -> list[ThreadMessage]:
         """As `messages`, raising `ThreadUnreadable` when Slack refuses: for a caller that
         must not go on without the thread."""
         read: list[ThreadMessage] = []
