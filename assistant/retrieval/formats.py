@@ -21,6 +21,7 @@ from html.parser import HTMLParser
 from pathlib import PurePosixPath
 
 from assistant.files.extract import Extraction, extract
+from assistant.retrieval.chunking import markdown_heading
 
 __all__ = ["MAX_DOCUMENT_CHARS", "Document", "read_document", "resolve_source"]
 
@@ -43,7 +44,6 @@ _CONTENT_TYPES = {
     "application/pdf": "pdf",
 }
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
-_FIRST_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.M)
 _PAGE = re.compile(r"^\[Page (\d+)\]$", re.M)
 _URL = re.compile(r"^https?://[^\s<>()\[\]]+$")
 
@@ -114,8 +114,8 @@ def _format(data: bytes, name: str, content_type: str) -> str:
 
 
 def _first_heading(text: str) -> str:
-    match = _FIRST_HEADING.search(text)
-    return match[1].strip() if match else ""
+    headings = (markdown_heading(line) for line in text.splitlines() if line.startswith("#"))
+    return next((title for _, title in filter(None, headings)), "")
 
 
 def _markdown(text: str, truncated: bool) -> Document:
