@@ -100,4 +100,4 @@ def test_a_pathological_heading_line_is_chunked_in_linear_time(line):
 
 def test_headings_are_read_as_markdown_writes_them():
     text = "## C# ##\n\nabout C\n\n#nospace\n\n#######seven\n"
-    assert [c.heading for c in chunk_text(text, count=words)][0] == ("C",)
+    assert {c.heading for c in chunk_text(text, count=words)} == {("C",)}
