@@ -262,6 +262,10 @@ ALLOWED_USERS: Setting[frozenset[str]] = env_setting(
     "ALLOWED_USERS", frozenset[str], frozenset(), (RESPONDER,),
     "the user ids the bot answers (empty: everyone in the workspace); "
     "also lets a listed guest from another organisation in", channel_key="allow.users")
+ALLOW_DIRECT_MESSAGES = env_setting("ALLOW_DIRECT_MESSAGES", bool, True, (RESPONDER,),
+    "answer in direct messages with the bot; ALLOWED_CHANNELS does not reach DMs (their ids are "
+    "per person), ALLOWED_USERS and the budgets do; `false`: channels only",
+    channel_key="allow.direct_messages", workspace_wide=True)
 
 # --- Answers from documents (gs://KNOWLEDGE_BUCKET/knowledge/**) ------------------------------
 KNOWLEDGE_BUCKET = env_setting("KNOWLEDGE_BUCKET", str, "", (INDEXER,),

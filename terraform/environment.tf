@@ -57,6 +57,7 @@ locals {
     USER_MENTIONS_PER_MINUTE = tostring(var.user_mentions_per_minute)
     ALLOWED_CHANNELS         = join(",", var.allowed_channels)
     ALLOWED_USERS            = join(",", var.allowed_users)
+    ALLOW_DIRECT_MESSAGES    = tostring(var.allow_direct_messages)
     EMBEDDINGS_BASE_URL      = var.embeddings_base_url
     EMBEDDING_MODEL          = var.embedding_model
     EMBEDDING_DIMENSIONS     = tostring(var.embedding_dimensions)
