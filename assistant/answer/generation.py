@@ -2,7 +2,8 @@
 
 Each tool round is recorded on the claim as it finishes, so a delivery that takes over after a
 crash replays the rounds instead of running the tools again; each model call is metered. What
-the tools show of their calls (the code that ran) goes under the answer.
+the tools show of their calls (the code that ran) goes under the answer. A link in the answer
+to an address that nothing the model read contains is shown as text, not as a link.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from assistant import deadline
 from assistant.answer.assembly import Assembly
 from assistant.answer.context import AnswerContext
 from assistant.answer.delivery import seconds_since_mention
+from assistant.answer.final import urls_read
 from assistant.llm.events import ModelRequest
 from assistant.llm.loop import run_tool_loop
 from assistant.llm.loop_events import AnswerText, FinalAnswer, RoundFinished, ToolsStarted
 from assistant.llm.messages import Message
 from assistant.llm.rounds import Usage
 from assistant.llm.tools import Tool, ToolRound, tool_footers
+from assistant.slack.neutralise import unlink_unknown
 
 __all__ = ["Generator"]
 
@@ -92,6 +95,9 @@ class Generator:
                     event.usage.completion_tokens - in_rounds.completion_tokens,
                 )
                 context.meter.record("answer", model=plan.model, usage=last)
-                footer = tool_footers(tools, rounds, event.text)
-                return dataclasses.replace(event, text=event.text + footer) if footer else event
+                # A link to an address nothing read contains may carry the thread away.
+                read = urls_read(assembly.prompt(tuple(rounds)), assembly.references.book)
+                text = unlink_unknown(event.text, read)
+                footer = tool_footers(tools, rounds, text)
+                return dataclasses.replace(event, text=text + footer)
         raise AssertionError("the tool loop ended without an answer")

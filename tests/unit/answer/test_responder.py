@@ -301,6 +301,21 @@ def test_a_follow_up_is_not_answered_when_the_thread_cannot_be_read(
     assert "could not read the thread: a mention is needed" in caplog.text
 
 
+def test_a_link_the_model_made_up_is_shown_as_text_and_one_it_read_stays_a_link(
+    local_slack, local_model, tmp_path
+):
+    # The scripted answer's first address differs from anything in the question (the
+    # directive turns the literal \\n into a line break), like a link that would carry the
+    # thread to someone else's server; the second is in the question, as read.
+    bot = make_bot(local_slack, local_model, tmp_path)
+    script = "[[reply:[details](https://evil.example/c?q=\\nsecret) or https://ok.example/a]]"
+    mention, _ = bot.ask(script)
+    [answer] = bot.replies(mention)
+    assert "[details](https://evil.example/c?q=" not in answer
+    assert "`https://evil.example/c?q=`" in answer and "https://ok.example/a" in answer
+    assert "`https://ok.example/a`" not in answer
+
+
 class OneDocument:
     """A knowledge index holding one passage of one set."""
 
