@@ -199,9 +199,9 @@ MAX_FILE_TOKENS = env_setting("MAX_FILE_TOKENS", int, 20_000, (RESPONDER, FILES)
     "most tokens of one file given to the model")
 # In a child process (files/isolation.py); its wall-clock limit is twice this plus 5 s, so 5
 # files fit the files function's 300 s.
-EXTRACT_CPU_SECONDS = env_setting("EXTRACT_CPU_SECONDS", int, 15, (FILES,),
-    "CPU seconds one attachment may take to read (wall clock: twice this plus 5 s); "
-    "past it the file is named as unreadable")
+EXTRACT_CPU_SECONDS = env_setting("EXTRACT_CPU_SECONDS", int, 15, (FILES, INDEXER),
+    "CPU seconds one attachment or knowledge document may take to read (wall clock: twice "
+    "this plus 5 s); past it the file is named as unreadable, the document skipped")
 
 # --- Code execution, logs, the bot's DM -------------------------------------------------------
 EXECUTOR_URL = env_setting("EXECUTOR_URL", str, "", (RESPONDER,),

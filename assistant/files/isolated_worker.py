@@ -109,9 +109,17 @@ def serve() -> None:
 
 
 def _preload() -> None:
-    """Import the parsers once, here, so each child starts with them loaded."""
+    """Import the parsers once, here, so each child starts with them loaded. The indexer
+    reads no images and does not install Pillow."""
     import pypdf  # noqa: F401
-    from PIL import GifImagePlugin, JpegImagePlugin, PngImagePlugin, WebPImagePlugin  # noqa: F401
+
+    with contextlib.suppress(ImportError):
+        from PIL import (  # noqa: F401
+            GifImagePlugin,
+            JpegImagePlugin,
+            PngImagePlugin,
+            WebPImagePlugin,
+        )
 
     import assistant.files.extract  # noqa: F401
 
