@@ -59,8 +59,9 @@ class ThreadReplies:
         """Whether someone else wrote in the thread before this reply, their event not (yet)
         handled; they are remembered as the event would have done. A thread that cannot be
         read counts as someone else having written: the bot never answers unasked on a guess."""
-        if not mention.bot_user_id:
-            return False
+        if not mention.bot_user_id:  # ingress queues none such; if one came, no telling
+            logger.warning("no bot id on a follow-up: a mention is needed")
+            return True
         try:
             messages = self._thread.read(
                 channel=mention.channel,

@@ -301,6 +301,20 @@ def test_a_follow_up_is_not_answered_when_the_thread_cannot_be_read(
     assert "could not read the thread: a mention is needed" in caplog.text
 
 
+def test_a_follow_up_without_the_bots_id_is_not_answered(local_slack, local_model, tmp_path):
+    # Ingress queues none such; if one came, nobody could tell who else wrote: fail closed.
+    bot = make_bot(local_slack, local_model, tmp_path)
+    first, _ = bot.ask(unique("start a thread"))
+    reply_text = unique("a follow-up of unknown origin")
+    posted = local_slack.post(reply_text, user="U0ALICE", thread_ts=first.thread_ts)
+    follow = Mention(event_id="EvK" + uuid.uuid4().hex[:8].upper(), team_id=TEAM, channel=CHANNEL,
+                     user="U0ALICE", text=reply_text, ts=posted["ts"], thread_ts=first.thread_ts,
+                     bot_user_id="", follow_up=True)  # fmt: skip
+
+    assert bot.deliver(follow) is Outcome.ACK
+    assert local_model.requests(reply_text) == []
+
+
 def test_a_link_the_model_made_up_is_shown_as_text_and_one_it_read_stays_a_link(
     local_slack, local_model, tmp_path
 ):
