@@ -119,6 +119,7 @@ class Settings:
     user_mentions_per_minute: int = registry.USER_MENTIONS_PER_MINUTE.default
     allowed_channels: frozenset[str] = registry.ALLOWED_CHANNELS.default
     allowed_users: frozenset[str] = registry.ALLOWED_USERS.default
+    allow_direct_messages: bool = registry.ALLOW_DIRECT_MESSAGES.default
     knowledge_bucket: str = registry.KNOWLEDGE_BUCKET.default
     embeddings_base_url: str | None = registry.EMBEDDINGS_BASE_URL.default
     embedding_model: str = registry.EMBEDDING_MODEL.default

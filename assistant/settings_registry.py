@@ -199,9 +199,9 @@ MAX_FILE_TOKENS = env_setting("MAX_FILE_TOKENS", int, 20_000, (RESPONDER, FILES)
     "most tokens of one file given to the model")
 # In a child process (files/isolation.py); its wall-clock limit is twice this plus 5 s, so 5
 # files fit the files function's 300 s.
-EXTRACT_CPU_SECONDS = env_setting("EXTRACT_CPU_SECONDS", int, 15, (FILES,),
-    "CPU seconds one attachment may take to read (wall clock: twice this plus 5 s); "
-    "past it the file is named as unreadable")
+EXTRACT_CPU_SECONDS = env_setting("EXTRACT_CPU_SECONDS", int, 15, (FILES, INDEXER),
+    "CPU seconds one attachment or knowledge document may take to read (wall clock: twice "
+    "this plus 5 s); past it the file is named as unreadable, the document skipped")
 
 # --- Code execution, logs, the bot's DM -------------------------------------------------------
 EXECUTOR_URL = env_setting("EXECUTOR_URL", str, "", (RESPONDER,),
@@ -262,6 +262,10 @@ ALLOWED_USERS: Setting[frozenset[str]] = env_setting(
     "ALLOWED_USERS", frozenset[str], frozenset(), (RESPONDER,),
     "the user ids the bot answers (empty: everyone in the workspace); "
     "also lets a listed guest from another organisation in", channel_key="allow.users")
+ALLOW_DIRECT_MESSAGES = env_setting("ALLOW_DIRECT_MESSAGES", bool, True, (RESPONDER,),
+    "answer in direct messages with the bot; ALLOWED_CHANNELS does not reach DMs (their ids are "
+    "per person), ALLOWED_USERS and the budgets do; `false`: channels only",
+    channel_key="allow.direct_messages", workspace_wide=True)
 
 # --- Answers from documents (gs://KNOWLEDGE_BUCKET/knowledge/**) ------------------------------
 KNOWLEDGE_BUCKET = env_setting("KNOWLEDGE_BUCKET", str, "", (INDEXER,),

@@ -24,6 +24,7 @@ import httpx2 as httpx
 import openai
 from google.cloud import firestore
 
+from assistant.files.extract import extract
 from assistant.llm.encodings import get_encoding
 from assistant.retrieval.chunking import Chunk
 from assistant.retrieval.embeddings import Embedder
@@ -101,6 +102,7 @@ def _ingest(db, embedder: Embedder, documents: dict[str, bytes]) -> float:
     core = Ingestor(
         bucket="kb", reader=objects, index=KnowledgeIndex(db), embedder=embedder,
         count_tokens=_tokens, max_bytes=50_000_000, max_attempts=1,
+        extract=extract,  # in process: the indexer's isolation adds one fork per document
     )  # fmt: skip
     started = time.perf_counter()
     for generation, (name, data) in enumerate(documents.items(), start=1):

@@ -57,6 +57,7 @@ locals {
     USER_MENTIONS_PER_MINUTE = tostring(var.user_mentions_per_minute)
     ALLOWED_CHANNELS         = join(",", var.allowed_channels)
     ALLOWED_USERS            = join(",", var.allowed_users)
+    ALLOW_DIRECT_MESSAGES    = tostring(var.allow_direct_messages)
     EMBEDDINGS_BASE_URL      = var.embeddings_base_url
     EMBEDDING_MODEL          = var.embedding_model
     EMBEDDING_DIMENSIONS     = tostring(var.embedding_dimensions)
@@ -94,8 +95,9 @@ locals {
     EMBEDDINGS_BASE_URL    = var.embeddings_base_url
     EMBEDDING_MODEL        = var.embedding_model
     EMBEDDING_DIMENSIONS   = tostring(var.embedding_dimensions)
-    # Documents share the files function's size limit.
+    # Documents share the files function's size and reading limits.
     MAX_FILE_BYTES        = tostring(var.max_file_bytes)
+    EXTRACT_CPU_SECONDS   = tostring(var.extract_cpu_seconds)
     MAX_DELIVERY_ATTEMPTS = tostring(var.max_delivery_attempts)
     LOG_LEVEL             = var.log_level
     OPENAI_API_KEY_FILE   = "/etc/secrets/openai-api-key/value"

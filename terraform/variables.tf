@@ -372,6 +372,12 @@ variable "allowed_users" {
   description = "User ids the bot answers; empty for everyone in the workspace (ALLOWED_USERS)."
 }
 
+variable "allow_direct_messages" {
+  type        = bool
+  default     = true
+  description = "Answer in direct messages with the bot, which allowed_channels does not reach (ALLOW_DIRECT_MESSAGES)."
+}
+
 variable "executor_timeout_seconds" {
   type        = number
   default     = 60

@@ -12,6 +12,7 @@ import uuid
 import httpx2 as httpx
 import openai
 
+from assistant.files.extract import extract
 from assistant.llm.encodings import get_encoding
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.index import KnowledgeIndex
@@ -70,6 +71,7 @@ def ingestor(db, base_url: str, objects: MemoryObjects, **overrides) -> Ingestor
         embedder=embedder(base_url),
         count_tokens=count_tokens,
         max_bytes=20_000_000,
+        extract=extract,  # in process: these documents are the tests' own
         max_attempts=3,
     )
     values.update(overrides)

@@ -10,6 +10,7 @@ a lock: the responder's heartbeat writes to the claim from its own thread.
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from assistant.answer.claims import (
     Delivered,
     Lease,
     LostLease,
+    RoundTooLarge,
     decide,
 )
 from assistant.conversation.summary import Summary
@@ -62,6 +64,7 @@ class ManualClock:
 
 # A heartbeat older than any lease: `release` lets the next delivery take over at once.
 _LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+MAX_DOCUMENT_BYTES = 1_048_576
 
 
 class MemoryClaims:
@@ -122,7 +125,11 @@ class MemoryClaims:
     def record_round(self, lease: Lease, number: int, done: ToolRound) -> None:
         with self._lock:
             claim = self._held(lease)
-            claim["rounds"] = {**claim["rounds"], number: done}
+            rounds = {**claim["rounds"], number: done}
+            size = sum(len(json.dumps(kept.to_json())) for kept in rounds.values())
+            if size > MAX_DOCUMENT_BYTES:  # Firestore refuses a document past 1 MiB
+                raise RoundTooLarge(f"the claim would be {size} bytes")
+            claim["rounds"] = rounds
             claim["heartbeat_at"] = self._clock()
 
     def record_delivered(self, lease: Lease, delivered: Delivered, message_ts: list[str]) -> None:

@@ -4,12 +4,13 @@ the same contracts as the Firestore ones (`tests/integration/test_store_contract
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from assistant.channels.settings import Budgets
 from assistant.feedback.buttons import Feedback
 from assistant.feedback.votes import FeedbackCounts
-from assistant.usage.policy import Spent, day_of, month_of
-from assistant.usage.stores import ModelCall, Totals, UsageStatement
+from assistant.usage.policy import Allow, Busy, Refuse, Spent, check_reservation, day_of, month_of
+from assistant.usage.stores import HOLD_SECONDS, Hold, ModelCall, Totals, UsageStatement
 from tests.memory_stores import Clock, utc_now
 
 __all__ = ["MemoryFeedback", "MemoryLedger", "MemoryNotices", "MemoryRate"]
@@ -19,13 +20,42 @@ _FIELDS = ("tokens_in", "tokens_out", "cost_usd", "calls")
 
 
 class MemoryLedger:
-    """`UsageLedger` as the calls recorded and a counter per scope and period."""
+    """`UsageLedger` as the calls recorded, a counter per scope and period, and the live
+    reservations per workspace."""
 
     def __init__(self, *, clock: Clock = utc_now) -> None:
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._calls: dict[str, ModelCall] = {}
         self._counters: dict[tuple[str, str, str], dict[str, float]] = {}
+        self._holds: dict[str, dict[str, tuple[Hold, datetime]]] = {}  # team → key → (hold, until)
+
+    @property
+    def held(self) -> tuple[Hold, ...]:
+        """Every reservation not settled or released (lapsed ones included), for tests."""
+        with self._lock:
+            return tuple(hold for team in self._holds.values() for hold, _ in team.values())
+
+    def reserve(self, hold: Hold, budgets: Budgets) -> Allow | Refuse | Busy:
+        with self._lock:
+            team = self._holds.setdefault(hold.team, {})
+            for key in [key for key, (_, until) in team.items() if until <= hold.at]:
+                del team[key]
+            live = [held for held, _ in team.values()]
+            held = Spent(
+                sum(h.cost_usd for h in live),
+                sum(h.cost_usd for h in live if h.channel == hold.channel),
+                sum(h.cost_usd for h in live if h.user == hold.user),
+            )
+            spent = self.spent(team=hold.team, channel=hold.channel, user=hold.user, now=hold.at)
+            verdict = check_reservation(budgets, spent=spent, held=held, now=hold.at)
+            if isinstance(verdict, Allow):
+                team[hold.key] = (hold, hold.at + timedelta(seconds=HOLD_SECONDS))
+            return verdict
+
+    def release(self, hold: Hold) -> None:
+        with self._lock:
+            self._holds.get(hold.team, {}).pop(hold.key, None)
 
     @property
     def calls(self) -> tuple[ModelCall, ...]:
@@ -39,6 +69,8 @@ class MemoryLedger:
             if key in self._calls:
                 return False
             self._calls[key] = call
+            for settled in call.holds:
+                self._holds.get(call.team, {}).pop(settled, None)
             added = {
                 "tokens_in": call.tokens_in,
                 "tokens_out": call.tokens_out,

@@ -26,7 +26,7 @@ from assistant.answer.references import (
 )
 from assistant.conversation.budget import fit_text, room_for_question, select_turns
 from assistant.conversation.prompt import Prompt, PromptPart, assemble_prompt
-from assistant.conversation.summariser import Summariser
+from assistant.conversation.summariser import NO_RESERVATION, Reserve, Summariser
 from assistant.conversation.summary import Summary, SummaryLimits
 from assistant.conversation.thread_messages import context_turns, others, people_in
 from assistant.conversation.thread_state import History, ThreadState
@@ -91,7 +91,10 @@ class PromptBuilder:
         self._thread = thread
         self._summariser = summariser
 
-    def build(self, mention: Mention, plan: AnswerPlan) -> Assembly:
+    def build(
+        self, mention: Mention, plan: AnswerPlan, *, reserve: Reserve = NO_RESERVATION
+    ) -> Assembly:
+        """The mention's prompt parts; `reserve` is asked before each summary call."""
         spec = plan.spec
         sets = usable_sets(self._search, plan)
         system = _part("system", Message.system(references_rules(plan.persona, sets)), plan)
@@ -140,6 +143,7 @@ class PromptBuilder:
                 mention,
                 summary,
                 before=earlier[-1].order if earlier else question_turn.order,
+                reserve=reserve,
             )
         references = References()
         if sets:
@@ -170,6 +174,7 @@ class PromptBuilder:
         summary: Summary | None,
         *,
         before: str,
+        reserve: Reserve,
     ) -> tuple[Summary | None, Usage]:
         """Cover the oldest turns the summary does not cover yet, as far as one turn's share
         of summary calls reaches: the rest follows on later turns, oldest first."""
@@ -179,7 +184,7 @@ class PromptBuilder:
             before=before,
             max_tokens=limits.chunk_tokens * limits.max_calls,
         )
-        outcome = self._summariser.extend(summary, pending, limits)
+        outcome = self._summariser.extend(summary, pending, limits, reserve=reserve)
         if outcome.summarised and outcome.summary is not None:
             summary = outcome.summary
             self._history.save_summary(mention.thread_key, summary)

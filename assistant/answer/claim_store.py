@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from google.api_core.exceptions import AlreadyExists, FailedPrecondition
+from google.api_core.exceptions import AlreadyExists, FailedPrecondition, InvalidArgument
 from google.cloud import firestore
 
 from assistant.answer.claims import (
@@ -25,6 +25,7 @@ from assistant.answer.claims import (
     Delivered,
     Lease,
     LostLease,
+    RoundTooLarge,
     decide,
 )
 from assistant.llm.tools import ToolRound
@@ -73,7 +74,10 @@ class ClaimStore:
         self._write(lease, {"message_ts": message_ts})
 
     def record_round(self, lease: Lease, number: int, done: ToolRound) -> None:
-        self._write(lease, {f"rounds.r{number:02d}": done.to_json()})
+        try:
+            self._write(lease, {f"rounds.r{number:02d}": done.to_json()})
+        except InvalidArgument as error:  # past Firestore's 1 MiB per document
+            raise RoundTooLarge(str(error)) from error
 
     def record_delivered(self, lease: Lease, delivered: Delivered, message_ts: list[str]) -> None:
         fields = {"state": DELIVERED, "delivered": delivered.to_json(), "message_ts": message_ts}

@@ -47,6 +47,7 @@ __all__ = [
     "Delivered",
     "Lease",
     "LostLease",
+    "RoundTooLarge",
     "acquire_waiting",
     "decide",
 ]
@@ -63,6 +64,10 @@ class ClaimVerdict(enum.Enum):
 
 class LostLease(Exception):
     """Another delivery took the event over: this one must stop without touching Slack."""
+
+
+class RoundTooLarge(Exception):
+    """A tool round would make the claim larger than its store keeps (Firestore: 1 MiB)."""
 
 
 def decide(
@@ -140,7 +145,10 @@ class Claims(Protocol):
 
     def record_messages(self, lease: Lease, message_ts: list[str]) -> None: ...
 
-    def record_round(self, lease: Lease, number: int, done: ToolRound) -> None: ...
+    def record_round(self, lease: Lease, number: int, done: ToolRound) -> None:
+        """Keep a finished tool round for a takeover to replay; `RoundTooLarge` when the claim
+        cannot hold it (the lease is kept)."""
+        ...
 
     def record_delivered(
         self, lease: Lease, delivered: Delivered, message_ts: list[str]

@@ -101,6 +101,7 @@ class AnswerContexts:
             prices=plan.prices,
             mention=delivery.mention,
             fence=lease.fence,
+            budgets=plan.channel.budgets,
             clock=self._clock,
         )
         return AnswerContext(

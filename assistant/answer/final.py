@@ -10,16 +10,19 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from assistant.answer.plan import AnswerPlan
+from assistant.conversation.prompt import Prompt
 from assistant.conversation.turns import StoredTurn, turn_order
 from assistant.files.context import notes_text
+from assistant.llm.messages import content_text
 from assistant.llm.tokens import count_content
 from assistant.mention import Mention
 from assistant.retrieval.citations import with_sources
 from assistant.retrieval.passages import PassageBook
+from assistant.slack.neutralise import urls_in
 from assistant.usage.notices import near_limit_note
 from assistant.usage.policy import Spent, near_limits
 
-__all__ = ["EMPTY_ANSWER", "answer_text", "answer_turn"]
+__all__ = ["EMPTY_ANSWER", "answer_text", "answer_turn", "urls_read"]
 
 EMPTY_ANSWER = "_The model returned an empty answer._"
 
@@ -49,3 +52,17 @@ def answer_turn(mention: Mention, plan: AnswerPlan, text: str) -> StoredTurn:
         encoding=plan.spec.count_key,
         event_id=mention.event_id,
     )
+
+
+def urls_read(prompt: Prompt, book: PassageBook) -> frozenset[str]:
+    """The web addresses the model was shown by others: the thread's messages and files, the
+    sources, the tool results. Never its own words (earlier answers, the summary it wrote, the
+    arguments of its tool calls): a link it once made up must not become known by repetition."""
+    shown = (
+        content_text(part.message.content)
+        for part in prompt.parts
+        if part.kind != "summary" and part.message.role != "assistant"
+    )
+    sources = (book.get(number) for number in range(1, len(book) + 1))
+    urls = {url for text in shown for url in urls_in(text)}
+    return frozenset(urls | {passage.url for passage in sources if passage and passage.url})

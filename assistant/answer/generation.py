@@ -2,7 +2,8 @@
 
 Each tool round is recorded on the claim as it finishes, so a delivery that takes over after a
 crash replays the rounds instead of running the tools again; each model call is metered. What
-the tools show of their calls (the code that ran) goes under the answer.
+the tools show of their calls (the code that ran) goes under the answer. A link in the answer
+to an address that nothing the model read contains is shown as text, not as a link.
 """
 
 from __future__ import annotations
@@ -15,20 +16,27 @@ import openai
 
 from assistant import deadline
 from assistant.answer.assembly import Assembly
+from assistant.answer.claims import RoundTooLarge
 from assistant.answer.context import AnswerContext
 from assistant.answer.delivery import seconds_since_mention
-from assistant.llm.events import ModelRequest
+from assistant.answer.final import urls_read
+from assistant.llm.events import ModelError, ModelRequest
 from assistant.llm.loop import run_tool_loop
 from assistant.llm.loop_events import AnswerText, FinalAnswer, RoundFinished, ToolsStarted
 from assistant.llm.messages import Message
 from assistant.llm.rounds import Usage
 from assistant.llm.tools import Tool, ToolRound, tool_blocks, tool_footers
+from assistant.slack.neutralise import unlink_unknown
 
-__all__ = ["Generator"]
+__all__ = ["ROUND_TOO_BIG", "Generator"]
 
 logger = logging.getLogger(__name__)
 
 TOOL_STATUS = "Using a tool…"
+ROUND_TOO_BIG = (
+    "The tools returned more than I can keep for one answer, so I stopped here. "
+    "Please ask for less at a time."
+)
 
 
 class Generator:
@@ -50,6 +58,13 @@ class Generator:
                 extra=prompt.to_log(
                     model=plan.model, rounds=len(rounds), with_text=self._log_prompts
                 ),
+            )
+            # Built right before the call: its maximum cost is reserved against the budgets
+            # (OverBudget, a ModelError, ends the answer when they allow no more).
+            context.meter.reserve(
+                model=plan.model,
+                tokens_in=prompt.account.used,
+                tokens_out=plan.max_output_tokens,
             )
             return tuple(prompt.messages)
 
@@ -80,12 +95,13 @@ class Generator:
                 logger.info("tools requested", extra={"tools": list(event.names)})
                 reply.show_status(event.status or TOOL_STATUS)
             elif isinstance(event, RoundFinished):
-                context.claims.record_round(context.lease, event.number, event.round)
                 rounds.append(event.round)
                 in_rounds += event.round.usage
+                # Counted first: the call was paid for, whether or not its round can be kept.
                 context.meter.record(
                     f"round-{event.number}", model=plan.model, usage=event.round.usage
                 )
+                _keep_round(context, event)
             elif isinstance(event, FinalAnswer):
                 # FinalAnswer.usage covers every call of this delivery, the rounds included.
                 last = Usage(
@@ -93,7 +109,20 @@ class Generator:
                     event.usage.completion_tokens - in_rounds.completion_tokens,
                 )
                 context.meter.record("answer", model=plan.model, usage=last)
-                footer = tool_footers(tools, rounds, event.text)
+                # A link to an address nothing read contains may carry the thread away.
+                read = urls_read(assembly.prompt(tuple(rounds)), assembly.references.book)
+                text = unlink_unknown(event.text, read)
+                footer = tool_footers(tools, rounds, text)
                 blocks = tool_blocks(tools, rounds)
-                return dataclasses.replace(event, text=event.text + footer, blocks=blocks)
+                return dataclasses.replace(event, text=text + footer, blocks=blocks)
         raise AssertionError("the tool loop ended without an answer")
+
+
+def _keep_round(context: AnswerContext, event: RoundFinished) -> None:
+    """The round on the claim, so a takeover replays it. One too big for the claim document
+    ends the answer for good: a redelivery would pay for the same round and fail again."""
+    try:
+        context.claims.record_round(context.lease, event.number, event.round)
+    except RoundTooLarge as error:
+        logger.warning("tool round too big to keep", extra={"round": event.number})
+        raise ModelError(ROUND_TOO_BIG) from error

@@ -140,8 +140,21 @@ class Responder:
             return Outcome.ACK
         reply.show_progress()
         started = time.monotonic()
-        assembly = self.prompts.build(mention, plan)
-        context.meter.record("summary", model=plan.summary.model, usage=assembly.summary_usage)
+        try:
+            return self._generate(context, started)
+        finally:
+            context.meter.release()  # what a failed or unmade call still held
+
+    def _generate(self, context: AnswerContext, started: float) -> Outcome:
+        mention, plan, reply, meter = context.mention, context.plan, context.reply, context.meter
+        assembly = self.prompts.build(
+            mention,
+            plan,
+            reserve=lambda tokens_in, tokens_out: meter.reserve(
+                model=plan.summary.model, tokens_in=tokens_in, tokens_out=tokens_out
+            ),
+        )
+        meter.record("summary", model=plan.summary.model, usage=assembly.summary_usage)
         tools = self._tools.choose(
             ToolRequest(mention=mention, plan=plan, references=assembly.references)
         )

@@ -19,7 +19,7 @@ from assistant.answer.plan import Planner
 from assistant.conversation.thread_messages import people_in
 from assistant.conversation.thread_state import History, ThreadState
 from assistant.mention import Mention
-from assistant.slack.thread_reader import ThreadReader
+from assistant.slack.thread_reader import ThreadReader, ThreadUnreadable
 
 __all__ = ["ThreadReplies"]
 
@@ -57,15 +57,23 @@ class ThreadReplies:
 
     def _someone_else_wrote(self, mention: Mention, state: ThreadState) -> bool:
         """Whether someone else wrote in the thread before this reply, their event not (yet)
-        handled; they are remembered as the event would have done."""
-        if not mention.bot_user_id:
-            return False
-        messages = self._thread.messages(
-            channel=mention.channel,
-            thread_ts=mention.thread_ts,
-            after=state.read_through,
-            before=mention.ts,
-        )
+        handled; they are remembered as the event would have done. A thread that cannot be
+        read counts as someone else having written: the bot never answers unasked on a guess."""
+        if not mention.bot_user_id:  # ingress queues none such; if one came, no telling
+            logger.warning("no bot id on a follow-up: a mention is needed")
+            return True
+        try:
+            messages = self._thread.read(
+                channel=mention.channel,
+                thread_ts=mention.thread_ts,
+                after=state.read_through,
+                before=mention.ts,
+            )
+        except ThreadUnreadable as error:
+            logger.warning(
+                "could not read the thread: a mention is needed", extra={"error": str(error)}
+            )
+            return True
         others = people_in(messages, bot_user_id=mention.bot_user_id) - {mention.user}
         if others:
             logger.info("someone else wrote first: a mention is needed")

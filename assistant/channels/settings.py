@@ -79,6 +79,8 @@ class Allowlist:
     channels: frozenset[str] = frozenset()
     users: frozenset[str] = frozenset()
     external_teams: frozenset[str] = frozenset()
+    # DMs are no channel an admin could list; answered unless this is off (ALLOW_DIRECT_MESSAGES).
+    direct_messages: bool = registry.ALLOW_DIRECT_MESSAGES.default
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -106,6 +108,7 @@ class ChannelSettings:
         channels=registry.ALLOWED_CHANNELS.default,
         users=registry.ALLOWED_USERS.default,
         external_teams=registry.ALLOW_EXTERNAL_TEAMS.default,
+        direct_messages=registry.ALLOW_DIRECT_MESSAGES.default,
     )
     # Registered keys with no attribute above, as (key, value) pairs (hashable, like the rest).
     unlisted: tuple[tuple[str, Any], ...] = ()

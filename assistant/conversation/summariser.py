@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import openai
 
@@ -29,9 +29,20 @@ from assistant.llm.rounds import RoundBuilder, Usage
 from assistant.llm.stream import stream_events
 from assistant.llm.tokens import count_message, truncate_text
 
-__all__ = ["Summariser", "SummaryOutcome"]
+__all__ = ["NO_RESERVATION", "Reserve", "Summariser", "SummaryOutcome"]
 
 logger = logging.getLogger(__name__)
+
+# Called before each summary call with its prompt's and its output limit's tokens; raises a
+# ModelError (the budgets' `OverBudget`) when the call may not be made.
+Reserve = Callable[[int, int], None]
+
+
+def _reserve_nothing(tokens_in: int, tokens_out: int) -> None:
+    """For callers with no budgets to keep (benchmarks)."""
+
+
+NO_RESERVATION: Reserve = _reserve_nothing
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,9 +58,15 @@ class Summariser:
         self._client = client
 
     def extend(
-        self, previous: Summary | None, turns: Sequence[StoredTurn], limits: SummaryLimits
+        self,
+        previous: Summary | None,
+        turns: Sequence[StoredTurn],
+        limits: SummaryLimits,
+        *,
+        reserve: Reserve = NO_RESERVATION,
     ) -> SummaryOutcome:
-        """`previous` extended with `turns` (oldest first), as far as `limits` allow."""
+        """`previous` extended with `turns` (oldest first), as far as `limits` allow and
+        `reserve` lets each call be made."""
         summary, calls, tokens_in, tokens_out, covered = previous, 0, 0, 0, 0
         # A third of the delivery's time at most: the answer itself needs the rest.
         stop_at = time.monotonic() + min(deadline.remaining() / 3, 180.0)
@@ -58,7 +75,9 @@ class Summariser:
             if left < 1:
                 break
             try:
-                text, usage = self._call(summary, chunk, limits, timeout=min(60.0, left))
+                text, usage = self._call(
+                    summary, chunk, limits, timeout=min(60.0, left), reserve=reserve
+                )
             except (ModelError, ValueError) as error:  # the client's own retries are done
                 logger.warning("summary not extended", extra={"error": type(error).__name__})
                 break
@@ -76,8 +95,10 @@ class Summariser:
         limits: SummaryLimits,
         *,
         timeout: float,
+        reserve: Reserve,
     ) -> tuple[str, Usage]:
         messages = summary_request(previous, chunk, max_words=limits.max_words)
+        reserve(sum(count_message(m, limits.spec) for m in messages), limits.max_tokens)
         started = time.monotonic()
         request = ModelRequest(
             model=limits.model,

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assistant.conversation.turns import StoredTurn
+from assistant.llm.framing import defuse_tags
 from assistant.llm.messages import Message, content_text
 from assistant.llm.models import ModelSpec
 
@@ -82,7 +83,10 @@ class Summary:
 
     @property
     def message(self) -> Message:
-        return Message.system(SUMMARY_HEADER + self.text)
+        """The model wrote it from people's messages, so it may carry their instructions: it
+        goes back as framed data like any other untrusted text, never as a system message."""
+        text = defuse_tags(self.text, "summary")
+        return Message.user(f"{SUMMARY_HEADER}<summary>\n{text}\n</summary>")
 
 
 def summary_request(

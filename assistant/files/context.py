@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 
 from assistant.conversation.turns import StoredFileRef
 from assistant.files.extract import Extraction
+from assistant.llm.framing import defuse_tags
 from assistant.llm.messages import ImagePart, Part, TextPart
 from assistant.llm.models import ModelSpec
 from assistant.llm.tokens import TOKENS_PER_MESSAGE, count_content, count_text, truncate_text
@@ -152,6 +153,8 @@ def display_name(name: str) -> str:
 def _text_body(ref: FileRef, text: str, *, cut: bool) -> str:
     name = display_name(ref.name)
     note = "\n[The file continues; only its beginning is included here.]" if cut else ""
+    # The file cannot end its frame early: what it says after a `</file>` is still its text.
+    text = defuse_tags(text, "file")
     return f'<file name="{name}" type="{ref.mimetype or "text/plain"}">\n{text}{note}\n</file>'
 
 

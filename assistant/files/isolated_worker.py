@@ -109,10 +109,19 @@ def serve() -> None:
 
 
 def _preload() -> None:
-    """Import the parsers once, here, so each child starts with them loaded."""
-    import openpyxl  # noqa: F401
+    """Import the parsers once, here, so each child starts with them loaded. The indexer
+    reads no images or workbooks and installs neither Pillow nor openpyxl."""
     import pypdf  # noqa: F401
-    from PIL import GifImagePlugin, JpegImagePlugin, PngImagePlugin, WebPImagePlugin  # noqa: F401
+
+    with contextlib.suppress(ImportError):
+        import openpyxl  # noqa: F401
+    with contextlib.suppress(ImportError):
+        from PIL import (  # noqa: F401
+            GifImagePlugin,
+            JpegImagePlugin,
+            PngImagePlugin,
+            WebPImagePlugin,
+        )
 
     import assistant.files.extract  # noqa: F401
 

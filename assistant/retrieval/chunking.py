@@ -22,11 +22,13 @@ import dataclasses
 import re
 from collections.abc import Callable, Iterator
 
-__all__ = ["Chunk", "chunk_text"]
+__all__ = ["Chunk", "chunk_text", "markdown_heading"]
 
 Count = Callable[[str], int]
 
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+# Only the opening is a pattern; the closing `#`s and spaces are stripped after. A lazy title
+# before `[ \t#]*$` tried every split of a long run of them: quadratic in the line.
+_HEADING_OPENING = re.compile(r"(#{1,6})[ \t]+")
 _FENCE = re.compile(r"^(```|~~~)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _BREAK_LEVEL = 2  # a level-1 or -2 heading ends a chunk sooner (a third of min_tokens)
@@ -127,9 +129,9 @@ def _blocks(text: str) -> Iterator[_Block]:
                 paragraph_start = offset
             fence = stripped[:3]
             paragraph.append(line)
-        elif (heading := _HEADING.match(stripped)) is not None:
+        elif (heading := markdown_heading(stripped)) is not None:
             yield from flush(offset)
-            level, title = len(heading[1]), heading[2].strip()
+            level, title = heading
             while path and path[-1][0] >= level:
                 path.pop()
             path.append((level, title))
@@ -142,6 +144,16 @@ def _blocks(text: str) -> Iterator[_Block]:
             paragraph.append(line)
         offset += len(line)
     yield from flush(offset)
+
+
+def markdown_heading(line: str) -> tuple[int, str] | None:
+    """The level and title of an ATX heading line (`## Leave ##` → (2, "Leave")), in linear
+    time whatever the line holds; None for any other line."""
+    opening = _HEADING_OPENING.match(line)
+    if opening is None:
+        return None
+    title = line[opening.end() :].strip().rstrip(" \t#").strip()
+    return (len(opening[1]), title) if title else None
 
 
 def _split_long(block: _Block, count: Count, max_tokens: int) -> list[_Block]:

@@ -17,12 +17,17 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 
 from assistant.files.extract import Extraction, extract
+from assistant.retrieval.chunking import markdown_heading
 
-__all__ = ["MAX_DOCUMENT_CHARS", "Document", "read_document", "resolve_source"]
+__all__ = ["MAX_DOCUMENT_CHARS", "Document", "Extract", "read_document", "resolve_source"]
+
+# `files.extract.extract`'s signature: the files function's extraction, in process or isolated.
+Extract = Callable[..., Extraction]
 
 MAX_DOCUMENT_CHARS = 3_000_000  # about 750k tokens: a 1,000-page manual, embedded for ~$0.02
 _FORMATS = {
@@ -43,7 +48,6 @@ _CONTENT_TYPES = {
     "application/pdf": "pdf",
 }
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
-_FIRST_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.M)
 _PAGE = re.compile(r"^\[Page (\d+)\]$", re.M)
 _URL = re.compile(r"^https?://[^\s<>()\[\]]+$")
 
@@ -60,8 +64,15 @@ class Document:
 
 
 def read_document(
-    data: bytes, *, name: str, content_type: str = "", max_chars: int = MAX_DOCUMENT_CHARS
+    data: bytes,
+    *,
+    name: str,
+    content_type: str = "",
+    max_chars: int = MAX_DOCUMENT_CHARS,
+    extract: Extract = extract,
 ) -> Document:
+    """What is indexed of a document; `extract` reads PDFs and decodes text (the indexer
+    passes the files function's limited child process, `files.isolation.IsolatedExtractor`)."""
     kind = _format(data, name, content_type)
     if not kind:
         shown = PurePosixPath(name).suffix.lower() or content_type or "no extension"
@@ -69,7 +80,7 @@ def read_document(
             problem=f"unsupported type ({shown}): only Markdown, plain text, HTML and PDF "
             "are indexed"
         )
-    extraction = _extract(data, name=name, content_type=content_type, max_chars=max_chars)
+    extraction = extract(data, name=name, mimetype=content_type, max_chars=max_chars)
     if extraction.kind != "text":
         return Document(problem=extraction.problem or "it has no text to index")
     text, cut = extraction.text, extraction.truncated
@@ -81,12 +92,6 @@ def read_document(
         text = _PAGE.sub(r"# Page \1", text)
         return Document(format="pdf", text=text, truncated=cut)
     return Document(format="text", text=text, first_heading=_first_heading(text), truncated=cut)
-
-
-def _extract(data: bytes, *, name: str, content_type: str, max_chars: int) -> Extraction:
-    """The one call into the files function's extraction (PDF text, text decoding), so that
-    it shares that function's limits and isolation wherever extraction runs."""
-    return extract(data, name=name, mimetype=content_type, max_chars=max_chars)
 
 
 def resolve_source(*, metadata: dict[str, str], document: Document, name: str) -> tuple[str, str]:
@@ -114,8 +119,8 @@ def _format(data: bytes, name: str, content_type: str) -> str:
 
 
 def _first_heading(text: str) -> str:
-    match = _FIRST_HEADING.search(text)
-    return match[1].strip() if match else ""
+    headings = (markdown_heading(line) for line in text.splitlines() if line.startswith("#"))
+    return next((title for _, title in filter(None, headings)), "")
 
 
 def _markdown(text: str, truncated: bool) -> Document:

@@ -1,6 +1,7 @@
 """The indexer function's core: one Cloud Storage notification in, the index brought up to date.
 
-Finalize (a new or overwritten object): read that generation, extract its text, chunk it,
+Finalize (a new or overwritten object): read that generation, extract its text (in the files
+function's limited child process: documents are untrusted bytes), chunk it,
 embed the chunks in batches, and replace the document's chunks. Delete: tombstone the
 generation and drop its chunks. An older generation than the recorded one, or the same
 notification again, changes nothing (`generations.decide`). A document that cannot be read
@@ -19,7 +20,7 @@ from typing import Protocol
 from assistant.pubsub.outcome import Outcome, is_last_attempt
 from assistant.retrieval.chunking import Chunk, chunk_text
 from assistant.retrieval.embeddings import Embedder, EmbeddingError
-from assistant.retrieval.formats import read_document, resolve_source
+from assistant.retrieval.formats import Extract, read_document, resolve_source
 from assistant.retrieval.generations import Verdict, decide
 from assistant.retrieval.index import DocumentInfo, KnowledgeIndex
 from assistant.retrieval.notification import ObjectEvent
@@ -44,6 +45,7 @@ class Ingestor:
         embedder: Embedder,
         count_tokens: Callable[[str], int],
         max_bytes: int,
+        extract: Extract,
         max_attempts: int = 5,
     ) -> None:
         self._bucket = bucket
@@ -52,6 +54,7 @@ class Ingestor:
         self._embedder = embedder
         self._count = count_tokens
         self._max_bytes = max_bytes
+        self._extract = extract
         self._max_attempts = max_attempts
 
     def handle(self, event: ObjectEvent, *, attempt: int | None = None) -> Outcome:
@@ -96,7 +99,9 @@ class Ingestor:
         if len(data) > self._max_bytes:
             return self._skip(info, f"it is larger than {self._max_bytes:,} bytes", fields)
         try:
-            document = read_document(data, name=event.name, content_type=event.content_type)
+            document = read_document(
+                data, name=event.name, content_type=event.content_type, extract=self._extract
+            )
         except Exception as error:  # untrusted bytes: a poison document is skipped, not retried
             logger.warning("extraction failed", extra={**fields, "error": repr(error)})
             return self._skip(info, "its text could not be extracted", fields)

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 from slack_sdk.signature import SignatureVerifier
 
 from assistant.feedback.buttons import ACTION_ID, Feedback, parse_value
-from assistant.slack.events import RequestHeaders
+from assistant.slack.events import RequestHeaders, signed_by_slack
 
 __all__ = ["InteractionDecision", "decide_interaction"]
 
@@ -40,11 +40,7 @@ def decide_interaction(
     signature = headers.get("X-Slack-Signature", "")
     if not timestamp or not signature:
         return InteractionDecision(401, "missing signature", reason="missing signature headers")
-    try:
-        valid = timestamp.isdigit() and verifier.is_valid(body, timestamp, signature)
-    except UnicodeDecodeError:
-        valid = False
-    if not valid:
+    if not signed_by_slack(verifier, body, timestamp, signature):
         return InteractionDecision(401, "invalid signature", reason="bad or stale signature")
     try:
         fields = parse_qs(body.decode("utf-8"), strict_parsing=True)

@@ -1,8 +1,9 @@
 """Reading a thread from Slack: `conversations.replies` page by page, and people's names.
 
 Only what is new is asked for (`oldest`), and names are cached, so the next turn of a long
-thread costs one call. Reading is best effort: without `channels:history`, or when the
-thread is gone, the answer goes ahead with what history holds, and the reason is logged.
+thread costs one call. Reading for context is best effort (`messages`): without
+`channels:history`, or when the thread is gone, the answer goes ahead with what history holds,
+and the reason is logged. Deciding whether to answer at all needs the thread (`read` raises).
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ from slack_sdk.errors import SlackApiError
 
 from assistant.conversation.thread_messages import ThreadMessage, ts_key
 
-__all__ = ["ThreadReader"]
+__all__ = ["ThreadReader", "ThreadUnreadable"]
 
 logger = logging.getLogger(__name__)
 
 _PAGE = 200  # Slack recommends at most 200 per page
 _MAX_MESSAGES = 10_000  # of a longer thread, only the newest are kept as context
 _NAMES_TTL_SECONDS = 3600.0
+
+
+class ThreadUnreadable(Exception):
+    """Slack refused to list the thread's messages (its error code is the message)."""
 
 
 class ThreadReader:
@@ -36,6 +41,18 @@ class ThreadReader:
         self, *, channel: str, thread_ts: str, after: str, before: str
     ) -> list[ThreadMessage]:
         """The thread's messages with `after` < ts < `before`, oldest first ([] on errors)."""
+        try:
+            return self.read(channel=channel, thread_ts=thread_ts, after=after, before=before)
+        except ThreadUnreadable as error:
+            logger.warning(
+                "could not read the thread; answering from history alone",
+                extra={"error": str(error)},
+            )
+            return []
+
+    def read(self, *, channel: str, thread_ts: str, after: str, before: str) -> list[ThreadMessage]:
+        """As `messages`, raising `ThreadUnreadable` when Slack refuses: for a caller that
+        must not go on without the thread."""
         read: list[ThreadMessage] = []
         cursor = None
         try:
@@ -60,11 +77,7 @@ class ThreadReader:
                 if not response.get("has_more") or not cursor:
                     break
         except SlackApiError as error:
-            logger.warning(
-                "could not read the thread; answering from history alone",
-                extra={"error": error.response.get("error")},
-            )
-            return []
+            raise ThreadUnreadable(str(error.response.get("error"))) from error
         unique = {message.ts: message for message in read}  # the parent may come on every page
         return [unique[ts] for ts in sorted(unique, key=ts_key)][-_MAX_MESSAGES:]
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from assistant.usage.policy import Limit
 
-__all__ = ["near_limit_note", "refusal_text", "usd"]
+__all__ = ["busy_text", "near_limit_note", "refusal_text", "usd"]
 
 
 def usd(amount: float) -> str:
@@ -28,6 +28,14 @@ def refusal_text(limit: Limit) -> str:
     return (
         f"I can't answer this one: {limit.what} ({usd(limit.limit_usd)}) is used up, "
         f"{usd(limit.over_by_usd)} over ({usd(limit.spent_usd)} spent). It resets on {when}."
+    )
+
+
+def busy_text(limit: Limit) -> str:
+    """When answers in progress have reserved what is left of a budget."""
+    return (
+        f"I can't answer this one right now: answers in progress have reserved what is left "
+        f"of {limit.what} ({usd(limit.limit_usd)}). Please ask again in a minute."
     )
 
 

@@ -19,7 +19,18 @@ from datetime import UTC, datetime, timedelta
 
 from assistant.channels.settings import Budgets
 
-__all__ = ["Allow", "Limit", "Refuse", "Spent", "check", "day_of", "month_of", "near_limits"]
+__all__ = [
+    "Allow",
+    "Busy",
+    "Limit",
+    "Refuse",
+    "Spent",
+    "check",
+    "check_reservation",
+    "day_of",
+    "month_of",
+    "near_limits",
+]
 
 NOTE_AT = 0.8
 
@@ -34,6 +45,13 @@ class Spent:
 
     def plus(self, cost: float) -> Spent:
         return Spent(self.workspace_month + cost, self.channel_month + cost, self.user_day + cost)
+
+    def add(self, other: Spent) -> Spent:
+        return Spent(
+            self.workspace_month + other.workspace_month,
+            self.channel_month + other.channel_month,
+            self.user_day + other.user_day,
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +83,33 @@ class Refuse:
     @property
     def resets_at(self) -> datetime:
         return self.limit.resets_at
+
+
+@dataclasses.dataclass(frozen=True)
+class Busy:
+    """What was spent is under every limit, but with what answers in progress have reserved
+    a limit is reached: worth waiting a moment for them to settle."""
+
+    limit: Limit  # spent_usd: spent and reserved
+
+
+def check_reservation(
+    budgets: Budgets, *, spent: Spent, held: Spent, now: datetime
+) -> Allow | Refuse | Busy:
+    """May one more model call reserve its maximum cost? Only while what was spent and what
+    others reserved stays under every limit: the call may then cross a limit by at most its
+    own maximum, however many run at once.
+
+    >>> budgets, now = Budgets(user_daily_usd=1.0), datetime(2026, 3, 31, tzinfo=UTC)
+    >>> type(check_reservation(budgets, spent=Spent(user_day=0.5), held=Spent(user_day=0.6),
+    ...                        now=now)).__name__
+    'Busy'
+    """
+    verdict = check(budgets, spent, now)
+    if isinstance(verdict, Refuse):
+        return verdict
+    with_held = check(budgets, spent.add(held), now)
+    return Busy(with_held.limit) if isinstance(with_held, Refuse) else Allow()
 
 
 def check(budgets: Budgets, spent: Spent, now: datetime) -> Allow | Refuse:

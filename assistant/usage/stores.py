@@ -7,9 +7,12 @@ import dataclasses
 from datetime import datetime
 from typing import Protocol
 
-from assistant.usage.policy import Spent
+from assistant.channels.settings import Budgets
+from assistant.usage.policy import Allow, Busy, Refuse, Spent
 
 __all__ = [
+    "HOLD_SECONDS",
+    "Hold",
     "ModelCall",
     "Notices",
     "RateLimits",
@@ -17,6 +20,23 @@ __all__ = [
     "UsageLedger",
     "UsageStatement",
 ]
+
+
+# How long a reservation counts when its call is never settled (the delivery died): longer
+# than any delivery runs, so a live call's reservation never lapses.
+HOLD_SECONDS = 15 * 60
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Hold:
+    """One model call's maximum cost, reserved before the call and settled by its record."""
+
+    key: str  # unique per call: "<event>:<fence>:<call>"
+    team: str
+    channel: str
+    user: str
+    cost_usd: float
+    at: datetime
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -32,6 +52,7 @@ class ModelCall:
     tokens_out: int
     cost_usd: float
     at: datetime
+    holds: tuple[str, ...] = ()  # the reservations (`Hold.key`) this record settles
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +78,19 @@ class UsageLedger(Protocol):
     """What every model call cost, per workspace, channel and person, by day and by month."""
 
     def record(self, call: ModelCall) -> bool:
-        """Count one call; False when it had been counted already (same event and call)."""
+        """Count one call and settle its reservations, at once; False when it had been counted
+        already (same event and call)."""
+        ...
+
+    def reserve(self, hold: Hold, budgets: Budgets) -> Allow | Refuse | Busy:
+        """Reserve a call's maximum cost when what was spent and what live reservations hold
+        is under every limit (`policy.check_reservation`), atomically with every other
+        reservation: concurrent calls cross a limit by at most one call's maximum. A
+        reservation lapses after `HOLD_SECONDS` unless settled or released first."""
+        ...
+
+    def release(self, hold: Hold) -> None:
+        """Drop a reservation whose call was not made (or not recorded)."""
         ...
 
     def spent(self, *, team: str, channel: str, user: str, now: datetime | None = None) -> Spent:

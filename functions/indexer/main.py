@@ -16,6 +16,7 @@ import functions_framework
 from google.cloud import firestore
 
 from assistant.config import get_settings
+from assistant.files.isolation import ExtractionLimits, IsolatedExtractor
 from assistant.files.store import storage_client
 from assistant.llm.client import embeddings_client
 from assistant.llm.encodings import get_encoding
@@ -56,6 +57,8 @@ def _ingestor() -> Ingestor:
         ),
         count_tokens=lambda text: len(encoding.encode(text, disallowed_special=())),
         max_bytes=settings.max_file_bytes,
+        # Untrusted bytes: read with the files function's limits, its reasons logged alike.
+        extract=IsolatedExtractor(ExtractionLimits(cpu_seconds=settings.extract_cpu_seconds)),
         max_attempts=settings.max_delivery_attempts,
     )
 

@@ -6,6 +6,7 @@ openai client against the deterministic /v1/embeddings, and writes to the real e
 
 from __future__ import annotations
 
+import logging
 import time
 
 import httpx2 as httpx
@@ -13,12 +14,13 @@ import openai
 import pytest
 from google.cloud.firestore_v1 import FieldFilter
 
+from assistant.files.isolation import ExtractionLimits, IsolatedExtractor
 from assistant.pubsub.outcome import Outcome
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.generations import Verdict, decide
 from assistant.retrieval.index import KnowledgeIndex
 from assistant.retrieval.passages import PassageBook
-from tests.file_samples import pdf_with_text
+from tests.file_samples import pdf_with_text, slow_pdf
 from tests.knowledge import (
     MemoryObjects,
     count_tokens,
@@ -150,6 +152,25 @@ def test_an_unsupported_or_poison_document_is_skipped_with_its_reason(
     pdf = index.state(f"knowledge/{folder}/broken.pdf")
     assert (docx.state, pdf.state) == ("skipped", "skipped")
     assert "unsupported type (.docx)" in docx.reason and "damaged" in pdf.reason
+
+
+def test_a_pdf_too_costly_to_read_is_skipped_at_the_files_functions_limit(
+    firestore_db, local_model, caplog
+):
+    # Extraction runs in the files function's limited child process: a PDF page costing
+    # seconds of CPU is stopped at the limit, named as the reason, and never retried.
+    caplog.set_level(logging.INFO, logger="assistant.files.isolation")
+    objects, folder = MemoryObjects(), unique_set()
+    reader = IsolatedExtractor(ExtractionLimits(cpu_seconds=1, wall_seconds=60))
+    core = ingestor(firestore_db, local_model.base_url, objects, extract=reader)
+    name = f"knowledge/{folder}/slow.pdf"
+    try:
+        assert put((objects, core), name, 1, slow_pdf()) is Outcome.ACK
+    finally:
+        reader.close()
+    state = KnowledgeIndex(firestore_db).state(name)
+    assert state.state == "skipped" and "took more than 1 s" in state.reason
+    assert "file read in a child process" in caplog.text
 
 
 def test_a_transient_embeddings_failure_is_retried_and_the_last_attempt_gives_up(

@@ -12,12 +12,13 @@ import dataclasses
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from assistant.answer.claim_store import ClaimStore
-from assistant.answer.claims import Claims, ClaimVerdict, Delivered, LostLease
+from assistant.answer.claims import Claims, ClaimVerdict, Delivered, LostLease, RoundTooLarge
+from assistant.channels.settings import Budgets
 from assistant.conversation.history import WINDOW_MAX_BYTES, HistoryStore
 from assistant.conversation.summary import Summary
 from assistant.conversation.thread_state import History, ThreadState
@@ -28,10 +29,18 @@ from assistant.feedback.votes import FeedbackCounts, FeedbackVotes
 from assistant.llm.messages import Message, ToolCall
 from assistant.llm.tools import ToolRound
 from assistant.usage.ledger import Ledger
-from assistant.usage.policy import Spent
+from assistant.usage.policy import Allow, Busy, Refuse, Spent
 from assistant.usage.rate import RateLimiter
 from assistant.usage.refusal_notices import RefusalNotices
-from assistant.usage.stores import ModelCall, Notices, RateLimits, Totals, UsageLedger
+from assistant.usage.stores import (
+    HOLD_SECONDS,
+    Hold,
+    ModelCall,
+    Notices,
+    RateLimits,
+    Totals,
+    UsageLedger,
+)
 from tests.builders import stored_turn as turn
 from tests.memory_stores import (
     ManualClock,
@@ -168,6 +177,19 @@ def test_a_released_claim_comes_back_with_its_rounds_and_delivered_answer(stores
     assert taken.rounds == tuple(rounds)
     assert (taken.state, taken.delivered) == ("delivered", delivered)
     assert taken.message_ts == ["1.000200", "1.000300"]
+
+
+def test_a_round_too_big_for_the_claim_is_refused_and_the_claim_stays(stores):
+    claims, claim_id = stores.claims, unique("claim")
+    lease = claims.acquire(claim_id, event_id="Ev1", delivery_id="m1").lease
+    call = ToolCall(id="call_1", name="read", arguments="{}")
+    huge = ToolRound(
+        Message.assistant("", tool_calls=(call,)), (Message.tool_result("call_1", "x" * 1_100_000),)
+    )
+    with pytest.raises(RoundTooLarge):
+        claims.record_round(lease, 0, huge)
+    claims.finish(lease, state="failed", error="too big")  # the lease still holds
+    assert claims.acquire(claim_id, event_id="Ev1", delivery_id="m2").lease is None
 
 
 def test_a_failed_claim_is_never_taken_over(stores):
@@ -316,6 +338,40 @@ def test_a_model_call_is_counted_once_per_event_and_call(stores):
     assert report.channel_month == report.workspace_month == Totals(4000, 400, 1.0, 4)
     april = ledger.report(team=team, channel="C1", user="U1", now=datetime(2026, 4, 2, tzinfo=UTC))
     assert april.workspace_month == Totals(1000, 100, 0.25, 1)
+
+
+def hold(team: str, key: str, cost: float, *, user: str = "U1", at: datetime = NOW) -> Hold:
+    return Hold(key=key, team=team, channel="C1", user=user, cost_usd=cost, at=at)
+
+
+def test_a_reservation_is_allowed_while_spent_and_reserved_are_under_the_limit(stores):
+    ledger, team = stores.ledger, unique("T")
+    budgets = Budgets(workspace_monthly_usd=1.0, user_daily_usd=0.8)
+    assert isinstance(ledger.reserve(hold(team, "a", 0.6), budgets), Allow)
+    assert isinstance(ledger.reserve(hold(team, "b", 0.6, user="U2"), budgets), Allow)  # 0.6 < 1
+    assert isinstance(ledger.reserve(hold(team, "c", 0.1, user="U3"), budgets), Busy)  # 1.2 held
+    assert isinstance(ledger.reserve(hold(team, "d", 0.1, user="U1"), Budgets()), Allow)
+
+    # Recording a call settles its reservations in the same write.
+    # (Events are unique: the emulator keeps every recorded call for the session.)
+    ledger.record(model_call(team, unique("Ev"), cost_usd=0.25, holds=("a",)))
+    ledger.release(hold(team, "b", 0.6, user="U2"))
+    ledger.release(hold(team, "d", 0.1))
+    assert isinstance(ledger.reserve(hold(team, "e", 0.6), budgets), Allow)  # 0.25 spent
+    assert isinstance(ledger.reserve(hold(team, "f", 0.1), budgets), Busy)  # U1: 0.85 of 0.8
+
+    ledger.record(model_call(team, unique("Ev"), cost_usd=0.8, user="U4", holds=("e",)))
+    verdict = ledger.reserve(hold(team, "g", 0.1, user="U5"), budgets)  # 1.05 spent
+    assert isinstance(verdict, Refuse) and verdict.limit.name == "workspace_monthly"
+
+
+def test_a_reservation_never_settled_lapses(stores):
+    ledger, team = stores.ledger, unique("T")
+    budgets = Budgets(workspace_monthly_usd=1.0)
+    assert isinstance(ledger.reserve(hold(team, "died", 5.0), budgets), Allow)
+    assert isinstance(ledger.reserve(hold(team, "next", 0.1), budgets), Busy)
+    later = NOW + timedelta(seconds=HOLD_SECONDS + 1)
+    assert isinstance(ledger.reserve(hold(team, "later", 0.1, at=later), budgets), Allow)
 
 
 def test_a_person_gets_n_mentions_a_minute_and_a_redelivery_is_not_counted_again(stores):

@@ -282,6 +282,54 @@ def test_a_one_person_threads_reply_is_answered_until_someone_else_writes(
     assert local_model.requests(later) == []
 
 
+def test_a_follow_up_is_not_answered_when_the_thread_cannot_be_read(
+    local_slack, local_model, tmp_path, caplog
+):
+    # Without the thread, nobody can tell whether someone else wrote: no answer, a log line.
+    bot = make_bot(local_slack, local_model, tmp_path)
+    first, _ = bot.ask(unique("start a thread"))
+    reply_text = unique("a follow-up while Slack fails")
+    posted = local_slack.post(reply_text, user="U0ALICE", thread_ts=first.thread_ts)
+    follow = Mention(event_id="EvH" + uuid.uuid4().hex[:8].upper(), team_id=TEAM, channel=CHANNEL,
+                     user="U0ALICE", text=reply_text, ts=posted["ts"], thread_ts=first.thread_ts,
+                     bot_user_id="U0BOT", follow_up=True)  # fmt: skip
+    local_slack.inject_fault(method="conversations.replies", error="internal_error", count=5)
+
+    assert bot.deliver(follow) is Outcome.ACK
+
+    assert len(bot.replies(first)) == 1 and local_model.requests(reply_text) == []
+    assert "could not read the thread: a mention is needed" in caplog.text
+
+
+def test_a_follow_up_without_the_bots_id_is_not_answered(local_slack, local_model, tmp_path):
+    # Ingress queues none such; if one came, nobody could tell who else wrote: fail closed.
+    bot = make_bot(local_slack, local_model, tmp_path)
+    first, _ = bot.ask(unique("start a thread"))
+    reply_text = unique("a follow-up of unknown origin")
+    posted = local_slack.post(reply_text, user="U0ALICE", thread_ts=first.thread_ts)
+    follow = Mention(event_id="EvK" + uuid.uuid4().hex[:8].upper(), team_id=TEAM, channel=CHANNEL,
+                     user="U0ALICE", text=reply_text, ts=posted["ts"], thread_ts=first.thread_ts,
+                     bot_user_id="", follow_up=True)  # fmt: skip
+
+    assert bot.deliver(follow) is Outcome.ACK
+    assert local_model.requests(reply_text) == []
+
+
+def test_a_link_the_model_made_up_is_shown_as_text_and_one_it_read_stays_a_link(
+    local_slack, local_model, tmp_path
+):
+    # The scripted answer's first address differs from anything in the question (the
+    # directive turns the literal \\n into a line break), like a link that would carry the
+    # thread to someone else's server; the second is in the question, as read.
+    bot = make_bot(local_slack, local_model, tmp_path)
+    script = "[[reply:[details](https://evil.example/c?q=\\nsecret) or https://ok.example/a]]"
+    mention, _ = bot.ask(script)
+    [answer] = bot.replies(mention)
+    assert "[details](https://evil.example/c?q=" not in answer
+    assert "`https://evil.example/c?q=`" in answer and "https://ok.example/a" in answer
+    assert "`https://ok.example/a`" not in answer
+
+
 class OneDocument:
     """A knowledge index holding one passage of one set."""
 

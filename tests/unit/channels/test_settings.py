@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.channels.access import refusal
+from assistant.channels.access import REFUSALS, refusal
 from assistant.channels.settings import (
     Allowlist,
     Budgets,
     ChannelSettings,
     Persona,
+    channel_defaults,
+    resolved,
 )
 from assistant.channels.settings_file import InvalidSettings, parse_settings
 from assistant.channels.source import SettingsSource
+from assistant.config import Settings
 
 BASE = ChannelSettings(
     model="gpt-4o-mini",
@@ -82,7 +85,12 @@ def test_values_of_the_wrong_type_are_refused(value, problem):
 
 def test_the_displayed_settings_are_plain_data():
     shown = BASE.to_display()
-    assert shown["allow"] == {"channels": [], "users": [], "external_teams": []}
+    assert shown["allow"] == {
+        "channels": [],
+        "users": [],
+        "external_teams": [],
+        "direct_messages": True,
+    }
     assert shown["budgets"]["user_daily_usd"] == 5
 
 
@@ -150,3 +158,17 @@ def test_an_unreadable_or_missing_file_keeps_what_is_in_force():
 def test_who_may_ask_where(settings, asker, expected):
     who = {"team": "T1", "channel": "C1", "user": "U1", "user_team": "T1", "is_dm": False}
     assert refusal(settings, **{**who, **asker}) == expected
+
+
+def test_direct_messages_follow_their_own_setting_not_the_channel_list():
+    # A DM is not a channel an admin can list (its id is per person): ALLOWED_CHANNELS does
+    # not reach it, ALLOW_DIRECT_MESSAGES (allow.direct_messages) does.
+    dm = {"team": "T1", "channel": "D1", "user": "U1", "user_team": "T1", "is_dm": True}
+    listed = Allowlist(channels=frozenset({"C9"}))
+    assert refusal(ChannelSettings(allow=listed), **dm) is None
+    closed = channel_defaults(Settings.from_env({"ALLOW_DIRECT_MESSAGES": "false"}))
+    assert refusal(closed, **dm) == "direct_messages"
+    assert refusal(closed, **{**dm, "channel": "C1", "is_dm": False}) is None
+    from_file = parse_settings({"defaults": {"allow": {"direct_messages": False}}})
+    assert refusal(resolved(BASE, from_file.defaults), **dm) == "direct_messages"
+    assert "direct message" in REFUSALS["direct_messages"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
+import pytest
+
 from assistant.feedback.buttons import ACTION_ID, Feedback, feedback_block
 from assistant.slack.events import FixedClock, SignatureVerifier
 from assistant.slack.interactions import decide_interaction
@@ -53,6 +55,16 @@ def test_a_forged_or_stale_click_is_refused_with_401():
     assert decide(body, secret="guessed").status == 401
     assert decide(body, at=NOW - 600).status == 401
     assert decide_interaction(body=body, headers={}, verifier=VERIFIER).status == 401
+
+
+@pytest.mark.parametrize(
+    "timestamp", ["²", "¹⁷⁰⁰⁰⁰⁰⁰⁰⁰", "١٧٠٠٠٠٠٠٠٠", "9" * 5000, "1" * 13, "+1700000000"]
+)
+def test_a_click_whose_timestamp_is_not_a_few_ascii_digits_is_refused_not_crashed(timestamp):
+    # As on the events path: str.isdigit() accepts "²" and 5,000 digits; int() refuses both.
+    body = click_body(button_value("positive"))
+    headers = {**signed_headers(SECRET, NOW, body), "X-Slack-Request-Timestamp": timestamp}
+    assert decide_interaction(body=body, headers=headers, verifier=VERIFIER).status == 401
 
 
 def test_other_signed_interactions_are_acked_and_ignored():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from assistant.llm.encodings import get_encoding
 from assistant.retrieval.chunking import chunk_text
 
@@ -82,3 +84,20 @@ def test_text_without_spaces_or_sentences_is_still_cut_within_the_limit():
     assert len(chunks) > 1
     assert all(chunk.tokens <= 500 for chunk in chunks)
     assert "".join(c.text.removeprefix("# Data").strip() for c in chunks).replace(" ", "") == blob
+
+
+# A heading line with a long run of spaces or `#` before its last word: the old pattern
+# `(.+?)[ \t#]*$` tried every split of the run (20,000 characters took 1.4 s, 200,000 minutes).
+PATHOLOGICAL_HEADINGS = ["# a" + " " * 200_000 + "b", "## a" + "#" * 200_000 + "b"]
+
+
+@pytest.mark.timeout(5)
+@pytest.mark.parametrize("line", PATHOLOGICAL_HEADINGS, ids=["spaces", "hashes"])
+def test_a_pathological_heading_line_is_chunked_in_linear_time(line):
+    chunks = chunk_text(line + "\n\ntext", count=words)
+    assert chunks[0].heading[0].startswith("a") and chunks[0].heading[0].endswith("b")
+
+
+def test_headings_are_read_as_markdown_writes_them():
+    text = "## C# ##\n\nabout C\n\n#nospace\n\n#######seven\n"
+    assert {c.heading for c in chunk_text(text, count=words)} == {("C",)}

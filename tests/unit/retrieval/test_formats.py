@@ -72,3 +72,10 @@ def test_the_title_comes_from_metadata_then_the_document_then_its_heading_then_i
 def test_a_link_that_is_not_http_is_never_offered():
     doc = read_document(b"---\nurl: javascript:alert(1)\n---\ntext", name="a.md")
     assert resolve_source(metadata={}, document=doc, name="a.md")[1] == ""
+
+
+@pytest.mark.timeout(5)
+def test_a_pathological_first_heading_is_read_in_linear_time():
+    # `^#{1,6}[ \t]+(.+?)[ \t#]*$` searched over this took minutes (quadratic in the run).
+    doc = read_document(("# a" + " " * 200_000 + "b\n\ntext").encode(), name="x.md")
+    assert doc.first_heading.startswith("a") and doc.first_heading.endswith("b")
