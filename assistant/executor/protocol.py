@@ -44,7 +44,7 @@ MAX_TIMEOUT_SECONDS = 300.0
 _MAX_NAME_BYTES = 200
 
 # Why a run ended early, as the executor reports it (empty when the code ended by itself).
-LIMITS = ("timeout", "output", "disk")
+LIMITS = ("timeout", "output", "disk", "memory")
 STATUSES = ("finished", "unavailable")
 
 

@@ -28,6 +28,10 @@ _LIMITS = {
     "timeout": "Stopped: the code ran longer than the {wall:g} s time limit.",
     "output": "Stopped: the code printed more than the output limit; print less.",
     "disk": "Stopped: the code wrote too much (size or number of files) to the working directory.",
+    "memory": (
+        "Stopped: the run's processes together used more memory than the run's limit; "
+        "use less memory (smaller chunks, fewer processes)."
+    ),
 }
 _SIGNALS = {
     signal.SIGXFSZ: "a file grew past the 20 MB limit",

@@ -14,6 +14,7 @@ GET -> 200 {"isolation": "ok"} or 503 with the reason.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
@@ -30,7 +31,7 @@ from runner import Runner, Runtime
 from assistant.executor.protocol import ProtocolError, RunRequest, RunResult
 
 _JSON = {"Content-Type": "application/json"}
-_CACHE_BYTES = 48_000_000  # answers kept for retried calls (the same run_id)
+_CACHE_BYTES = 48_000_000  # answers kept for retried calls (the same run_id, code and inputs)
 
 
 class Executor:
@@ -41,10 +42,13 @@ class Executor:
         self._lock = threading.Lock()
 
     def answer(self, request: RunRequest) -> bytes:
-        """The result as JSON; a retried run_id gets the first answer again, not a new run."""
+        """The result as JSON; a retried call (the same run_id, code and inputs) gets the
+        first answer again, not a new run. A run_id alone is no key: another request reusing
+        it, with other code or files, must not be answered with someone else's outputs."""
+        key = run_key(request)
         with self._lock:
-            if request.run_id in self._recent:
-                return self._recent[request.run_id]
+            if key in self._recent:
+                return self._recent[key]
         result = self.runner.run(request)
         _log(
             "INFO",
@@ -57,10 +61,20 @@ class Executor:
         )
         body = result.to_json()
         with self._lock:
-            self._recent[request.run_id] = body
+            self._recent[key] = body
             while sum(map(len, self._recent.values())) > _CACHE_BYTES and len(self._recent) > 1:
                 self._recent.popitem(last=False)
         return body
+
+
+def run_key(request: RunRequest) -> str:
+    digest = hashlib.sha256()
+    for part in (request.run_id, request.code, repr(request.timeout_seconds)):
+        digest.update(hashlib.sha256(part.encode(errors="surrogatepass")).digest())
+    for file in sorted(request.files, key=lambda file: file.name):
+        digest.update(hashlib.sha256(file.name.encode()).digest())
+        digest.update(hashlib.sha256(file.data).digest())
+    return digest.hexdigest()
 
 
 _CREATING = threading.Lock()
