@@ -66,8 +66,10 @@ def describe(
     if result.stderr:
         lines += ["stderr:", _clip(result.stderr, result.stderr_bytes, 0, STDERR_TAIL)]
     if "MemoryError" in result.stderr:
-        lines.append("Note: it ran out of memory (each process may use 1.5 GiB).")
-    names = [f"{file.name} ({len(file.data):,} bytes)" for file in result.files]
+        lines.append(
+            "Note: it ran out of memory (each process may use 1.5 GiB, all together 2 GiB)."
+        )
+    names = [f"{file.name} ({file.size:,} bytes)" for file in result.outputs]
     lines.append("Files written: " + (", ".join(names) if names else "none"))
     if posted:
         lines.append("Posted to the thread (the person sees them): " + ", ".join(posted))

@@ -7,9 +7,12 @@ run wrote. Only the mention's own thread prefix is listed, so another thread's f
 reach a run. The executor gets them inside its request (it never reads storage).
 
 Each new or changed file the run leaves is mirrored to
-`<thread>/bot/<event_id>/run-<key>/<name>` and posted into the thread with `files_upload_v2`
-(a PNG shows as an image). `key` is a digest of the event and the code, so a redelivered
-mention that runs the same code again finds its files already posted and posts nothing twice.
+`<thread>/bot/<event_id>/run-<key>/<name>` and posted into the thread (a PNG shows as an
+image) as the result streams in: one file at a time is read, stored and uploaded (Slack's
+files.getUploadURLExternal), then let go; one files.completeUploadExternal shares them all in
+one message, as files_upload_v2 would. `key` is a digest of the event and the code, so a
+redelivered mention that runs the same code again finds its files already posted and posts
+nothing twice.
 """
 
 from __future__ import annotations
@@ -19,19 +22,23 @@ import functools
 import hashlib
 import logging
 import mimetypes
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import requests
 from google.api_core.exceptions import GoogleAPIError
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackClientError, SlackRequestError
 
 from assistant.executor.client import ExecutorClient, ExecutorError
 from assistant.executor.protocol import (
     MAX_INPUT_BYTES,
+    MAX_OUTPUT_BYTES,
+    MAX_OUTPUT_FILE_BYTES,
+    MAX_OUTPUT_FILES,
+    ProtocolError,
     RunFile,
     RunRequest,
-    RunResult,
     Skipped,
     valid_name,
 )
@@ -59,7 +66,10 @@ DESCRIPTION = (
     "the files it wrote. The working directory holds this thread's files by name (the "
     "attachments, and files earlier runs wrote): os.listdir() shows them. pandas, numpy, "
     "matplotlib (Agg; Japanese labels render) and openpyxl are installed; there is no network. "
-    "Limits: {wall:g} s, 1.5 GiB of memory, 20 MB of output files. Every file you save in the "
+    "Limits: {wall:g} s; 1.5 GiB of memory per process and 2 GiB for all of them; output "
+    f"files of at most {MAX_OUTPUT_FILE_BYTES // 1_000_000} MB each, "
+    f"{MAX_OUTPUT_BYTES // 1_000_000} MB and {MAX_OUTPUT_FILES} files in all (larger ones are "
+    "not kept: write a smaller summary or sample instead). Every file you save in the "
     "working directory (plt.savefig('chart.png'), df.to_csv('result.csv')) is posted to the "
     "thread and kept for later runs. Print the numbers you report, and report only what the "
     "output shows."
@@ -138,23 +148,24 @@ class CodeRuns:
             timeout_seconds=self.timeout_seconds,
         )
         try:
-            result = self.client.run(request, deadline=deadline)
+            with self.client.stream(request, deadline=deadline) as reader:
+                result = reader.result
+                if result.status == "unavailable":
+                    logger.error("code execution is unavailable", extra={"reason": result.message})
+                    return unavailable(result.message)
+                posted, post_error = self._share(mention, key, reader.files())
         except ExecutorError as error:
             logger.warning("code execution failed", extra={"reason": str(error)})
             return f"Error: the code could not be run ({error}). It may not have run at all."
-        if result.status == "unavailable":
-            logger.error("code execution is unavailable", extra={"reason": result.message})
-            return unavailable(result.message)
         logger.info(
             "code ran",
             extra={
                 "exit_code": result.exit_code,
                 "limit": result.limit,
                 "run_seconds": result.seconds,
-                "files_written": len(result.files),
+                "files_written": len(result.outputs),
             },
         )
-        posted, post_error = self._share(mention, key, result)
         return describe(
             result,
             inputs=[file.name for file in files],
@@ -164,47 +175,65 @@ class CodeRuns:
             wall_seconds=self.timeout_seconds,
         )
 
-    def _share(self, mention: Mention, key: str, result: RunResult) -> tuple[list[str], str]:
-        """Mirror then post the run's files; (names posted, why posting failed or "")."""
-        if not result.files:
-            return [], ""
+    def _share(self, mention: Mention, key: str, files: Iterable[RunFile]) -> tuple[list[str], str]:
+        """Mirror then post the run's files as they arrive, one at a time; (names posted,
+        why posting failed or "")."""
         prefix, store = _prefix(mention), self.store()
-        uploads: list[dict[str, Any]] = []  # files_upload_v2's file_uploads
-        names: list[str] = []
+        uploaded: list[tuple[str, str, str]] = []  # (object name, Slack file id, name)
         posted: list[str] = []
         try:
-            for file in result.files:
-                name = safe_name(file.name.replace("/", "_"))
-                object_name = run_output_name(prefix, mention.event_id, key, name)
-                metadata = store.metadata(object_name) or {}
-                if metadata.get("slack_file_id", "pending") != "pending":
+            for file in files:
+                name, object_name, file_id = self._pass_on(mention, key, prefix, store, file)
+                if file_id:
+                    uploaded.append((object_name, file_id, name))
+                else:
                     posted.append(name)  # by an earlier delivery of this mention
-                    continue
-                store.put(
-                    object_name,
-                    file.data,
-                    content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
-                    metadata={
-                        "slack_event_id": mention.event_id,
-                        "slack_file_id": "pending",
-                        "original_name": name,
-                    },
+                del file  # let it go before the next one is read
+            if uploaded:
+                self.slack.files_completeUploadExternal(
+                    files=[{"id": file_id, "title": name} for _, file_id, name in uploaded],
+                    channel_id=mention.channel,
+                    thread_ts=mention.thread_ts,
                 )
-                uploads.append({"content": file.data, "filename": name, "title": name})
-                names.append(object_name)
-            if uploads:
-                response = self.slack.files_upload_v2(
-                    channel=mention.channel, thread_ts=mention.thread_ts, file_uploads=uploads
-                )
-                shared = response.get("files") or [response.get("file") or {}]
-                for index, object_name in enumerate(names):
-                    file_id = shared[index].get("id") if index < len(shared) else None
-                    store.set_metadata(object_name, {"slack_file_id": str(file_id or "unknown")})
-                posted += [upload["filename"] for upload in uploads]
-        except (SlackClientError, GoogleAPIError, OSError) as error:
+                for object_name, file_id, _ in uploaded:
+                    store.set_metadata(object_name, {"slack_file_id": file_id})
+                posted += [name for *_, name in uploaded]
+        except (
+            SlackClientError,
+            GoogleAPIError,
+            OSError,
+            ProtocolError,
+            requests.RequestException,
+        ) as error:
             logger.warning("could not post a run's files", extra={"error": repr(error)})
             return posted, f"{type(error).__name__}: {str(error)[:200]}"
         return posted, ""
+
+    def _pass_on(
+        self, mention: Mention, key: str, prefix: str, store: BucketStore, file: RunFile
+    ) -> tuple[str, str, str]:
+        """(name, object name, Slack file id): stored, then uploaded to Slack (not yet shared);
+        no file id when an earlier delivery of this mention posted it already."""
+        name = safe_name(file.name.replace("/", "_"))
+        object_name = run_output_name(prefix, mention.event_id, key, name)
+        metadata = store.metadata(object_name) or {}
+        if metadata.get("slack_file_id", "pending") != "pending":
+            return name, object_name, ""
+        store.put(
+            object_name,
+            file.data,
+            content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+            metadata={
+                "slack_event_id": mention.event_id,
+                "slack_file_id": "pending",
+                "original_name": name,
+            },
+        )
+        ticket = self.slack.files_getUploadURLExternal(filename=name, length=len(file.data))
+        sent = requests.post(str(ticket["upload_url"]), data=file.data, timeout=self.slack.timeout)
+        if sent.status_code != 200:
+            raise SlackRequestError(f"uploading {name} failed: HTTP {sent.status_code}")
+        return name, object_name, str(ticket["file_id"])
 
 
 def _prefix(mention: Mention) -> str:

@@ -32,6 +32,7 @@ from sandbox import Layout, Limits, bwrap_command, set_limits
 
 from assistant.executor.protocol import (
     MAX_OUTPUT_BYTES,
+    MAX_OUTPUT_FILE_BYTES,
     MAX_OUTPUT_FILES,
     RunFile,
     RunRequest,
@@ -296,11 +297,19 @@ def collect_outputs(
         if len(files) >= MAX_OUTPUT_FILES:
             skipped.append(Skipped(name, f"more than {MAX_OUTPUT_FILES} files were written"))
             continue
+        if size > MAX_OUTPUT_FILE_BYTES:
+            limit = MAX_OUTPUT_FILE_BYTES // 1_000_000
+            skipped.append(Skipped(name, f"over the {limit} MB a file may be"))
+            continue
         if total + size > MAX_OUTPUT_BYTES:
             skipped.append(Skipped(name, f"over the {MAX_OUTPUT_BYTES // 1_000_000} MB limit"))
             continue
         data = _read_regular(run_dir / name)
-        if data is None:
+        if (
+            data is None
+            or len(data) > MAX_OUTPUT_FILE_BYTES
+            or total + len(data) > MAX_OUTPUT_BYTES
+        ):
             skipped.append(Skipped(name, "changed while it was being read"))
             continue
         if inputs.get(name) == hashlib.sha256(data).hexdigest():
@@ -341,4 +350,4 @@ def _read_regular(path: Path) -> bytes | None:
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             return None
-        return handle.read(MAX_OUTPUT_BYTES + 1)[:MAX_OUTPUT_BYTES]
+        return handle.read(MAX_OUTPUT_FILE_BYTES + 1)  # more: it grew, collect_outputs skips it

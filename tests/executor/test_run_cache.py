@@ -28,7 +28,7 @@ def test_a_repeated_run_id_with_other_inputs_or_code_runs_again():
 
     assert len(runner.runs) == 3
     assert answers[0] == answers[1]
-    assert [RunResult.from_json(answer).stdout for answer in answers] == [
+    assert [answer.stdout for answer in answers] == [
         "run 1",
         "run 1",
         "run 2",

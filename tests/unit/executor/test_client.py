@@ -3,13 +3,14 @@ same run id, the executor's refusal is a result, anything else an error."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 from aiohttp import web
 
 from assistant.executor.client import ExecutorClient, ExecutorError
-from assistant.executor.protocol import RunRequest, RunResult
+from assistant.executor.protocol import RunFile, RunRequest, RunResult
 from tests.servers import serve
 
 
@@ -26,8 +27,9 @@ class Server:
     async def handle(self, request: web.Request) -> web.Response:
         body = RunRequest.from_json(await request.read())
         self.calls.append((body.run_id, request.headers.get("Authorization", "")))
-        status, content_type, text = self.answers.pop(0)
-        return web.Response(status=status, text=text, content_type=content_type)
+        status, content_type, body = self.answers.pop(0)
+        data = body.encode() if isinstance(body, str) else body
+        return web.Response(status=status, body=data, content_type=content_type)
 
     def close(self) -> None:
         self._loop.run(self._runner.cleanup())
@@ -47,7 +49,7 @@ def server(servers_loop):
 
 
 REQUEST = RunRequest(run_id="Ev1:abc", code="print(1)", timeout_seconds=5)
-OK = (200, "application/json", RunResult(exit_code=0, stdout="1\n").to_json().decode())
+OK = (200, "application/x-run-result", b"".join(RunResult(exit_code=0, stdout="1\n").encode()))
 
 
 def test_cloud_runs_busy_answers_are_retried_with_the_same_run_id(server):
@@ -63,7 +65,7 @@ def test_cloud_runs_busy_answers_are_retried_with_the_same_run_id(server):
 
 
 def test_the_executors_refusal_is_a_result_not_retried(server):
-    refusal = RunResult.unavailable("bubblewrap (bwrap) is not installed").to_json().decode()
+    refusal = b"".join(RunResult.unavailable("bubblewrap (bwrap) is not installed").encode())
     stand_in = server((503, "application/json", refusal))
 
     result = ExecutorClient(stand_in.url).run(REQUEST, deadline=time.monotonic() + 30)
@@ -87,3 +89,34 @@ def test_retries_stop_at_the_deadline(server):
     with pytest.raises(ExecutorError, match="HTTP 502"):
         client.run(REQUEST, deadline=time.monotonic() + 2.5)
     assert 1 <= len(stand_in.calls) < 50
+
+
+def test_large_results_are_read_one_at_a_time_and_small_ones_do_not_wait(server):
+    big = RunResult(exit_code=0, files=(RunFile("big.bin", b"x" * 3_000_000),))
+    body = (200, "application/x-run-result", b"".join(big.encode()))
+    stand_in = server(body, body, OK)
+    client = ExecutorClient(stand_in.url)
+    events: list[str] = []
+    inside = threading.Event()
+
+    def take(tag: str, hold: float) -> None:
+        with client.stream(REQUEST, deadline=time.monotonic() + 30) as reader:
+            events.append(f"{tag} in")
+            inside.set()
+            assert [len(f.data) for f in reader.files()] == [len(f.data) for f in big.files]
+            time.sleep(hold)
+            events.append(f"{tag} out")
+
+    first = threading.Thread(target=take, args=("large 1", 0.5))
+    first.start()
+    inside.wait(10)
+    second = threading.Thread(target=take, args=("large 2", 0))
+    second.start()
+    time.sleep(0.1)
+    small = client.run(REQUEST, deadline=time.monotonic() + 30)
+    events.append("small")
+    first.join()
+    second.join()
+
+    assert small.stdout == "1\n"
+    assert events == ["large 1 in", "small", "large 1 out", "large 2 in", "large 2 out"]

@@ -4,6 +4,8 @@ is replaced by a recorder of requests (tests/executor runs the real one)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
 
 import pytest
@@ -12,7 +14,7 @@ from slack_sdk import WebClient
 from assistant.answer.plan import PlanDefaults
 from assistant.config import Settings
 from assistant.executor.client import ExecutorError
-from assistant.executor.protocol import RunFile, RunRequest, RunResult
+from assistant.executor.protocol import ResultReader, RunFile, RunRequest, RunResult
 from assistant.executor.tool import RUN_PYTHON, CodeRuns, choose_inputs
 from assistant.files.store import StoredObject
 from assistant.llm.messages import Message, ToolCall
@@ -29,11 +31,12 @@ class Executor:
         self.result = result
         self.requests: list[RunRequest] = []
 
-    def run(self, request: RunRequest, *, deadline: float) -> RunResult:
+    @contextlib.contextmanager
+    def stream(self, request: RunRequest, *, deadline: float):
         self.requests.append(request)
         if isinstance(self.result, Exception):
             raise self.result
-        return self.result
+        yield ResultReader(io.BytesIO(b"".join(self.result.encode())))
 
 
 @pytest.fixture
@@ -150,3 +153,28 @@ def test_code_execution_is_planned_when_an_executor_is_configured():
 
     assert PlanDefaults.from_settings(with_executor).code_execution
     assert not PlanDefaults.from_settings(Settings.from_env({})).code_execution
+
+
+def test_the_model_is_told_how_large_the_files_it_writes_may_be(local_slack, thread):
+    mention, _ = thread
+    tool = code_runs(local_slack, MemoryBucket(), Executor(RunResult())).tool(mention)
+
+    assert "output files of at most 10 MB each, 20 MB and 20 files in all" in tool.description
+
+
+def test_several_files_are_posted_in_one_message_in_order(local_slack, thread):
+    mention, _ = thread
+    bucket = MemoryBucket()
+    outputs = (RunFile("a.csv", b"a\n"), RunFile("b.png", b"\x89PNG"), RunFile("c.txt", b"c"))
+    tool = code_runs(local_slack, bucket, Executor(RunResult(exit_code=0, files=outputs))).tool(
+        mention
+    )
+
+    text = tool.run({"code": "write()"}, deadline=time.monotonic() + 30)
+
+    assert "Posted to the thread (the person sees them): a.csv, b.png, c.txt" in text
+    assert "Files written: a.csv (2 bytes), b.png (4 bytes), c.txt (1 bytes)" in text
+    [message] = [m for m in local_slack.bot_replies(mention.thread_ts) if m.get("files")]
+    assert [f["name"] for f in message["files"]] == ["a.csv", "b.png", "c.txt"]
+    stored = {name: value[2]["slack_file_id"] for name, value in bucket.objects.items()}
+    assert all(file_id.startswith("F") for file_id in stored.values()), stored
