@@ -10,28 +10,41 @@ answers a retried run id from its cache, so a lost response or a busy instance (
 429/503 while instances start, concurrency 1) is retried with the same id.
 
 A result is read as a stream (`stream`): its JSON line first, then one file at a time, which
-the caller passes on and lets go. A result with more than `LARGE_RESULT_BYTES` of files waits
-for the instance's one slot for large results before its files are read, so eight answers in
-flight never hold eight results at once (the responder has 512 MiB).
+the caller passes on and lets go (`take_files`). A result with more than `LARGE_RESULT_BYTES`
+of files is taken by the instance's one thread for large results, one after another, so eight
+answers in flight never hold eight results at once (the responder has 512 MiB), and the large
+buffers are all made and freed by that one thread: the C allocator keeps freed memory per
+thread (glibc's arenas), so eight threads taking turns would each keep their own high-water
+mark (bench/result_memory.py measured 241 MiB that way, 164 MiB with one thread).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import io
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 import requests
 
-from assistant.executor.protocol import ProtocolError, ResultReader, RunRequest, RunResult
+from assistant.executor.protocol import (
+    ProtocolError,
+    ResultReader,
+    RunFile,
+    RunRequest,
+    RunResult,
+)
 
 __all__ = ["LARGE_RESULT_BYTES", "ExecutorClient", "ExecutorError", "google_id_token"]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Cloud Run's answers while instances start or are all busy; a 500 is the executor's own
 # failure, which the same request would meet again.
@@ -82,12 +95,15 @@ class ExecutorClient:
         self._token = token
         self._session = session or requests.Session()
         self._sleep = sleep
-        self._large_results = threading.Semaphore(1)  # one per instance: one client per responder
+        # One per instance (one client per responder): takes large results one at a time.
+        self._large_results = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="large-results"
+        )
 
     def run(self, request: RunRequest, *, deadline: float) -> RunResult:
         """The whole result, its files in memory (small results, tests); see `stream`."""
         with self.stream(request, deadline=deadline) as reader:
-            files = tuple(reader.files())
+            files = self.take_files(reader, tuple, deadline=deadline)
             return dataclasses.replace(reader.result, files=files, written=())
 
     @contextlib.contextmanager
@@ -104,20 +120,23 @@ class ExecutorClient:
                     reader = ResultReader(io.BytesIO(response.content))
             except ProtocolError as error:
                 raise ExecutorError(f"the executor's answer is unusable ({error})") from None
-            with self._one_large_at_a_time(reader, deadline):
-                yield reader
+            yield reader
 
-    @contextlib.contextmanager
-    def _one_large_at_a_time(self, reader: ResultReader, deadline: float) -> Iterator[None]:
+    def take_files(
+        self, reader: ResultReader, take: Callable[[Iterable[RunFile]], T], *, deadline: float
+    ) -> T:
+        """`take(files)`, the files read one at a time as it iterates: on this thread for a
+        small result, on the instance's one thread for large results otherwise (waiting for
+        the ones before it)."""
         if reader.total_bytes <= LARGE_RESULT_BYTES:
-            yield
-            return
-        if not self._large_results.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            raise ExecutorError("other large results took all the time left")
+            return take(reader.files())
+        turn = self._large_results.submit(take, reader.files())
         try:
-            yield
-        finally:
-            self._large_results.release()
+            return turn.result(timeout=max(0.0, deadline - time.monotonic()))
+        except concurrent.futures.TimeoutError:
+            if turn.cancel():
+                raise ExecutorError("other large results took all the time left") from None
+            return turn.result()  # it started: it ends with the stream, which is still open
 
     def _respond(self, request: RunRequest, deadline: float) -> requests.Response:
         """The executor's answer (a result or its refusal), its body not read yet."""

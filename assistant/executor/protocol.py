@@ -31,7 +31,7 @@ import dataclasses
 import io
 import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 __all__ = [
     "MAX_INPUT_BYTES",
@@ -54,6 +54,7 @@ MAX_OUTPUT_BYTES = 20_000_000
 MAX_OUTPUT_FILE_BYTES = 10_000_000  # the responder holds one file at a time: this much
 MAX_OUTPUT_FILES = 20
 MAX_HEAD_BYTES = 1_000_000  # the result's JSON line (stdout and stderr are capped far below)
+_READ_CHUNK = 1024 * 1024
 MAX_CODE_CHARS = 100_000
 MAX_TIMEOUT_SECONDS = 300.0
 _MAX_NAME_BYTES = 200
@@ -251,12 +252,19 @@ def _file_head(raw: Any) -> FileHead:
     return FileHead(raw["name"], size)
 
 
+class Readable(Protocol):
+    """A binary stream read into buffers: a BufferedReader over the response, or BytesIO."""
+
+    def readline(self, size: int = -1, /) -> bytes: ...
+    def readinto(self, buffer: Any, /) -> int: ...
+
+
 class ResultReader:
     """Reads an encoded result from a stream: the JSON line at once (`result`, its files by
     name and size in `result.written`), then `files()` one at a time, each read when asked
     for; the caller lets each go before asking for the next."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: Readable) -> None:
         self._stream = stream
         line = self._guarded(stream.readline, MAX_HEAD_BYTES + 1)
         if len(line) > MAX_HEAD_BYTES:
@@ -273,14 +281,25 @@ class ResultReader:
             raise ProtocolError("a result's files can be read once")
         self._read = True
         for head in self.result.written:
-            data = self._guarded(self._stream.read, head.size) if head.size else b""
-            if len(data) != head.size:
-                raise ProtocolError(f"the result ended inside {head.name!r}")
+            data = self._read_exactly(head)
             yield RunFile(head.name, data)
             del data  # the caller's reference is the only one left
 
+    def _read_exactly(self, head: FileHead) -> bytes:
+        """The file's bytes, read into one buffer a chunk at a time: a single large read
+        would make a whole-size temporary in each layer of the HTTP client."""
+        data = bytearray(head.size)
+        view, done = memoryview(data), 0
+        while done < head.size:
+            got = self._guarded(self._stream.readinto, view[done : done + _READ_CHUNK])
+            if not got:
+                raise ProtocolError(f"the result ended inside {head.name!r}")
+            done += got
+        view.release()
+        return bytes(data)  # the one copy: Storage's client takes bytes only
+
     @staticmethod
-    def _guarded(read: Callable[[int], bytes], size: int) -> bytes:
+    def _guarded(read: Callable[[Any], Any], size: Any) -> Any:
         try:
             return read(size)
         except Exception as error:  # whatever the transport raises: the result is cut off

@@ -153,7 +153,9 @@ class CodeRuns:
                 if result.status == "unavailable":
                     logger.error("code execution is unavailable", extra={"reason": result.message})
                     return unavailable(result.message)
-                posted, post_error = self._share(mention, key, reader.files())
+                posted, post_error = self.client.take_files(
+                    reader, functools.partial(self._share, mention, key), deadline=deadline
+                )
         except ExecutorError as error:
             logger.warning("code execution failed", extra={"reason": str(error)})
             return f"Error: the code could not be run ({error}). It may not have run at all."

@@ -91,32 +91,38 @@ def test_retries_stop_at_the_deadline(server):
     assert 1 <= len(stand_in.calls) < 50
 
 
-def test_large_results_are_read_one_at_a_time_and_small_ones_do_not_wait(server):
+def test_large_results_are_taken_one_at_a_time_by_one_thread_and_small_ones_do_not_wait(server):
     big = RunResult(exit_code=0, files=(RunFile("big.bin", b"x" * 3_000_000),))
     body = (200, "application/x-run-result", b"".join(big.encode()))
     stand_in = server(body, body, OK)
     client = ExecutorClient(stand_in.url)
-    events: list[str] = []
-    inside = threading.Event()
+    spans: list[tuple[float, float, str]] = []
+    both_open = threading.Barrier(2)
 
-    def take(tag: str, hold: float) -> None:
-        with client.stream(REQUEST, deadline=time.monotonic() + 30) as reader:
-            events.append(f"{tag} in")
-            inside.set()
-            assert [len(f.data) for f in reader.files()] == [len(f.data) for f in big.files]
-            time.sleep(hold)
-            events.append(f"{tag} out")
+    def take_slowly(files) -> list[int]:
+        started = time.monotonic()
+        sizes = [len(f.data) for f in files]
+        time.sleep(0.3)
+        spans.append((started, time.monotonic(), threading.current_thread().name))
+        return sizes
 
-    first = threading.Thread(target=take, args=("large 1", 0.5))
-    first.start()
-    inside.wait(10)
-    second = threading.Thread(target=take, args=("large 2", 0))
-    second.start()
+    def large() -> None:
+        deadline = time.monotonic() + 30
+        with client.stream(REQUEST, deadline=deadline) as reader:
+            both_open.wait(10)  # two large results arrived together
+            assert client.take_files(reader, take_slowly, deadline=deadline) == [3_000_000]
+
+    threads = [threading.Thread(target=large) for _ in range(2)]
+    for thread in threads:
+        thread.start()
     time.sleep(0.1)
+    small_started = time.monotonic()
     small = client.run(REQUEST, deadline=time.monotonic() + 30)
-    events.append("small")
-    first.join()
-    second.join()
+    small_seconds = time.monotonic() - small_started
+    for thread in threads:
+        thread.join()
 
-    assert small.stdout == "1\n"
-    assert events == ["large 1 in", "small", "large 1 out", "large 2 in", "large 2 out"]
+    assert small.stdout == "1\n" and small_seconds < 0.3  # it did not queue behind them
+    (_, first_end, first_thread), (second_start, _, second_thread) = sorted(spans)
+    assert second_start >= first_end  # one at a time
+    assert first_thread == second_thread and first_thread.startswith("large-results")

@@ -38,6 +38,9 @@ class Executor:
             raise self.result
         yield ResultReader(io.BytesIO(b"".join(self.result.encode())))
 
+    def take_files(self, reader: ResultReader, take, *, deadline: float):
+        return take(reader.files())
+
 
 @pytest.fixture
 def thread(local_slack):
