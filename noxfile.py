@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+from pathlib import Path
 
 import nox
 from nox.command import CommandFailed
@@ -27,8 +29,28 @@ QWEN_PROBLEM = "DEVSTACK_QWEN_PROBLEM"
 HEAVY_MODEL_MARK = "heavy_model"
 
 
+# checkov (tests/terraform/test_checkov.py) in an environment of its own: its many pinned
+# dependencies would fight the test environment's. Reinstalled only when the file changes.
+CHECKOV_REQUIREMENTS = "requirements-checkov.txt"
+CHECKOV = "CHECKOV"
+
+
 def _install(session: nox.Session) -> None:
     session.install("-r", DEV_REQUIREMENTS)
+
+
+def _install_checkov(session: nox.Session) -> str:
+    """checkov in .nox/checkov (about 40 s the first time); the path of its executable."""
+    venv = Path(session.virtualenv.location).parent / "checkov"
+    executable = venv / "bin" / "checkov"
+    stamp = venv / "requirements.sha256"
+    wanted = hashlib.sha256(Path(CHECKOV_REQUIREMENTS).read_bytes()).hexdigest()
+    if not executable.exists() or not stamp.exists() or stamp.read_text() != wanted:
+        session.run("python", "-m", "venv", "--clear", str(venv))
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        session.run(*pip, "-r", CHECKOV_REQUIREMENTS, external=True)
+        stamp.write_text(wanted)
+    return str(executable)
 
 
 def _install_local_model(session: nox.Session) -> str | None:
@@ -94,6 +116,7 @@ def tests(session: nox.Session) -> None:
     _unit(session)  # a mistake fails here in seconds, before anything slow is built
     problem = _install_local_model(session)  # for the smoke test; it skips, saying why, without
     env = {LOCAL_MODEL_PROBLEM: problem} if problem else {}
+    env[CHECKOV] = _install_checkov(session)
     # The 1.5B model's tests take minutes on 2 cores: they are `nox -s smoke`'s. A `-m` in the
     # arguments comes later and wins.
     _pytest(

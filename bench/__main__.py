@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from bench import (
+    day_in_the_life,
     executor,
     history_trim,
     import_time,
@@ -99,6 +100,13 @@ def main() -> int:
             "Responder memory: eight maximal code results (20 MB each) at once, "
             "stored and posted (limit 512 MiB)",
             [result_memory.run(log_dir / "result-memory")],
+        )
+    )
+    print(
+        _table(
+            "A day in the life: realistic requests through the whole local stack with the "
+            "default local model, each checked against its expected facts (seconds)",
+            day_in_the_life.run(log_dir / "day"),
         )
     )
     return 0

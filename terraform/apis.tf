@@ -36,9 +36,8 @@ resource "time_sleep" "apis_enabled" {
 }
 
 data "google_project" "this" {
-  project_id = var.project_id
-
-  depends_on = [time_sleep.apis_enabled]
+  # Read after the APIs' wait (local.project_id_after_apis), without depends_on: see locals.tf.
+  project_id = local.project_id_after_apis
 }
 
 # Pub/Sub's service agent is granted roles (dead letters in pubsub.tf, OIDC tokens in iam.tf),

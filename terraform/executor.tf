@@ -38,26 +38,65 @@ resource "google_artifact_registry_repository" "executor" {
   format        = "DOCKER"
   description   = "The code executor's image, tagged with the content hash of its source."
 
+  # Every change of functions/executor/ pushes a new image (a few hundred MB): keep the newest
+  # few (the deployed one and some to roll back to), delete the rest after a week.
+  cleanup_policy_dry_run = false
+  cleanup_policies {
+    id     = "keep-recent"
+    action = "KEEP"
+    most_recent_versions {
+      keep_count = 3
+    }
+  }
+  cleanup_policies {
+    id     = "delete-old"
+    action = "DELETE"
+    condition {
+      tag_state  = "ANY"
+      older_than = "604800s"
+    }
+  }
+
   depends_on = [time_sleep.apis_enabled]
 }
 
 # Builds the image once per source hash, as the builder service account (roles in iam.tf).
 # Terraform has no resource that runs a build, so this calls gcloud from the machine applying
 # (docs/deploy.md: prerequisites, and what is verified offline and what is not).
+#
+# `gcloud builds submit gs://...zip` first copies the object into a staging directory and the
+# build fetches that copy, as the builder. The default staging directory is the bucket
+# <project>_cloudbuild, where the builder has no access (and which Terraform does not own), so
+# the copy goes under local.build_staging_prefix in the source bucket: the builder may read it
+# (builder_source_zips in iam.tf), and a lifecycle rule there deletes the copies (storage.tf).
+#
+# The values reach the shell as environment variables and the command quotes each one, so no
+# value is ever parsed as shell syntax. GOOGLE_IMPERSONATE_SERVICE_ACCOUNT, which the google
+# provider reads (docs/deploy.md, without Owner), is passed on to gcloud, which does not.
 resource "terraform_data" "executor_image" {
   triggers_replace = [local.executor_image]
 
   provisioner "local-exec" {
-    command = join(" ", [
-      "gcloud builds submit",
-      "gs://${google_storage_bucket.source.name}/${google_storage_bucket_object.executor_source.name}",
-      "--project=${var.project_id}",
-      "--region=${var.region}",
-      "--config=${local.repo_root}/functions/executor/cloudbuild.yaml",
-      "--substitutions=_IMAGE=${local.executor_image}",
-      "--service-account=${google_service_account.builder.id}",
-      "--quiet",
-    ])
+    command = <<-EOT
+      gcloud builds submit "$SOURCE" \
+        --project="$PROJECT" \
+        --region="$REGION" \
+        --config="$CONFIG" \
+        --substitutions="_IMAGE=$IMAGE" \
+        --service-account="$BUILDER" \
+        --gcs-source-staging-dir="$STAGING_DIR" \
+        $${GOOGLE_IMPERSONATE_SERVICE_ACCOUNT:+"--impersonate-service-account=$GOOGLE_IMPERSONATE_SERVICE_ACCOUNT"} \
+        --quiet
+    EOT
+    environment = {
+      SOURCE      = "gs://${google_storage_bucket.source.name}/${google_storage_bucket_object.executor_source.name}"
+      PROJECT     = var.project_id
+      REGION      = var.region
+      CONFIG      = "${local.repo_root}/functions/executor/cloudbuild.yaml"
+      IMAGE       = local.executor_image
+      BUILDER     = google_service_account.builder.id
+      STAGING_DIR = "gs://${google_storage_bucket.source.name}/${local.build_staging_prefix}"
+    }
   }
 
   depends_on = [
@@ -91,9 +130,13 @@ resource "google_cloud_run_v2_service" "executor" {
 
     vpc_access {
       egress = "ALL_TRAFFIC"
+      # Short names, as Google's own examples give them: the provider neither normalises nor
+      # ignores the difference between an id and the name the API returns, so an id here would
+      # show as a change in every plan. Both are in this project and region, so the names are
+      # unambiguous.
       network_interfaces {
-        network    = google_compute_network.executor.id
-        subnetwork = google_compute_subnetwork.executor.id
+        network    = google_compute_network.executor.name
+        subnetwork = google_compute_subnetwork.executor.name
       }
     }
 
@@ -106,6 +149,10 @@ resource "google_cloud_run_v2_service" "executor" {
           cpu    = "1"
           memory = "4Gi"
         }
+        # Request-based billing: CPU only while a run is in progress, so an idle instance costs
+        # nothing. Without it, a resources block asks for instance-based billing (1 vCPU and
+        # 4 GiB for as long as an instance lingers after its last run).
+        cpu_idle = true
       }
       # No environment and no secrets: the executor reads no configuration. The default
       # startup probe (TCP) is kept: a failed isolation probe must not stop the deployment,

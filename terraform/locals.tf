@@ -38,13 +38,25 @@ locals {
       "assistant/${f}" => "${local.repo_root}/assistant/${f}"
     },
   )
-  executor_image = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.executor.repository_id}/executor:${data.archive_file.executor.output_sha256}"
+  # Where `gcloud builds submit` copies the executor's zip for its build (executor.tf): in the
+  # source bucket, which the builder may read; storage.tf deletes the copies after a day.
+  build_staging_prefix = "build-staging"
+  executor_image       = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.executor.repository_id}/executor:${data.archive_file.executor.output_sha256}"
 
   # Known before anything is deployed (2nd gen functions get
   # https://REGION-PROJECT.cloudfunctions.net/NAME), so the Slack app can be created first;
   # the check in outputs.tf compares it with the deployed function's url.
   ingress_function_name = "${var.name_prefix}-ingress"
   slack_request_url     = "https://${var.region}-${var.project_id}.cloudfunctions.net/${local.ingress_function_name}"
+
+  # The project id, for the data sources that must not be read before the APIs' wait. It is
+  # unknown until that wait has run once (its id is its creation time), so on the first apply
+  # they are read after it, and known on every later plan, so they are read at plan time.
+  # depends_on would do the first part but not the second: Terraform postpones reading a data
+  # source with depends_on whenever anything it depends on has a change planned (an API added
+  # to apis.tf), the project number and the agents' addresses are then unknown in that plan,
+  # and every grant to the Pub/Sub or Cloud Storage agent shows as replaced.
+  project_id_after_apis = "${var.project_id}${substr(time_sleep.apis_enabled.id, 0, 0)}"
 
   # Pub/Sub's own service agent: it dead-letters messages and mints the push OIDC tokens
   # (created in apis.tf if it does not exist yet).

@@ -32,6 +32,18 @@ resource "google_storage_bucket" "source" {
   public_access_prevention    = "enforced"
   force_destroy               = true # only build inputs; every zip can be made again from the repo
 
+  # gcloud's copies of the executor's zip, made for each image build (executor.tf): a build
+  # reads its copy within minutes, nothing reads it later.
+  lifecycle_rule {
+    condition {
+      age            = 1
+      matches_prefix = ["${local.build_staging_prefix}/"]
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
   # Every apply that changes a function replaces its zip; keeping the old ones would only cost.
   soft_delete_policy {
     retention_duration_seconds = 0
@@ -106,7 +118,6 @@ resource "google_storage_notification" "knowledge" {
 # The project's Cloud Storage service agent, which publishes the notifications (reading it
 # also makes Google create the agent when it does not exist yet).
 data "google_storage_project_service_account" "storage_agent" {
-  project = var.project_id
-
-  depends_on = [time_sleep.apis_enabled]
+  # Read after the APIs' wait (local.project_id_after_apis), without depends_on: see locals.tf.
+  project = local.project_id_after_apis
 }

@@ -86,6 +86,10 @@ class MemoryBucket:
         self.reads.append(name)
         return self.objects[name][0] if name in self.objects else None
 
+    def head(self, name, size):
+        self.reads.append(name)
+        return self.objects[name][0][:size] if name in self.objects else None
+
     def list(self, prefix):
         from assistant.files.store import StoredObject
 

@@ -22,7 +22,7 @@ from assistant.llm.loop import run_tool_loop
 from assistant.llm.loop_events import AnswerText, FinalAnswer, RoundFinished, ToolsStarted
 from assistant.llm.messages import Message
 from assistant.llm.rounds import Usage
-from assistant.llm.tools import Tool, ToolRound, tool_footers
+from assistant.llm.tools import Tool, ToolRound, tool_blocks, tool_footers
 
 __all__ = ["Generator"]
 
@@ -39,7 +39,8 @@ class Generator:
     def generate(
         self, context: AnswerContext, assembly: Assembly, tools: tuple[Tool, ...]
     ) -> FinalAnswer:
-        """The final answer (its footer included); raises ModelError when the model fails."""
+        """The final answer (its footer and the tools' blocks included); raises ModelError when
+        the model fails."""
         plan, reply, done_rounds = context.plan, context.reply, context.claim.rounds
 
         def messages_for(rounds: tuple[ToolRound, ...]) -> tuple[Message, ...]:
@@ -93,5 +94,6 @@ class Generator:
                 )
                 context.meter.record("answer", model=plan.model, usage=last)
                 footer = tool_footers(tools, rounds, event.text)
-                return dataclasses.replace(event, text=event.text + footer) if footer else event
+                blocks = tool_blocks(tools, rounds)
+                return dataclasses.replace(event, text=event.text + footer, blocks=blocks)
         raise AssertionError("the tool loop ended without an answer")

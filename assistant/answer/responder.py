@@ -174,9 +174,8 @@ class Responder:
         spent = context.spent_before.plus(context.meter.total_cost_usd)
         text = answer_text(final.text, book=assembly.references.book, notes=assembly.notes,
                            plan=plan, spent=spent, now=self._clock())  # fmt: skip
-        context.reply.finish(
-            text, blocks=(feedback_block(event_id=mention.event_id, model=plan.model),)
-        )
+        feedback = feedback_block(event_id=mention.event_id, model=plan.model)
+        context.reply.finish(text, blocks=(*final.blocks, feedback))
         turns = (assembly.question_turn, answer_turn(mention, plan, text))
         delivered = Delivered(turns, final.text, plan.input_budget)
         self.claims.record_delivered(context.lease, delivered, context.reply.message_ts)

@@ -13,6 +13,12 @@ files.getUploadURLExternal), then let go; one files.completeUploadExternal share
 one message, as files_upload_v2 would. `key` is a digest of the event and the code, so a
 redelivered mention that runs the same code again finds its files already posted and posts
 nothing twice.
+
+A CSV or `<name>.chart.json` the run writes that fits Slack's `table` / `data_visualization`
+limits is also shown natively under the answer (`visuals.py`; such files are small, so they
+are kept while the others are let go). Those blocks are rebuilt from the mirrored files by
+the calls' code (`blocks`), so an answer finished by a takeover, whose rounds were replayed
+rather than run, shows them too.
 """
 
 from __future__ import annotations
@@ -43,6 +49,19 @@ from assistant.executor.protocol import (
     valid_name,
 )
 from assistant.executor.report import code_footer, describe, unavailable
+from assistant.executor.visuals import answer_blocks, assess, is_visual
+from assistant.executor.visuals import report as visuals_report
+from assistant.executor.workdir import (
+    MAX_PREVIEWS,
+    PREVIEW_BYTES,
+    TablePreview,
+    WorkdirFile,
+    describe_workdir,
+    is_workbook_name,
+    previewable,
+    table_preview,
+    workbook_preview,
+)
 from assistant.files.store import (
     EXTRACTION_NAME,
     BucketStore,
@@ -51,7 +70,7 @@ from assistant.files.store import (
     safe_name,
     thread_prefix,
 )
-from assistant.llm.tools import Tool
+from assistant.llm.tools import CallRecord, Tool
 from assistant.mention import Mention
 
 __all__ = ["RUN_PYTHON", "CodeRuns", "choose_inputs"]
@@ -72,7 +91,14 @@ DESCRIPTION = (
     "not kept: write a smaller summary or sample instead). Every file you save in the "
     "working directory (plt.savefig('chart.png'), df.to_csv('result.csv')) is posted to the "
     "thread and kept for later runs. Print the numbers you report, and report only what the "
-    "output shows."
+    "output shows. Slack shows small results natively under your answer: a CSV you write "
+    "(first row the header; at most 100 rows and 20 columns) becomes a table, and a chart "
+    "spec you write as NAME.chart.json becomes a chart: "
+    '{{"type": "bar"|"line"|"area"|"pie", "title": "at most 50 chars", "categories": '
+    '["at most 20 labels of 20 chars"], "series": [{{"name": "at most 20 chars", "values": '
+    '[one number per category]}}], "x_label": "", "y_label": ""}} (1-6 series; a pie has one '
+    "series of positive values and at most 6 categories). Save the PNG too: it is the "
+    "download, and anything over these limits is shown as the file only."
 )
 PARAMETERS: Mapping[str, Any] = {
     "type": "object",
@@ -117,16 +143,42 @@ class CodeRuns:
     timeout_seconds: float = 60.0
 
     def tool(self, mention: Mention) -> Tool:
+        listing = describe_workdir(self._workdir(mention))
         return Tool(
             name=RUN_PYTHON,
-            description=DESCRIPTION.format(wall=self.timeout_seconds),
+            description=DESCRIPTION.format(wall=self.timeout_seconds)
+            + (f"\n\n{listing}" if listing else ""),
             parameters=PARAMETERS,
             run=functools.partial(self._run, mention),
             status=STATUS,
-            footer=lambda calls, answer: code_footer(
-                [str(call.get("code", "")) for call in calls], answer
-            ),
+            footer=code_footer,
+            blocks=functools.partial(self._blocks, mention),
         )
+
+    def _workdir(self, mention: Mention) -> list[WorkdirFile]:
+        """The files a run would be given, tables previewed from their first bytes; nothing
+        (and a log line) when the bucket cannot be read: the tool is offered all the same."""
+        prefix = _prefix(mention)
+        try:
+            store = self.store()
+            chosen, _ = choose_inputs(store.list(prefix), prefix)
+            files: list[WorkdirFile] = []
+            for name, item in chosen:
+                tables: tuple[TablePreview, ...] = ()
+                if sum(bool(file.tables) for file in files) >= MAX_PREVIEWS:
+                    pass
+                elif previewable(name):
+                    head = store.head(item.name, PREVIEW_BYTES) or b""
+                    tables = table_preview(name, head, whole=item.size <= PREVIEW_BYTES)
+                elif is_workbook_name(name):  # an upload's extraction has its sheets as CSV
+                    folder = item.name.rsplit("/", 1)[0]
+                    extraction = store.get_json(f"{folder}/{EXTRACTION_NAME}") or {}
+                    tables = workbook_preview(str(extraction.get("text") or ""))
+                files.append(WorkdirFile(name, item.size, tables))
+        except (GoogleAPIError, OSError) as error:
+            logger.warning("could not list the run's files", extra={"error": repr(error)})
+            return []
+        return files
 
     def _run(self, mention: Mention, arguments: Mapping[str, Any], *, deadline: float) -> str:
         code = arguments.get("code")
@@ -140,7 +192,7 @@ class CodeRuns:
             data = store.get(item.name)
             if data is not None:
                 files.append(RunFile(name, data))
-        key = hashlib.sha256(f"{mention.event_id}\n{code}".encode()).hexdigest()[:16]
+        key = run_key(mention, code)
         request = RunRequest(
             run_id=f"{mention.event_id}:{key}",
             code=code,
@@ -153,7 +205,7 @@ class CodeRuns:
                 if result.status == "unavailable":
                     logger.error("code execution is unavailable", extra={"reason": result.message})
                     return unavailable(result.message)
-                posted, post_error = self.client.take_files(
+                posted, post_error, visuals = self.client.take_files(
                     reader, functools.partial(self._share, mention, key), deadline=deadline
                 )
         except ExecutorError as error:
@@ -175,16 +227,41 @@ class CodeRuns:
             posted=posted,
             post_error=post_error,
             wall_seconds=self.timeout_seconds,
+            native=visuals_report(assess(visuals)),
         )
 
-    def _share(self, mention: Mention, key: str, files: Iterable[RunFile]) -> tuple[list[str], str]:
+    def _blocks(self, mention: Mention, calls: Sequence[CallRecord]) -> tuple[dict[str, Any], ...]:
+        """The native tables and charts of this answer's runs, from their mirrored files."""
+        prefix, runs = _prefix(mention), []
+        try:
+            store = self.store()
+            for code in dict.fromkeys(str(call.arguments.get("code", "")) for call in calls):
+                folder = run_output_name(prefix, mention.event_id, run_key(mention, code), "x")
+                folder = folder.removesuffix("x")
+                wanted = [item for item in store.list(folder) if is_visual(item.name, item.size)]
+                files = [
+                    RunFile(item.name.removeprefix(folder), data)
+                    for item in sorted(wanted, key=lambda item: item.name)
+                    if (data := store.get(item.name)) is not None
+                ]
+                runs.append(assess(files))
+        except (GoogleAPIError, OSError) as error:
+            logger.warning("could not read a run's tables and charts", extra={"error": repr(error)})
+        return answer_blocks(runs)
+
+    def _share(
+        self, mention: Mention, key: str, files: Iterable[RunFile]
+    ) -> tuple[list[str], str, list[RunFile]]:
         """Mirror then post the run's files as they arrive, one at a time; (names posted,
-        why posting failed or "")."""
+        why posting failed or "", the files that may become tables or charts)."""
         prefix, store = _prefix(mention), self.store()
         uploaded: list[tuple[str, str, str]] = []  # (object name, Slack file id, name)
         posted: list[str] = []
+        visuals: list[RunFile] = []
         try:
             for file in files:
+                if is_visual(file.name, len(file.data)):
+                    visuals.append(file)
                 name, object_name, file_id = self._pass_on(mention, key, prefix, store, file)
                 if file_id:
                     uploaded.append((object_name, file_id, name))
@@ -208,8 +285,8 @@ class CodeRuns:
             requests.RequestException,
         ) as error:
             logger.warning("could not post a run's files", extra={"error": repr(error)})
-            return posted, f"{type(error).__name__}: {str(error)[:200]}"
-        return posted, ""
+            return posted, f"{type(error).__name__}: {str(error)[:200]}", visuals
+        return posted, "", visuals
 
     def _pass_on(
         self, mention: Mention, key: str, prefix: str, store: BucketStore, file: RunFile
@@ -236,6 +313,11 @@ class CodeRuns:
         if sent.status_code != 200:
             raise SlackRequestError(f"uploading {name} failed: HTTP {sent.status_code}")
         return name, object_name, str(ticket["file_id"])
+
+
+def run_key(mention: Mention, code: str) -> str:
+    """Names one run of `code` for this mention: the same on every delivery of it."""
+    return hashlib.sha256(f"{mention.event_id}\n{code}".encode()).hexdigest()[:16]
 
 
 def _prefix(mention: Mention) -> str:

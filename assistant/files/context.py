@@ -65,6 +65,7 @@ def plan_user_turn(
     refs: list[StoredFileRef] = []
     notes: list[str] = []
     for loaded in files:
+        kept_note = ""  # said only if the file is kept: a left-out file was not "read"
         ref, extraction = loaded.ref, loaded.extraction
         name = display_name(ref.name)
         problem = ref.problem or (extraction.problem if extraction else _GONE)
@@ -87,7 +88,7 @@ def plan_user_turn(
                 continue
             part, cut = _text_part(ref, extraction, allowance, spec)
             if cut:
-                notes.append(
+                kept_note = (
                     f"`{name}` is long, so I read only about its first {allowance:,} tokens."
                 )
             new, stored = [part], _stored(ref, kind="text", max_tokens=allowance)
@@ -99,6 +100,7 @@ def plan_user_turn(
         parts += new
         used += cost
         refs.append(stored)
+        notes += [kept_note] if kept_note else []
     return FileContext(
         content=tuple(parts),
         tokens=count_content(tuple(parts), spec),

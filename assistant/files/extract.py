@@ -6,7 +6,7 @@ made-up type is text if it decodes as text, and a `.csv` full of NUL bytes is no
     >>> extract(b"region,growth\\nnorth,4%\\n", name="sales.csv", mimetype="text/csv").kind
     'text'
     >>> extract(b"MZ\\x90\\x00\\x03", name="setup.exe", mimetype="application/x-msdownload").problem
-    'it is a binary file (application/x-msdownload), not text, a PDF or an image'
+    'it is a binary file (application/x-msdownload), not text, a PDF, a workbook or an image'
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import dataclasses
 import io
 import logging
 from typing import Any
+
+from assistant.files.spreadsheet import is_workbook, workbook_text
 
 __all__ = ["MAX_DECODED_IMAGE_BYTES", "MAX_IMAGE_SIDE", "Extraction", "extract"]
 
@@ -67,12 +69,24 @@ def extract(data: bytes, *, name: str, mimetype: str, max_chars: int = 400_000) 
     image_format = _image_format(data)
     if image_format:
         return _image(data, image_format)
+    if is_workbook(data):
+        return _workbook(data, max_chars)
     text = _decode_text(data)
     if text is not None:
         return _text(text, max_chars, detail=mimetype or "text")
     return Extraction.unreadable(
-        f"it is a binary file ({mimetype or 'unknown type'}), not text, a PDF or an image"
+        f"it is a binary file ({mimetype or 'unknown type'}), "
+        "not text, a PDF, a workbook or an image"
     )
+
+
+def _workbook(data: bytes, max_chars: int) -> Extraction:
+    try:
+        text, cut = workbook_text(data, max_chars=max_chars)
+    except Exception as error:  # openpyxl raises many kinds on a damaged workbook
+        logger.info("unreadable workbook", extra={"error": repr(error)[:200]})
+        return Extraction.unreadable("it is an Excel workbook that could not be read")
+    return Extraction(kind="text", text=text, detail="Excel workbook", truncated=cut)
 
 
 def _text(text: str, max_chars: int, *, detail: str) -> Extraction:

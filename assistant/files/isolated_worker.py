@@ -110,6 +110,7 @@ def serve() -> None:
 
 def _preload() -> None:
     """Import the parsers once, here, so each child starts with them loaded."""
+    import openpyxl  # noqa: F401
     import pypdf  # noqa: F401
     from PIL import GifImagePlugin, JpegImagePlugin, PngImagePlugin, WebPImagePlugin  # noqa: F401
 

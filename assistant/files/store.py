@@ -186,6 +186,11 @@ class BucketStore:
         blob = self._bucket.get_blob(name)
         return None if blob is None else blob.download_as_bytes()
 
+    def head(self, name: str, size: int) -> bytes | None:
+        """The object's first `size` bytes (all of it when smaller), or None when it is gone."""
+        blob = self._bucket.get_blob(name)
+        return None if blob is None else blob.download_as_bytes(start=0, end=size - 1)
+
     def list(self, prefix: str) -> list[StoredObject]:
         return [
             StoredObject(

@@ -7,6 +7,7 @@ finished round and ends on the final answer.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from assistant.llm.rounds import Usage
 from assistant.llm.tools import ToolRound
@@ -39,6 +40,8 @@ class FinalAnswer:
     restarts: int
     first_token_at: float | None
     rounds: int  # tool rounds before the answer, replayed ones included
+    # What the tools put under the answer (a code run's native table, say); set by the caller.
+    blocks: tuple[dict[str, Any], ...] = ()
 
 
 LoopEvent = AnswerText | ToolsStarted | RoundFinished | FinalAnswer

@@ -15,7 +15,21 @@ from typing import Any
 from assistant.llm.messages import Message
 from assistant.llm.rounds import Usage
 
-__all__ = ["Tool", "ToolRound", "tool_footers"]
+__all__ = ["CallRecord", "Tool", "ToolRound", "tool_blocks", "tool_footers"]
+
+Block = dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class CallRecord:
+    """One call of a tool in this answer: what the model asked, and what it was given back."""
+
+    arguments: Mapping[str, Any]
+    result: str  # the tool's result text ("" if none was recorded)
+
+
+def no_blocks(calls: Sequence[CallRecord]) -> tuple[Block, ...]:
+    return ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,9 +39,12 @@ class Tool:
     parameters: Mapping[str, Any]  # the JSON schema of the arguments object
     run: Callable[..., str]  # run(arguments: dict, *, deadline: float) -> result text
     status: str = ""  # what the person sees while it runs, e.g. "Running Python…"
-    # footer(arguments of this answer's calls, answer text) -> text shown under the answer
-    # (the code that produced a number, say); None: nothing.
-    footer: Callable[[Sequence[Mapping[str, Any]], str], str] | None = None
+    # footer(this answer's calls of the tool, answer text) -> text shown under the answer
+    # (the code that produced a number, and whether it ran, say); None: nothing.
+    footer: Callable[[Sequence[CallRecord], str], str] | None = None
+    # blocks(this answer's calls of the tool) -> Slack blocks shown under the answer (a
+    # code run's native table, say).
+    blocks: Callable[[Sequence[CallRecord]], tuple[Block, ...]] = no_blocks
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -74,17 +91,34 @@ def tool_footers(tools: Sequence[Tool], rounds: Sequence[ToolRound], answer: str
     for tool in tools:
         if tool.footer is None:
             continue
-        calls = []
-        for done in rounds:
-            for call in done.request.tool_calls:
-                if call.name != tool.name:
-                    continue
-                try:
-                    arguments = json.loads(call.arguments or "{}")
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(arguments, dict):
-                    calls.append(arguments)
+        calls = _calls(tool, rounds)
         if calls:
             text += tool.footer(calls, answer)
     return text
+
+
+def tool_blocks(tools: Sequence[Tool], rounds: Sequence[ToolRound]) -> tuple[Block, ...]:
+    """The blocks the tools used in `rounds` put under the answer, in the order offered."""
+    blocks: tuple[Block, ...] = ()
+    for tool in tools:
+        calls = _calls(tool, rounds)
+        if calls:
+            blocks += tool.blocks(calls)
+    return blocks
+
+
+def _calls(tool: Tool, rounds: Sequence[ToolRound]) -> list[CallRecord]:
+    """Each call of `tool` in `rounds`, with the result it was given back."""
+    calls = []
+    for done in rounds:
+        results = {result.tool_call_id: result.text for result in done.results}
+        for call in done.request.tool_calls:
+            if call.name != tool.name:
+                continue
+            try:
+                arguments = json.loads(call.arguments or "{}")
+            except json.JSONDecodeError:
+                continue
+            if isinstance(arguments, dict):
+                calls.append(CallRecord(arguments, results.get(call.id, "")))
+    return calls

@@ -52,7 +52,11 @@ __all__ = [
 PROGRESS_TEXT = "_Thinking…_"
 _STREAMING_CURSOR = " ▍"
 # Errors after which a message is retried as plain text, so the answer is never lost.
-_REJECTED_MARKDOWN = frozenset({"msg_too_long", "invalid_blocks", "markdown_text_too_long"})
+_REJECTED_MARKDOWN = frozenset(
+    {"msg_too_long", "invalid_blocks", "markdown_text_too_long", "msg_blocks_too_long"}
+)
+# A code run's native results: the first blocks dropped when Slack refuses the final message.
+_NATIVE_RESULTS = frozenset({"table", "data_visualization"})
 _PLAIN_TEXT_LIMIT = 3_000
 # Every message is posted with unfurl_links and unfurl_media off: a link in the answer (the
 # model may have been told to write one with the thread in its query string) must not be
@@ -280,12 +284,27 @@ class ThreadReply:
         text = neutralise(text)  # every path to the thread passes here, fallbacks included
         try:
             self._render_pieces(text, final=final)
+            return
         except _MarkdownRejected:
-            # Slack refused the Markdown (too long, or it could not convert it): send the same
-            # words as plain text in smaller pieces rather than lose any of them.
-            self._plain = True
-            self._limit = _PLAIN_TEXT_LIMIT
+            native = [b for b in self._final_blocks if b.get("type") in _NATIVE_RESULTS]
+            if not native:
+                self._render_plain(text, final=final)
+                return
+        # Slack refused a native table or chart (their limits are new and partly undocumented):
+        # the answer goes on without them, keeping its Markdown and feedback buttons; their
+        # files are in the thread already.
+        self._final_blocks = tuple(b for b in self._final_blocks if b not in native)
+        try:
             self._render_pieces(text, final=final)
+        except _MarkdownRejected:
+            self._render_plain(text, final=final)
+
+    def _render_plain(self, text: str, *, final: bool) -> None:
+        # Slack refused the Markdown (too long, or it could not convert it): send the same
+        # words as plain text in smaller pieces rather than lose any of them.
+        self._plain = True
+        self._limit = _PLAIN_TEXT_LIMIT
+        self._render_pieces(text, final=final)
 
     def _render_pieces(self, text: str, *, final: bool) -> None:
         pieces = split_markdown(text, limit=self._limit)

@@ -39,6 +39,7 @@ def find_action(message: dict, action_id: str, value: str | None) -> dict | None
                             "type": "feedback_buttons",
                             "action_id": action_id,
                             "block_id": block.get("block_id", ""),
+                            "text": button.get("text", {}),
                             "value": button.get("value", ""),
                         }
             elif value is None or element.get("value") == value:

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 
 from .api_error import ApiError
+from .rich_blocks import RICH_BLOCK_CHECKS, check_one_table
 
 __all__ = [
     "Content",
@@ -88,7 +89,9 @@ def _check_block(block: object, pointer: str) -> None:
     if len(str(block.get("block_id", ""))) > MAX_BLOCK_ID:
         raise _invalid(f"must be less than {MAX_BLOCK_ID + 1} characters", f"{pointer}/block_id")
     kind = block["type"]
-    if kind == "section":
+    if kind in RICH_BLOCK_CHECKS:
+        RICH_BLOCK_CHECKS[kind](block, pointer)
+    elif kind == "section":
         if "text" not in block and "fields" not in block:
             raise _invalid("must provide either text or fields", pointer)
         if "text" in block:
@@ -121,6 +124,7 @@ def check_blocks(blocks: object) -> list | None:
         raise _invalid(f"must provide an array of no more than {MAX_BLOCKS} items", "/blocks")
     for i, block in enumerate(blocks):
         _check_block(block, f"/blocks/{i}")
+    check_one_table(blocks)
     # Markdown blocks share one cumulative 12,000 character budget per message.
     markdown_total = sum(len(b.get("text", "")) for b in blocks if b["type"] == "markdown")
     if markdown_total > MAX_MARKDOWN:

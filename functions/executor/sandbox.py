@@ -86,7 +86,11 @@ class Layout:
     venv: str  # a virtual environment made from the system's /usr/bin/python3
     run_dir: str  # host directory bound at WORKDIR
     code: str  # host file bound at CODE_PATH
-    extra_ro: Sequence[str] = ("/etc/fonts", "/etc/ld.so.cache", "/etc/localtime")
+    # /etc/alternatives: Debian's font packages link fonts through it (fonts-japanese-gothic.ttf);
+    # without it matplotlib finds a cached font missing, rebuilds its cache and warns on stderr.
+    extra_ro: Sequence[str] = (
+        "/etc/fonts", "/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives",
+    )  # fmt: skip
     mpl_files: Sequence[tuple[str, str]] = ()  # (host file, name) placed in MPL_DIR
     site_dir: str = ""  # host folder bound at SITE_DIR (sandbox_site/)
     # The compiled filter, open for bwrap to read; -1 (no descriptor): none, the probe refuses.

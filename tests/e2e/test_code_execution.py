@@ -67,6 +67,14 @@ def test_a_csv_total_reaches_the_model_and_the_chart_is_posted_and_kept(
     [result] = tool_results(model, question)
     assert "Exit status: 0" in result and "TOTAL 34" in result
     assert "Posted to the thread (the person sees them): chart.png" in result
+    [offered] = [
+        tool["function"]["description"]
+        for tool in model.requests(question)[0]["body"]["tools"]
+        if tool["function"]["name"] == "run_python"
+    ]  # the model knew the file by name, with its columns, before writing any code
+    assert offered.endswith(
+        "- `sales.csv` (45 bytes), columns: region, q1, q2; first rows: north, 10, 14 | south, 8, 9"
+    )
     [answer], files = answer_and_files(sandbox, posted["ts"])
     assert "TOTAL 34" in answer  # the fake model quotes the result it was sent
     assert "*Code run:*\n```python\nimport pandas as pd" in answer  # people can check it
@@ -162,3 +170,33 @@ def _workbook(rows: list[list]) -> bytes:
         capture_output=True,
         check=True,
     ).stdout
+
+
+def test_a_runs_csv_reaches_slack_as_a_native_table_and_an_oversized_one_as_a_file_only(
+    sandbox, claims, model
+):
+    code = (
+        "import pandas as pd\n"
+        "df = pd.read_csv('sales.csv')\n"
+        "df.assign(growth=df.q2 - df.q1).to_csv('growth.csv', index=False)\n"
+        "pd.DataFrame({'n': range(150)}).to_csv('long.csv', index=False)\n"
+    )
+    question = unique("growth per region as a table")
+    csv = {"name": "sales.csv", "mimetype": "text/csv", "content": SALES}
+    posted, claim = ask(sandbox, claims, f"{question} {run_python(code)}", files=[csv])
+
+    assert claim["state"] == "done"
+    [result] = tool_results(model, question)
+    assert "Shown natively under your answer as a Slack table: growth.csv" in result
+    assert "Not shown natively (posted as a file only): long.csv: it has 151 rows" in result
+    [answer] = [m for m in sandbox.bot_replies(posted["ts"]) if m.get("blocks")]
+    [table] = [block for block in answer["blocks"] if block["type"] == "table"]
+    assert [[cell["text"] for cell in row] for row in table["rows"]] == [
+        ["region", "q1", "q2", "growth"],
+        ["north", "10", "14", "4"],
+        ["south", "8", "9", "1"],
+        ["east", "5", "11", "6"],
+    ]
+    assert answer["blocks"][-1]["type"] == "context_actions"  # the feedback stays last
+    _, files = answer_and_files(sandbox, posted["ts"])
+    assert sorted(f["name"] for f in files) == ["growth.csv", "long.csv"]  # both downloadable

@@ -155,7 +155,7 @@ def test_a_binary_file_is_named_with_the_reason_and_the_rest_is_answered(sandbox
     text = reply_text(sandbox, posted["ts"])
     assert (
         "I could not read `archive.zip`: it is a binary file (application/zip), "
-        "not text, a PDF or an image." in text
+        "not text, a PDF, a workbook or an image." in text
     )
     [request] = model.requests(question)
     assert marker in last_user_text(request)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.terraform.build_checks import build_invocation
 from tests.terraform.hcl_model import Model, all_strings, first, references, target
 from tests.terraform.wiring import environment, functions, iam_bindings
 
@@ -140,7 +141,8 @@ def check_executor_build(model: Model) -> list[str]:
     if "data.archive_file.executor.output_sha256" not in str(expression):
         problems.append("the executor's image is not tagged with its source's content hash")
     build = model.of_type("terraform_data").get("executor_image") or {}
-    command = " ".join(all_strings(build.get("provisioner", [])))
+    shell, environment = build_invocation(model)
+    command = " ".join([shell, *map(str, environment.values())])
     for needed in ("gcloud builds submit", "google_storage_bucket_object.executor_source"):
         if needed not in command:
             problems.append(f"the image build does not run {needed!r}")

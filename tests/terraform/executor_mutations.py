@@ -100,10 +100,9 @@ def _no_build_wait(m: Model) -> None:
 
 def _build_as_default_account(m: Model) -> None:
     for provisioner in m.resources["terraform_data"]["executor_image"]["provisioner"]:
-        command = provisioner["local-exec"]["command"]
-        provisioner["local-exec"]["command"] = command.replace(
-            "--service-account=${google_service_account.builder.id}", ""
-        )
+        local_exec = provisioner["local-exec"]
+        local_exec["command"] = local_exec["command"].replace('--service-account="$BUILDER"', "")
+        local_exec["environment"].pop("BUILDER")
 
 
 def _executor_url_by_hand(m: Model) -> None:

@@ -23,16 +23,19 @@ from assistant.settings_registry import ENV_SETTINGS
 from assistant.topics import TOPICS
 from tests.terraform import (
     apply_checks,
+    build_checks,
     config_checks,
     docs_checks,
     executor_checks,
     hygiene_checks,
     iam_checks,
     knowledge_checks,
+    plan_checks,
     runtime_checks,
     settings_checks,
     topics_checks,
 )
+from tests.terraform.deploy_mutations import DEPLOY_DOC_EDITS, DEPLOY_MUTATIONS
 from tests.terraform.executor_mutations import EXECUTOR_MUTATIONS
 from tests.terraform.hcl_model import Model, load
 from tests.terraform.mutations import DOC_MUTATIONS
@@ -56,7 +59,7 @@ IMAGE_DIRS = sorted(
 # Which function consumes which topic (assistant/topics.py), by the topic's resource name.
 HANDLERS = {topic.resource: topic.function for topic in TOPICS}
 UNORDERED = frozenset(topic.resource for topic in TOPICS if not topic.ordered_subscription)
-MUTATIONS = [*FUNCTION_MUTATIONS, *EXECUTOR_MUTATIONS, *TOPICS_MUTATIONS]
+MUTATIONS = [*FUNCTION_MUTATIONS, *EXECUTOR_MUTATIONS, *TOPICS_MUTATIONS, *DEPLOY_MUTATIONS]
 # The defaults a Terraform variable feeding a setting must have (assistant/settings_registry.py).
 CODE_DEFAULTS = {name: setting.default for name, setting in ENV_SETTINGS.items()}
 REQUIRED_APIS = {
@@ -250,7 +253,23 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "executor wiring": executor_checks.check_executor_wiring,
     "threads": runtime_checks.check_threads,
     "preconditions hold by default": runtime_checks.check_preconditions,
+    # A first deploy, a second plan and a teardown that get through (issue 24).
+    "image build source": build_checks.check_image_build_source,
+    "image cleanup": build_checks.check_image_cleanup,
+    "executor billing": build_checks.check_executor_billing,
+    "Direct VPC names": plan_checks.check_direct_vpc_names,
+    "data sources read at plan": plan_checks.check_data_sources_read_at_plan,
 }
+# Checks of the configuration against docs/deploy.md: run on the real text here, and on edited
+# copies in test_doc_check_reports_the_breakage.
+DOC_CHECKS: dict[str, Callable[[Model, str], list[str]]] = {
+    "teardown": plan_checks.check_teardown,
+    "deploy doc names": docs_checks.check_deploy_doc_names,
+    "owner-free grants": lambda _, doc: docs_checks.check_owner_free_grants(doc),
+}
+CHECKS.update(
+    {name: lambda m, c=check: c(m, DEPLOY_DOC.read_text()) for name, check in DOC_CHECKS.items()}
+)
 
 
 @pytest.fixture(scope="module")
@@ -357,3 +376,13 @@ def test_deployer_roles_check_reports_the_breakage(
 def test_settings_check_refuses_a_file_that_does_not_validate(model: Model, text: str) -> None:
     problems = settings_checks.check_settings_file(model, SETTINGS_FILE, text)
     assert any("assistant.yaml does not validate" in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("check", "edit", "expected"), DEPLOY_DOC_EDITS, ids=[e for _, _, e in DEPLOY_DOC_EDITS]
+)
+def test_doc_check_reports_the_breakage(
+    model: Model, check: str, edit: Callable[[str], str], expected: str
+) -> None:
+    problems = DOC_CHECKS[check](model, edit(DEPLOY_DOC.read_text()))
+    assert any(expected in problem for problem in problems), problems

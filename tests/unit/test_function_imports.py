@@ -76,6 +76,9 @@ PURE_MODULES = [
     "assistant.llm.messages",
     "assistant.llm.rounds",
     "assistant.llm.tools",
+    "assistant.slack.table_block",
+    "assistant.slack.chart_block",
+    "assistant.executor.visuals",
 ]
 
 

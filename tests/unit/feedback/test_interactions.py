@@ -71,5 +71,6 @@ def test_the_sandbox_reports_the_clicked_half_of_the_feedback_buttons():
         "type": "feedback_buttons",
         "action_id": ACTION_ID,
         "block_id": "feedback",
+        "text": {"type": "plain_text", "text": "Bad answer"},  # as in Slack's action payload
         "value": value,
     }

@@ -186,3 +186,12 @@ def test_notes_follow_the_answer_one_per_line_in_italics():
 def test_file_names_cannot_break_out_of_backticks_or_tags():
     assert display_name('a`b".csv') == "a'b'.csv"
     assert display_name("") == "file"
+
+
+def test_a_file_left_out_is_never_also_said_to_be_read_in_part():
+    rows = "".join(
+        f"Country{n},Asia,{1952 + n % 50},{40 + n % 30}.{n % 10}\n" for n in range(3_000)
+    )
+    turn = plan([text_file("gapminder.csv", "country,continent,year,lifeExp\n" + rows)], room=100)
+
+    assert turn.notes == ("I left out `gapminder.csv`: there was no room left for it.",)

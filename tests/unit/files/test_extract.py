@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import math
+import zipfile
 
 import pytest
 from PIL import Image
@@ -60,7 +61,9 @@ def test_the_type_comes_from_the_bytes_not_the_name():
 def test_binary_files_are_refused_with_their_type_named(data, mimetype):
     extraction = extract(data, name="blob", mimetype=mimetype)
     assert extraction.kind == ""
-    assert extraction.problem == (f"it is a binary file ({mimetype}), not text, a PDF or an image")
+    assert extraction.problem == (
+        f"it is a binary file ({mimetype}), not text, a PDF, a workbook or an image"
+    )
 
 
 def test_an_empty_file_is_refused():
@@ -163,3 +166,40 @@ def test_large_photos_keep_their_aspect_ratio_at_1024_px(width, height):
     assert max(picture.size) == MAX_IMAGE_SIDE
     assert abs(picture.size[0] / picture.size[1] - width / height) < 0.05 * width / height
     assert extraction.detail.startswith(f"JPEG, {width}×{height} px")
+
+
+def test_an_excel_workbook_is_read_as_csv_per_sheet_whatever_its_name():
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "2007"
+    for row in (["continent", "lifeExp"], ["Oceania", 80.719], ["Africa", None]):
+        book.active.append(row)
+    book.create_sheet("notes").append(["source", "gapminder"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    extraction = extract(buffer.getvalue(), name="upload.bin", mimetype="application/zip")
+
+    assert extraction.kind == "text" and extraction.detail == "Excel workbook"
+    assert extraction.text == (
+        "## Sheet: 2007\ncontinent,lifeExp\nOceania,80.719\nAfrica\n\n"
+        "## Sheet: notes\nsource,gapminder\n\n"
+    )
+    cut = extract(buffer.getvalue(), name="u.xlsx", mimetype="", max_chars=20)
+    assert cut.truncated and len(cut.text) == 20
+
+
+def test_a_zip_that_is_not_a_workbook_and_a_damaged_workbook_are_refused_plainly():
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("readme.txt", "hello")
+    assert extract(archive.getvalue(), name="a.zip", mimetype="application/zip").problem.startswith(
+        "it is a binary file"
+    )
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(damaged, "w") as z:
+        z.writestr("xl/workbook.xml", "<not-a-workbook")
+    assert extract(damaged.getvalue(), name="b.xlsx", mimetype="").problem == (
+        "it is an Excel workbook that could not be read"
+    )

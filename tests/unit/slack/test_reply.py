@@ -265,3 +265,27 @@ def test_a_final_write_that_failed_leaves_the_reply_open_for_the_error(local_sla
     reply.fail("Something went wrong.")
     assert reply.state is ReplyState.FINAL
     assert bot_texts(local_slack, thread) == [":warning: Something went wrong."]
+
+
+def test_a_native_table_slack_refuses_is_dropped_and_the_answer_keeps_its_markdown_and_feedback(
+    local_slack, thread
+):
+    reply, _ = make_reply(local_slack, thread)
+    refused_table = {"type": "table", "rows": []}  # Slack: "must provide between 1 and 100 items"
+    feedback = {
+        "type": "context_actions",
+        "elements": [
+            {
+                "type": "feedback_buttons",
+                "action_id": "f",
+                "positive_button": {"text": {"type": "plain_text", "text": "Good"}, "value": "p"},
+                "negative_button": {"text": {"type": "plain_text", "text": "Bad"}, "value": "n"},
+            }
+        ],
+    }
+
+    reply.finish("**The totals** are below.", blocks=(refused_table, feedback))
+
+    [message] = local_slack.bot_replies(thread)
+    assert [block["type"] for block in message["blocks"]] == ["markdown", "context_actions"]
+    assert message["blocks"][0]["text"] == "**The totals** are below."

@@ -1,0 +1,416 @@
+"""A day in the life: realistic requests through the whole local stack with the default local
+model, each checked against the facts its answer must hold.
+
+What `nox -s dev` runs (Qwen2.5-Coder-1.5B through the tool shim, local e5 embeddings, this
+repository's docs/ indexed as documents, the executor), driven through the Slack sandbox as a
+person would: plain questions, documents questions that must cite, CSV and Excel questions whose
+answers pandas computes here from the same file (in the executor's own runtime), a chart, thread
+summaries in English and Japanese, and a follow-up. Prints pass/fail with the reason, the time
+to the first answer text (a status or "Thinking…" is not text) and to the final answer.
+
+    python -m bench.day_in_the_life                  # the local model (minutes)
+    python -m bench.day_in_the_life --deterministic  # the harness itself, with the fake model
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+from google.cloud import firestore
+
+from devstack.embeddings import embeddings_available, start_embeddings
+from devstack.executor_runtime import ensure_runtime
+from devstack.knowledge import PREFIX, local_e5_env
+from devstack.local_model import QWEN, local_model_available, start_local_model
+from devstack.stack import REPO_ROOT, LocalStack, StackOptions
+
+CHANNEL, USER, BOT = "C0GENERAL", "U0ALICE", "<@U0BOT>"
+ANSWER_TIMEOUT = 300.0
+PROGRESS = ("_Thinking…_", "")
+FINAL_STATES = ("done", "failed")
+UNLIMITED = {"USER_MENTIONS_PER_MINUTE": "0"}  # one person asks all twelve, quickly
+CONTINENTS = {"Africa": 48.0, "Americas": 60.0, "Asia": 52.0, "Europe": 66.0, "Oceania": 69.0}
+
+
+@dataclasses.dataclass(frozen=True)
+class Upload:
+    name: str
+    mimetype: str
+    content: bytes
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    name: str
+    text: str
+    expect: tuple[str, ...] = ()  # patterns the final answer must all match (case-insensitive)
+    files: tuple[Upload, ...] = ()
+    thread: str = ""  # a seeded thread's name, or an earlier request's, to ask in
+    chart: bool = False  # an image must be posted in the thread
+    cites: str = ""  # a document the answer's Sources must name
+    no_sources: bool = False  # a general question: no passages may be cited
+
+
+@dataclasses.dataclass
+class Outcome:
+    request: Request
+    passed: bool = False
+    why: str = ""
+    first_text_s: float | None = None
+    final_s: float | None = None
+    thread_ts: str = ""
+
+
+def life_expectancy_csv() -> bytes:
+    """A gapminder-like table: country, continent, year, lifeExp (fixed seed)."""
+    rng = random.Random(2007)
+    lines = ["country,continent,year,lifeExp,pop"]
+    for continent, base in CONTINENTS.items():
+        for n in range(12):
+            country = f"{continent[:3]}land {n + 1}"
+            start = base + rng.uniform(-8, 8)
+            for year in range(1952, 2008, 5):
+                value = start + (year - 1952) * rng.uniform(0.15, 0.3)
+                lines.append(
+                    f"{country},{continent},{year},{value:.3f},{rng.randint(10**5, 10**8)}"
+                )
+    return ("\n".join(lines) + "\n").encode()
+
+
+def units_workbook() -> bytes:
+    import openpyxl
+
+    rng = random.Random(11)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "sales"
+    sheet.append(["region", "month", "units"])
+    for region in ("north", "south", "east", "west"):
+        for month in range(1, 13):
+            sheet.append([region, month, rng.randint(20, 400)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def pandas_facts(runtime_python: Path, csv: bytes, xlsx: bytes) -> dict[str, Any]:
+    """The expected answers, computed by pandas in the executor's runtime from the same files."""
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "life.csv").write_bytes(csv)
+        Path(folder, "units.xlsx").write_bytes(xlsx)
+        code = (
+            "import json, pandas as pd\n"
+            "life = pd.read_csv('life.csv'); y = life[life.year == 2007]\n"
+            "means = y.groupby('continent').lifeExp.mean()\n"
+            "units = pd.read_excel('units.xlsx').groupby('region').units.sum()\n"
+            "print(json.dumps({'best': means.idxmax(), 'worst': means.idxmin(),\n"
+            "  'africa': round(means['Africa'], 1), 'top_region': units.idxmax(),\n"
+            "  'total_units': int(units.sum())}))\n"
+        )
+        done = subprocess.run(
+            [str(runtime_python), "-c", code], cwd=folder, capture_output=True, text=True,
+            check=True, timeout=120,
+        )  # fmt: skip
+    return json.loads(done.stdout)
+
+
+SEEDED_THREADS = {
+    "incident-en": [
+        ("U0BOB", "The payments API started returning 502s at 09:12 after the 09:05 deploy."),
+        ("U0ALICE", "Rolled back at 09:31; error rate is back to normal by 09:40."),
+        ("U0BOB", "Root cause: the new connection pool limit of 5 was too small for peak load."),
+        ("U0ALICE", "Action items: raise the pool to 50, add an alert on 5xx above 1%."),
+    ],
+    "release-ja": [
+        ("U0BOB", "来週のリリースは水曜日の10時に決まりました。"),
+        ("U0ALICE", "検索機能の改善とログイン画面の修正が含まれます。"),
+        ("U0BOB", "リリース前に負荷試験を火曜日に行います。担当は佐藤さんです。"),
+    ],
+}
+
+
+def requests_for(facts: dict[str, Any], csv: bytes, xlsx: bytes) -> list[Request]:
+    life = Upload("life.csv", "text/csv", csv)
+    units = Upload("units.xlsx", "application/vnd.ms-excel", xlsx)
+    return [
+        Request(
+            "plain-tcp",
+            "Explain the difference between TCP and UDP in three short bullet points.",
+            expect=(r"\bTCP\b", r"\bUDP\b"),
+            no_sources=True,
+        ),
+        Request("plain-capital", "What is the capital of Japan? Answer in one word.", (r"Tokyo",)),
+        Request(
+            "plain-ja",
+            "日本の首都はどこですか？一言で答えてください。",
+            (r"東京",),
+            no_sources=True,
+        ),
+        Request(
+            "docs-deploy",
+            "How do I deploy this bot to Google Cloud? Which commands do I run?",
+            expect=(r"terraform",),
+            cites="deploy.md",
+        ),
+        Request(
+            "docs-knowledge",
+            "How are documents in the knowledge bucket indexed and searched?",
+            expect=(r"index",),
+            cites="knowledge.md",
+        ),
+        Request(
+            "csv-chart",
+            "Which continent had the highest average life expectancy in 2007? "
+            "Plot the 2007 averages per continent as a bar chart.",
+            expect=(re.escape(facts["best"]),),
+            files=(life,),
+            chart=True,
+        ),
+        Request(
+            "csv-number",
+            "What was the average life expectancy in Africa in 2007 in life.csv? "
+            "Give one number rounded to one decimal.",
+            expect=(re.escape(f"{facts['africa']:.1f}"),),
+            files=(life,),
+        ),
+        Request(
+            "follow-up",
+            "And which continent had the lowest average in 2007?",
+            expect=(re.escape(facts["worst"]),),
+            thread="csv-chart",
+        ),
+        Request(
+            "excel-top",
+            "In units.xlsx, which region sold the most units in total?",
+            expect=(re.escape(facts["top_region"]),),
+            files=(units,),
+        ),
+        Request(
+            "excel-total",
+            "What is the total of the units column in units.xlsx?",
+            expect=(rf"{facts['total_units']:,}|{facts['total_units']}",),
+            files=(units,),
+        ),
+        Request(
+            "summary-en",
+            "Summarise this thread: what happened, the cause, and the action items.",
+            expect=(r"roll", r"pool"),
+            thread="incident-en",
+        ),
+        Request(
+            "summary-ja",
+            "このスレッドを日本語で要約してください。",
+            expect=(r"水曜", r"負荷試験"),
+            thread="release-ja",
+        ),
+    ]
+
+
+class Workspace:
+    """The Slack sandbox, as a person and an observer."""
+
+    def __init__(self, base_url: str, db: firestore.Client) -> None:
+        self.base_url, self.db, self.http = base_url, db, requests.Session()
+
+    def post(self, text: str, *, user: str = USER, thread_ts: str = "", files=()) -> dict:
+        payload: dict[str, Any] = {"channel": CHANNEL, "user": user, "text": text}
+        if thread_ts:
+            payload["thread_ts"] = thread_ts
+        if files:
+            import base64
+
+            payload["files"] = [
+                {"name": f.name, "mimetype": f.mimetype,
+                 "content_base64": base64.b64encode(f.content).decode()}
+                for f in files
+            ]  # fmt: skip
+        response = self.http.post(f"{self.base_url}/_sandbox/messages", json=payload, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def bot_messages(self, thread_ts: str) -> list[dict]:
+        response = self.http.get(
+            f"{self.base_url}/_sandbox/messages",
+            params={"channel": CHANNEL, "thread_ts": thread_ts},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return [m for m in response.json()["messages"] if m.get("user") == "U0BOT"]
+
+    def claim_state(self, event_id: str) -> str:
+        match = firestore.FieldFilter("event_id", "==", event_id)
+        found = self.db.collection("event_claims").where(filter=match).limit(1).get()
+        return str(found[0].to_dict().get("state", "")) if found else ""
+
+
+def ask(space: Workspace, request: Request, thread_ts: str) -> Outcome:
+    outcome = Outcome(request)
+    start = time.perf_counter()
+    posted = space.post(f"{BOT} {request.text}", thread_ts=thread_ts, files=request.files)
+    outcome.thread_ts = thread_ts or posted["ts"]
+    seen = {m["ts"] for m in space.bot_messages(outcome.thread_ts)}
+    deadline = start + ANSWER_TIMEOUT
+    while time.perf_counter() < deadline:
+        new = [m for m in space.bot_messages(outcome.thread_ts) if m["ts"] not in seen]
+        texts = [_text(m) for m in new if _text(m) not in PROGRESS and not m.get("files")]
+        if texts and outcome.first_text_s is None:
+            outcome.first_text_s = time.perf_counter() - start
+        if space.claim_state(posted["event_id"]) in FINAL_STATES:
+            outcome.final_s = time.perf_counter() - start
+            answer = "\n".join(texts)
+            images = [f for m in new for f in m.get("files") or [] if _is_image(f)]
+            outcome.passed, outcome.why = check(request, answer, images)
+            return outcome
+        time.sleep(0.1)
+    outcome.why = f"no final answer within {ANSWER_TIMEOUT:.0f} s"
+    return outcome
+
+
+def check(request: Request, answer: str, images: list[dict]) -> tuple[bool, str]:
+    missing = [p for p in request.expect if not re.search(p, answer, re.IGNORECASE)]
+    if missing:
+        return False, f"missing {missing}: {answer[:160]!r}"
+    sources = answer.partition("Sources")[2]
+    if request.cites and request.cites not in sources:
+        return False, f"no citation of {request.cites}"
+    if request.no_sources and sources:
+        return False, "passages were cited for a general question"
+    if request.chart and not images:
+        return False, "no chart was posted"
+    return True, ""
+
+
+def _text(message: dict) -> str:
+    return str(message.get("markdown_text") or message.get("text") or "").strip()
+
+
+def _is_image(file: dict) -> bool:
+    return str(file.get("mimetype", "")).startswith("image/")
+
+
+def run(log_dir: Path, *, deterministic: bool = False) -> list[dict]:
+    """One row per request; a single row saying why when the stack cannot run here.
+    `deterministic`: the fake model instead (checks the harness itself, in a minute)."""
+    runtime, problem = ensure_runtime()
+    if runtime is None:
+        return [{"request": "all", "result": f"not run: {problem}"}]
+    if deterministic:
+        options = StackOptions(log_dir=log_dir / "stack", function_env=UNLIMITED)
+        with LocalStack.start(options) as stack:
+            return _day(stack, runtime)
+    missing = local_model_available(QWEN) or embeddings_available()
+    if missing:
+        return [{"request": "all", "result": f"not run: {missing}"}]
+    model = start_local_model(log_dir / "model", QWEN)
+    embeddings, embeddings_url = start_embeddings(log_dir)
+    try:
+        spec = model.spec
+        options = StackOptions(
+            log_dir=log_dir / "stack",
+            openai_base_url=model.base_url,
+            openai_model=spec.name,
+            function_env={
+                **local_e5_env(embeddings_url),
+                "MODEL_CONTEXT_TOKENS": str(spec.context_tokens),
+                "RESERVED_OUTPUT_TOKENS": str(spec.context_tokens // 4),
+                "OPENAI_TIMEOUT_SECONDS": "120",
+                "LOG_LEVEL": "WARNING",
+                **UNLIMITED,
+            },
+        )
+        with LocalStack.start(options) as stack:
+            return _day(stack, runtime)
+    finally:
+        embeddings.stop()
+        for process in model.processes:
+            process.stop()
+
+
+def _day(stack: LocalStack, runtime: Path) -> list[dict]:
+    os.environ.update(stack.env)  # the emulators' addresses, for this process's clients
+    _index_docs(stack)
+    csv, xlsx = life_expectancy_csv(), units_workbook()
+    facts = pandas_facts(runtime / "bin" / "python", csv, xlsx)
+    space = Workspace(stack.sandbox_url, firestore.Client(project=stack.options.project))
+    threads = {name: _seed(space, messages) for name, messages in SEEDED_THREADS.items()}
+    rows = []
+    for request in requests_for(facts, csv, xlsx):
+        outcome = ask(space, request, threads.get(request.thread, ""))
+        threads[request.name] = outcome.thread_ts
+        rows.append(
+            {
+                "request": request.name,
+                "result": "pass" if outcome.passed else f"FAIL: {outcome.why}",
+                "first_text_s": _seconds(outcome.first_text_s),
+                "final_s": _seconds(outcome.final_s),
+            }
+        )
+    firsts = [r["first_text_s"] for r in rows if isinstance(r["first_text_s"], float)]
+    rows.append(
+        {
+            "request": "all",
+            "result": f"{sum(r['result'] == 'pass' for r in rows)}/{len(rows)} passed",
+            "first_text_s": _seconds(statistics.median(firsts) if firsts else None),
+            "final_s": "p50 of first text",
+        }
+    )
+    return rows
+
+
+def _seed(space: Workspace, messages: list[tuple[str, str]]) -> str:
+    (user, text), *rest = messages
+    root = space.post(text, user=user)["ts"]
+    for user, text in rest:
+        space.post(text, user=user, thread_ts=root)
+    return root
+
+
+def _index_docs(stack: LocalStack, timeout: float = 600) -> None:
+    names = [PREFIX + name for name in stack.knowledge().upload_paths([REPO_ROOT / "docs"])]
+    db = firestore.Client(project=stack.options.project)
+    from assistant.retrieval.index import KnowledgeIndex
+
+    index = KnowledgeIndex(db)
+
+    def done(name: str) -> bool:
+        state = index.state(name)
+        return state is not None and state.state in ("indexed", "failed")
+
+    deadline = time.monotonic() + timeout
+    while not all(done(name) for name in names):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"docs/ were not indexed within {timeout:.0f} s")
+        time.sleep(1)
+
+
+def _seconds(value: float | None) -> float | str:
+    return round(value, 1) if value is not None else "-"
+
+
+def main(argv: list[str]) -> int:
+    deterministic = "--deterministic" in argv
+    rows = run(Path(tempfile.mkdtemp(prefix="bench-day-")), deterministic=deterministic)
+    width = max(len(r["request"]) for r in rows)
+    for row in rows:
+        print(
+            f"{row['request']:<{width}}  first {row.get('first_text_s', '-')!s:>6}  "
+            f"final {row.get('final_s', '-')!s:>6}  {row['result']}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
