@@ -1,8 +1,10 @@
 """What one delivery's model calls used and cost: counted once each, in the usage ledger.
 
 A `Meter` is made per delivery. Each model call (the summary's, each tool round's, the
-answer's) is recorded with its own key under the claim's fence: a retried write never counts
-twice, while a takeover that really calls the model again is counted again. The ledger and the
+answer's) and each code run (its executor seconds, priced per second, so runs count against
+the budgets as tokens do) is recorded with its own key under the claim's fence: a retried
+write never counts twice, while a takeover that really calls the model again is counted
+again. The ledger and the
 80 % note both read what the meter recorded, so they cannot disagree.
 
     >>> mention = Mention(event_id="Ev1", team_id="T1", channel="C1", user="U1", text="hi",
@@ -16,6 +18,8 @@ twice, while a takeover that really calls the model again is counted again. The 
     2.0
     >>> meter.total_cost_usd, [(call.call, call.kind) for call in ledger]
     (2.0, [('2.answer', 'answer')])
+    >>> round(meter.record_code_run("run-ab12", seconds=10.0), 5), ledger[-1].seconds
+    (0.00034, 10.0)
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Protocol
 
 from assistant.llm.rounds import Usage
 from assistant.mention import Mention
-from assistant.usage.pricing import PriceTable
+from assistant.usage.pricing import EXECUTOR_USD_PER_SECOND, PriceTable
 from assistant.usage.stores import ModelCall
 
 __all__ = ["CallRecorder", "Meter"]
@@ -70,28 +74,58 @@ class Meter:
         cost = self._prices.cost(
             model, tokens_in=usage.prompt_tokens, tokens_out=usage.completion_tokens
         )
-        self.total_cost_usd += cost
         self.usage += usage
         self.calls += 1
+        self._write(
+            call,
+            kind=_KINDS.get(call, "tool_round"),
+            model=model,
+            tokens_in=usage.prompt_tokens,
+            tokens_out=usage.completion_tokens,
+            cost=cost,
+        )
+        return cost
+
+    def record_code_run(self, call: str, *, seconds: float) -> float:
+        """Count one code run's executor seconds; returns their estimated cost."""
+        cost = max(0.0, seconds) * EXECUTOR_USD_PER_SECOND
+        self._write(
+            call, kind="code_run", model="executor", tokens_in=0, tokens_out=0, cost=cost,
+            seconds=max(0.0, seconds),
+        )  # fmt: skip
+        return cost
+
+    def _write(
+        self,
+        call: str,
+        *,
+        kind: str,
+        model: str,
+        tokens_in: int,
+        tokens_out: int,
+        cost: float,
+        seconds: float = 0.0,
+    ) -> None:
+        self.total_cost_usd += cost
         mention = self._mention
         try:
             self._ledger.record(
                 ModelCall(
                     event_id=mention.event_id,
                     call=f"{self._fence}.{call}",
-                    kind=_KINDS.get(call, "tool_round"),
+                    kind=kind,
                     model=model,
                     team=mention.team_id,
                     channel=mention.channel,
                     user=mention.user,
-                    tokens_in=usage.prompt_tokens,
-                    tokens_out=usage.completion_tokens,
+                    tokens_in=tokens_in,
+                    tokens_out=tokens_out,
                     cost_usd=cost,
                     at=self._clock(),
+                    seconds=seconds,
                 )
             )
         except Exception:
             # The answer matters more than its bookkeeping: logged, and the cost still counts
             # toward this answer's note.
             logger.exception("usage not recorded", extra={"call": call})
-        return cost

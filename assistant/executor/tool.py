@@ -28,8 +28,10 @@ import functools
 import hashlib
 import logging
 import mimetypes
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 import requests
 from google.api_core.exceptions import GoogleAPIError
@@ -49,6 +51,7 @@ from assistant.executor.protocol import (
     valid_name,
 )
 from assistant.executor.report import code_footer, describe, unavailable
+from assistant.executor.slots import MAX_RUNS_PER_PERSON, LocalRunSlots, RunSlots, slot
 from assistant.executor.visuals import answer_blocks, assess, is_visual
 from assistant.executor.visuals import report as visuals_report
 from assistant.executor.workdir import (
@@ -133,23 +136,48 @@ def choose_inputs(
     return sorted(chosen), left_out
 
 
+BUSY = (
+    f"Not run: this person already has {MAX_RUNS_PER_PERSON} code runs going at once, the most "
+    "allowed. Nothing was run; say so, and do not run code again in this answer."
+)
+
+
+class RunMeter(Protocol):
+    """Where a run's executor seconds are charged (answer/meter.py's Meter, per delivery)."""
+
+    def record_code_run(self, call: str, *, seconds: float) -> float: ...
+
+
+class _Unmetered:
+    """For a tool used outside an answer (tests, benchmarks): nothing is charged."""
+
+    def record_code_run(self, call: str, *, seconds: float) -> float:
+        return 0.0
+
+
+UNMETERED: RunMeter = _Unmetered()
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CodeRuns:
-    """What every mention's `run_python` shares; `tool(mention)` binds it to one thread."""
+    """What every mention's `run_python` shares; `tool(mention, meter)` binds it to one
+    thread and one delivery's usage meter (each run's executor seconds are charged to it)."""
 
     client: ExecutorClient
     store: Callable[[], BucketStore]
     slack: WebClient
     timeout_seconds: float = 60.0
+    # Each person's runs going at once, across instances in the cloud (wiring.py).
+    slots: RunSlots = dataclasses.field(default_factory=LocalRunSlots)
 
-    def tool(self, mention: Mention) -> Tool:
+    def tool(self, mention: Mention, meter: RunMeter = UNMETERED) -> Tool:
         listing = describe_workdir(self._workdir(mention))
         return Tool(
             name=RUN_PYTHON,
             description=DESCRIPTION.format(wall=self.timeout_seconds)
             + (f"\n\n{listing}" if listing else ""),
             parameters=PARAMETERS,
-            run=functools.partial(self._run, mention),
+            run=functools.partial(self._run, mention, meter),
             status=STATUS,
             footer=code_footer,
             blocks=functools.partial(self._blocks, mention),
@@ -180,10 +208,29 @@ class CodeRuns:
             return []
         return files
 
-    def _run(self, mention: Mention, arguments: Mapping[str, Any], *, deadline: float) -> str:
+    def _run(
+        self, mention: Mention, meter: RunMeter, arguments: Mapping[str, Any], *, deadline: float
+    ) -> str:
         code = arguments.get("code")
         if not isinstance(code, str) or not code.strip():
             return "Error: `code` must be a non-empty string of Python 3."
+        key = run_key(mention, code)
+        until = datetime.now(UTC) + timedelta(seconds=max(0.0, deadline - time.monotonic()))
+        team, user = mention.team_id, mention.user
+        with slot(
+            self.slots, team=team, user=user, run_id=f"{mention.event_id}:{key}", until=until
+        ) as taken:
+            if not taken:
+                logger.warning("code run refused: the person's runs are all going")
+                return BUSY
+            text, seconds = self._run_in_slot(mention, code, key, deadline=deadline)
+        meter.record_code_run(f"run-{key}", seconds=seconds)
+        return text
+
+    def _run_in_slot(
+        self, mention: Mention, code: str, key: str, *, deadline: float
+    ) -> tuple[str, float]:
+        """What the model reads of the run, and the executor seconds it took."""
         prefix = _prefix(mention)
         store = self.store()
         chosen, left_out = choose_inputs(store.list(prefix), prefix)
@@ -192,7 +239,6 @@ class CodeRuns:
             data = store.get(item.name)
             if data is not None:
                 files.append(RunFile(name, data))
-        key = run_key(mention, code)
         request = RunRequest(
             run_id=f"{mention.event_id}:{key}",
             code=code,
@@ -204,13 +250,14 @@ class CodeRuns:
                 result = reader.result
                 if result.status == "unavailable":
                     logger.error("code execution is unavailable", extra={"reason": result.message})
-                    return unavailable(result.message)
+                    return unavailable(result.message), 0.0
                 posted, post_error, visuals = self.client.take_files(
                     reader, functools.partial(self._share, mention, key), deadline=deadline
                 )
         except ExecutorError as error:
             logger.warning("code execution failed", extra={"reason": str(error)})
-            return f"Error: the code could not be run ({error}). It may not have run at all."
+            text = f"Error: the code could not be run ({error}). It may not have run at all."
+            return text, 0.0
         logger.info(
             "code ran",
             extra={
@@ -220,7 +267,7 @@ class CodeRuns:
                 "files_written": len(result.outputs),
             },
         )
-        return describe(
+        text = describe(
             result,
             inputs=[file.name for file in files],
             left_out=left_out,
@@ -229,6 +276,7 @@ class CodeRuns:
             wall_seconds=self.timeout_seconds,
             native=visuals_report(assess(visuals)),
         )
+        return text, result.seconds
 
     def _blocks(self, mention: Mention, calls: Sequence[CallRecord]) -> tuple[dict[str, Any], ...]:
         """The native tables and charts of this answer's runs, from their mirrored files."""

@@ -23,7 +23,7 @@ __all__ = [
 class ModelCall:
     event_id: str
     call: str  # unique within the event: "<fence>.round-0", "<fence>.answer", "summary", ...
-    kind: str  # answer, tool_round, summary, embedding
+    kind: str  # answer, tool_round, summary, embedding, code_run (the executor's seconds)
     model: str
     team: str
     channel: str
@@ -32,6 +32,7 @@ class ModelCall:
     tokens_out: int
     cost_usd: float
     at: datetime
+    seconds: float = 0.0  # a code run's time in the executor (billed per second)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Totals:
     tokens_out: int = 0
     cost_usd: float = 0.0
     calls: int = 0
+    seconds: float = 0.0  # executor seconds
 
 
 @dataclasses.dataclass(frozen=True)

@@ -36,6 +36,7 @@ class Reply:
     usage: dict[str, Any]
     created: int
     tool_call: tuple[str, str, str] | None = None  # (call id, name, arguments): call a tool
+    copies: int = 1  # the tool call made this many times at once (ids suffixed -1, -2, ...)
 
 
 async def wait_connected(request: web.Request, seconds: float) -> bool:
@@ -132,7 +133,12 @@ def _events(reply: Reply, *, include_usage: bool) -> list[bytes]:
 
     if reply.tool_call is not None:
         call, name, arguments = reply.tool_call
-        events = [chunk(delta=delta) for delta in tool_calls.stream_deltas(name, arguments, call)]
+        ids = [call] if reply.copies == 1 else [f"{call}-{n}" for n in range(1, reply.copies + 1)]
+        events = [
+            chunk(delta=delta)
+            for index, one in enumerate(ids)
+            for delta in tool_calls.stream_deltas(name, arguments, one, index=index)
+        ]
     else:
         events = [chunk(delta={"role": "assistant", "content": "", "refusal": None})]
         events += [chunk(delta={"content": piece}) for piece in split_chunks(reply.content)]

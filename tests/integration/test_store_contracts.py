@@ -22,6 +22,7 @@ from assistant.conversation.history import WINDOW_MAX_BYTES, HistoryStore
 from assistant.conversation.summary import Summary
 from assistant.conversation.thread_state import History, ThreadState
 from assistant.conversation.turns import StoredTurn
+from assistant.executor.slots import FirestoreRunSlots, LocalRunSlots, RunSlots
 from assistant.feedback.buttons import Feedback
 from assistant.feedback.store import FeedbackStore
 from assistant.feedback.votes import FeedbackCounts, FeedbackVotes
@@ -55,6 +56,7 @@ class Stores:
     notices: Notices
     feedback: FeedbackVotes
     pass_time: Callable[[float], None]  # let seconds go by on the claims' clock
+    run_slots: RunSlots
 
 
 @pytest.fixture(params=["memory", "firestore"])
@@ -69,6 +71,7 @@ def stores(request) -> Stores:
             notices=MemoryNotices(),
             feedback=MemoryFeedback(clock=lambda: NOW),
             pass_time=lambda seconds: clock.advance(seconds=seconds),
+            run_slots=LocalRunSlots(clock=lambda: NOW),
         )
     db = request.getfixturevalue("firestore_db")
     return Stores(
@@ -79,6 +82,7 @@ def stores(request) -> Stores:
         notices=RefusalNotices(db),
         feedback=FeedbackStore(db),
         pass_time=time.sleep,
+        run_slots=FirestoreRunSlots(db, clock=lambda: NOW),
     )
 
 
@@ -316,6 +320,38 @@ def test_a_model_call_is_counted_once_per_event_and_call(stores):
     assert report.channel_month == report.workspace_month == Totals(4000, 400, 1.0, 4)
     april = ledger.report(team=team, channel="C1", user="U1", now=datetime(2026, 4, 2, tzinfo=UTC))
     assert april.workspace_month == Totals(1000, 100, 0.25, 1)
+
+
+def test_a_code_runs_executor_seconds_are_counted_and_its_cost_spent(stores):
+    ledger, team, event = stores.ledger, unique("T"), unique("Ev")
+    run = dataclasses.replace(
+        model_call(team, event, call="1.run-ab12"),
+        kind="code_run", model="executor", tokens_in=0, tokens_out=0, cost_usd=0.5, seconds=12.5,
+    )  # fmt: skip
+    assert ledger.record(run)
+    assert ledger.record(model_call(team, event))
+
+    assert ledger.spent(team=team, channel="C1", user="U1") == Spent(0.75, 0.75, 0.75)
+    report = ledger.report(team=team, channel="C1", user="U1")
+    assert report.user_month == Totals(1000, 100, 0.75, 2, 12.5)
+
+
+def test_a_person_holds_at_most_n_run_slots_until_given_back_or_past_their_end(stores):
+    slots, team = stores.run_slots, unique("T")
+    later = datetime(2026, 5, 14, 12, 5, tzinfo=UTC)
+
+    def take(run_id: str, user: str = "U1", until: datetime = later) -> bool:
+        return slots.take(team=team, user=user, run_id=run_id, until=until, limit=2)
+
+    assert [take("Ev1:a"), take("Ev2:b"), take("Ev1:a"), take("Ev3:c")] == [True, True, True, False]
+    assert take("Ev4:d", user="U2")  # another person
+    slots.give_back(team=team, user="U1", run_id="Ev2:b")
+    assert take("Ev3:c")
+    slots.give_back(team=team, user="U1", run_id="Ev3:c")
+    slots.give_back(team=team, user="U1", run_id="Ev1:a")
+    # A slot whose run's deadline has passed (its responder died) no longer counts.
+    assert take("Ev5:e", until=datetime(2026, 5, 14, 12, 0, tzinfo=UTC))
+    assert take("Ev6:f") and take("Ev7:g")
 
 
 def test_a_person_gets_n_mentions_a_minute_and_a_redelivery_is_not_counted_again(stores):

@@ -5,6 +5,7 @@ is replaced by a recorder of requests (tests/executor runs the real one)."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -231,3 +232,69 @@ def test_a_runs_fitting_csv_is_shown_natively_even_after_a_takeover_replays_the_
     assert [cell["text"] for cell in block["rows"][1]] == ["north", "14"]
     [posted] = [m for m in local_slack.bot_replies(mention.thread_ts) if m.get("files")]
     assert sorted(f["name"] for f in posted["files"]) == ["all.csv", "totals.csv"]  # downloads
+
+
+class HeldExecutor(StandInExecutor):
+    """Holds every run until `release` is set, counting the runs going at once."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.going = 0
+        self.started = threading.Semaphore(0)
+
+    def run(self, request: RunRequest, *, deadline: float) -> RunResult:
+        self.going += 1
+        self.started.release()
+        self.release.wait(10)
+        self.going -= 1
+        return RunResult(exit_code=0, seconds=2.5)
+
+
+class Charged:
+    def __init__(self) -> None:
+        self.runs: list[tuple[str, float]] = []
+
+    def record_code_run(self, call: str, *, seconds: float) -> float:
+        self.runs.append((call, seconds))
+        return seconds
+
+
+def test_one_person_runs_at_most_two_at_once_and_each_runs_seconds_are_charged(local_slack):
+    executor = HeldExecutor()
+    runs = code_runs(local_slack, MemoryBucket(), executor)
+    charged = Charged()
+
+    def mention(user: str, number: int):
+        return make_mention(
+            event_id=f"Ev{user}{number}", team_id="T0SANDBOX", channel="C0GENERAL", user=user
+        )
+
+    def call(user: str, number: int, into: list[str]) -> threading.Thread:
+        tool = runs.tool(mention(user, number), charged)
+        thread = threading.Thread(
+            target=lambda: into.append(tool.run({"code": "x"}, deadline=time.monotonic() + 30))
+        )
+        thread.start()
+        return thread
+
+    held: list[str] = []
+    first = [call("U0ALICE", n, held) for n in (1, 2)]
+    assert executor.started.acquire(timeout=10) and executor.started.acquire(timeout=10)
+    refused = runs.tool(mention("U0ALICE", 3), charged).run(
+        {"code": "x"}, deadline=time.monotonic() + 30
+    )
+    others: list[str] = []
+    bob = call("U0BOB", 1, others)  # another person is not held up by Alice's runs
+    assert executor.started.acquire(timeout=10)
+    executor.release.set()
+    for thread in (*first, bob):
+        thread.join(10)
+    after = runs.tool(mention("U0ALICE", 4), charged).run(
+        {"code": "x"}, deadline=time.monotonic() + 30
+    )
+
+    assert refused.startswith("Not run: this person already has 2 code runs going at once")
+    assert len(held) == 2 and len(others) == 1
+    assert all("Exit status: 0" in text for text in (*held, *others, after))
+    assert sorted(seconds for _, seconds in charged.runs) == [2.5] * 4  # the refused one: none
+    assert all(name.startswith("run-") for name, _ in charged.runs)
