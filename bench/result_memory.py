@@ -114,7 +114,7 @@ def _child(executor_url: str, slack_url: str, token: str) -> None:
             event_id=f"EvBench{number}",
             team_id="T0SANDBOX",
             channel="C0GENERAL",
-            user="U0ALICE",
+            user=f"U0BENCH{number}",  # eight people: one person may run two at once
             text="<@U0BOT> chart",
             ts=ts,
             thread_ts=ts,
@@ -142,6 +142,8 @@ def _child(executor_url: str, slack_url: str, token: str) -> None:
     posted = sum(
         "Posted to the thread" in answer and "could not" not in answer for answer in answers
     )
+    if posted != CONCURRENT:
+        raise RuntimeError(f"only {posted} of {CONCURRENT} results were posted: {answers[:2]}")
     print(
         json.dumps(
             {
