@@ -387,3 +387,22 @@ def test_an_attachment_named_matplotlibrc_does_not_restyle_the_charts(runner):
     assert "linewidth 1.5" in result.stdout
     assert "IPAexGothic" in result.stdout  # the executor's own configuration
     assert "readable True" in result.stdout  # the attachment itself is still there to read
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="x86-64 syscall numbers")
+def test_the_seccomp_filter_refuses_ptrace_the_keyring_bpf_perf_and_modules(runner):
+    code = (
+        "import ctypes, os\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "calls = {'ptrace': (101, 0, 0, 0, 0), 'keyctl': (250, 0, -3, 0, 0),\n"
+        "         'bpf': (321, 0, 0, 0, 0), 'perf_event_open': (298, 0, 0, -1, -1),\n"
+        "         'init_module': (175, 0, 0, 0, 0), 'mount': (165, 0, 0, 0, 0)}\n"
+        "for name, (number, *args) in calls.items():\n"
+        "    done = libc.syscall(number, *[ctypes.c_long(a) for a in args])\n"
+        "    print(name, 'ALLOWED' if done >= 0 else os.strerror(ctypes.get_errno()))\n"
+    )
+    result = run(runner, code)
+
+    assert result.exit_code == 0, result.stderr
+    assert "ALLOWED" not in result.stdout
+    assert result.stdout.count("Operation not permitted") == 6, result.stdout
