@@ -13,6 +13,7 @@ from bench import (
     import_time,
     ingress_latency,
     local_model,
+    result_memory,
     retrieval,
     thread_context,
     usage_overhead,
@@ -92,6 +93,13 @@ def main() -> int:
         _table(
             "Mention with a CSV to the chart in the thread (deterministic model, whole stack)",
             [executor.mention_to_chart(log_dir)],
+        )
+    )
+    print(
+        _table(
+            "Responder memory: eight maximal code results (20 MB each) at once, "
+            "stored and posted (limit 512 MiB)",
+            [result_memory.run(log_dir / "result-memory")],
         )
     )
     print(

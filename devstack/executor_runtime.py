@@ -22,7 +22,7 @@ from pathlib import Path
 __all__ = ["EXECUTOR_DIR", "ensure_runtime"]
 
 EXECUTOR_DIR = Path(__file__).resolve().parent.parent / "functions" / "executor"
-_INPUTS = ("setup-runtime.sh", "requirements.txt")
+_INPUTS = ("setup-runtime.sh", "requirements.txt", "seccomp_filter.py")
 _READY = ".ready"
 FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")  # as setup-runtime.sh
 SETUP_TIMEOUT_SECONDS = 900

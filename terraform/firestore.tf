@@ -38,6 +38,18 @@ resource "google_firestore_field" "rate_limits_ttl" {
   index_config {}
 }
 
+# Per-person code-run slots (assistant/executor/slots.py) matter while the runs go; the TTL
+# policy deletes a person's document after its `expire_at` (a day after their last run's end).
+resource "google_firestore_field" "executor_runs_ttl" {
+  database   = google_firestore_database.main.name
+  collection = "executor_runs"
+  field      = "expire_at"
+
+  ttl_config {}
+
+  index_config {}
+}
+
 # Retrieval (assistant/retrieval/index.py): the nearest chunks among the allowed document sets.
 # The set is the pre-filter, so a search scans (and bills) only its sets' entries; __name__ is
 # written out because the API adds it and would otherwise show a change on every plan.

@@ -16,7 +16,7 @@ from tests.memory_stores import Clock, utc_now
 __all__ = ["MemoryFeedback", "MemoryLedger", "MemoryNotices", "MemoryRate"]
 
 
-_FIELDS = ("tokens_in", "tokens_out", "cost_usd", "calls")
+_FIELDS = ("tokens_in", "tokens_out", "cost_usd", "calls", "seconds")
 
 
 class MemoryLedger:
@@ -76,6 +76,7 @@ class MemoryLedger:
                 "tokens_out": call.tokens_out,
                 "cost_usd": call.cost_usd,
                 "calls": 1,
+                "seconds": call.seconds,
             }
             for scope, owner in _scopes(call.team, call.channel, call.user):
                 for period in (month_of(call.at), day_of(call.at)):
@@ -116,6 +117,7 @@ class MemoryLedger:
             int(counter["tokens_out"]),
             counter["cost_usd"],
             int(counter["calls"]),
+            counter["seconds"],
         )
 
 

@@ -8,7 +8,9 @@ no longer allow raises `OverBudget` instead of reaching the model. While what an
 progress reserved is all that stands in the way, it waits a little for them to settle. Each
 call (the summary's, each tool round's, the answer's) is then recorded with its own key under
 the claim's fence, settling its reservation in the same write: a retried write never counts
-twice, while a takeover that really calls the model again is counted again. The ledger and the
+twice, while a takeover that really calls the model again is counted again. Each code run's
+executor seconds are recorded the same way, priced per second, so runs count against the
+budgets as tokens do (after the run: a run is bounded by its wall clock). The ledger and the
 80 % note both read what the meter recorded, so they cannot disagree.
 
     >>> mention = Mention(event_id="Ev1", team_id="T1", channel="C1", user="U1", text="hi",
@@ -22,6 +24,8 @@ twice, while a takeover that really calls the model again is counted again. The 
     2.0
     >>> meter.total_cost_usd, [(call.call, call.kind) for call in ledger]
     (2.0, [('2.answer', 'answer')])
+    >>> round(meter.record_code_run("run-ab12", seconds=10.0), 5), ledger[-1].seconds
+    (0.00034, 10.0)
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from assistant.llm.rounds import Usage
 from assistant.mention import Mention
 from assistant.usage.notices import busy_text, refusal_text
 from assistant.usage.policy import Allow, Busy, Limit, Refuse
-from assistant.usage.pricing import PriceTable
+from assistant.usage.pricing import EXECUTOR_USD_PER_SECOND, PriceTable
 from assistant.usage.stores import Hold, ModelCall
 
 __all__ = ["CallRecorder", "Meter", "OverBudget"]
@@ -156,34 +160,67 @@ class Meter:
         cost = self._prices.cost(
             model, tokens_in=usage.prompt_tokens, tokens_out=usage.completion_tokens
         )
-        self.total_cost_usd += cost
         self.usage += usage
         self.calls += 1
+        self._write(
+            call,
+            kind=_KINDS.get(call, "tool_round"),
+            model=model,
+            tokens_in=usage.prompt_tokens,
+            tokens_out=usage.completion_tokens,
+            cost=cost,
+            settles=True,
+        )
+        return cost
+
+    def record_code_run(self, call: str, *, seconds: float) -> float:
+        """Count one code run's executor seconds; returns their estimated cost."""
+        cost = max(0.0, seconds) * EXECUTOR_USD_PER_SECOND
+        self._write(
+            call, kind="code_run", model="executor", tokens_in=0, tokens_out=0, cost=cost,
+            seconds=max(0.0, seconds),
+        )  # fmt: skip
+        return cost
+
+    def _write(
+        self,
+        call: str,
+        *,
+        kind: str,
+        model: str,
+        tokens_in: int,
+        tokens_out: int,
+        cost: float,
+        seconds: float = 0.0,
+        settles: bool = False,  # a model call settles what was reserved for it; a run does not
+    ) -> None:
+        self.total_cost_usd += cost
         mention = self._mention
         try:
             counted = self._ledger.record(
                 ModelCall(
                     event_id=mention.event_id,
                     call=f"{self._fence}.{call}",
-                    kind=_KINDS.get(call, "tool_round"),
+                    kind=kind,
                     model=model,
                     team=mention.team_id,
                     channel=mention.channel,
                     user=mention.user,
-                    tokens_in=usage.prompt_tokens,
-                    tokens_out=usage.completion_tokens,
+                    tokens_in=tokens_in,
+                    tokens_out=tokens_out,
                     cost_usd=cost,
                     at=self._clock(),
-                    holds=tuple(hold.key for hold in self._held),
+                    holds=tuple(hold.key for hold in self._held) if settles else (),
+                    seconds=seconds,
                 )
             )
-            if counted:
+            if settles and counted:
                 self._held = []
-            else:  # counted before (a retried write): its reservations are this one's
+            elif settles:  # counted before (a retried write): its reservations are this one's
                 self.release()
         except Exception:
             # The answer matters more than its bookkeeping: logged, and the cost still counts
             # toward this answer's note.
             logger.exception("usage not recorded", extra={"call": call})
-            self.release()
-        return cost
+            if settles:
+                self.release()

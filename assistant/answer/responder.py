@@ -156,7 +156,9 @@ class Responder:
         )
         meter.record("summary", model=plan.summary.model, usage=assembly.summary_usage)
         tools = self._tools.choose(
-            ToolRequest(mention=mention, plan=plan, references=assembly.references)
+            ToolRequest(
+                mention=mention, plan=plan, references=assembly.references, meter=context.meter
+            )
         )
         try:
             final = self._generator.generate(context, assembly, tools)

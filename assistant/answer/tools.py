@@ -13,7 +13,7 @@ from typing import Protocol
 
 from assistant.answer.plan import AnswerPlan
 from assistant.answer.references import References
-from assistant.executor.tool import RUN_PYTHON, CodeRuns
+from assistant.executor.tool import RUN_PYTHON, UNMETERED, CodeRuns, RunMeter
 from assistant.llm.tools import Tool
 from assistant.mention import Mention
 from assistant.retrieval.search import TOOL_NAME as SEARCH_DOCS
@@ -26,6 +26,7 @@ class ToolRequest:
     mention: Mention
     plan: AnswerPlan
     references: References  # the documents side of this answer (its search tool, if any)
+    meter: RunMeter = UNMETERED  # the delivery's usage meter: code runs are charged to it
 
 
 class ToolSource(Protocol):
@@ -62,7 +63,7 @@ class RunPython:
 
     def tool(self, request: ToolRequest) -> Tool:
         # Built per mention: it works on the mention's own thread's files.
-        return self._code_runs.tool(request.mention)
+        return self._code_runs.tool(request.mention, request.meter)
 
 
 class AnswerTools:

@@ -35,6 +35,7 @@ from assistant.conversation.history import HistoryStore
 from assistant.conversation.summariser import Summariser
 from assistant.conversation.thread_state import History
 from assistant.executor.client import ExecutorClient, google_id_token
+from assistant.executor.slots import FirestoreRunSlots, LocalRunSlots, RunSlots
 from assistant.executor.tool import CodeRuns
 from assistant.feedback.store import FeedbackStore
 from assistant.feedback.votes import FeedbackVotes
@@ -74,6 +75,8 @@ class ResponderStores:
     notices: Notices
     feedback: FeedbackVotes
     knowledge: KnowledgeReader
+    # Each person's code runs going at once; in-process unless the cloud's is passed.
+    run_slots: RunSlots = dataclasses.field(default_factory=LocalRunSlots)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -134,6 +137,7 @@ def build_responder(
         store=clients.files,
         slack=slack,
         timeout_seconds=settings.executor_timeout_seconds,
+        slots=stores.run_slots,
     )
     reader = ThreadReader(slack)  # one per instance: people's names stay cached
     limits = ResponderLimits.from_settings(settings)
@@ -174,6 +178,7 @@ def firestore_stores(db: firestore.Client, *, lease_seconds: float) -> Responder
         notices=RefusalNotices(db),
         feedback=FeedbackStore(db),
         knowledge=KnowledgeIndex(db),
+        run_slots=FirestoreRunSlots(db),
     )
 
 

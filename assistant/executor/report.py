@@ -39,6 +39,10 @@ _LIMITS = {
     "timeout": "Stopped: the code ran longer than the {wall:g} s time limit.",
     "output": "Stopped: the code printed more than the output limit; print less.",
     "disk": "Stopped: the code wrote too much (size or number of files) to the working directory.",
+    "memory": (
+        "Stopped: the run's processes together used more memory than the run's limit; "
+        "use less memory (smaller chunks, fewer processes)."
+    ),
 }
 _SIGNALS = {
     signal.SIGXFSZ: "a file grew past the 20 MB limit",
@@ -81,8 +85,10 @@ def describe(
     if result.stderr:
         lines += ["stderr:", _clip(result.stderr, result.stderr_bytes, 0, STDERR_TAIL)]
     if "MemoryError" in result.stderr:
-        lines.append("Note: it ran out of memory (each process may use 1.5 GiB).")
-    names = [f"{file.name} ({len(file.data):,} bytes)" for file in result.files]
+        lines.append(
+            "Note: it ran out of memory (each process may use 1.5 GiB, all together 2 GiB)."
+        )
+    names = [f"{file.name} ({file.size:,} bytes)" for file in result.outputs]
     lines.append("Files written: " + (", ".join(names) if names else "none"))
     if posted:
         lines.append("Posted to the thread (the person sees them): " + ", ".join(posted))

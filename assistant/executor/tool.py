@@ -7,14 +7,18 @@ run wrote. Only the mention's own thread prefix is listed, so another thread's f
 reach a run. The executor gets them inside its request (it never reads storage).
 
 Each new or changed file the run leaves is mirrored to
-`<thread>/bot/<event_id>/run-<key>/<name>` and posted into the thread with `files_upload_v2`
-(a PNG shows as an image). `key` is a digest of the event and the code, so a redelivered
-mention that runs the same code again finds its files already posted and posts nothing twice.
+`<thread>/bot/<event_id>/run-<key>/<name>` and posted into the thread (a PNG shows as an
+image) as the result streams in: one file at a time is read, stored and uploaded (Slack's
+files.getUploadURLExternal), then let go; one files.completeUploadExternal shares them all in
+one message, as files_upload_v2 would. `key` is a digest of the event and the code, so a
+redelivered mention that runs the same code again finds its files already posted and posts
+nothing twice.
 
 A CSV or `<name>.chart.json` the run writes that fits Slack's `table` / `data_visualization`
-limits is also shown natively under the answer (`visuals.py`). Those blocks are rebuilt from
-the mirrored files by the calls' code (`blocks`), so an answer finished by a takeover, whose
-rounds were replayed rather than run, shows them too.
+limits is also shown natively under the answer (`visuals.py`; such files are small, so they
+are kept while the others are let go). Those blocks are rebuilt from the mirrored files by
+the calls' code (`blocks`), so an answer finished by a takeover, whose rounds were replayed
+rather than run, shows them too.
 """
 
 from __future__ import annotations
@@ -24,23 +28,30 @@ import functools
 import hashlib
 import logging
 import mimetypes
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
+import requests
 from google.api_core.exceptions import GoogleAPIError
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackClientError, SlackRequestError
 
 from assistant.executor.client import ExecutorClient, ExecutorError
 from assistant.executor.protocol import (
     MAX_INPUT_BYTES,
+    MAX_OUTPUT_BYTES,
+    MAX_OUTPUT_FILE_BYTES,
+    MAX_OUTPUT_FILES,
+    ProtocolError,
     RunFile,
     RunRequest,
-    RunResult,
     Skipped,
     valid_name,
 )
 from assistant.executor.report import code_footer, describe, unavailable
+from assistant.executor.slots import MAX_RUNS_PER_PERSON, LocalRunSlots, RunSlots, slot
 from assistant.executor.visuals import answer_blocks, assess, is_visual
 from assistant.executor.visuals import report as visuals_report
 from assistant.executor.workdir import (
@@ -77,7 +88,10 @@ DESCRIPTION = (
     "the files it wrote. The working directory holds this thread's files by name (the "
     "attachments, and files earlier runs wrote): os.listdir() shows them. pandas, numpy, "
     "matplotlib (Agg; Japanese labels render) and openpyxl are installed; there is no network. "
-    "Limits: {wall:g} s, 1.5 GiB of memory, 20 MB of output files. Every file you save in the "
+    "Limits: {wall:g} s; 1.5 GiB of memory per process and 2 GiB for all of them; output "
+    f"files of at most {MAX_OUTPUT_FILE_BYTES // 1_000_000} MB each, "
+    f"{MAX_OUTPUT_BYTES // 1_000_000} MB and {MAX_OUTPUT_FILES} files in all (larger ones are "
+    "not kept: write a smaller summary or sample instead). Every file you save in the "
     "working directory (plt.savefig('chart.png'), df.to_csv('result.csv')) is posted to the "
     "thread and kept for later runs. Print the numbers you report, and report only what the "
     "output shows. Slack shows small results natively under your answer: a CSV you write "
@@ -122,23 +136,48 @@ def choose_inputs(
     return sorted(chosen), left_out
 
 
+BUSY = (
+    f"Not run: this person already has {MAX_RUNS_PER_PERSON} code runs going at once, the most "
+    "allowed. Nothing was run; say so, and do not run code again in this answer."
+)
+
+
+class RunMeter(Protocol):
+    """Where a run's executor seconds are charged (answer/meter.py's Meter, per delivery)."""
+
+    def record_code_run(self, call: str, *, seconds: float) -> float: ...
+
+
+class _Unmetered:
+    """For a tool used outside an answer (tests, benchmarks): nothing is charged."""
+
+    def record_code_run(self, call: str, *, seconds: float) -> float:
+        return 0.0
+
+
+UNMETERED: RunMeter = _Unmetered()
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CodeRuns:
-    """What every mention's `run_python` shares; `tool(mention)` binds it to one thread."""
+    """What every mention's `run_python` shares; `tool(mention, meter)` binds it to one
+    thread and one delivery's usage meter (each run's executor seconds are charged to it)."""
 
     client: ExecutorClient
     store: Callable[[], BucketStore]
     slack: WebClient
     timeout_seconds: float = 60.0
+    # Each person's runs going at once, across instances in the cloud (wiring.py).
+    slots: RunSlots = dataclasses.field(default_factory=LocalRunSlots)
 
-    def tool(self, mention: Mention) -> Tool:
+    def tool(self, mention: Mention, meter: RunMeter = UNMETERED) -> Tool:
         listing = describe_workdir(self._workdir(mention))
         return Tool(
             name=RUN_PYTHON,
             description=DESCRIPTION.format(wall=self.timeout_seconds)
             + (f"\n\n{listing}" if listing else ""),
             parameters=PARAMETERS,
-            run=functools.partial(self._run, mention),
+            run=functools.partial(self._run, mention, meter),
             status=STATUS,
             footer=code_footer,
             blocks=functools.partial(self._blocks, mention),
@@ -169,10 +208,29 @@ class CodeRuns:
             return []
         return files
 
-    def _run(self, mention: Mention, arguments: Mapping[str, Any], *, deadline: float) -> str:
+    def _run(
+        self, mention: Mention, meter: RunMeter, arguments: Mapping[str, Any], *, deadline: float
+    ) -> str:
         code = arguments.get("code")
         if not isinstance(code, str) or not code.strip():
             return "Error: `code` must be a non-empty string of Python 3."
+        key = run_key(mention, code)
+        until = datetime.now(UTC) + timedelta(seconds=max(0.0, deadline - time.monotonic()))
+        team, user = mention.team_id, mention.user
+        with slot(
+            self.slots, team=team, user=user, run_id=f"{mention.event_id}:{key}", until=until
+        ) as taken:
+            if not taken:
+                logger.warning("code run refused: the person's runs are all going")
+                return BUSY
+            text, seconds = self._run_in_slot(mention, code, key, deadline=deadline)
+        meter.record_code_run(f"run-{key}", seconds=seconds)
+        return text
+
+    def _run_in_slot(
+        self, mention: Mention, code: str, key: str, *, deadline: float
+    ) -> tuple[str, float]:
+        """What the model reads of the run, and the executor seconds it took."""
         prefix = _prefix(mention)
         store = self.store()
         chosen, left_out = choose_inputs(store.list(prefix), prefix)
@@ -181,7 +239,6 @@ class CodeRuns:
             data = store.get(item.name)
             if data is not None:
                 files.append(RunFile(name, data))
-        key = run_key(mention, code)
         request = RunRequest(
             run_id=f"{mention.event_id}:{key}",
             code=code,
@@ -189,32 +246,37 @@ class CodeRuns:
             timeout_seconds=self.timeout_seconds,
         )
         try:
-            result = self.client.run(request, deadline=deadline)
+            with self.client.stream(request, deadline=deadline) as reader:
+                result = reader.result
+                if result.status == "unavailable":
+                    logger.error("code execution is unavailable", extra={"reason": result.message})
+                    return unavailable(result.message), 0.0
+                posted, post_error, visuals = self.client.take_files(
+                    reader, functools.partial(self._share, mention, key), deadline=deadline
+                )
         except ExecutorError as error:
             logger.warning("code execution failed", extra={"reason": str(error)})
-            return f"Error: the code could not be run ({error}). It may not have run at all."
-        if result.status == "unavailable":
-            logger.error("code execution is unavailable", extra={"reason": result.message})
-            return unavailable(result.message)
+            text = f"Error: the code could not be run ({error}). It may not have run at all."
+            return text, 0.0
         logger.info(
             "code ran",
             extra={
                 "exit_code": result.exit_code,
                 "limit": result.limit,
                 "run_seconds": result.seconds,
-                "files_written": len(result.files),
+                "files_written": len(result.outputs),
             },
         )
-        posted, post_error = self._share(mention, key, result)
-        return describe(
+        text = describe(
             result,
             inputs=[file.name for file in files],
             left_out=left_out,
             posted=posted,
             post_error=post_error,
             wall_seconds=self.timeout_seconds,
-            native=visuals_report(assess(result.files)),
+            native=visuals_report(assess(visuals)),
         )
+        return text, result.seconds
 
     def _blocks(self, mention: Mention, calls: Sequence[CallRecord]) -> tuple[dict[str, Any], ...]:
         """The native tables and charts of this answer's runs, from their mirrored files."""
@@ -235,47 +297,70 @@ class CodeRuns:
             logger.warning("could not read a run's tables and charts", extra={"error": repr(error)})
         return answer_blocks(runs)
 
-    def _share(self, mention: Mention, key: str, result: RunResult) -> tuple[list[str], str]:
-        """Mirror then post the run's files; (names posted, why posting failed or "")."""
-        if not result.files:
-            return [], ""
+    def _share(
+        self, mention: Mention, key: str, files: Iterable[RunFile]
+    ) -> tuple[list[str], str, list[RunFile]]:
+        """Mirror then post the run's files as they arrive, one at a time; (names posted,
+        why posting failed or "", the files that may become tables or charts)."""
         prefix, store = _prefix(mention), self.store()
-        uploads: list[dict[str, Any]] = []  # files_upload_v2's file_uploads
-        names: list[str] = []
+        uploaded: list[tuple[str, str, str]] = []  # (object name, Slack file id, name)
         posted: list[str] = []
+        visuals: list[RunFile] = []
         try:
-            for file in result.files:
-                name = safe_name(file.name.replace("/", "_"))
-                object_name = run_output_name(prefix, mention.event_id, key, name)
-                metadata = store.metadata(object_name) or {}
-                if metadata.get("slack_file_id", "pending") != "pending":
+            for file in files:
+                if is_visual(file.name, len(file.data)):
+                    visuals.append(file)
+                name, object_name, file_id = self._pass_on(mention, key, prefix, store, file)
+                if file_id:
+                    uploaded.append((object_name, file_id, name))
+                else:
                     posted.append(name)  # by an earlier delivery of this mention
-                    continue
-                store.put(
-                    object_name,
-                    file.data,
-                    content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
-                    metadata={
-                        "slack_event_id": mention.event_id,
-                        "slack_file_id": "pending",
-                        "original_name": name,
-                    },
+                del file  # let it go before the next one is read
+            if uploaded:
+                self.slack.files_completeUploadExternal(
+                    files=[{"id": file_id, "title": name} for _, file_id, name in uploaded],
+                    channel_id=mention.channel,
+                    thread_ts=mention.thread_ts,
                 )
-                uploads.append({"content": file.data, "filename": name, "title": name})
-                names.append(object_name)
-            if uploads:
-                response = self.slack.files_upload_v2(
-                    channel=mention.channel, thread_ts=mention.thread_ts, file_uploads=uploads
-                )
-                shared = response.get("files") or [response.get("file") or {}]
-                for index, object_name in enumerate(names):
-                    file_id = shared[index].get("id") if index < len(shared) else None
-                    store.set_metadata(object_name, {"slack_file_id": str(file_id or "unknown")})
-                posted += [upload["filename"] for upload in uploads]
-        except (SlackClientError, GoogleAPIError, OSError) as error:
+                for object_name, file_id, _ in uploaded:
+                    store.set_metadata(object_name, {"slack_file_id": file_id})
+                posted += [name for *_, name in uploaded]
+        except (
+            SlackClientError,
+            GoogleAPIError,
+            OSError,
+            ProtocolError,
+            requests.RequestException,
+        ) as error:
             logger.warning("could not post a run's files", extra={"error": repr(error)})
-            return posted, f"{type(error).__name__}: {str(error)[:200]}"
-        return posted, ""
+            return posted, f"{type(error).__name__}: {str(error)[:200]}", visuals
+        return posted, "", visuals
+
+    def _pass_on(
+        self, mention: Mention, key: str, prefix: str, store: BucketStore, file: RunFile
+    ) -> tuple[str, str, str]:
+        """(name, object name, Slack file id): stored, then uploaded to Slack (not yet shared);
+        no file id when an earlier delivery of this mention posted it already."""
+        name = safe_name(file.name.replace("/", "_"))
+        object_name = run_output_name(prefix, mention.event_id, key, name)
+        metadata = store.metadata(object_name) or {}
+        if metadata.get("slack_file_id", "pending") != "pending":
+            return name, object_name, ""
+        store.put(
+            object_name,
+            file.data,
+            content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+            metadata={
+                "slack_event_id": mention.event_id,
+                "slack_file_id": "pending",
+                "original_name": name,
+            },
+        )
+        ticket = self.slack.files_getUploadURLExternal(filename=name, length=len(file.data))
+        sent = requests.post(str(ticket["upload_url"]), data=file.data, timeout=self.slack.timeout)
+        if sent.status_code != 200:
+            raise SlackRequestError(f"uploading {name} failed: HTTP {sent.status_code}")
+        return name, object_name, str(ticket["file_id"])
 
 
 def run_key(mention: Mention, code: str) -> str:

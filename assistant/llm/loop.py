@@ -4,7 +4,9 @@ Each round streams one completion. When the model asks for tools, each call is r
 go back as `tool` messages, and the next round starts; the round is reported (`RoundFinished`)
 so the caller can record it and a redelivery can replay it instead of running the tools again
 (`done_rounds`). The number of tool rounds is capped: the last round offers no tools, so it
-must answer. One deadline bounds every round and every tool.
+must answer. So is the number of calls in a round (`MAX_TOOL_CALLS_PER_ROUND`): the calls past
+it are not run, and their results say so (one round of twenty code runs would hold twenty
+executors, one after another, for one answer). One deadline bounds every round and every tool.
 
 A tool's failure (unknown name, arguments that are not a JSON object, an exception) becomes
 its result, in words the model can react to; it never fails the answer.
@@ -33,11 +35,16 @@ from assistant.llm.rounds import RoundBuilder, Usage
 from assistant.llm.stream import stream_events
 from assistant.llm.tools import Tool, ToolRound
 
-__all__ = ["MAX_TOOL_RESULT_CHARS", "run_tool_loop"]
+__all__ = ["MAX_TOOL_CALLS_PER_ROUND", "MAX_TOOL_RESULT_CHARS", "run_tool_loop"]
 
 logger = logging.getLogger(__name__)
 
 MAX_TOOL_RESULT_CHARS = 16_000  # rounds are recorded on the claim document (1 MiB at most)
+MAX_TOOL_CALLS_PER_ROUND = 4
+_OVER_CAP = (
+    f"Error: not run: at most {MAX_TOOL_CALLS_PER_ROUND} tool calls are run per round. "
+    "Call it again in the next round if you still need it."
+)
 _CUT_NOTE = "\n[The result was cut here: it was {total:,} characters long.]"
 
 
@@ -89,7 +96,12 @@ def run_tool_loop(
         names = tuple(call.name for call in result.tool_calls)
         statuses = [by_name[n].status for n in names if n in by_name and by_name[n].status]
         yield ToolsStarted(names, statuses[0] if statuses else "")
-        results = tuple(_run(call, by_name, deadline=deadline) for call in result.tool_calls)
+        results = tuple(
+            _run(call, by_name, deadline=deadline)
+            if index < MAX_TOOL_CALLS_PER_ROUND
+            else Message.tool_result(call.id, _OVER_CAP)
+            for index, call in enumerate(result.tool_calls)
+        )
         done = ToolRound(
             Message.assistant(result.text, tool_calls=result.tool_calls), results, result.usage
         )

@@ -46,7 +46,7 @@ _RESERVE_ATTEMPTS = 100
 # Shards per scope: the workspace is written by every answer, a channel by its own, a person
 # (rate-limited) rarely twice at once.
 SHARDS = {"workspace": 8, "channel": 4, "user": 1}
-_FIELDS = ("tokens_in", "tokens_out", "cost_usd", "calls")
+_FIELDS = ("tokens_in", "tokens_out", "cost_usd", "calls", "seconds")
 
 
 class Ledger:
@@ -76,6 +76,7 @@ class Ledger:
             "tokens_out": firestore.Increment(call.tokens_out),
             "cost_usd": firestore.Increment(call.cost_usd),
             "calls": firestore.Increment(1),
+            "seconds": firestore.Increment(call.seconds),
         }
         for scope, key in _scopes(call.team, call.channel, call.user):
             for period in (month_of(call.at), day_of(call.at)):

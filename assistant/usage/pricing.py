@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 from assistant.channels.settings import Price
 
-__all__ = ["DEFAULT_PRICES", "PriceTable"]
+__all__ = ["DEFAULT_PRICES", "EXECUTOR_USD_PER_SECOND", "PriceTable"]
 
 DEFAULT_PRICES: dict[str, Price] = {
     "gpt-4o-mini": Price(0.15, 0.60),
@@ -35,6 +35,9 @@ DEFAULT_PRICES: dict[str, Price] = {
     "text-embedding-3-large": Price(0.13),
 }
 DEFAULT_KEY = "default"  # a price for every model not listed
+# A second of a code run: the executor's instance (terraform/executor.tf: 1 vCPU, 4 GiB) at
+# Cloud Run's request-based list price, $0.000024 per vCPU-second + $0.0000025 per GiB-second.
+EXECUTOR_USD_PER_SECOND = 0.000024 + 4 * 0.0000025
 
 
 @dataclasses.dataclass(frozen=True)

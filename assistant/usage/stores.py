@@ -43,7 +43,7 @@ class Hold:
 class ModelCall:
     event_id: str
     call: str  # unique within the event: "<fence>.round-0", "<fence>.answer", "summary", ...
-    kind: str  # answer, tool_round, summary, embedding
+    kind: str  # answer, tool_round, summary, embedding, code_run (the executor's seconds)
     model: str
     team: str
     channel: str
@@ -53,6 +53,7 @@ class ModelCall:
     cost_usd: float
     at: datetime
     holds: tuple[str, ...] = ()  # the reservations (`Hold.key`) this record settles
+    seconds: float = 0.0  # a code run's time in the executor (billed per second)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Totals:
     tokens_out: int = 0
     cost_usd: float = 0.0
     calls: int = 0
+    seconds: float = 0.0  # executor seconds
 
 
 @dataclasses.dataclass(frozen=True)

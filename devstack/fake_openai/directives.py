@@ -19,6 +19,7 @@ double brackets (a wiki link a human typed, say) stays ordinary text.
 [[context_length]]                   HTTP 400, code "context_length_exceeded"
 [[tool:NAME[:ARGS_JSON]]]            call tool NAME (when offered) instead of answering; each
                                      occurrence is one more round (see tool_calls.py)
+[[parallel:N]]                       each tool round makes its call N times at once
 
 >>> text, d = parse("hello [[fail:500:2]] [[slow:0.1]]")
 >>> text, d.fail.status, d.fail.attempts, d.slow
@@ -44,6 +45,7 @@ _NAMES = (
     "content_filter",
     "context_length",
     "tool",
+    "parallel",
 )
 # Non-greedy up to the first "]]" so reply text may hold Markdown links like [a](b).
 _PATTERN = re.compile(r"\[\[(" + "|".join(_NAMES) + r")(?::(.*?))?\]\]", re.DOTALL)
@@ -77,6 +79,7 @@ class Directives:
     content_filter: str | None = None  # "error" (HTTP 400) or "stream" (finish_reason)
     context_length: bool = False
     tools: tuple[tuple[str, str], ...] = ()  # (name, arguments JSON), one per round
+    parallel: int = 1  # calls in each tool round (the same call, made N times at once)
 
 
 def parse(text: str) -> tuple[str, Directives]:
@@ -175,6 +178,7 @@ def _context_length(raw: str | None) -> bool:
 
 
 _PARSERS = {
+    "parallel": _count,
     "fail": _fail,
     "stall": _stall,
     "slow": _slow,

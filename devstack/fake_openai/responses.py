@@ -36,6 +36,7 @@ class Reply:
     usage: dict[str, Any]
     created: int
     tool_call: tuple[str, str, str] | None = None  # (call id, name, arguments): call a tool
+    copies: int = 1  # the tool call made this many times at once (ids suffixed -1, -2, ...)
 
 
 async def wait_connected(request: web.Request, seconds: float) -> bool:
@@ -95,10 +96,11 @@ async def send_completion(
         usage=reply.usage,
     )
     if reply.tool_call is not None:
-        call, name, arguments = reply.tool_call
+        _, name, arguments = reply.tool_call
         payload["choices"][0]["message"]["content"] = None
         payload["choices"][0]["message"]["tool_calls"] = [
-            {"id": call, "type": "function", "function": {"name": name, "arguments": arguments}}
+            {"id": one, "type": "function", "function": {"name": name, "arguments": arguments}}
+            for one in _call_ids(reply)
         ]
     body = json.dumps(payload).encode()
     if not drop:
@@ -119,6 +121,13 @@ async def send_completion(
     return response
 
 
+def _call_ids(reply: Reply) -> list[str]:
+    """The ids of the reply's tool calls: one, or `copies` made at once (suffixed -1, -2...)."""
+    assert reply.tool_call is not None
+    call = reply.tool_call[0]
+    return [call] if reply.copies == 1 else [f"{call}-{n}" for n in range(1, reply.copies + 1)]
+
+
 def _events(reply: Reply, *, include_usage: bool) -> list[bytes]:
     def chunk(**fields: Any) -> bytes:
         payload = wire.chunk(
@@ -131,8 +140,12 @@ def _events(reply: Reply, *, include_usage: bool) -> list[bytes]:
         return wire.sse(payload)
 
     if reply.tool_call is not None:
-        call, name, arguments = reply.tool_call
-        events = [chunk(delta=delta) for delta in tool_calls.stream_deltas(name, arguments, call)]
+        _, name, arguments = reply.tool_call
+        events = [
+            chunk(delta=delta)
+            for index, one in enumerate(_call_ids(reply))
+            for delta in tool_calls.stream_deltas(name, arguments, one, index=index)
+        ]
     else:
         events = [chunk(delta={"role": "assistant", "content": "", "refusal": None})]
         events += [chunk(delta={"content": piece}) for piece in split_chunks(reply.content)]

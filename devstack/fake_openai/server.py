@@ -188,6 +188,7 @@ async def _respond(
         usage=wire.usage(prompt_tokens, content.approx_tokens(answer or str(call))),
         created=int(time.time()),
         tool_call=call,
+        copies=directives.parallel,
     )
     drop = entry.attempt <= directives.drop
     if body.get("stream"):

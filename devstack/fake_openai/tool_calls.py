@@ -68,7 +68,7 @@ def call_id(request_key: str, round_number: int) -> str:
     return f"call_{digest}"
 
 
-def stream_deltas(name: str, arguments: str, call: str) -> list[dict[str, Any]]:
+def stream_deltas(name: str, arguments: str, call: str, *, index: int = 0) -> list[dict[str, Any]]:
     """The `delta` objects of one streamed tool call, in OpenAI's order."""
     deltas: list[dict[str, Any]] = [
         {
@@ -76,7 +76,7 @@ def stream_deltas(name: str, arguments: str, call: str) -> list[dict[str, Any]]:
             "content": None,
             "tool_calls": [
                 {
-                    "index": 0,
+                    "index": index,
                     "id": call,
                     "type": "function",
                     "function": {"name": name, "arguments": ""},
@@ -86,7 +86,7 @@ def stream_deltas(name: str, arguments: str, call: str) -> list[dict[str, Any]]:
     ]
     for start in range(0, len(arguments), _FRAGMENT):
         piece = arguments[start : start + _FRAGMENT]
-        deltas.append({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
+        deltas.append({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
     return deltas
 
 

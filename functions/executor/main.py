@@ -7,13 +7,15 @@ the thread's files and uploads what comes back. It imports only the JSON contrac
 are the defaults in sandbox.py, and the code's Python is the environment it runs in itself
 (built from Debian's /usr/bin/python3 by setup-runtime.sh, locally and in the image).
 
-POST a RunRequest -> 200 RunResult; 503 RunResult(status="unavailable") when isolation does
-not work here (checked once, on the first request); 400 for a body that is not a RunRequest.
+POST a RunRequest -> 200 RunResult (its JSON line, then the files' raw bytes: protocol.py);
+503 RunResult(status="unavailable") when isolation does not work here (checked once, on the
+first request); 400 for a body that is not a RunRequest.
 GET -> 200 {"isolation": "ok"} or 503 with the reason.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
@@ -23,6 +25,7 @@ from collections import OrderedDict
 from functools import cache
 from pathlib import Path
 
+import flask
 import functions_framework
 from probe import probe
 from runner import Runner, Runtime
@@ -30,21 +33,25 @@ from runner import Runner, Runtime
 from assistant.executor.protocol import ProtocolError, RunRequest, RunResult
 
 _JSON = {"Content-Type": "application/json"}
-_CACHE_BYTES = 48_000_000  # answers kept for retried calls (the same run_id)
+_RESULT_TYPE = "application/x-run-result"
+_CACHE_BYTES = 48_000_000  # answers kept for retried calls (the same run_id, code and inputs)
 
 
 class Executor:
     def __init__(self, runner: Runner, problem: str | None) -> None:
         self.runner = runner
         self.problem = problem
-        self._recent: OrderedDict[str, bytes] = OrderedDict()
+        self._recent: OrderedDict[str, RunResult] = OrderedDict()
         self._lock = threading.Lock()
 
-    def answer(self, request: RunRequest) -> bytes:
-        """The result as JSON; a retried run_id gets the first answer again, not a new run."""
+    def answer(self, request: RunRequest) -> RunResult:
+        """The run's result; a retried call (the same run_id, code and inputs) gets the
+        first answer again, not a new run. A run_id alone is no key: another request reusing
+        it, with other code or files, must not be answered with someone else's outputs."""
+        key = run_key(request)
         with self._lock:
-            if request.run_id in self._recent:
-                return self._recent[request.run_id]
+            if key in self._recent:
+                return self._recent[key]
         result = self.runner.run(request)
         _log(
             "INFO",
@@ -55,12 +62,25 @@ class Executor:
             seconds=result.seconds,
             files=len(result.files),
         )
-        body = result.to_json()
         with self._lock:
-            self._recent[request.run_id] = body
-            while sum(map(len, self._recent.values())) > _CACHE_BYTES and len(self._recent) > 1:
+            self._recent[key] = result
+            while sum(map(_size, self._recent.values())) > _CACHE_BYTES and len(self._recent) > 1:
                 self._recent.popitem(last=False)
-        return body
+        return result
+
+
+def _size(result: RunResult) -> int:
+    return len(result.stdout) + len(result.stderr) + sum(len(file.data) for file in result.files)
+
+
+def run_key(request: RunRequest) -> str:
+    digest = hashlib.sha256()
+    for part in (request.run_id, request.code, repr(request.timeout_seconds)):
+        digest.update(hashlib.sha256(part.encode(errors="surrogatepass")).digest())
+    for file in sorted(request.files, key=lambda file: file.name):
+        digest.update(hashlib.sha256(file.name.encode()).digest())
+        digest.update(hashlib.sha256(file.data).digest())
+    return digest.hexdigest()
 
 
 _CREATING = threading.Lock()
@@ -99,13 +119,15 @@ def executor(request):
         return str(error), 400
     core = _executor()
     if core.problem:
-        return RunResult.unavailable(core.problem).to_json(), 503, _JSON
+        return b"".join(RunResult.unavailable(core.problem).encode()), 503, _JSON
     try:
-        body = core.answer(run)
+        result = core.answer(run)
     except Exception as error:  # the run's own failures are results; this is ours
         _log("ERROR", f"run failed: {type(error).__name__}: {error}", run_id=run.run_id)
         return "the executor failed", 500
-    return body, 200, _JSON
+    parts = list(result.encode())  # the files themselves, not copies
+    headers = {"Content-Type": _RESULT_TYPE, "Content-Length": str(sum(map(len, parts)))}
+    return flask.Response(iter(parts), 200, headers)
 
 
 def _log(severity: str, message: str, **fields: object) -> None:

@@ -3,7 +3,9 @@
 Some container runtimes block user namespaces (Docker's default seccomp profile does), a
 machine may lack bubblewrap, the Python environment may live where the sandbox's uid cannot
 read it. Any of these, or a sandbox that can see the host's network, processes, files or
-environment, means no code runs: `probe` returns the reason, in words for a person.
+environment, or code inside that could make namespaces of its own (user namespaces not
+disabled, no seccomp filter), means no code runs: `probe` returns the reason, in words for a
+person, naming what is missing.
 """
 
 from __future__ import annotations
@@ -22,8 +24,17 @@ from assistant.executor.protocol import RunRequest
 __all__ = ["probe"]
 
 _CODE = r"""
-import json, os, resource, socket
+import ctypes, errno, json, os, resource, socket
 facts = {"uid": os.getuid(), "env": sorted(os.environ)}
+status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+facts["seccomp"] = status.get("Seccomp", "").strip()
+libc = ctypes.CDLL(None, use_errno=True)
+for kind, flag in (("user", 0x10000000), ("net", 0x40000000), ("mount", 0x00020000)):
+    pid = os.fork()
+    if pid == 0:  # in a child: a namespace made here goes with it
+        os._exit(0 if libc.unshare(flag) == 0 else min(ctypes.get_errno(), 255) or 255)
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    facts["unshare_" + kind] = "created" if code == 0 else errno.errorcode.get(code, str(code))
 facts["pids"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
 try:
     socket.create_connection(("127.0.0.1", PORT), timeout=2).close()
@@ -78,6 +89,15 @@ def probe(runner: Runner) -> str | None:
 def _verdict(facts: dict, runner: Runner) -> str | None:
     if facts.get("uid") == 0:
         return "code would run as root inside the sandbox"
+    if facts.get("unshare_user") == "created":
+        return "user namespaces are not disabled inside the sandbox (bwrap --disable-userns)"
+    if facts.get("seccomp") != "2":
+        missing = "" if runner.seccomp else f" ({runner.runtime.venv}/seccomp.bpf is missing)"
+        return f"no seccomp filter is in force inside the sandbox{missing}"
+    if facts.get("unshare_user") != "EPERM":  # ENOSPC: only --disable-userns refused it
+        return "the seccomp filter does not refuse user namespaces"
+    if facts.get("unshare_net") != "EPERM" or facts.get("unshare_mount") != "EPERM":
+        return "the seccomp filter does not refuse network and mount namespaces"
     if facts.get("tcp") == "connected":
         return "the sandbox has network access"
     if len(facts.get("pids", [])) > 3:

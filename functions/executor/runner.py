@@ -2,8 +2,9 @@
 
 The host side keeps its own wall clock (a timed-out request does not stop a Cloud Run
 container), reads stdout and stderr keeping only a bounded head, watches how much the run
-writes to its directory, and kills bwrap's whole process group when a limit is hit; bwrap's
-pid namespace takes everything the code started with it. Outputs are read only after every
+writes to its directory and how much memory all its processes hold together (memory.py), and
+kills bwrap's whole process group when a limit is hit; bwrap's pid namespace takes everything
+the code started with it, so a run is killed as one. Outputs are read only after every
 process is gone: regular files only, opened without following symbolic links, new or changed
 compared with the inputs, within the size caps.
 """
@@ -26,10 +27,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from memory import tree_resident_bytes
 from sandbox import Layout, Limits, bwrap_command, set_limits
 
 from assistant.executor.protocol import (
     MAX_OUTPUT_BYTES,
+    MAX_OUTPUT_FILE_BYTES,
     MAX_OUTPUT_FILES,
     RunFile,
     RunRequest,
@@ -46,6 +49,7 @@ CAPTURE_BYTES = 32_000  # of stdout and of stderr, returned to the responder
 _POLL_SECONDS = 0.05
 _DISK_EVERY = 4  # polls between scans of the run directory
 _READ_CHUNK = 65_536
+SITE_DIR = Path(__file__).resolve().parent / "sandbox_site"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -64,6 +68,14 @@ class Runtime:
             return ()
         return tuple((str(path), path.name) for path in sorted(folder.iterdir()) if path.is_file())
 
+    @property
+    def seccomp(self) -> bytes:
+        """The compiled seccomp program (setup-runtime.sh writes it); empty when missing."""
+        try:
+            return (self.venv / "seccomp.bpf").read_bytes()
+        except OSError:
+            return b""
+
 
 class Runner:
     def __init__(
@@ -78,6 +90,7 @@ class Runner:
         self._clock = clock
         self._lock = threading.Lock()  # one run at a time: the limits are per instance
         self._uid_switch = os.geteuid() == 0  # as root, run bwrap as the unprivileged uid
+        self.seccomp = runtime.seccomp  # the filter passed to bwrap; empty: none (probe.py)
 
     def run(self, request: RunRequest) -> RunResult:
         with self._lock:
@@ -98,17 +111,21 @@ class Runner:
             inputs[file.name] = hashlib.sha256(file.data).hexdigest()
         self._hand_over(root, run_dir, code)
         wall = min(request.timeout_seconds, self.limits.wall_seconds)
-        layout = Layout(
-            bwrap=self.runtime.bwrap,
-            venv=str(self.runtime.venv),
-            run_dir=str(run_dir),
-            code=str(code),
-            mpl_files=self.runtime.mpl_files,
-            tmp_bytes=self.limits.tmp_bytes,
-        )
         started = self._clock()
         budget = self.limits.disk_bytes + sum(len(file.data) for file in request.files)
-        watched = self._watch(bwrap_command(layout), run_dir, wall, budget)
+        with _seccomp_pipe(self.seccomp) as seccomp_fd:
+            layout = Layout(
+                bwrap=self.runtime.bwrap,
+                venv=str(self.runtime.venv),
+                run_dir=str(run_dir),
+                code=str(code),
+                mpl_files=self.runtime.mpl_files,
+                site_dir=str(SITE_DIR),
+                seccomp_fd=seccomp_fd,
+                tmp_bytes=self.limits.tmp_bytes,
+                shm_bytes=self.limits.shm_bytes,
+            )
+            watched = self._watch(bwrap_command(layout), run_dir, wall, budget, seccomp_fd)
         seconds = round(self._clock() - started, 3)
         files, skipped = collect_outputs(run_dir, inputs)
         return RunResult(
@@ -132,7 +149,9 @@ class Runner:
         for path in (run_dir, *run_dir.iterdir()):
             os.chown(path, self.limits.uid, self.limits.gid, follow_symlinks=False)
 
-    def _watch(self, argv: list[str], run_dir: Path, wall: float, budget: int) -> _Watched:
+    def _watch(
+        self, argv: list[str], run_dir: Path, wall: float, budget: int, seccomp_fd: int
+    ) -> _Watched:
         limits = self.limits
         identity: dict[str, Any] = (
             {"user": limits.uid, "group": limits.gid, "extra_groups": []}
@@ -146,6 +165,7 @@ class Runner:
             stderr=subprocess.PIPE,
             env={"PATH": "/usr/bin:/bin"},  # bwrap's own environment: nothing of ours
             close_fds=True,
+            pass_fds=(seccomp_fd,) if seccomp_fd >= 0 else (),
             start_new_session=True,
             preexec_fn=lambda: set_limits(limits, wall),
             **identity,
@@ -158,6 +178,8 @@ class Runner:
                 limit = "timeout"
             elif out.total + err.total > limits.stream_bytes:
                 limit = "output"
+            elif tree_resident_bytes(process.pid) > limits.run_memory_bytes:
+                limit = "memory"
             elif polls % _DISK_EVERY == 0 and _over_disk(run_dir, limits, budget):
                 limit = "disk"
             if limit:
@@ -168,6 +190,22 @@ class Runner:
         out.join()
         err.join()
         return _Watched(exit_code=_exit_code(exit_code), limit=limit, stdout=out, stderr=err)
+
+
+@contextlib.contextmanager
+def _seccomp_pipe(program: bytes):
+    """The program in a pipe bwrap reads at start (it is a few hundred bytes: the pipe's
+    buffer holds it, so writing never blocks); -1 when there is none."""
+    if not program:
+        yield -1
+        return
+    read_end, write_end = os.pipe()
+    try:
+        with os.fdopen(write_end, "wb") as writer:
+            writer.write(program)
+        yield read_end
+    finally:
+        os.close(read_end)
 
 
 @dataclasses.dataclass
@@ -259,11 +297,19 @@ def collect_outputs(
         if len(files) >= MAX_OUTPUT_FILES:
             skipped.append(Skipped(name, f"more than {MAX_OUTPUT_FILES} files were written"))
             continue
+        if size > MAX_OUTPUT_FILE_BYTES:
+            limit = MAX_OUTPUT_FILE_BYTES // 1_000_000
+            skipped.append(Skipped(name, f"over the {limit} MB a file may be"))
+            continue
         if total + size > MAX_OUTPUT_BYTES:
             skipped.append(Skipped(name, f"over the {MAX_OUTPUT_BYTES // 1_000_000} MB limit"))
             continue
         data = _read_regular(run_dir / name)
-        if data is None:
+        if (
+            data is None
+            or len(data) > MAX_OUTPUT_FILE_BYTES
+            or total + len(data) > MAX_OUTPUT_BYTES
+        ):
             skipped.append(Skipped(name, "changed while it was being read"))
             continue
         if inputs.get(name) == hashlib.sha256(data).hexdigest():
@@ -304,4 +350,4 @@ def _read_regular(path: Path) -> bytes | None:
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             return None
-        return handle.read(MAX_OUTPUT_BYTES + 1)[:MAX_OUTPUT_BYTES]
+        return handle.read(MAX_OUTPUT_FILE_BYTES + 1)  # more: it grew, collect_outputs skips it

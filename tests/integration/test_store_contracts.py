@@ -23,6 +23,7 @@ from assistant.conversation.history import WINDOW_MAX_BYTES, HistoryStore
 from assistant.conversation.summary import Summary
 from assistant.conversation.thread_state import History, ThreadState
 from assistant.conversation.turns import StoredTurn
+from assistant.executor.slots import FirestoreRunSlots, LocalRunSlots, RunSlots
 from assistant.feedback.buttons import Feedback
 from assistant.feedback.store import FeedbackStore
 from assistant.feedback.votes import FeedbackCounts, FeedbackVotes
@@ -50,6 +51,7 @@ from tests.memory_stores import (
 from tests.memory_usage import MemoryFeedback, MemoryLedger, MemoryNotices, MemoryRate
 
 LEASE = 0.6  # seconds
+LASTING = 60.0
 NOW = datetime(2026, 5, 14, 12, 0, 30, tzinfo=UTC)
 
 
@@ -64,6 +66,9 @@ class Stores:
     notices: Notices
     feedback: FeedbackVotes
     pass_time: Callable[[float], None]  # let seconds go by on the claims' clock
+    run_slots: RunSlots
+    # Claims with a lease no loaded machine outlasts, for tests about fresh claims only.
+    lasting_claims: Callable[[], Claims]
 
 
 @pytest.fixture(params=["memory", "firestore"])
@@ -78,6 +83,8 @@ def stores(request) -> Stores:
             notices=MemoryNotices(),
             feedback=MemoryFeedback(clock=lambda: NOW),
             pass_time=lambda seconds: clock.advance(seconds=seconds),
+            run_slots=LocalRunSlots(clock=lambda: NOW),
+            lasting_claims=lambda: MemoryClaims(lease_seconds=LASTING, clock=clock),
         )
     db = request.getfixturevalue("firestore_db")
     return Stores(
@@ -88,6 +95,8 @@ def stores(request) -> Stores:
         notices=RefusalNotices(db),
         feedback=FeedbackStore(db),
         pass_time=time.sleep,
+        run_slots=FirestoreRunSlots(db, clock=lambda: NOW),
+        lasting_claims=lambda: ClaimStore(db, lease_seconds=LASTING),
     )
 
 
@@ -104,11 +113,13 @@ def stale() -> float:
 
 
 def test_the_first_delivery_owns_the_event_and_others_wait_or_stand_down(stores):
-    claims, claim_id = stores.claims, unique("claim")
+    # A lease of LEASE seconds could lapse between these calls on a busy machine: then the
+    # third would take over rather than wait, which is right, but not what this test is about.
+    claims, claim_id = stores.lasting_claims(), unique("claim")
     first = claims.acquire(claim_id, event_id="Ev1", delivery_id="m1")
     assert first.verdict is ClaimVerdict.PROCEED and first.lease is not None
     assert first.lease.fence == 1 and first.attempts == 1
-    assert claims.lease.total_seconds() == LEASE
+    assert claims.lease.total_seconds() == LASTING
     # Slack's retry is another Pub/Sub message; a second copy of the same one may still finish.
     assert (
         claims.acquire(claim_id, event_id="Ev1", delivery_id="m2").verdict
@@ -372,6 +383,38 @@ def test_a_reservation_never_settled_lapses(stores):
     assert isinstance(ledger.reserve(hold(team, "next", 0.1), budgets), Busy)
     later = NOW + timedelta(seconds=HOLD_SECONDS + 1)
     assert isinstance(ledger.reserve(hold(team, "later", 0.1, at=later), budgets), Allow)
+
+
+def test_a_code_runs_executor_seconds_are_counted_and_its_cost_spent(stores):
+    ledger, team, event = stores.ledger, unique("T"), unique("Ev")
+    run = dataclasses.replace(
+        model_call(team, event, call="1.run-ab12"),
+        kind="code_run", model="executor", tokens_in=0, tokens_out=0, cost_usd=0.5, seconds=12.5,
+    )  # fmt: skip
+    assert ledger.record(run)
+    assert ledger.record(model_call(team, event))
+
+    assert ledger.spent(team=team, channel="C1", user="U1") == Spent(0.75, 0.75, 0.75)
+    report = ledger.report(team=team, channel="C1", user="U1")
+    assert report.user_month == Totals(1000, 100, 0.75, 2, 12.5)
+
+
+def test_a_person_holds_at_most_n_run_slots_until_given_back_or_past_their_end(stores):
+    slots, team = stores.run_slots, unique("T")
+    later = datetime(2026, 5, 14, 12, 5, tzinfo=UTC)
+
+    def take(run_id: str, user: str = "U1", until: datetime = later) -> bool:
+        return slots.take(team=team, user=user, run_id=run_id, until=until, limit=2)
+
+    assert [take("Ev1:a"), take("Ev2:b"), take("Ev1:a"), take("Ev3:c")] == [True, True, True, False]
+    assert take("Ev4:d", user="U2")  # another person
+    slots.give_back(team=team, user="U1", run_id="Ev2:b")
+    assert take("Ev3:c")
+    slots.give_back(team=team, user="U1", run_id="Ev3:c")
+    slots.give_back(team=team, user="U1", run_id="Ev1:a")
+    # A slot whose run's deadline has passed (its responder died) no longer counts.
+    assert take("Ev5:e", until=datetime(2026, 5, 14, 12, 0, tzinfo=UTC))
+    assert take("Ev6:f") and take("Ev7:g")
 
 
 def test_a_person_gets_n_mentions_a_minute_and_a_redelivery_is_not_counted_again(stores):

@@ -11,12 +11,13 @@ from assistant.executor.protocol import RunRequest, RunResult
 from assistant.executor.report import FAILED
 from assistant.mention import Mention
 from tests.e2e.harness import message_text, unique
+from tests.executor_stand_in import StandInExecutor
 from tests.responders import local_clients, memory_stores, test_responder
 
 CODE = "import pandas as pd\nprint(pd.read_csv('https://example.com/life.csv').mean())"
 
 
-class Executor:
+class Executor(StandInExecutor):
     def __init__(self, result: RunResult) -> None:
         self.result = result
         self.requests: list[RunRequest] = []

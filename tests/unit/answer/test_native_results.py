@@ -7,6 +7,7 @@ import json
 
 from assistant.executor.protocol import RunFile, RunRequest, RunResult
 from tests.e2e.harness import unique
+from tests.executor_stand_in import StandInExecutor
 from tests.responders import local_clients, memory_stores, test_responder
 from tests.unit.answer.test_responder import Bot
 
@@ -14,7 +15,7 @@ CHART = {"type": "bar", "title": "Q2 by region", "categories": ["north", "south"
          "series": [{"name": "q2", "values": [14, 9]}]}  # fmt: skip
 
 
-class Executor:
+class Executor(StandInExecutor):
     def __init__(self, *files: RunFile) -> None:
         self.files = files
 

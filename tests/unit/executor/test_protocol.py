@@ -1,14 +1,17 @@
-"""The JSON contract with the executor: round trips, and what either side refuses."""
+"""The contract with the executor: round trips, and what either side refuses."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 
 from assistant.executor.protocol import (
     MAX_INPUT_BYTES,
+    MAX_OUTPUT_FILE_BYTES,
     ProtocolError,
+    ResultReader,
     RunFile,
     RunRequest,
     RunResult,
@@ -32,7 +35,7 @@ def test_a_request_and_a_result_survive_the_round_trip():
     )
 
     assert RunRequest.from_json(request.to_json()) == request
-    assert RunResult.from_json(result.to_json()) == result
+    assert RunResult.decode(b"".join(result.encode())) == result
 
 
 @pytest.mark.parametrize(
@@ -48,9 +51,9 @@ def test_unsafe_input_names_are_refused(name):
 @pytest.mark.parametrize("name", ["/etc/passwd", "a/../b", "a//b", "a/.git/x"])
 def test_an_output_with_an_unsafe_path_makes_the_result_unusable(name):
     assert not valid_output_name(name)
-    body = RunResult(files=(RunFile("ok.txt", b""),)).to_json().replace(b"ok.txt", name.encode())
+    body = b"".join(RunResult(files=(RunFile("ok.txt", b""),)).encode())
     with pytest.raises(ProtocolError):
-        RunResult.from_json(body)
+        RunResult.decode(body.replace(b"ok.txt", name.encode()))
 
 
 @pytest.mark.parametrize(
@@ -78,8 +81,42 @@ def test_inputs_over_the_request_cap_are_refused():
 
 def test_an_unknown_status_is_refused():
     with pytest.raises(ProtocolError):
-        RunResult.from_json(b'{"status": "maybe"}')
+        RunResult.decode(b'{"status": "maybe"}')
 
 
 def test_a_name_with_a_lone_surrogate_is_unsafe_not_a_crash():
     assert not valid_name("bad\udcff.csv") and not valid_output_name("dir/bad\udcff")
+
+
+def test_a_result_is_read_one_file_at_a_time_as_the_caller_asks():
+    files = (RunFile("a.bin", b"a" * 1000), RunFile("b.bin", b"b" * 2000))
+    stream = io.BytesIO(b"".join(RunResult(exit_code=0, files=files).encode()))
+
+    reader = ResultReader(stream)
+    head_end = stream.tell()
+    arriving = reader.files()
+    first = next(arriving)
+
+    assert [(h.name, h.size) for h in reader.result.written] == [("a.bin", 1000), ("b.bin", 2000)]
+    assert first == files[0] and stream.tell() == head_end + 1000  # b.bin not read yet
+    assert list(arriving) == [files[1]]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        [{"name": "huge.bin", "size": MAX_OUTPUT_FILE_BYTES + 1}],
+        [{"name": f"f{i}", "size": 9_000_000} for i in range(3)],  # 27 MB in all
+        [{"name": "neg", "size": -1}],
+    ],
+)
+def test_a_result_announcing_more_than_the_bounds_is_refused_before_any_file_is_read(files):
+    body = json.dumps({"status": "finished", "files": files}).encode() + b"\n"
+    with pytest.raises(ProtocolError):
+        ResultReader(io.BytesIO(body))
+
+
+def test_a_result_cut_short_is_refused():
+    body = b"".join(RunResult(files=(RunFile("a.bin", b"x" * 100),)).encode())[:-10]
+    with pytest.raises(ProtocolError, match="ended inside"):
+        RunResult.decode(body)

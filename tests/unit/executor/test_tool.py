@@ -5,6 +5,7 @@ is replaced by a recorder of requests (tests/executor runs the real one)."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -19,11 +20,12 @@ from assistant.files.store import StoredObject
 from assistant.llm.messages import Message, ToolCall
 from assistant.llm.tools import Tool, ToolRound, tool_blocks, tool_footers
 from tests.builders import MemoryBucket, make_mention
+from tests.executor_stand_in import StandInExecutor
 
 PREFIX = "T0SANDBOX/C0GENERAL/{ts}/"
 
 
-class Executor:
+class Executor(StandInExecutor):
     """Answers every run with `result`, keeping the requests."""
 
     def __init__(self, result: RunResult | Exception) -> None:
@@ -156,6 +158,31 @@ def test_code_execution_is_planned_when_an_executor_is_configured():
     assert not PlanDefaults.from_settings(Settings.from_env({})).code_execution
 
 
+def test_the_model_is_told_how_large_the_files_it_writes_may_be(local_slack, thread):
+    mention, _ = thread
+    tool = code_runs(local_slack, MemoryBucket(), Executor(RunResult())).tool(mention)
+
+    assert "output files of at most 10 MB each, 20 MB and 20 files in all" in tool.description
+
+
+def test_several_files_are_posted_in_one_message_in_order(local_slack, thread):
+    mention, _ = thread
+    bucket = MemoryBucket()
+    outputs = (RunFile("a.csv", b"a\n"), RunFile("b.png", b"\x89PNG"), RunFile("c.txt", b"c"))
+    tool = code_runs(local_slack, bucket, Executor(RunResult(exit_code=0, files=outputs))).tool(
+        mention
+    )
+
+    text = tool.run({"code": "write()"}, deadline=time.monotonic() + 30)
+
+    assert "Posted to the thread (the person sees them): a.csv, b.png, c.txt" in text
+    assert "Files written: a.csv (2 bytes), b.png (4 bytes), c.txt (1 bytes)" in text
+    [message] = [m for m in local_slack.bot_replies(mention.thread_ts) if m.get("files")]
+    assert [f["name"] for f in message["files"]] == ["a.csv", "b.png", "c.txt"]
+    stored = {name: value[2]["slack_file_id"] for name, value in bucket.objects.items()}
+    assert all(file_id.startswith("F") for file_id in stored.values()), stored
+
+
 def test_the_description_names_the_threads_files_and_previews_its_tables(local_slack, thread):
     mention, prefix = thread
     bucket = MemoryBucket()
@@ -205,3 +232,69 @@ def test_a_runs_fitting_csv_is_shown_natively_even_after_a_takeover_replays_the_
     assert [cell["text"] for cell in block["rows"][1]] == ["north", "14"]
     [posted] = [m for m in local_slack.bot_replies(mention.thread_ts) if m.get("files")]
     assert sorted(f["name"] for f in posted["files"]) == ["all.csv", "totals.csv"]  # downloads
+
+
+class HeldExecutor(StandInExecutor):
+    """Holds every run until `release` is set, counting the runs going at once."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.going = 0
+        self.started = threading.Semaphore(0)
+
+    def run(self, request: RunRequest, *, deadline: float) -> RunResult:
+        self.going += 1
+        self.started.release()
+        self.release.wait(10)
+        self.going -= 1
+        return RunResult(exit_code=0, seconds=2.5)
+
+
+class Charged:
+    def __init__(self) -> None:
+        self.runs: list[tuple[str, float]] = []
+
+    def record_code_run(self, call: str, *, seconds: float) -> float:
+        self.runs.append((call, seconds))
+        return seconds
+
+
+def test_one_person_runs_at_most_two_at_once_and_each_runs_seconds_are_charged(local_slack):
+    executor = HeldExecutor()
+    runs = code_runs(local_slack, MemoryBucket(), executor)
+    charged = Charged()
+
+    def mention(user: str, number: int):
+        return make_mention(
+            event_id=f"Ev{user}{number}", team_id="T0SANDBOX", channel="C0GENERAL", user=user
+        )
+
+    def call(user: str, number: int, into: list[str]) -> threading.Thread:
+        tool = runs.tool(mention(user, number), charged)
+        thread = threading.Thread(
+            target=lambda: into.append(tool.run({"code": "x"}, deadline=time.monotonic() + 30))
+        )
+        thread.start()
+        return thread
+
+    held: list[str] = []
+    first = [call("U0ALICE", n, held) for n in (1, 2)]
+    assert executor.started.acquire(timeout=10) and executor.started.acquire(timeout=10)
+    refused = runs.tool(mention("U0ALICE", 3), charged).run(
+        {"code": "x"}, deadline=time.monotonic() + 30
+    )
+    others: list[str] = []
+    bob = call("U0BOB", 1, others)  # another person is not held up by Alice's runs
+    assert executor.started.acquire(timeout=10)
+    executor.release.set()
+    for thread in (*first, bob):
+        thread.join(10)
+    after = runs.tool(mention("U0ALICE", 4), charged).run(
+        {"code": "x"}, deadline=time.monotonic() + 30
+    )
+
+    assert refused.startswith("Not run: this person already has 2 code runs going at once")
+    assert len(held) == 2 and len(others) == 1
+    assert all("Exit status: 0" in text for text in (*held, *others, after))
+    assert sorted(seconds for _, seconds in charged.runs) == [2.5] * 4  # the refused one: none
+    assert all(name.startswith("run-") for name, _ in charged.runs)

@@ -9,7 +9,7 @@ import httpx2 as httpx
 import openai
 
 from assistant.llm.events import ModelRequest
-from assistant.llm.loop import run_tool_loop
+from assistant.llm.loop import MAX_TOOL_CALLS_PER_ROUND, run_tool_loop
 from assistant.llm.loop_events import AnswerText, FinalAnswer, RoundFinished, ToolsStarted
 from assistant.llm.messages import Message
 from assistant.llm.tools import Tool
@@ -129,3 +129,21 @@ def test_without_tools_the_loop_is_one_plain_completion(local_model):
     events = run(local_model, question, [])
     assert isinstance(events[-1], FinalAnswer) and events[-1].text == "just words"
     assert "tools" not in local_model.requests(question)[0]["body"]
+
+
+def test_calls_past_the_cap_in_one_round_are_not_run_and_the_model_is_told(local_model):
+    adder = Adder()
+    question = (
+        f'{unique()} [[tool:add:{{"a": 1, "b": 1}}]] [[parallel:{MAX_TOOL_CALLS_PER_ROUND + 3}]]'
+    )
+
+    events = run(local_model, question, [adder.tool()])
+
+    assert len(adder.calls) == MAX_TOOL_CALLS_PER_ROUND
+    [done] = [e.round for e in events if isinstance(e, RoundFinished)]
+    texts = [message.content for message in done.results]
+    assert texts[:MAX_TOOL_CALLS_PER_ROUND] == ["2"] * MAX_TOOL_CALLS_PER_ROUND
+    assert all(
+        text.startswith("Error: not run: at most") for text in texts[MAX_TOOL_CALLS_PER_ROUND:]
+    )
+    assert len(texts) == MAX_TOOL_CALLS_PER_ROUND + 3  # every call has its result
