@@ -132,18 +132,24 @@ class Responder:
         return self.claims.lease.total_seconds() / 3
 
     def _answer(self, context: AnswerContext) -> Outcome:
-        mention, plan, reply = context.mention, context.plan, context.reply
+        mention, reply = context.mention, context.reply
         if context.claim.attempts > 1:  # an earlier attempt may have died between post and record
             reply.recover_posted(after=mention.ts)
-        reply.post_as(plan.identity())
+        reply.post_as(context.plan.identity())
         if run_steps(self._steps, context) is StepResult.DONE:
             return Outcome.ACK
+        plan = context.plan  # as the steps left it (the audience step narrows it)
         reply.show_progress()
         started = time.monotonic()
         assembly = self.prompts.build(mention, plan)
         context.meter.record("summary", model=plan.summary.model, usage=assembly.summary_usage)
         tools = self._tools.choose(
-            ToolRequest(mention=mention, plan=plan, references=assembly.references)
+            ToolRequest(
+                mention=mention,
+                plan=plan,
+                references=assembly.references,
+                audience=context.audience,
+            )
         )
         try:
             final = self._generator.generate(context, assembly, tools)
@@ -172,7 +178,8 @@ class Responder:
         """The answer finished in its message; what is left to record."""
         mention, plan = context.mention, context.plan
         spent = context.spent_before.plus(context.meter.total_cost_usd)
-        text = answer_text(final.text, book=assembly.references.book, notes=assembly.notes,
+        notes = (*assembly.notes, *context.notes)
+        text = answer_text(final.text, book=assembly.references.book, notes=notes,
                            plan=plan, spent=spent, now=self._clock())  # fmt: skip
         context.reply.finish(
             text, blocks=(feedback_block(event_id=mention.event_id, model=plan.model),)

@@ -1,8 +1,10 @@
 """The one place tools join an answer: which of the deployed tools this answer is offered.
 
 Each deployed tool is a `ToolSource`: it says, from the plan, the mention and the documents
-found for it, whether it applies, and builds the `Tool` the model sees. A new tool is its own
-module plus one entry in `deployed_tools`.
+found for it, whether it applies, and builds the `Tool` the model sees. Each names the
+`Source` it draws on, and the audience policy's decision for this answer filters them all
+here, in one place: a tool the audience may not have is never offered, whatever it says. A
+new tool is its own module plus one entry in `deployed_tools`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Protocol
 
 from assistant.answer.plan import AnswerPlan
 from assistant.answer.references import References
+from assistant.audience.policy import AudienceDecision, Source
 from assistant.executor.tool import RUN_PYTHON, CodeRuns
 from assistant.llm.tools import Tool
 from assistant.mention import Mention
@@ -26,10 +29,12 @@ class ToolRequest:
     mention: Mention
     plan: AnswerPlan
     references: References  # the documents side of this answer (its search tool, if any)
+    audience: AudienceDecision  # who can see the answer: what its tools may draw on
 
 
 class ToolSource(Protocol):
     name: str
+    source: Source  # what it draws on, for the audience policy
 
     def applies(self, request: ToolRequest) -> bool: ...
 
@@ -40,6 +45,7 @@ class SearchDocs:
     """`search_docs`: wherever this answer may use documents and some are indexed."""
 
     name = SEARCH_DOCS
+    source = Source.DOCUMENTS
 
     def applies(self, request: ToolRequest) -> bool:
         return request.references.search is not None
@@ -53,6 +59,7 @@ class RunPython:
     """`run_python`: where an executor is deployed and the channel allows code."""
 
     name = RUN_PYTHON
+    source = Source.TOOLS
 
     def __init__(self, code_runs: CodeRuns) -> None:
         self._code_runs = code_runs
@@ -70,7 +77,11 @@ class AnswerTools:
         self._sources = tuple(sources)
 
     def choose(self, request: ToolRequest) -> tuple[Tool, ...]:
-        return tuple(source.tool(request) for source in self._sources if source.applies(request))
+        return tuple(
+            source.tool(request)
+            for source in self._sources
+            if request.audience.permits(source.source) and source.applies(request)
+        )
 
 
 def deployed_tools(*, code_runs: CodeRuns, extra: Sequence[ToolSource] = ()) -> AnswerTools:

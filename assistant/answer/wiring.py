@@ -17,6 +17,7 @@ from google.cloud import firestore
 from slack_sdk import WebClient
 
 from assistant.answer.assembly import PromptBuilder
+from assistant.answer.audience_step import AudienceStep
 from assistant.answer.claim_store import ClaimStore
 from assistant.answer.claims import Claims
 from assistant.answer.commands import command_registry
@@ -28,6 +29,7 @@ from assistant.answer.responder import Responder
 from assistant.answer.steps import AccessStep, AdmissionStep, CommandStep, Step
 from assistant.answer.thread_replies import ThreadReplies
 from assistant.answer.tools import ToolSource, deployed_tools
+from assistant.audience.lookup import AudienceLookup
 from assistant.channels.settings import channel_defaults
 from assistant.channels.source import SettingsSource, settings_reader
 from assistant.config import Settings
@@ -128,6 +130,8 @@ def build_responder(
         AccessStep(stores.notices),
         CommandStep(commands, stores.rate),
         AdmissionStep(stores.rate, stores.ledger),
+        # One lookup per instance: the audience's facts stay cached for a few minutes.
+        AudienceStep(AudienceLookup(slack), stores.notices),
     )
     code_runs = CodeRuns(
         client=clients.executor,

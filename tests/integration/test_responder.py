@@ -14,6 +14,7 @@ from assistant.answer.claim_store import ClaimStore
 from assistant.answer.delivery import Delivery
 from assistant.answer.tools import ToolRequest
 from assistant.answer.wiring import firestore_stores
+from assistant.audience.policy import Source
 from assistant.conversation.history import HistoryStore
 from assistant.llm.tools import Tool
 from assistant.pubsub.outcome import Outcome
@@ -49,6 +50,7 @@ class ToySource:
     """Offers the toy tool to every answer, as answer/tools.py offers a deployed one."""
 
     name = "define"
+    source = Source.TOOLS
 
     def __init__(self, tool: Tool) -> None:
         self._tool = tool
