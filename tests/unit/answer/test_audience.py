@@ -1,0 +1,120 @@
+"""Who can see the answer decides what it draws on, through the whole answer path (in-process
+Slack sandbox and model): a Slack Connect channel and a guest get no document passage, no
+search tool and no code tool unless the channel opts in, and are told so once per thread."""
+
+from __future__ import annotations
+
+import uuid
+
+from assistant.answer.delivery import Delivery
+from assistant.audience.policy import NOTES
+from assistant.mention import Mention
+from assistant.retrieval.passages import PASSAGES_INTRO
+from tests.e2e.harness import message_text, unique
+from tests.responders import local_clients, memory_stores, settings_file, test_responder
+from tests.unit.answer.test_responder import OneDocument
+
+TEAM = "T0SANDBOX"
+
+
+class Asker:
+    def __init__(self, local_slack, local_model, tmp_path, file=None, **settings):
+        stores = memory_stores(knowledge=OneDocument())
+        uri = settings_file(tmp_path, file) if file is not None else ""
+        self.core = test_responder(
+            local_clients(stores, local_slack, local_model), settings_uri=uri, **settings
+        )
+        self.slack, self.model = local_slack, local_model
+
+    def ask(self, question, *, channel, user="U0ALICE", thread_ts=None, action_token=""):
+        posted = self.slack.post(
+            f"<@U0BOT> {question}", channel=channel, user=user, thread_ts=thread_ts
+        )
+        mention = Mention(
+            event_id=f"Ev{uuid.uuid4().hex[:10].upper()}", team_id=TEAM, channel=channel,
+            user=user, text=f"<@U0BOT> {question}", ts=posted["ts"],
+            thread_ts=thread_ts or posted["ts"], bot_user_id="U0BOT",
+            is_direct_message=channel.startswith("D"), action_token=action_token,
+        )  # fmt: skip
+        self.core.handle(Delivery(mention=mention, delivery_id=f"m-{mention.event_id}"))
+        return mention
+
+    def answers(self, mention) -> list[str]:
+        replies = self.slack.bot_replies(mention.thread_ts, channel=mention.channel)
+        return [message_text(m) for m in replies]
+
+    def sent(self, question) -> tuple[list[str], list[str]]:
+        """The model request's message texts and the tools it was offered."""
+        [request] = self.model.requests(question)
+        body = request["body"]
+        tools = [tool["function"]["name"] for tool in body.get("tools") or ()]
+        return [str(m["content"]) for m in body["messages"]], tools
+
+
+def test_in_a_slack_connect_channel_no_document_reaches_the_model(
+    local_slack, local_model, tmp_path
+):
+    asker = Asker(local_slack, local_model, tmp_path)
+    question = unique("How much leave?")
+
+    mention = asker.ask(question, channel="C0CONNECT")
+
+    messages, tools = asker.sent(question)
+    assert not any(PASSAGES_INTRO in m or "25 days" in m for m in messages)
+    assert "search_docs" not in tools
+    [answer] = asker.answers(mention)
+    assert answer.endswith(f"_{NOTES['shared_channel']}_")
+    # Said once per thread: the next question there gets no second notice.
+    again = unique("And sick leave?")
+    second = asker.ask(again, channel="C0CONNECT", thread_ts=mention.thread_ts)
+    assert NOTES["shared_channel"] not in asker.answers(second)[-1]
+    assert not any(PASSAGES_INTRO in m for m in asker.sent(again)[0])
+
+
+def test_a_slack_connect_channel_that_opts_in_gets_its_documents(
+    local_slack, local_model, tmp_path
+):
+    file = {"channels": {"C0CONNECT": {"audience": {"shared_channels": True}}}}
+    asker = Asker(local_slack, local_model, tmp_path, file=file)
+    question = unique("How much leave?")
+
+    mention = asker.ask(question, channel="C0CONNECT")
+
+    messages, tools = asker.sent(question)
+    assert any(m.startswith(PASSAGES_INTRO) for m in messages) and "search_docs" in tools
+    assert NOTES["shared_channel"] not in asker.answers(mention)[0]
+
+
+def test_a_guest_gets_no_document_and_no_tool_unless_the_channel_opts_in(
+    local_slack, local_model, tmp_path
+):
+    asker = Asker(local_slack, local_model, tmp_path, executor_url="http://127.0.0.1:9/x")
+    question = unique("How much leave?")
+
+    mention = asker.ask(question, channel="C0GENERAL", user="U0GUEST")
+
+    messages, tools = asker.sent(question)
+    assert not any(PASSAGES_INTRO in m for m in messages) and tools == []
+    assert asker.answers(mention)[0].endswith(f"_{NOTES['guest']}_")
+
+    opted = Asker(
+        local_slack, local_model, tmp_path, file={"defaults": {"audience": {"guests": True}}}
+    )
+    question = unique("How much leave, opted in?")
+    opted.ask(question, channel="C0GENERAL", user="U0GUEST")
+    messages, tools = opted.sent(question)
+    assert any(m.startswith(PASSAGES_INTRO) for m in messages) and "search_docs" in tools
+
+
+def test_a_member_in_an_internal_channel_gets_documents_and_tools(
+    local_slack, local_model, tmp_path
+):
+    asker = Asker(local_slack, local_model, tmp_path, executor_url="http://127.0.0.1:9/x")
+    question = unique("How much leave?")
+
+    mention = asker.ask(question, channel="C0GENERAL")
+
+    messages, tools = asker.sent(question)
+    assert any(m.startswith(PASSAGES_INTRO) for m in messages)
+    assert tools == ["search_docs", "run_python"]
+    assert asker.answers(mention)[0].startswith("Answer to:")
