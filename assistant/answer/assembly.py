@@ -17,6 +17,7 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 
+from assistant.answer.linked import NO_LINKS, Linked
 from assistant.answer.plan import AnswerPlan
 from assistant.answer.references import (
     References,
@@ -57,6 +58,8 @@ class Assembly:
     summary: PromptPart | None = None  # what fell out of the prompt, summarised
     # The calls that extended the summary for this prompt.
     summary_usage: Usage = dataclasses.field(default_factory=Usage)
+    # The Slack messages the question links to (answer/linked.py), and its notes and sources.
+    linked: Linked = dataclasses.field(default_factory=Linked)
 
     def prompt(self, rounds: Sequence[ToolRound] = ()) -> Prompt:
         tool_parts = [
@@ -70,7 +73,10 @@ class Assembly:
             earlier_newest_first=self.earlier_newest_first,
             budget=self.plan.input_budget,
             summary=self.summary,
-            passages=[self.references.passages] if self.references.passages else (),
+            passages=[
+                *self.linked.parts,
+                *([self.references.passages] if self.references.passages else []),
+            ],
             tool_rounds=tool_parts,
         )
 
@@ -91,7 +97,7 @@ class PromptBuilder:
         self._thread = thread
         self._summariser = summariser
 
-    def build(self, mention: Mention, plan: AnswerPlan) -> Assembly:
+    def build(self, mention: Mention, plan: AnswerPlan, linked: Linked = NO_LINKS) -> Assembly:
         spec = plan.spec
         sets = usable_sets(self._search, plan)
         system = _part("system", Message.system(references_rules(plan.persona, sets)), plan)
@@ -161,6 +167,7 @@ class PromptBuilder:
             references=references,
             summary=PromptPart("summary", summary.message, summary.tokens) if summary else None,
             summary_usage=usage,
+            linked=linked,
         )
 
     def _extend_summary(

@@ -37,6 +37,7 @@ from assistant.answer.delivery import (
 from assistant.answer.final import answer_text, answer_turn
 from assistant.answer.generation import Generator
 from assistant.answer.heartbeat import Heartbeat
+from assistant.answer.linked import LinkedMessages
 from assistant.answer.steps import Step, StepResult, run_steps
 from assistant.answer.thread_replies import ThreadReplies
 from assistant.answer.tools import AnswerTools, ToolRequest
@@ -69,6 +70,7 @@ class Responder:
         steps: tuple[Step, ...],
         prompts: PromptBuilder,
         tools: AnswerTools,
+        linked: LinkedMessages,
         generator: Generator,
         answer_files: AnswerFiles,
         dead_letter: Callable[[Mention], object],
@@ -80,6 +82,7 @@ class Responder:
         self.history = history
         self._contexts, self._replies, self._steps = contexts, replies, steps
         self.prompts, self._tools, self._generator = prompts, tools, generator
+        self._linked = linked
         self._answer_files = answer_files
         self._dead_letter, self._limits = dead_letter, limits
         self._sleep, self._clock = sleep, clock
@@ -141,7 +144,8 @@ class Responder:
         plan = context.plan  # as the steps left it (the audience step narrows it)
         reply.show_progress()
         started = time.monotonic()
-        assembly = self.prompts.build(mention, plan)
+        linked = self._linked.gather(mention, context.audience, plan)
+        assembly = self.prompts.build(mention, plan, linked)
         context.meter.record("summary", model=plan.summary.model, usage=assembly.summary_usage)
         tools = self._tools.choose(
             ToolRequest(
@@ -178,9 +182,10 @@ class Responder:
         """The answer finished in its message; what is left to record."""
         mention, plan = context.mention, context.plan
         spent = context.spent_before.plus(context.meter.total_cost_usd)
-        notes = (*assembly.notes, *context.notes)
-        text = answer_text(final.text, book=assembly.references.book, notes=notes,
-                           plan=plan, spent=spent, now=self._clock())  # fmt: skip
+        notes = (*assembly.notes, *assembly.linked.notes, *context.notes)
+        text = answer_text(final.text, book=assembly.references.book, notes=notes, plan=plan,
+                           spent=spent, now=self._clock(),
+                           slack_sources=assembly.linked.sources)  # fmt: skip
         context.reply.finish(
             text, blocks=(feedback_block(event_id=mention.event_id, model=plan.model),)
         )

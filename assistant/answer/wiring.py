@@ -24,6 +24,7 @@ from assistant.answer.commands import command_registry
 from assistant.answer.context import AnswerContexts
 from assistant.answer.delivery import ResponderLimits
 from assistant.answer.generation import Generator
+from assistant.answer.linked import LinkedMessages
 from assistant.answer.plan import PlanDefaults, Planner
 from assistant.answer.responder import Responder
 from assistant.answer.steps import AccessStep, AdmissionStep, CommandStep, Step
@@ -49,6 +50,7 @@ from assistant.pubsub.publish import publish_mention
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.index import KnowledgeIndex
 from assistant.retrieval.search import DocumentSearch, KnowledgeReader, SearchLimits
+from assistant.slack.linked_reader import LinkedReader
 from assistant.slack.reply import slack_client
 from assistant.slack.thread_reader import ThreadReader
 from assistant.usage.ledger import Ledger
@@ -126,12 +128,13 @@ def build_responder(
         ledger=stores.ledger,
         feedback=stores.feedback,
     )
+    # One lookup per instance: the audience's facts stay cached for a few minutes.
+    audience = AudienceLookup(slack)
     steps: tuple[Step, ...] = (
         AccessStep(stores.notices),
         CommandStep(commands, stores.rate),
         AdmissionStep(stores.rate, stores.ledger),
-        # One lookup per instance: the audience's facts stay cached for a few minutes.
-        AudienceStep(AudienceLookup(slack), stores.notices),
+        AudienceStep(audience, stores.notices),
     )
     code_runs = CodeRuns(
         client=clients.executor,
@@ -140,6 +143,7 @@ def build_responder(
         timeout_seconds=settings.executor_timeout_seconds,
     )
     reader = ThreadReader(slack)  # one per instance: people's names stay cached
+    linked = LinkedMessages(audience, LinkedReader(slack), reader)
     limits = ResponderLimits.from_settings(settings)
     return Responder(
         contexts=AnswerContexts(
@@ -162,6 +166,7 @@ def build_responder(
             summariser=Summariser(clients.model),
         ),
         tools=deployed_tools(code_runs=code_runs, extra=extra_tools),
+        linked=linked,
         generator=Generator(clients.model, log_prompts=settings.log_prompts),
         answer_files=AnswerFiles(slack=slack, bucket=settings.files_bucket, store=clients.files),
         dead_letter=lambda mention: clients.publish(settings.mentions_dead_letter_topic, mention),

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from assistant.answer.delivery import Delivery
+from assistant.answer.linked import LINKED_INTRO
 from assistant.audience.policy import NOTES
 from assistant.mention import Mention
 from assistant.retrieval.passages import PASSAGES_INTRO
@@ -118,3 +121,69 @@ def test_a_member_in_an_internal_channel_gets_documents_and_tools(
     assert any(m.startswith(PASSAGES_INTRO) for m in messages)
     assert tools == ["search_docs", "run_python"]
     assert asker.answers(mention)[0].startswith("Answer to:")
+
+
+def permalink(local_slack, channel: str, ts: str, thread_ts: str = "") -> str:
+    link = f"{local_slack.base_url}/archives/{channel}/p{ts.replace('.', '')}"
+    return f"{link}?thread_ts={thread_ts}&cid={channel}" if thread_ts else link
+
+
+def test_a_permalink_to_a_public_thread_is_read_attributed_and_cited(
+    local_slack, local_model, tmp_path
+):
+    parent = local_slack.post(unique("The deploy of build 42 failed"), channel="C0RANDOM")
+    reply = local_slack.post(
+        unique("It was the migration lock"), channel="C0RANDOM", user="U0BOB",
+        thread_ts=parent["ts"],
+    )  # fmt: skip
+    link = permalink(local_slack, "C0RANDOM", reply["ts"], parent["ts"])
+    asker = Asker(local_slack, local_model, tmp_path)
+    question = unique("why did it fail?")
+
+    mention = asker.ask(f"{question} <{link}>", channel="C0GENERAL")
+
+    messages, _ = asker.sent(question)
+    [quoted] = [m for m in messages if "<slack_messages" in m]
+    # Attributed by the names users.info gives (display names), the parent first.
+    assert quoted.startswith(LINKED_INTRO)
+    assert quoted.index("alice: The deploy of build 42") < quoted.index("bob: It was the migration")
+    [answer] = asker.answers(mention)
+    assert f"*Slack sources*\n{link}" in answer
+
+
+def test_a_link_to_a_private_channel_pasted_in_a_public_one_is_refused_and_never_read(
+    local_slack, local_model, tmp_path
+):
+    secret = unique("the acquisition closes on Friday")
+    posted = local_slack.post(secret, channel="C0SECRET", user="U0BOB")
+    asker = Asker(local_slack, local_model, tmp_path)
+    question = unique("what does this say?")
+
+    mention = asker.ask(f"{question} <{permalink(local_slack, 'C0SECRET', posted['ts'])}>",
+                        channel="C0GENERAL")  # fmt: skip
+
+    [request] = local_model.requests(question)
+    assert secret not in str(request["body"])
+    [answer] = asker.answers(mention)
+    assert answer.endswith(f"_{NOTES['refused_link']}_") and "Slack sources" not in answer
+
+
+@pytest.mark.parametrize(
+    ("link", "note"),
+    [
+        ("{base}/archives/C0HIDDEN/p1700000000000100", "unreadable"),
+        ("{base}/archives/C0RANDOM/p1000000000000100", "deleted"),
+        ("{base}/archives/not-a-message", "malformed"),
+    ],
+)
+def test_a_link_that_cannot_be_read_gives_a_short_note_not_an_error(
+    local_slack, local_model, tmp_path, link, note
+):
+    asker = Asker(local_slack, local_model, tmp_path)
+    question = unique("summarise this")
+
+    mention = asker.ask(f"{question} <{link.format(base=local_slack.base_url)}>",
+                        channel="C0GENERAL")  # fmt: skip
+
+    [answer] = asker.answers(mention)
+    assert answer.startswith("Answer to:") and answer.endswith(f"_{NOTES[note]}_")
