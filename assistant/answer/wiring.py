@@ -27,6 +27,7 @@ from assistant.answer.generation import Generator
 from assistant.answer.linked import LinkedMessages
 from assistant.answer.plan import PlanDefaults, Planner
 from assistant.answer.responder import Responder
+from assistant.answer.slack_tools import ReadSlackLink, SearchSlack
 from assistant.answer.steps import AccessStep, AdmissionStep, CommandStep, Step
 from assistant.answer.thread_replies import ThreadReplies
 from assistant.answer.tools import ToolSource, deployed_tools
@@ -52,6 +53,7 @@ from assistant.retrieval.index import KnowledgeIndex
 from assistant.retrieval.search import DocumentSearch, KnowledgeReader, SearchLimits
 from assistant.slack.linked_reader import LinkedReader
 from assistant.slack.reply import slack_client
+from assistant.slack.search import SlackSearch
 from assistant.slack.thread_reader import ThreadReader
 from assistant.usage.ledger import Ledger
 from assistant.usage.rate import RateLimiter
@@ -165,7 +167,10 @@ def build_responder(
             thread=reader,
             summariser=Summariser(clients.model),
         ),
-        tools=deployed_tools(code_runs=code_runs, extra=extra_tools),
+        tools=deployed_tools(
+            code_runs=code_runs,
+            extra=(ReadSlackLink(linked), SearchSlack(SlackSearch(slack)), *extra_tools),
+        ),
         linked=linked,
         generator=Generator(clients.model, log_prompts=settings.log_prompts),
         answer_files=AnswerFiles(slack=slack, bucket=settings.files_bucket, store=clients.files),
