@@ -187,3 +187,46 @@ def test_a_link_that_cannot_be_read_gives_a_short_note_not_an_error(
 
     [answer] = asker.answers(mention)
     assert answer.startswith("Answer to:") and answer.endswith(f"_{NOTES[note]}_")
+
+
+def test_search_slack_in_the_dm_answers_with_permalinks_the_asker_may_see(
+    local_slack, local_model, tmp_path
+):
+    word = unique("zanzibar").split()[-1].strip("#")
+    seen = local_slack.post(f"The {word} rollout is Tuesday", channel="C0PRIVATE", user="U0BOB")
+    local_slack.post(f"The {word} budget is secret", channel="C0SECRET", user="U0BOB")
+    asker = Asker(local_slack, local_model, tmp_path)
+    question = unique(f'when is {word}? [[tool:search_slack:{{"query": "{word}"}}]]')
+
+    mention = asker.ask(question, channel="D0ALICE", action_token="1.U0ALICE.sandbox")
+
+    [answer] = asker.answers(mention)
+    link = permalink(local_slack, "C0PRIVATE", seen["ts"])
+    assert link in answer.split("*Slack sources*\n")[1].splitlines()
+    requests = local_model.requests(question)
+    sent = str(requests[-1]["body"]["messages"])
+    assert (
+        "rollout is Tuesday" in sent and "budget is secret" not in sent
+    )  # Alice is not in #secret
+
+
+def test_without_an_action_token_search_slack_is_not_offered(local_slack, local_model, tmp_path):
+    asker = Asker(local_slack, local_model, tmp_path)
+    question = unique("anything about the rollout?")
+
+    asker.ask(question, channel="D0ALICE")
+
+    assert "search_slack" not in asker.sent(question)[1]
+
+
+def test_in_a_channel_search_slack_reaches_public_channels_only(local_slack, local_model, tmp_path):
+    word = unique("quokka").split()[-1].strip("#")
+    local_slack.post(f"{word} plan in public", channel="C0RANDOM")
+    local_slack.post(f"{word} plan in private", channel="C0PRIVATE")
+    asker = Asker(local_slack, local_model, tmp_path)
+    question = unique(f'plans? [[tool:search_slack:{{"query": "{word}"}}]]')
+
+    asker.ask(question, channel="C0GENERAL", action_token="1.U0ALICE.sandbox")
+
+    sent = str(local_model.requests(question)[-1]["body"]["messages"])
+    assert "plan in public" in sent and "plan in private" not in sent
