@@ -1,6 +1,7 @@
 """Slack messages an answer links to: judged by the audience policy, read, framed as data.
 
-The permalinks in the question are resolved before the prompt is assembled; the model may
+The permalinks in the question, and in people's messages in the thread, are resolved once the
+thread is read, before the model is asked; the model may
 ask for more with `read_slack_link` (`slack_tools.py`). Each link is judged first
 (`policy.link_verdict`: the conversation's facts from `conversations.info`), and only an
 allowed one is read (`slack/linked_reader.py`). The messages go to the model attributed by
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Sequence
 
 from assistant.answer.plan import AnswerPlan
 from assistant.audience.lookup import AudienceLookup
@@ -26,7 +28,7 @@ from assistant.slack.linked_reader import LinkedReader
 from assistant.slack.permalinks import Permalink, find_permalinks
 from assistant.slack.thread_reader import ThreadReader
 
-__all__ = ["LINKED_INTRO", "NO_LINKS", "LinkText", "Linked", "LinkedMessages"]
+__all__ = ["LINKED_INTRO", "LinkText", "Linked", "LinkedMessages"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +48,6 @@ class Linked:
     notes: tuple[str, ...] = ()  # for the person: links that could not be read
 
 
-NO_LINKS = Linked()
-
-
 @dataclasses.dataclass(frozen=True)
 class LinkText:
     text: str  # the framed messages, or the note
@@ -61,9 +60,18 @@ class LinkedMessages:
         self._reader = reader
         self._names = names
 
-    def gather(self, mention: Mention, decision: AudienceDecision, plan: AnswerPlan) -> Linked:
-        """The question's permalinks, each judged and read within its share of the budget."""
-        links, malformed = find_permalinks(mention.question, limit=MAX_LINKS)
+    def gather(
+        self,
+        mention: Mention,
+        decision: AudienceDecision,
+        plan: AnswerPlan,
+        thread: Sequence[str] = (),
+    ) -> Linked:
+        """The permalinks in the question, then in people's messages in the thread (`thread`,
+        newest first), each judged and read within its share of the budget."""
+        asked, malformed = find_permalinks(mention.question, limit=MAX_LINKS)
+        earlier, _ = find_permalinks("\n".join(thread), limit=MAX_LINKS)
+        links = tuple(dict.fromkeys([*asked, *earlier]))[:MAX_LINKS]
         notes = [NOTES["malformed"]] * min(malformed, 1)
         if not links:
             return Linked(notes=tuple(notes))

@@ -11,6 +11,7 @@ answer's files and the claim. Every collaborator is passed in by `wiring.build_r
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -144,8 +145,9 @@ class Responder:
         plan = context.plan  # as the steps left it (the audience step narrows it)
         reply.show_progress()
         started = time.monotonic()
-        linked = self._linked.gather(mention, context.audience, plan)
-        assembly = self.prompts.build(mention, plan, linked)
+        assembly = self.prompts.build(mention, plan)
+        linked = self._linked.gather(mention, context.audience, plan, assembly.people_said())
+        assembly = dataclasses.replace(assembly, linked=linked)
         context.meter.record("summary", model=plan.summary.model, usage=assembly.summary_usage)
         tools = self._tools.choose(
             ToolRequest(
@@ -153,6 +155,7 @@ class Responder:
                 plan=plan,
                 references=assembly.references,
                 audience=context.audience,
+                meter=context.meter,
             )
         )
         try:

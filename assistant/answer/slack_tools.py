@@ -102,6 +102,11 @@ class SearchSlack:
             if searches[0] >= SEARCHES_PER_ANSWER:
                 return f"No more Slack searches in this answer (at most {SEARCHES_PER_ANSWER})."
             searches[0] += 1
+            request.meter.record_api_call(
+                f"slack-search-{searches[0]}",
+                kind="slack_search",
+                method="assistant.search.context",
+            )
             try:
                 hits = self._search.search(
                     query=str(arguments.get("query") or "")[:500],

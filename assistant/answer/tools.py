@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Protocol
 
+from assistant.answer.meter import Meter
 from assistant.answer.plan import AnswerPlan
 from assistant.answer.references import References
 from assistant.audience.policy import AudienceDecision, Source
@@ -30,6 +31,7 @@ class ToolRequest:
     plan: AnswerPlan
     references: References  # the documents side of this answer (its search tool, if any)
     audience: AudienceDecision  # who can see the answer: what its tools may draw on
+    meter: Meter  # the answer's usage: tools that call paid or rate-limited APIs count there
 
 
 class ToolSource(Protocol):

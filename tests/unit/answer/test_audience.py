@@ -22,7 +22,7 @@ TEAM = "T0SANDBOX"
 
 class Asker:
     def __init__(self, local_slack, local_model, tmp_path, file=None, **settings):
-        stores = memory_stores(knowledge=OneDocument())
+        self.stores = stores = memory_stores(knowledge=OneDocument())
         uri = settings_file(tmp_path, file) if file is not None else ""
         self.core = test_responder(
             local_clients(stores, local_slack, local_model), settings_uri=uri, **settings
@@ -230,3 +230,21 @@ def test_in_a_channel_search_slack_reaches_public_channels_only(local_slack, loc
 
     sent = str(local_model.requests(question)[-1]["body"]["messages"])
     assert "plan in public" in sent and "plan in private" not in sent
+
+
+def test_a_permalink_someone_posted_earlier_in_the_thread_is_read_too(
+    local_slack, local_model, tmp_path
+):
+    note = local_slack.post(unique("Retro: the cache warmed too slowly"), channel="C0RANDOM")
+    asker = Asker(local_slack, local_model, tmp_path)
+    top = local_slack.post(unique("incident thread"), channel="C0GENERAL")
+    local_slack.post(
+        f"see <{permalink(local_slack, 'C0RANDOM', note['ts'])}>", channel="C0GENERAL",
+        user="U0BOB", thread_ts=top["ts"],
+    )  # fmt: skip
+    question = unique("what did the linked retro conclude?")
+
+    asker.ask(question, channel="C0GENERAL", thread_ts=top["ts"])
+
+    messages, _ = asker.sent(question)
+    assert any("<slack_messages" in m and "cache warmed too slowly" in m for m in messages)
