@@ -43,8 +43,11 @@ def answer_text(
 def slack_sources_text(sources: Sequence[str]) -> str:
     """The Slack messages the answer drew on (their permalinks), under it.
 
-    >>> slack_sources_text(["https://acme.slack.com/archives/C1/p1712345678000200"])
-    '\n\n*Slack sources*\nhttps://acme.slack.com/archives/C1/p1712345678000200'
+    >>> print(slack_sources_text(["https://acme.slack.com/archives/C1/p1712345678000200"]))
+    <BLANKLINE>
+    <BLANKLINE>
+    *Slack sources*
+    https://acme.slack.com/archives/C1/p1712345678000200
     """
     if not sources:
         return ""

@@ -25,7 +25,7 @@ from assistant.llm.messages import Message
 from assistant.llm.tokens import count_message
 from assistant.mention import Mention
 from assistant.slack.linked_reader import LinkedReader
-from assistant.slack.permalinks import Permalink, find_permalinks
+from assistant.slack.permalinks import Permalink, find_permalinks, unframed
 from assistant.slack.thread_reader import ThreadReader
 
 __all__ = ["LINKED_INTRO", "LinkText", "Linked", "LinkedMessages"]
@@ -102,8 +102,8 @@ class LinkedMessages:
             logger.info("linked message left out", extra={**log, "reason": read.problem})
             return LinkText(NOTES[read.problem])
         names = self._names.names(m.user for m in read.messages if m.user and not m.is_app)
-        lines = "\n".join(m.attributed(names) for m in read.messages)
-        where = f"#{facts.name}" if facts.name else "this conversation"
+        lines = unframed("\n".join(m.attributed(names) for m in read.messages))
+        where = unframed(f"#{facts.name}" if facts.name else "this conversation").replace('"', "'")
         framed = f'{LINKED_INTRO}\n<slack_messages permalink="{link.url}" in="{where}">\n'
         body, _ = fit_text(f"{framed}{lines}\n</slack_messages>", max(room, 200), plan.spec)
         logger.info("linked message read", extra={**log, "messages": len(read.messages)})

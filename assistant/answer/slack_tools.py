@@ -18,7 +18,7 @@ from assistant.answer.linked import TOKEN_SHARE, LinkedMessages
 from assistant.answer.tools import ToolRequest
 from assistant.audience.policy import NOTES, Source
 from assistant.llm.tools import Tool
-from assistant.slack.permalinks import parse_permalink
+from assistant.slack.permalinks import parse_permalink, unframed
 from assistant.slack.search import SlackSearch
 
 __all__ = ["READ_SLACK_LINK", "SEARCH_SLACK", "ReadSlackLink", "SearchSlack"]
@@ -126,9 +126,10 @@ class SearchSlack:
             lines = []
             for hit in hits:
                 sources.append(hit.permalink)
-                text = hit.text.strip()[:1_000]
-                lines.append(f'<slack_message permalink="{hit.permalink}" in="#{hit.channel}">\n'
-                             f"{hit.author}: {text}\n</slack_message>")  # fmt: skip
+                text = unframed(f"{hit.author}: {hit.text.strip()[:1_000]}")
+                link, where = (unframed(v).replace('"', "'") for v in (hit.permalink, hit.channel))
+                lines.append(f'<slack_message permalink="{link}" in="#{where}">\n{text}\n'
+                             "</slack_message>")  # fmt: skip
             return SEARCH_INTRO + "\n" + "\n".join(lines)
 
         schema = {

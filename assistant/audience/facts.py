@@ -6,8 +6,8 @@ Read from Slack's `conversations.info` (`is_private`, `is_im`, `is_mpim`, `is_ex
 
     >>> facts = conversation_facts({"id": "C1", "is_channel": True, "is_private": False,
     ...     "is_ext_shared": True, "context_team_id": "T1", "shared_team_ids": ["T1", "T2"]})
-    >>> facts.kind.value, facts.shared, facts.shared_teams
-    ('public', True, frozenset({'T1', 'T2'}))
+    >>> facts.kind.value, facts.shared, sorted(facts.shared_teams)
+    ('public', True, ['T1', 'T2'])
 """
 
 from __future__ import annotations
