@@ -94,6 +94,7 @@ def mention_in_thread(local_slack, question: str):
         event_id=f"Ev{uuid.uuid4().hex[:10]}",
         team_id="T0SANDBOX",
         channel="C0GENERAL",
+        user="U0ALICE",  # a member of the local workspace (users.info: not a guest)
         ts=posted["ts"],
         thread_ts=posted["ts"],
     )
