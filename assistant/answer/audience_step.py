@@ -4,8 +4,9 @@ Asks Slack for the audience's facts (`audience/lookup.py`), the policy for its d
 (`audience/policy.py`), and applies it: the decision goes on the context (the tools are
 filtered by it in `AnswerTools.choose`, linked messages are judged by it), and the plan loses
 the document sets and code execution the audience may not have. What was left out, and why,
-is logged (the "audience" line, shown in the local workspace's What happened panel); the
-person is told once per thread when a whole source is off, never what it held.
+is logged (the "audience" line, shown in the local workspace's What happened panel). The
+decision is made before commands run; the person is told once per thread, by the last step
+before the model, when a whole source is off, never what it held.
 """
 
 from __future__ import annotations
@@ -20,28 +21,40 @@ from assistant.audience.lookup import AudienceLookup
 from assistant.audience.policy import NOTES, AudienceDecision, Source, decide
 from assistant.usage.stores import Notices
 
-__all__ = ["AudienceStep", "narrowed"]
+__all__ = ["AudienceNotice", "AudienceStep", "narrowed"]
 
 logger = logging.getLogger(__name__)
 
 
 class AudienceStep:
-    def __init__(self, lookup: AudienceLookup, notices: Notices) -> None:
+    """Decides, before commands run (so `sources` lists only the document sets this audience
+    may have), and narrows the plan."""
+
+    def __init__(self, lookup: AudienceLookup) -> None:
         self._lookup = lookup
+
+    def __call__(self, context: AnswerContext) -> StepResult:
+        decision = decide(self._lookup.audience(context.mention), context.plan.channel.audience)
+        context.audience = decision
+        context.plan = narrowed(context.plan, decision)
+        logger.info("audience", extra=decision.to_log())
+        return StepResult.CONTINUE
+
+
+class AudienceNotice:
+    """The last step before the model: when a whole source is off for this audience, the
+    answer says so, once per thread (a command's reply never uses the notice up)."""
+
+    def __init__(self, notices: Notices) -> None:
         self._notices = notices
 
     def __call__(self, context: AnswerContext) -> StepResult:
-        mention = context.mention
-        decision = decide(self._lookup.audience(mention), context.plan.channel.audience)
-        context.audience = decision
-        context.plan = narrowed(context.plan, decision)
-        said = False
-        if decision.notice:
-            reason = f"audience.{decision.notice}"
-            said = self._notices.first(mention.thread_key, reason, mention.event_id)
-            if said:
-                context.notes += (NOTES[decision.notice],)
-        logger.info("audience", extra={**decision.to_log(), "notice_said": said})
+        mention, notice = context.mention, context.audience.notice
+        if notice and self._notices.first(
+            mention.thread_key, f"audience.{notice}", mention.event_id
+        ):
+            context.notes += (NOTES[notice],)
+            logger.info("audience notice said", extra={"notice": notice})
         return StepResult.CONTINUE
 
 

@@ -17,7 +17,7 @@ from google.cloud import firestore
 from slack_sdk import WebClient
 
 from assistant.answer.assembly import PromptBuilder
-from assistant.answer.audience_step import AudienceStep
+from assistant.answer.audience_step import AudienceNotice, AudienceStep
 from assistant.answer.claim_store import ClaimStore
 from assistant.answer.claims import Claims
 from assistant.answer.commands import command_registry
@@ -134,9 +134,10 @@ def build_responder(
     audience = AudienceLookup(slack)
     steps: tuple[Step, ...] = (
         AccessStep(stores.notices),
+        AudienceStep(audience),  # before commands: `sources` lists what this audience may use
         CommandStep(commands, stores.rate),
         AdmissionStep(stores.rate, stores.ledger),
-        AudienceStep(audience, stores.notices),
+        AudienceNotice(stores.notices),
     )
     code_runs = CodeRuns(
         client=clients.executor,

@@ -12,6 +12,7 @@ from assistant.answer.delivery import Delivery
 from assistant.answer.linked import LINKED_INTRO
 from assistant.audience.policy import NOTES
 from assistant.mention import Mention
+from assistant.retrieval.catalog import NO_SETS
 from assistant.retrieval.passages import PASSAGES_INTRO
 from tests.e2e.harness import message_text, unique
 from tests.responders import local_clients, memory_stores, settings_file, test_responder
@@ -248,3 +249,17 @@ def test_a_permalink_someone_posted_earlier_in_the_thread_is_read_too(
 
     messages, _ = asker.sent(question)
     assert any("<slack_messages" in m and "cache warmed too slowly" in m for m in messages)
+
+
+def test_sources_in_a_connect_channel_lists_no_sets_and_leaves_the_notice_for_the_answer(
+    local_slack, local_model, tmp_path
+):
+    asker = Asker(local_slack, local_model, tmp_path)
+
+    first = asker.ask("sources", channel="C0CONNECT")
+    question = unique("How much leave?")
+    asker.ask(question, channel="C0CONNECT", thread_ts=first.thread_ts)
+
+    listing, answer = asker.answers(first)
+    assert listing == NO_SETS and "handbook" not in listing
+    assert answer.endswith(f"_{NOTES['shared_channel']}_")
