@@ -19,7 +19,7 @@ def test_the_panel_shows_the_audience_and_what_was_left_out(page, stack, artifac
     mention_with_completion(page, "#composer", unique("what does our handbook say about leave?"))
 
     answer = final_bot_replies(page).last
-    expect(answer).to_contain_text(NOTES["shared_channel"])
+    expect(answer).to_contain_text(NOTES["shared_channel"], timeout=30_000)
     expect(answer).not_to_contain_text("shared_channel")
     page.locator("#trace-toggle").click()
     card = page.locator(".trace-card").first

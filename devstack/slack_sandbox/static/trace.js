@@ -160,8 +160,8 @@ function audience(records) {
     .filter((r) => r.message === "slack search" || r.message === "slack search failed")
     .map((r) => `<li>${escapeHtml(r.message)}${r.results !== undefined ? `: ${number(r.results)} results` : ""}${r.error ? ` (${escapeHtml(r.error)})` : ""}</li>`)
     .join("");
-  return `<h4>Audience</h4><p class="model-line audience-line">${escapeHtml(facts)} · may draw on ${escapeHtml((decided.allowed || []).join(", ") || "nothing")}</p>
-    ${leftOut ? `<p class="model-line left-out">Left out:</p><ul class="audience-left-out">${leftOut}</ul>` : ""}
+  return `<h4>Audience</h4><p class="audience-line">${escapeHtml(facts)} · may draw on ${escapeHtml((decided.allowed || []).join(", ") || "nothing")}</p>
+    ${leftOut ? `<p class="audience-note">Left out (never said in the answer):</p><ul class="audience-left-out">${leftOut}</ul>` : ""}
     ${links ? `<ul class="audience-links">${links}</ul>` : ""}${searches ? `<ul class="audience-search">${searches}</ul>` : ""}`;
 }
 
