@@ -40,7 +40,7 @@ class AnswerContext:
     spent_before: Spent = dataclasses.field(default_factory=Spent)
     # Who can see the answer and what it may draw on (the audience step); until then, the
     # most restrictive reading.
-    audience: AudienceDecision = dataclasses.field(default_factory=lambda: undecided())
+    audience: AudienceDecision = dataclasses.field(default_factory=undecided)
     notes: tuple[str, ...] = ()  # for the person, under the answer (a source left out, ...)
 
     @property

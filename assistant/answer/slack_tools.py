@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
 from assistant.answer.final import slack_sources_text
 from assistant.answer.linked import TOKEN_SHARE, LinkedMessages
-from assistant.answer.tools import ToolRequest
 from assistant.audience.policy import NOTES, Source
 from assistant.llm.tools import Tool
 from assistant.slack.permalinks import parse_permalink, unframed
 from assistant.slack.search import SlackSearch
+
+if TYPE_CHECKING:  # tools.py lists these among the deployed tools
+    from assistant.answer.tools import ToolRequest
 
 __all__ = ["READ_SLACK_LINK", "SEARCH_SLACK", "ReadSlackLink", "SearchSlack"]
 

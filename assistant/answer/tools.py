@@ -13,14 +13,17 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Protocol
 
+from assistant.answer.linked import LinkedMessages
 from assistant.answer.meter import Meter
 from assistant.answer.plan import AnswerPlan
 from assistant.answer.references import References
+from assistant.answer.slack_tools import ReadSlackLink, SearchSlack
 from assistant.audience.policy import AudienceDecision, Source
 from assistant.executor.tool import RUN_PYTHON, CodeRuns
 from assistant.llm.tools import Tool
 from assistant.mention import Mention
 from assistant.retrieval.search import TOOL_NAME as SEARCH_DOCS
+from assistant.slack.search import SlackSearch
 
 __all__ = ["AnswerTools", "RunPython", "SearchDocs", "ToolRequest", "ToolSource", "deployed_tools"]
 
@@ -86,8 +89,23 @@ class AnswerTools:
         )
 
 
-def deployed_tools(*, code_runs: CodeRuns, extra: Sequence[ToolSource] = ()) -> AnswerTools:
+def deployed_tools(
+    *,
+    code_runs: CodeRuns,
+    linked: LinkedMessages,
+    slack_search: SlackSearch,
+    extra: Sequence[ToolSource] = (),
+) -> AnswerTools:
     """Every tool this deployment has, in the order the model is offered them. A tool whose
     service is not configured stays registered and never applies (`run_python` without
-    EXECUTOR_URL: the plan's `code_execution` is off)."""
-    return AnswerTools((SearchDocs(), RunPython(code_runs), *extra))
+    EXECUTOR_URL: the plan's `code_execution` is off; `search_slack` without the event's
+    action token)."""
+    return AnswerTools(
+        (
+            SearchDocs(),
+            RunPython(code_runs),
+            ReadSlackLink(linked),
+            SearchSlack(slack_search),
+            *extra,
+        )
+    )

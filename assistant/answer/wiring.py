@@ -27,7 +27,6 @@ from assistant.answer.generation import Generator
 from assistant.answer.linked import LinkedMessages
 from assistant.answer.plan import PlanDefaults, Planner
 from assistant.answer.responder import Responder
-from assistant.answer.slack_tools import ReadSlackLink, SearchSlack
 from assistant.answer.steps import AccessStep, AdmissionStep, CommandStep, Step
 from assistant.answer.thread_replies import ThreadReplies
 from assistant.answer.tools import ToolSource, deployed_tools
@@ -170,7 +169,9 @@ def build_responder(
         ),
         tools=deployed_tools(
             code_runs=code_runs,
-            extra=(ReadSlackLink(linked), SearchSlack(SlackSearch(slack)), *extra_tools),
+            linked=linked,
+            slack_search=SlackSearch(slack),
+            extra=extra_tools,
         ),
         linked=linked,
         generator=Generator(clients.model, log_prompts=settings.log_prompts),
