@@ -76,6 +76,10 @@ PURE_MODULES = [
     "assistant.llm.messages",
     "assistant.llm.rounds",
     "assistant.llm.tools",
+    # Who can see an answer and what it may draw on: decided without a client in sight.
+    "assistant.audience.facts",
+    "assistant.audience.policy",
+    "assistant.slack.permalinks",
 ]
 
 
