@@ -42,6 +42,8 @@ class AnswerContext:
     # most restrictive reading.
     audience: AudienceDecision = dataclasses.field(default_factory=undecided)
     notes: tuple[str, ...] = ()  # for the person, under the answer (a source left out, ...)
+    # The Slack messages the answer drew on (linked, read or found), listed under it once.
+    slack_sources: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def mention(self) -> Mention:

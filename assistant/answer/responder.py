@@ -148,6 +148,7 @@ class Responder:
         assembly = self.prompts.build(mention, plan)
         linked = self._linked.gather(mention, context.audience, plan, assembly.people_said())
         assembly = dataclasses.replace(assembly, linked=linked)
+        context.slack_sources.extend(linked.sources)
         context.meter.record("summary", model=plan.summary.model, usage=assembly.summary_usage)
         tools = self._tools.choose(
             ToolRequest(
@@ -156,6 +157,7 @@ class Responder:
                 references=assembly.references,
                 audience=context.audience,
                 meter=context.meter,
+                slack_sources=context.slack_sources,
             )
         )
         try:
@@ -188,7 +190,7 @@ class Responder:
         notes = (*assembly.notes, *assembly.linked.notes, *context.notes)
         text = answer_text(final.text, book=assembly.references.book, notes=notes, plan=plan,
                            spent=spent, now=self._clock(),
-                           slack_sources=assembly.linked.sources)  # fmt: skip
+                           slack_sources=context.slack_sources)  # fmt: skip
         context.reply.finish(
             text, blocks=(feedback_block(event_id=mention.event_id, model=plan.model),)
         )

@@ -2,18 +2,17 @@
 
 Both are filtered by the audience policy in `AnswerTools.choose` like every tool (their
 `source`), and `read_slack_link` judges each link again through `LinkedMessages`. Results
-are framed as data; the permalinks they returned are listed under the answer.
+are framed as data; the permalinks they returned join the answer's Slack sources
+(`ToolRequest.slack_sources`), listed under it once with the linked ones.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from assistant.answer.final import slack_sources_text
 from assistant.answer.linked import TOKEN_SHARE, LinkedMessages
 from assistant.audience.policy import NOTES, Source
 from assistant.llm.tools import Tool
@@ -37,13 +36,6 @@ SEARCH_INTRO = (
 )
 
 
-def _footer(sources: list[str]):
-    def footer(calls: Sequence[Mapping[str, Any]], answer: str) -> str:
-        return slack_sources_text(sources)
-
-    return footer
-
-
 class ReadSlackLink:
     """`read_slack_link`: a Slack message (and its thread) by permalink, when the audience may
     read it."""
@@ -60,7 +52,7 @@ class ReadSlackLink:
         return "/archives/" in request.mention.question
 
     def tool(self, request: ToolRequest) -> Tool:
-        sources: list[str] = []
+        sources = request.slack_sources
         room = int(request.plan.input_budget * TOKEN_SHARE)
 
         def run(arguments: dict[str, Any], *, deadline: float) -> str:
@@ -78,8 +70,7 @@ class ReadSlackLink:
             "required": ["permalink"],
         }
         return Tool(READ_SLACK_LINK, "Reads the Slack message (and its thread) a permalink "
-                    "points to.", schema, run, status="Reading the linked message…",
-                    footer=_footer(sources))  # fmt: skip
+                    "points to.", schema, run, status="Reading the linked message…")  # fmt: skip
 
 
 class SearchSlack:
@@ -96,7 +87,7 @@ class SearchSlack:
         return bool(request.audience.search_channel_types and request.mention.action_token)
 
     def tool(self, request: ToolRequest) -> Tool:
-        sources: list[str] = []
+        sources = request.slack_sources
         searches = [0]
         types = request.audience.search_channel_types
 
@@ -127,7 +118,8 @@ class SearchSlack:
                 return "No Slack messages matched."
             lines = []
             for hit in hits:
-                sources.append(hit.permalink)
+                if hit.permalink not in sources:
+                    sources.append(hit.permalink)
                 text = unframed(f"{hit.author}: {hit.text.strip()[:1_000]}")
                 link, where = (unframed(v).replace('"', "'") for v in (hit.permalink, hit.channel))
                 lines.append(f'<slack_message permalink="{link}" in="#{where}">\n{text}\n'
@@ -143,8 +135,13 @@ class SearchSlack:
             },
             "required": ["query"],
         }
-        return Tool(SEARCH_SLACK, "Searches Slack messages the asker may see.", schema, run,
-                    status="Searching Slack…", footer=_footer(sources))  # fmt: skip
+        return Tool(
+            SEARCH_SLACK,
+            "Searches Slack messages the asker may see.",
+            schema,
+            run,
+            status="Searching Slack…",
+        )
 
 
 def _int(value: object) -> int | None:

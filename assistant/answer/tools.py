@@ -35,6 +35,8 @@ class ToolRequest:
     references: References  # the documents side of this answer (its search tool, if any)
     audience: AudienceDecision  # who can see the answer: what its tools may draw on
     meter: Meter  # the answer's usage: tools that call paid or rate-limited APIs count there
+    # Where tools that read Slack list the permalinks they gave the model (one list per answer).
+    slack_sources: list[str] = dataclasses.field(default_factory=list)
 
 
 class ToolSource(Protocol):

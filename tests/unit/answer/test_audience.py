@@ -263,3 +263,22 @@ def test_sources_in_a_connect_channel_lists_no_sets_and_leaves_the_notice_for_th
     listing, answer = asker.answers(first)
     assert listing == NO_SETS and "handbook" not in listing
     assert answer.endswith(f"_{NOTES['shared_channel']}_")
+
+
+def test_linked_and_found_messages_are_listed_once_under_one_heading(
+    local_slack, local_model, tmp_path
+):
+    word = unique("marmot").split()[-1].strip("#")
+    linked = local_slack.post(f"{word} notes", channel="C0RANDOM", user="U0BOB")
+    found = local_slack.post(f"{word} decision made", channel="C0GENERAL", user="U0BOB")
+    link = permalink(local_slack, "C0RANDOM", linked["ts"])
+    asker = Asker(local_slack, local_model, tmp_path)
+    question = unique(f'see <{link}> [[tool:search_slack:{{"query": "{word} decision"}}]]')
+
+    mention = asker.ask(question, channel="D0ALICE", action_token="1.U0ALICE.sandbox")
+
+    [answer] = asker.answers(mention)
+    assert answer.count("*Slack sources*") == 1
+    sources = answer.split("*Slack sources*\n")[1].splitlines()
+    assert sources[0] == link and permalink(local_slack, "C0GENERAL", found["ts"]) in sources
+    assert len(sources) == len(set(sources))
