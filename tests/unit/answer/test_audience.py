@@ -282,3 +282,38 @@ def test_linked_and_found_messages_are_listed_once_under_one_heading(
     sources = answer.split("*Slack sources*\n")[1].splitlines()
     assert sources[0] == link and permalink(local_slack, "C0GENERAL", found["ts"]) in sources
     assert len(sources) == len(set(sources))
+
+
+def test_read_slack_link_reads_allowed_links_and_refuses_the_rest(
+    local_slack, local_model, tmp_path
+):
+    public = local_slack.post(unique("release is green"), channel="C0RANDOM", user="U0BOB")
+    secret = local_slack.post(unique("layoffs planned"), channel="C0SECRET", user="U0BOB")
+    ok, no = (permalink(local_slack, c, m["ts"]) for c, m in (("C0RANDOM", public),
+                                                              ("C0SECRET", secret)))  # fmt: skip
+    asker = Asker(local_slack, local_model, tmp_path)
+    calls = "".join(
+        f'[[tool:read_slack_link:{{"permalink": "{url}"}}]]' for url in (ok, no, "not a link")
+    )
+    question = unique(f"compare /archives/ links {calls}")
+
+    mention = asker.ask(question, channel="C0GENERAL")
+
+    sent = str(local_model.requests(question)[-1]["body"]["messages"])
+    assert "release is green" in sent and "layoffs planned" not in sent
+    assert NOTES["refused_link"] in sent and NOTES["malformed"] in sent
+    assert ok in asker.answers(mention)[0].split("*Slack sources*\n")[1].splitlines()
+
+
+def test_search_slack_says_when_slack_refuses_and_stops_after_three_searches(
+    local_slack, local_model, tmp_path
+):
+    asker = Asker(local_slack, local_model, tmp_path)
+    calls = "".join(f'[[tool:search_slack:{{"query": "q{n}"}}]]' for n in range(4))
+    question = unique(f"search a lot {calls}")
+
+    asker.ask(question, channel="D0ALICE", action_token="1.U0NOBODY.sandbox")
+
+    sent = str(local_model.requests(question)[-1]["body"]["messages"])
+    assert sent.count("Slack search is unavailable (invalid_action_token).") == 3
+    assert "No more Slack searches in this answer (at most 3)." in sent
