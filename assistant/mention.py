@@ -76,6 +76,9 @@ class Mention:
     # A thread reply that did not mention the bot: answered only as a follow-up in a
     # one-person conversation with it (answer/follow_ups.py).
     follow_up: bool = False
+    # Slack's token for searching as the asker (assistant.search.context), when the event
+    # carried one; short-lived, and only ever sent back to Slack.
+    action_token: str = ""
 
     def __post_init__(self) -> None:
         # These name documents, ordering keys and bucket prefixes: whoever published the
@@ -87,7 +90,7 @@ class Mention:
         require("thread_ts", self.thread_ts, is_ts)
         if self.bot_user_id:
             require("bot_user_id", self.bot_user_id, is_slack_id)
-        _require_types(self, str, "text", "bot_user_id")
+        _require_types(self, str, "text", "bot_user_id", "action_token")
         _require_types(self, bool, "is_direct_message", "follow_up")
         _require_types(self, int, "event_time")
         _require_types(self, (int, float), "received_at")

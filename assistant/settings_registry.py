@@ -309,6 +309,12 @@ BUDGETS_CHANNEL_MONTHLY_USD = channel_setting("budgets.channel_monthly_usd", flo
 ALLOW_EXTERNAL_TEAMS: Setting[frozenset[str]] = channel_setting(
     "allow.external_teams", frozenset[str], frozenset(),
     "other organisations (Slack Connect teams) whose people may ask")
+AUDIENCE_SHARED_CHANNELS = channel_setting("audience.shared_channels", bool, False,
+    "in a channel shared with another organisation (Slack Connect), still use documents, "
+    "Slack search and tools; off: answers there draw on none of them")
+AUDIENCE_GUESTS = channel_setting("audience.guests", bool, False,
+    "when the asker is a guest, still use documents, Slack search, tools and links to other "
+    "channels; off: none of them")
 
 # fmt: on
 

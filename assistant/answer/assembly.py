@@ -17,6 +17,7 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 
+from assistant.answer.linked import Linked
 from assistant.answer.plan import AnswerPlan
 from assistant.answer.references import (
     References,
@@ -32,7 +33,7 @@ from assistant.conversation.thread_messages import context_turns, others, people
 from assistant.conversation.thread_state import History, ThreadState
 from assistant.conversation.turns import StoredTurn, turn_order
 from assistant.files.loader import ThreadFiles
-from assistant.llm.messages import Message
+from assistant.llm.messages import Message, content_text
 from assistant.llm.rounds import Usage
 from assistant.llm.tokens import count_content, count_message
 from assistant.llm.tools import ToolRound
@@ -57,6 +58,18 @@ class Assembly:
     summary: PromptPart | None = None  # what fell out of the prompt, summarised
     # The calls that extended the summary for this prompt.
     summary_usage: Usage = dataclasses.field(default_factory=Usage)
+    # The Slack messages the question and thread link to (answer/linked.py), with their notes
+    # and sources: added by the responder once the thread is read.
+    linked: Linked = dataclasses.field(default_factory=Linked)
+
+    def people_said(self) -> list[str]:
+        """The text of people's messages among the earlier turns, newest first (not the bot's
+        answers: the links listed under those were read when they were given)."""
+        return [
+            content_text(part.message.content)
+            for part in self.earlier_newest_first
+            if part.message.role == "user"
+        ]
 
     def prompt(self, rounds: Sequence[ToolRound] = ()) -> Prompt:
         tool_parts = [
@@ -70,7 +83,10 @@ class Assembly:
             earlier_newest_first=self.earlier_newest_first,
             budget=self.plan.input_budget,
             summary=self.summary,
-            passages=[self.references.passages] if self.references.passages else (),
+            passages=[
+                *self.linked.parts,
+                *([self.references.passages] if self.references.passages else []),
+            ],
             tool_rounds=tool_parts,
         )
 

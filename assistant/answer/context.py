@@ -17,6 +17,7 @@ from assistant.answer.claims import Claim, Claims, Lease
 from assistant.answer.delivery import Delivery, ResponderLimits
 from assistant.answer.meter import CallRecorder, Meter
 from assistant.answer.plan import AnswerPlan, Planner
+from assistant.audience.policy import AudienceDecision, undecided
 from assistant.mention import Mention
 from assistant.slack.posted import answer_metadata
 from assistant.slack.reply import ThreadReply
@@ -37,6 +38,12 @@ class AnswerContext:
     claims: Claims
     # What had been spent before this answer, as admission found it: for the 80 % note.
     spent_before: Spent = dataclasses.field(default_factory=Spent)
+    # Who can see the answer and what it may draw on (the audience step); until then, the
+    # most restrictive reading.
+    audience: AudienceDecision = dataclasses.field(default_factory=undecided)
+    notes: tuple[str, ...] = ()  # for the person, under the answer (a source left out, ...)
+    # The Slack messages the answer drew on (linked, read or found), listed under it once.
+    slack_sources: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def mention(self) -> Mention:

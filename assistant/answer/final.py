@@ -22,7 +22,7 @@ from assistant.slack.neutralise import urls_in
 from assistant.usage.notices import near_limit_note
 from assistant.usage.policy import Spent, near_limits
 
-__all__ = ["EMPTY_ANSWER", "answer_text", "answer_turn", "urls_read"]
+__all__ = ["EMPTY_ANSWER", "answer_text", "answer_turn", "slack_sources_text", "urls_read"]
 
 EMPTY_ANSWER = "_The model returned an empty answer._"
 
@@ -35,11 +35,26 @@ def answer_text(
     plan: AnswerPlan,
     spent: Spent,
     now: datetime,
+    slack_sources: Sequence[str] = (),
 ) -> str:
     """`spent` includes this answer's cost, so the note tells what asking again would meet."""
     cited = with_sources(model_text.strip(), book)
-    text = (cited or EMPTY_ANSWER) + notes_text(notes)
+    text = (cited or EMPTY_ANSWER) + slack_sources_text(slack_sources) + notes_text(notes)
     return text + near_limit_note(near_limits(plan.channel.budgets, spent, now))
+
+
+def slack_sources_text(sources: Sequence[str]) -> str:
+    """The Slack messages the answer drew on (their permalinks), under it.
+
+    >>> print(slack_sources_text(["https://acme.slack.com/archives/C1/p1712345678000200"]))
+    <BLANKLINE>
+    <BLANKLINE>
+    *Slack sources*
+    https://acme.slack.com/archives/C1/p1712345678000200
+    """
+    if not sources:
+        return ""
+    return "\n\n*Slack sources*\n" + "\n".join(dict.fromkeys(sources))
 
 
 def answer_turn(mention: Mention, plan: AnswerPlan, text: str) -> StoredTurn:

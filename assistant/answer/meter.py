@@ -151,6 +151,29 @@ class Meter:
             except Exception:  # it lapses on its own (HOLD_SECONDS)
                 logger.warning("reservation not released", exc_info=True)
 
+    def record_api_call(self, call: str, *, kind: str, method: str) -> None:
+        """Count a paid-for or rate-limited call that is not the model's (a Slack search): in
+        the ledger with no tokens and no cost, so what an answer did is on record."""
+        mention = self._mention
+        try:
+            self._ledger.record(
+                ModelCall(
+                    event_id=mention.event_id,
+                    call=f"{self._fence}.{call}",
+                    kind=kind,
+                    model=method,
+                    team=mention.team_id,
+                    channel=mention.channel,
+                    user=mention.user,
+                    tokens_in=0,
+                    tokens_out=0,
+                    cost_usd=0.0,
+                    at=self._clock(),
+                )
+            )
+        except Exception:
+            logger.exception("usage not recorded", extra={"call": call})
+
     def record(self, call: str, *, model: str, usage: Usage) -> float:
         """Count one model call, settling what was reserved for it (for a summary, its
         calls); returns its estimated cost. Never fails the answer."""

@@ -11,6 +11,7 @@ answer's files and the claim. Every collaborator is passed in by `wiring.build_r
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from assistant.answer.delivery import (
 from assistant.answer.final import answer_text, answer_turn
 from assistant.answer.generation import Generator
 from assistant.answer.heartbeat import Heartbeat
+from assistant.answer.linked import LinkedMessages
 from assistant.answer.steps import Step, StepResult, run_steps
 from assistant.answer.thread_replies import ThreadReplies
 from assistant.answer.tools import AnswerTools, ToolRequest
@@ -69,6 +71,7 @@ class Responder:
         steps: tuple[Step, ...],
         prompts: PromptBuilder,
         tools: AnswerTools,
+        linked: LinkedMessages,
         generator: Generator,
         answer_files: AnswerFiles,
         dead_letter: Callable[[Mention], object],
@@ -80,6 +83,7 @@ class Responder:
         self.history = history
         self._contexts, self._replies, self._steps = contexts, replies, steps
         self.prompts, self._tools, self._generator = prompts, tools, generator
+        self._linked = linked
         self._answer_files = answer_files
         self._dead_letter, self._limits = dead_letter, limits
         self._sleep, self._clock = sleep, clock
@@ -132,10 +136,10 @@ class Responder:
         return self.claims.lease.total_seconds() / 3
 
     def _answer(self, context: AnswerContext) -> Outcome:
-        mention, plan, reply = context.mention, context.plan, context.reply
+        mention, reply = context.mention, context.reply
         if context.claim.attempts > 1:  # an earlier attempt may have died between post and record
             reply.recover_posted(after=mention.ts)
-        reply.post_as(plan.identity())
+        reply.post_as(context.plan.identity())
         if run_steps(self._steps, context) is StepResult.DONE:
             return Outcome.ACK
         reply.show_progress()
@@ -146,6 +150,7 @@ class Responder:
             context.meter.release()  # what a failed or unmade call still held
 
     def _generate(self, context: AnswerContext, started: float) -> Outcome:
+        # The plan as the steps left it (the audience step narrows it).
         mention, plan, reply, meter = context.mention, context.plan, context.reply, context.meter
         assembly = self.prompts.build(
             mention,
@@ -154,10 +159,18 @@ class Responder:
                 model=plan.summary.model, tokens_in=tokens_in, tokens_out=tokens_out
             ),
         )
+        linked = self._linked.gather(mention, context.audience, plan, assembly.people_said())
+        assembly = dataclasses.replace(assembly, linked=linked)
+        context.slack_sources.extend(linked.sources)
         meter.record("summary", model=plan.summary.model, usage=assembly.summary_usage)
         tools = self._tools.choose(
             ToolRequest(
-                mention=mention, plan=plan, references=assembly.references, meter=context.meter
+                mention=mention,
+                plan=plan,
+                references=assembly.references,
+                audience=context.audience,
+                meter=meter,
+                slack_sources=context.slack_sources,
             )
         )
         try:
@@ -187,8 +200,10 @@ class Responder:
         """The answer finished in its message; what is left to record."""
         mention, plan = context.mention, context.plan
         spent = context.spent_before.plus(context.meter.total_cost_usd)
-        text = answer_text(final.text, book=assembly.references.book, notes=assembly.notes,
-                           plan=plan, spent=spent, now=self._clock())  # fmt: skip
+        notes = (*assembly.notes, *assembly.linked.notes, *context.notes)
+        text = answer_text(final.text, book=assembly.references.book, notes=notes, plan=plan,
+                           spent=spent, now=self._clock(),
+                           slack_sources=context.slack_sources)  # fmt: skip
         feedback = feedback_block(event_id=mention.event_id, model=plan.model)
         context.reply.finish(text, blocks=(*final.blocks, feedback))
         turns = (assembly.question_turn, answer_turn(mention, plan, text))

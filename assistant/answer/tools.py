@@ -1,8 +1,10 @@
 """The one place tools join an answer: which of the deployed tools this answer is offered.
 
 Each deployed tool is a `ToolSource`: it says, from the plan, the mention and the documents
-found for it, whether it applies, and builds the `Tool` the model sees. A new tool is its own
-module plus one entry in `deployed_tools`.
+found for it, whether it applies, and builds the `Tool` the model sees. Each names the
+`Source` it draws on, and the audience policy's decision for this answer filters them all
+here, in one place: a tool the audience may not have is never offered, whatever it says. A
+new tool is its own module plus one entry in `deployed_tools`.
 """
 
 from __future__ import annotations
@@ -11,12 +13,17 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Protocol
 
+from assistant.answer.linked import LinkedMessages
+from assistant.answer.meter import Meter
 from assistant.answer.plan import AnswerPlan
 from assistant.answer.references import References
-from assistant.executor.tool import RUN_PYTHON, UNMETERED, CodeRuns, RunMeter
+from assistant.answer.slack_tools import ReadSlackLink, SearchSlack
+from assistant.audience.policy import AudienceDecision, Source
+from assistant.executor.tool import RUN_PYTHON, CodeRuns
 from assistant.llm.tools import Tool
 from assistant.mention import Mention
 from assistant.retrieval.search import TOOL_NAME as SEARCH_DOCS
+from assistant.slack.search import SlackSearch
 
 __all__ = ["AnswerTools", "RunPython", "SearchDocs", "ToolRequest", "ToolSource", "deployed_tools"]
 
@@ -26,11 +33,16 @@ class ToolRequest:
     mention: Mention
     plan: AnswerPlan
     references: References  # the documents side of this answer (its search tool, if any)
-    meter: RunMeter = UNMETERED  # the delivery's usage meter: code runs are charged to it
+    audience: AudienceDecision  # who can see the answer: what its tools may draw on
+    # The answer's usage: code runs' executor seconds and paid or rate-limited API calls count.
+    meter: Meter
+    # Where tools that read Slack list the permalinks they gave the model (one list per answer).
+    slack_sources: list[str] = dataclasses.field(default_factory=list)
 
 
 class ToolSource(Protocol):
     name: str
+    source: Source  # what it draws on, for the audience policy
 
     def applies(self, request: ToolRequest) -> bool: ...
 
@@ -41,6 +53,7 @@ class SearchDocs:
     """`search_docs`: wherever this answer may use documents and some are indexed."""
 
     name = SEARCH_DOCS
+    source = Source.DOCUMENTS
 
     def applies(self, request: ToolRequest) -> bool:
         return request.references.search is not None
@@ -54,6 +67,7 @@ class RunPython:
     """`run_python`: where an executor is deployed and the channel allows code."""
 
     name = RUN_PYTHON
+    source = Source.TOOLS
 
     def __init__(self, code_runs: CodeRuns) -> None:
         self._code_runs = code_runs
@@ -71,11 +85,30 @@ class AnswerTools:
         self._sources = tuple(sources)
 
     def choose(self, request: ToolRequest) -> tuple[Tool, ...]:
-        return tuple(source.tool(request) for source in self._sources if source.applies(request))
+        return tuple(
+            source.tool(request)
+            for source in self._sources
+            if request.audience.permits(source.source) and source.applies(request)
+        )
 
 
-def deployed_tools(*, code_runs: CodeRuns, extra: Sequence[ToolSource] = ()) -> AnswerTools:
+def deployed_tools(
+    *,
+    code_runs: CodeRuns,
+    linked: LinkedMessages,
+    slack_search: SlackSearch,
+    extra: Sequence[ToolSource] = (),
+) -> AnswerTools:
     """Every tool this deployment has, in the order the model is offered them. A tool whose
     service is not configured stays registered and never applies (`run_python` without
-    EXECUTOR_URL: the plan's `code_execution` is off)."""
-    return AnswerTools((SearchDocs(), RunPython(code_runs), *extra))
+    EXECUTOR_URL: the plan's `code_execution` is off; `search_slack` without the event's
+    action token)."""
+    return AnswerTools(
+        (
+            SearchDocs(),
+            RunPython(code_runs),
+            ReadSlackLink(linked),
+            SearchSlack(slack_search),
+            *extra,
+        )
+    )

@@ -17,17 +17,20 @@ from google.cloud import firestore
 from slack_sdk import WebClient
 
 from assistant.answer.assembly import PromptBuilder
+from assistant.answer.audience_step import AudienceNotice, AudienceStep
 from assistant.answer.claim_store import ClaimStore
 from assistant.answer.claims import Claims
 from assistant.answer.commands import command_registry
 from assistant.answer.context import AnswerContexts
 from assistant.answer.delivery import ResponderLimits
 from assistant.answer.generation import Generator
+from assistant.answer.linked import LinkedMessages
 from assistant.answer.plan import PlanDefaults, Planner
 from assistant.answer.responder import Responder
 from assistant.answer.steps import AccessStep, AdmissionStep, CommandStep, Step
 from assistant.answer.thread_replies import ThreadReplies
 from assistant.answer.tools import ToolSource, deployed_tools
+from assistant.audience.lookup import AudienceLookup
 from assistant.channels.settings import channel_defaults
 from assistant.channels.source import SettingsSource, settings_reader
 from assistant.config import Settings
@@ -48,7 +51,9 @@ from assistant.pubsub.publish import publish_mention
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.index import KnowledgeIndex
 from assistant.retrieval.search import DocumentSearch, KnowledgeReader, SearchLimits
+from assistant.slack.linked_reader import LinkedReader
 from assistant.slack.reply import slack_client
+from assistant.slack.search import SlackSearch
 from assistant.slack.thread_reader import ThreadReader
 from assistant.usage.ledger import Ledger
 from assistant.usage.rate import RateLimiter
@@ -127,10 +132,14 @@ def build_responder(
         ledger=stores.ledger,
         feedback=stores.feedback,
     )
+    # One lookup per instance: the audience's facts stay cached for a few minutes.
+    audience = AudienceLookup(slack)
     steps: tuple[Step, ...] = (
         AccessStep(stores.notices),
+        AudienceStep(audience),  # before commands: `sources` lists what this audience may use
         CommandStep(commands, stores.rate),
         AdmissionStep(stores.rate, stores.ledger),
+        AudienceNotice(stores.notices),
     )
     code_runs = CodeRuns(
         client=clients.executor,
@@ -140,6 +149,7 @@ def build_responder(
         slots=stores.run_slots,
     )
     reader = ThreadReader(slack)  # one per instance: people's names stay cached
+    linked = LinkedMessages(audience, LinkedReader(slack), reader)
     limits = ResponderLimits.from_settings(settings)
     return Responder(
         contexts=AnswerContexts(
@@ -161,7 +171,13 @@ def build_responder(
             thread=reader,
             summariser=Summariser(clients.model),
         ),
-        tools=deployed_tools(code_runs=code_runs, extra=extra_tools),
+        tools=deployed_tools(
+            code_runs=code_runs,
+            linked=linked,
+            slack_search=SlackSearch(slack),
+            extra=extra_tools,
+        ),
+        linked=linked,
         generator=Generator(clients.model, log_prompts=settings.log_prompts),
         answer_files=AnswerFiles(slack=slack, bucket=settings.files_bucket, store=clients.files),
         dead_letter=lambda mention: clients.publish(settings.mentions_dead_letter_topic, mention),

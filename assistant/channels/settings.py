@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Allowlist",
+    "AudienceReach",
     "Budgets",
     "ChannelSettings",
     "Persona",
@@ -84,6 +85,15 @@ class Allowlist:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class AudienceReach:
+    """What answers may draw on when people outside the organisation may read them
+    (assistant/audience/policy.py decides; these are the channel's opt-ins)."""
+
+    shared_channels: bool = registry.AUDIENCE_SHARED_CHANNELS.default
+    guests: bool = registry.AUDIENCE_GUESTS.default
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ChannelSettings:
     """A channel's effective settings. The attributes are the keys the code has always read;
     every registered key, these included, is also `get(ENTRY)`. The defaults are the registry's
@@ -110,6 +120,7 @@ class ChannelSettings:
         external_teams=registry.ALLOW_EXTERNAL_TEAMS.default,
         direct_messages=registry.ALLOW_DIRECT_MESSAGES.default,
     )
+    audience: AudienceReach = AudienceReach()
     # Registered keys with no attribute above, as (key, value) pairs (hashable, like the rest).
     unlisted: tuple[tuple[str, Any], ...] = ()
 

@@ -185,7 +185,20 @@ def _mention_from(payload: dict[str, Any], received_at: float) -> Mention | None
         bot_user_id=next(iter(sorted(bots)), ""),
         user_team=str(event.get("user_team") or event.get("team") or ""),
         follow_up=is_reply,
+        action_token=_action_token(event),
     )
+
+
+def _action_token(event: dict[str, Any]) -> str:
+    """The Real-time Search API's token for this person's interaction, when Slack sent one:
+    on the event, or in its `assistant_thread` (the docs say "as received in a message
+    event" without one fixed place, so both are read)."""
+    thread = event.get("assistant_thread")
+    for holder in (event, thread if isinstance(thread, dict) else {}):
+        token = holder.get("action_token")
+        if isinstance(token, str) and 0 < len(token) <= 512:
+            return token
+    return ""
 
 
 def _is_follow_up_candidate(event: dict[str, Any], ts: str, bots: set[str]) -> bool:

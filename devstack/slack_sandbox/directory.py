@@ -9,9 +9,11 @@ __all__ = [
     "BOT_USER_ID",
     "CHANNELS",
     "OTHER_BOT_ID",
+    "PARTNER_TEAM_ID",
     "TEAM_ID",
     "TEAM_NAME",
     "USERS",
+    "bot_is_member",
     "bot_object",
     "bot_profile",
     "channel_object",
@@ -39,6 +41,8 @@ USERS: dict[str, dict] = {
     "U0ALICE": {"name": "alice", "real_name": "Alice Example", "is_bot": False},
     "U0BOB": {"name": "bob", "real_name": "Bob Example", "is_bot": False},
     "U0CAROL": {"name": "carol", "real_name": "Carol Example", "is_bot": False},
+    # A multi-channel guest (users.info is_restricted): answers draw on nothing internal.
+    "U0GUEST": {"name": "gail", "real_name": "Gail Guest", "is_bot": False, "guest": True},
     "U0DEPLOY": {
         "name": "deploybot",
         "real_name": "Deploy Bot",
@@ -53,7 +57,11 @@ BOTS: dict[str, dict] = {
     OTHER_BOT_ID: {"user_id": "U0DEPLOY", "app_id": "A0DEPLOY", "name": "deploybot"},
 }
 
-# The bot is a member of every conversation (Slack sends it nothing from the others).
+# Another organisation, sharing #partner-connect with this workspace (Slack Connect).
+PARTNER_TEAM_ID = "T0PARTNER"
+
+# The bot is a member of every conversation but #hidden (Slack sends it nothing from there, and
+# answers its reads of it with channel_not_found, as for any private channel it is not in).
 CHANNELS: dict[str, dict] = {
     "C0GENERAL": {"name": "general", "is_im": False, "is_general": True},
     "C0RANDOM": {"name": "random", "is_im": False, "is_general": False},
@@ -64,6 +72,30 @@ CHANNELS: dict[str, dict] = {
         "is_general": False,
         "is_private": True,
         "members": ["U0ALICE", "U0BOB", "U0BOT"],
+    },
+    # A private channel the bot is in but Alice is not.
+    "C0SECRET": {
+        "name": "secret",
+        "is_im": False,
+        "is_general": False,
+        "is_private": True,
+        "members": ["U0BOB", "U0BOT"],
+    },
+    # A private channel the bot is not in.
+    "C0HIDDEN": {
+        "name": "hidden",
+        "is_im": False,
+        "is_general": False,
+        "is_private": True,
+        "members": ["U0BOB", "U0CAROL"],
+    },
+    # A public channel shared with another organisation (Slack Connect): is_ext_shared.
+    "C0CONNECT": {
+        "name": "partner-connect",
+        "is_im": False,
+        "is_general": False,
+        "shared_with": [PARTNER_TEAM_ID],
+        "members": ["U0ALICE", "U0BOB", "U0GUEST", "U0BOT"],
     },
     "D0ALICE": {"name": None, "is_im": True, "user": "U0ALICE"},
 }
@@ -76,6 +108,10 @@ def is_dm(channel_id: str) -> bool:
 def is_private(channel_id: str) -> bool:
     """A private channel (not a DM): Slack calls its events' channel_type `group`."""
     return CHANNELS.get(channel_id, {}).get("is_private", False)
+
+
+def bot_is_member(channel_id: str) -> bool:
+    return BOT_USER_ID in members_of(channel_id)
 
 
 def members_of(channel_id: str) -> list[str]:
@@ -158,7 +194,7 @@ def user_object(user_id: str) -> dict | None:
         "is_admin": False,
         "is_owner": False,
         "is_primary_owner": False,
-        "is_restricted": False,
+        "is_restricted": user.get("guest", False),
         "is_ultra_restricted": False,
         "is_bot": user["is_bot"],
         "is_app_user": False,
@@ -184,6 +220,7 @@ def channel_object(channel_id: str) -> dict | None:
         }
     name = channel["name"]
     private = channel.get("is_private", False)
+    partners = channel.get("shared_with", [])
     return {
         "id": channel_id,
         "name": name,
@@ -197,14 +234,14 @@ def channel_object(channel_id: str) -> dict | None:
         "is_general": channel["is_general"],
         "unlinked": 0,
         "name_normalized": name,
-        "is_shared": False,
+        "is_shared": bool(partners),
         "is_org_shared": False,
         "is_pending_ext_shared": False,
         "context_team_id": TEAM_ID,
         "creator": "U0ALICE",
-        "is_ext_shared": False,
-        "shared_team_ids": [TEAM_ID],
-        "is_member": True,
+        "is_ext_shared": bool(partners),
+        "shared_team_ids": [TEAM_ID, *partners],
+        "is_member": bot_is_member(channel_id),
         "topic": {"value": "", "creator": "", "last_set": 0},
         "purpose": {"value": f"The #{name} channel", "creator": "U0ALICE", "last_set": CREATED},
         "previous_names": [],

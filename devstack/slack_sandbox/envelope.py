@@ -21,6 +21,10 @@ __all__ = [
 TOKEN = re.compile(r"<([@#!])?([^>|]+)(?:\|([^>]*))?>")
 
 
+def action_token_for(user: str, ts: str) -> str:
+    return f"{ts.replace('.', '')}.{user}.sandbox"
+
+
 def new_event_id() -> str:
     return "Ev" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(10))
 
@@ -73,6 +77,9 @@ def _event_fields(event_type: str, message: dict, channel: str, files: list[dict
     )
     if message.get("client_msg_id"):
         event["client_msg_id"] = message["client_msg_id"]
+        # A person interacting with the app: Slack's token for searching as them
+        # (assistant.search.context), which the sandbox reads back in search_methods.py.
+        event["action_token"] = action_token_for(str(message.get("user")), message["ts"])
     if message.get("thread_ts") and message["thread_ts"] != message["ts"]:
         event["thread_ts"] = message["thread_ts"]
         event["parent_user_id"] = message.get("parent_user_id")

@@ -9,11 +9,12 @@ returns them; without `event_id`, every event's.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from aiohttp import web
 
-from .directory import BOT_USER_ID, TEAM_ID, TEAM_NAME
+from .directory import BOT_USER_ID, CHANNELS, TEAM_ID, TEAM_NAME
 from .sandbox import Sandbox
 
 __all__ = ["STATIC_DIR", "PageRoutes"]
@@ -21,6 +22,8 @@ __all__ = ["STATIC_DIR", "PageRoutes"]
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # The page is developed alongside the sandbox: never let a browser keep an old copy.
 NO_CACHE = {"Cache-Control": "no-cache"}
+_PERMALINK_TS = re.compile(r"p[0-9]{16}")
+_TS = re.compile(r"[0-9]{10}\.[0-9]{6}")
 
 
 class PageRoutes:
@@ -30,6 +33,7 @@ class PageRoutes:
     def routes(self) -> list[web.RouteDef]:
         return [
             web.get("/", self.index),
+            web.get("/archives/{channel}/{message}", self.permalink),
             web.get("/static/{path:.+}", self.static),
             web.get("/_sandbox/info", self.info),
             web.get("/_sandbox/trace", self.traces),
@@ -38,6 +42,17 @@ class PageRoutes:
 
     async def index(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC_DIR / "index.html", headers=NO_CACHE)
+
+    async def permalink(self, request: web.Request) -> web.Response:
+        """A message permalink (chat.getPermalink's, search results') opens the page on the
+        message's thread, as Slack's links open the client on it."""
+        channel, message = request.match_info["channel"], request.match_info["message"]
+        thread = request.query.get("thread_ts", "")
+        if not (channel in CHANNELS and _PERMALINK_TS.fullmatch(message)):
+            raise web.HTTPNotFound()
+        if not _TS.fullmatch(thread):
+            thread = f"{message[1:11]}.{message[11:]}"
+        raise web.HTTPFound(f"/#{channel}/{thread}")
 
     async def static(self, request: web.Request) -> web.StreamResponse:
         path = (STATIC_DIR / request.match_info["path"]).resolve()

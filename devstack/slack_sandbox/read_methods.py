@@ -14,6 +14,7 @@ from .directory import (
     TEAM_ID,
     TEAM_NAME,
     USERS,
+    bot_is_member,
     bot_object,
     channel_object,
     is_dm,
@@ -101,9 +102,18 @@ def _without_others_metadata(view: dict, include_all: bool) -> dict:
     return view
 
 
+def readable_channel(value: object) -> str:
+    """A conversation the bot may read. One it is not in is answered as Slack answers a bot
+    about a private channel it was never invited to: as if it did not exist."""
+    channel = resolve_channel(value)
+    if not bot_is_member(channel):
+        raise ApiError("channel_not_found")
+    return channel
+
+
 def replies(call: Call, args: dict) -> dict:
     require(args, "channel", "ts")
-    channel = resolve_channel(args["channel"])
+    channel = readable_channel(args["channel"])
     thread = call.workspace.thread(channel, str(args["ts"]))
     if not thread:
         raise ApiError("thread_not_found")
@@ -120,7 +130,7 @@ def replies(call: Call, args: dict) -> dict:
 
 def history(call: Call, args: dict) -> dict:
     require(args, "channel")
-    channel = resolve_channel(args["channel"])
+    channel = readable_channel(args["channel"])
     messages = _window(list(reversed(call.workspace.top_level(channel))), args)
     body = _page(call, messages, args, _limit(args, 100, 999), newest_first=True)
     return {**body, "pin_count": 0, "channel_actions_ts": None, "channel_actions_count": 0}
@@ -128,13 +138,18 @@ def history(call: Call, args: dict) -> dict:
 
 def info(call: Call, args: dict) -> dict:
     require(args, "channel")
-    channel = channel_object(resolve_channel(args["channel"]))
+    channel = channel_object(readable_channel(args["channel"]))
     return {"channel": channel}
 
 
 def conversation_list(call: Call, args: dict) -> dict:
     types = {t.strip() for t in str(args.get("types") or "public_channel").split(",")}
-    chosen = [channel_object(cid) for cid in CHANNELS if _list_type(cid) in types]
+    # A bot lists every public channel, and only the private ones it is in.
+    chosen = [
+        channel_object(cid)
+        for cid in CHANNELS
+        if _list_type(cid) in types and (_list_type(cid) == "public_channel" or bot_is_member(cid))
+    ]
     return {"channels": chosen, "response_metadata": {"next_cursor": ""}}
 
 

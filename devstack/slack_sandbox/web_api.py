@@ -9,7 +9,14 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from . import assistant_methods, chat_methods, file_methods, read_methods, stream_methods
+from . import (
+    assistant_methods,
+    chat_methods,
+    file_methods,
+    read_methods,
+    search_methods,
+    stream_methods,
+)
 from .api_error import ApiError
 from .call import Call
 from .faults import FaultBook
@@ -25,6 +32,7 @@ METHODS: dict[str, Method] = {
     **stream_methods.METHODS,
     **file_methods.METHODS,
     **assistant_methods.METHODS,
+    **search_methods.METHODS,
 }
 CALL_LOG_SIZE = 2000
 

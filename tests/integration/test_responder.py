@@ -14,6 +14,7 @@ from assistant.answer.claim_store import ClaimStore
 from assistant.answer.delivery import Delivery
 from assistant.answer.tools import ToolRequest
 from assistant.answer.wiring import firestore_stores
+from assistant.audience.policy import Source
 from assistant.conversation.history import HistoryStore
 from assistant.llm.tools import Tool
 from assistant.pubsub.outcome import Outcome
@@ -49,6 +50,7 @@ class ToySource:
     """Offers the toy tool to every answer, as answer/tools.py offers a deployed one."""
 
     name = "define"
+    source = Source.TOOLS
 
     def __init__(self, tool: Tool) -> None:
         self._tool = tool
@@ -92,6 +94,7 @@ def mention_in_thread(local_slack, question: str):
         event_id=f"Ev{uuid.uuid4().hex[:10]}",
         team_id="T0SANDBOX",
         channel="C0GENERAL",
+        user="U0ALICE",  # a member of the local workspace (users.info: not a guest)
         ts=posted["ts"],
         thread_ts=posted["ts"],
     )

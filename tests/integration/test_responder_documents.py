@@ -74,6 +74,7 @@ def ask(core, local_slack, question: str, thread_ts: str | None = None):
         event_id=f"Ev{uuid.uuid4().hex[:10]}",
         team_id="T0SANDBOX",
         channel="C0GENERAL",
+        user="U0ALICE",  # a member of the local workspace (users.info: not a guest)
         ts=posted["ts"],
         thread_ts=thread_ts or posted["ts"],
     )

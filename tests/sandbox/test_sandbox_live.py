@@ -93,7 +93,15 @@ def test_wait_times_out_with_what_it_saw(sandbox):
 def test_state_shows_the_workspace_and_reset_empties_it(sandbox):
     sandbox.post("/_sandbox/messages", {"channel": "C0GENERAL", "text": "<@U0BOT> hi"})
     state = sandbox.get("/_sandbox/state")
-    assert [c["id"] for c in state["channels"]] == ["C0GENERAL", "C0RANDOM", "C0PRIVATE", "D0ALICE"]
+    assert [c["id"] for c in state["channels"]] == [
+        "C0GENERAL",
+        "C0RANDOM",
+        "C0PRIVATE",
+        "C0SECRET",
+        "C0HIDDEN",
+        "C0CONNECT",
+        "D0ALICE",
+    ]
     assert len(state["messages"]["C0GENERAL"]) == 1
 
     sandbox.post("/_sandbox/reset")

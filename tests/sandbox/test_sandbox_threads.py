@@ -158,9 +158,15 @@ def test_the_private_channel_is_listed_and_described_as_private(client):
     public = [c["id"] for c in client.conversations_list()["channels"]]
     private = [c["id"] for c in client.conversations_list(types="private_channel")["channels"]]
     both = client.conversations_list(types="public_channel,private_channel")["channels"]
-    assert public == ["C0GENERAL", "C0RANDOM"]
-    assert private == ["C0PRIVATE"]
-    assert [c["id"] for c in both] == ["C0GENERAL", "C0RANDOM", "C0PRIVATE"]
+    assert public == ["C0GENERAL", "C0RANDOM", "C0CONNECT"]
+    assert private == ["C0PRIVATE", "C0SECRET"]  # not #hidden: the bot is not in it
+    assert [c["id"] for c in both] == [
+        "C0GENERAL",
+        "C0RANDOM",
+        "C0PRIVATE",
+        "C0SECRET",
+        "C0CONNECT",
+    ]
 
 
 def test_users_info_for_people_bots_and_strangers(client):

@@ -244,10 +244,30 @@ def test_conversation_and_user_lookups(client):
     assert client.conversations_info(channel="C0GENERAL")["channel"]["name"] == "general"
     assert client.conversations_info(channel="D0ALICE")["channel"]["is_im"] is True
     names = [c["name"] for c in client.conversations_list()["channels"]]
-    assert names == ["general", "random"]
+    assert names == ["general", "random", "partner-connect"]
     assert client.users_info(user="U0BOB")["user"]["name"] == "bob"
     assert client.users_info(user="U0BOT")["user"]["is_bot"] is True
     assert slack_error(lambda: client.users_info(user="U0NOBODY"))["error"] == "user_not_found"
+
+
+def test_the_audiences_facts_are_slacks_flags(client):
+    connect = client.conversations_info(channel="C0CONNECT")["channel"]
+    assert connect["is_ext_shared"] is True and connect["shared_team_ids"] == [
+        "T0SANDBOX",
+        "T0PARTNER",
+    ]
+    assert client.conversations_info(channel="C0SECRET")["channel"]["is_private"] is True
+    assert client.users_info(user="U0GUEST")["user"]["is_restricted"] is True
+    assert client.users_info(user="U0ALICE")["user"]["is_restricted"] is False
+
+
+def test_a_private_channel_the_bot_is_not_in_does_not_exist_for_it(client):
+    for read in (
+        lambda: client.conversations_info(channel="C0HIDDEN"),
+        lambda: client.conversations_history(channel="C0HIDDEN"),
+        lambda: client.conversations_replies(channel="C0HIDDEN", ts="1.000001"),
+    ):
+        assert slack_error(read)["error"] == "channel_not_found"
 
 
 def test_injected_429s_are_retried_by_the_sdk_rate_limit_handler(sandbox, client):

@@ -147,6 +147,15 @@ BOT_SCOPES = {
     "mpim:history",
     "files:read",
     "files:write",
+    "channels:read",
+    "groups:read",
+    "im:read",
+    "mpim:read",
+    "users:read",
+    "search:read.public",
+    "search:read.private",
+    "search:read.im",
+    "search:read.mpim",
 }
 BOT_EVENTS = {
     "app_mention",
@@ -329,9 +338,12 @@ def test_check_reports_the_breakage(
     ("edit", "expected"),
     [
         (lambda t: t.replace("      - chat:write", ""), "manifest lacks bot scope chat:write"),
+        (lambda t: t.replace("      - users:read", ""), "manifest lacks bot scope users:read"),
         (
-            lambda t: t.replace("      - files:write", "      - files:write\n      - users:read"),
-            "asks for bot scope users:read",
+            lambda t: t.replace(
+                "      - files:write", "      - files:write\n      - users:read.email"
+            ),
+            "asks for bot scope users:read.email",
         ),
         (lambda t: t.replace("      - message.im", ""), "bot_events differ"),
         (lambda t: t.replace("  agent_view:", "  assistant_view:"), "agent_view with an"),

@@ -79,6 +79,10 @@ PURE_MODULES = [
     "assistant.slack.table_block",
     "assistant.slack.chart_block",
     "assistant.executor.visuals",
+    # Who can see an answer and what it may draw on: decided without a client in sight.
+    "assistant.audience.facts",
+    "assistant.audience.policy",
+    "assistant.slack.permalinks",
 ]
 
 

@@ -145,6 +145,26 @@ function retrieval(records) {
   return `<h4>Documents</h4>${blocks.join("")}`;
 }
 
+// The responder's "audience" line (who can see the answer, what it may draw on, what was left
+// out and why) and its linked-message and Slack-search lines: never shown in the answer itself.
+function audience(records) {
+  const decided = last(records, "audience");
+  if (!decided) return "";
+  const facts = `${decided.conversation}${decided.shared ? " · shared with another organisation" : ""}${decided.guest ? " · the asker is a guest" : ""}`;
+  const leftOut = (decided.left_out || []).map((item) => `<li>${escapeHtml(item)}</li>`).join("");
+  const links = records
+    .filter((r) => r.message === "linked message read" || r.message === "linked message left out")
+    .map((r) => `<li>${escapeHtml(r.message)}: ${escapeHtml(r.conversation)} (${escapeHtml(r.reason)})</li>`)
+    .join("");
+  const searches = records
+    .filter((r) => r.message === "slack search" || r.message === "slack search failed")
+    .map((r) => `<li>${escapeHtml(r.message)}${r.results !== undefined ? `: ${number(r.results)} results` : ""}${r.error ? ` (${escapeHtml(r.error)})` : ""}</li>`)
+    .join("");
+  return `<h4>Audience</h4><p class="audience-line">${escapeHtml(facts)} · may draw on ${escapeHtml((decided.allowed || []).join(", ") || "nothing")}</p>
+    ${leftOut ? `<p class="audience-note">Left out (never said in the answer):</p><ul class="audience-left-out">${leftOut}</ul>` : ""}
+    ${links ? `<ul class="audience-links">${links}</ul>` : ""}${searches ? `<ul class="audience-search">${searches}</ul>` : ""}`;
+}
+
 function problems(records) {
   const bad = records.filter((r) => r.severity === "ERROR" || r.severity === "WARNING" || r.severity === "CRITICAL");
   if (!bad.length) return "";
@@ -180,6 +200,7 @@ export function eventCard({ eventId, questionHtml, deliveries, records }) {
     ${problems(records)}
     <h4>Signed request · Slack → ingress</h4>${deliveryTable(deliveries)}
     <h4>Pub/Sub</h4>${pubsub(records)}
+    ${audience(records)}
     ${retrieval(records)}
     <h4>Model request</h4>${modelRequest(records)}
     ${logLines(records)}

@@ -14,6 +14,7 @@ from assistant.answer.delivery import Delivery
 from assistant.answer.responder import INTERNAL_ERROR
 from assistant.answer.steps import RATE_LIMITED
 from assistant.answer.tools import ToolRequest
+from assistant.audience.policy import Source
 from assistant.channels.access import REFUSALS
 from assistant.llm.tools import Tool
 from assistant.mention import Mention
@@ -190,6 +191,7 @@ class Dictionary:
     """A tool that looks words up, counting its runs; offered to every answer."""
 
     name = "define"
+    source = Source.TOOLS
 
     def __init__(self, after_run=lambda runs: None) -> None:
         self.runs: list[dict] = []

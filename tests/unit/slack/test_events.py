@@ -269,3 +269,24 @@ def test_a_reply_in_a_private_channel_thread_is_a_possible_follow_up_too():
 def test_an_app_mention_is_never_a_follow_up():
     body = mention_body(ts="1732200005.000200", thread_ts="1732200000.000100")
     assert run(body, signed(body)).mention.follow_up is False
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"action_token": "12345.98765.abcd"},
+        {"assistant_thread": {"action_token": "12345.98765.abcd"}},
+    ],
+)
+def test_the_events_action_token_travels_with_the_mention_for_slack_search(overrides):
+    body = mention_body(**overrides)
+
+    decision = run(body, signed(body))
+
+    assert decision.mention is not None and decision.mention.action_token == "12345.98765.abcd"
+
+
+def test_without_an_action_token_the_mention_has_none():
+    body = mention_body()
+
+    assert run(body, signed(body)).mention.action_token == ""
