@@ -73,5 +73,8 @@ class MemoryRoutines:
                 return SlotClaim.MINE
             return SlotClaim.DONE if slot["state"] == "done" else SlotClaim.BUSY
 
+    def release_slot(self, run: RoutineRun) -> None:
+        self.slots.pop(run.slot_id, None)
+
     def finish_slot(self, run: RoutineRun, *, outcome: str, message_ts: str = "") -> None:
         self.slots[run.slot_id] = {"state": "done", "outcome": outcome, "message_ts": message_ts}

@@ -47,6 +47,8 @@ from assistant.pubsub.publish import publish_mention
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.index import KnowledgeIndex
 from assistant.retrieval.search import DocumentSearch, KnowledgeReader, SearchLimits
+from assistant.routines.store import RoutineStore
+from assistant.routines.stores import Routines
 from assistant.slack.reply import slack_client
 from assistant.slack.thread_reader import ThreadReader
 from assistant.usage.ledger import Ledger
@@ -57,6 +59,7 @@ from assistant.usage.stores import Notices, RateLimits, UsageLedger
 __all__ = [
     "ResponderClients",
     "ResponderStores",
+    "build_planner",
     "build_responder",
     "cloud_clients",
     "firestore_stores",
@@ -74,6 +77,7 @@ class ResponderStores:
     notices: Notices
     feedback: FeedbackVotes
     knowledge: KnowledgeReader
+    routines: Routines
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -94,16 +98,7 @@ def build_responder(
     """The responder for `settings` over `clients`; `extra_tools` join the deployed tools (a
     test's own tool, say)."""
     stores, slack = clients.stores, clients.slack
-    source = SettingsSource(
-        settings_reader(settings.settings_uri, clients.storage),
-        refresh_seconds=settings.settings_refresh_seconds,
-        where=settings.settings_uri,
-    )
-    planner = Planner(
-        defaults=PlanDefaults.from_settings(settings),
-        base=channel_defaults(settings),
-        source=source,
-    )
+    planner = build_planner(settings, clients)
     search = DocumentSearch(
         index=clients.stores.knowledge,
         embedder=Embedder(
@@ -165,7 +160,23 @@ def build_responder(
     )
 
 
-def firestore_stores(db: firestore.Client, *, lease_seconds: float) -> ResponderStores:
+def build_planner(settings: Settings, clients: ResponderClients) -> Planner:
+    """Every answer's (and every routine run's) plan: defaults, then the settings file."""
+    source = SettingsSource(
+        settings_reader(settings.settings_uri, clients.storage),
+        refresh_seconds=settings.settings_refresh_seconds,
+        where=settings.settings_uri,
+    )
+    return Planner(
+        defaults=PlanDefaults.from_settings(settings),
+        base=channel_defaults(settings),
+        source=source,
+    )
+
+
+def firestore_stores(
+    db: firestore.Client, *, lease_seconds: float, run_lease_seconds: float = 600.0
+) -> ResponderStores:
     return ResponderStores(
         claims=ClaimStore(db, lease_seconds=lease_seconds),
         history=HistoryStore(db),
@@ -174,6 +185,7 @@ def firestore_stores(db: firestore.Client, *, lease_seconds: float) -> Responder
         notices=RefusalNotices(db),
         feedback=FeedbackStore(db),
         knowledge=KnowledgeIndex(db),
+        routines=RoutineStore(db, lease_seconds=run_lease_seconds),
     )
 
 
@@ -188,7 +200,12 @@ def cloud_clients(settings: Settings) -> ResponderClients:
     # In the cloud the executor is private: an ID token for its URL. Locally, plain HTTP.
     token = google_id_token(url) if url.startswith("https://") else None
     return ResponderClients(
-        stores=firestore_stores(db, lease_seconds=settings.claim_lease_seconds),
+        stores=firestore_stores(
+            db,
+            lease_seconds=settings.claim_lease_seconds,
+            # A routine run does not beat: its slot is taken over once a whole run's time passed.
+            run_lease_seconds=settings.response_time_budget_seconds + 60,
+        ),
         slack=slack_client(settings.slack_bot_token, settings.slack_api_url),
         model=openai_client(settings),
         embeddings=embeddings_client(settings),

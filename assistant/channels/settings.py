@@ -37,6 +37,7 @@ __all__ = [
     "ChannelSettings",
     "Persona",
     "Price",
+    "RoutineSettings",
     "Tools",
     "channel_defaults",
     "lookup",
@@ -82,6 +83,15 @@ class Allowlist:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class RoutineSettings:
+    """Scheduled recaps (assistant/routines/): whether they may post here, how many a person
+    may have."""
+
+    allowed: bool = registry.ROUTINES_ALLOWED.default
+    per_person: int = registry.ROUTINES_PER_PERSON.default  # 0: no limit
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ChannelSettings:
     """A channel's effective settings. The attributes are the keys the code has always read;
     every registered key, these included, is also `get(ENTRY)`. The defaults are the registry's
@@ -107,6 +117,7 @@ class ChannelSettings:
         users=registry.ALLOWED_USERS.default,
         external_teams=registry.ALLOW_EXTERNAL_TEAMS.default,
     )
+    routines: RoutineSettings = RoutineSettings()
     # Registered keys with no attribute above, as (key, value) pairs (hashable, like the rest).
     unlisted: tuple[tuple[str, Any], ...] = ()
 

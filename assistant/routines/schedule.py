@@ -17,8 +17,8 @@ a local time that happens twice (01:30 on the night clocks fall back) runs once,
 from __future__ import annotations
 
 import dataclasses
-import re
 import datetime as dt
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

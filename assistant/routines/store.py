@@ -28,6 +28,7 @@ _RUNNING, _DONE = "running", "done"
 # Slot records matter while a tick or a push can still come for them; a TTL policy on
 # `expires_at` (Terraform) deletes them afterwards.
 _KEEP_SLOTS_FOR = dt.timedelta(days=14)
+_LONG_AGO = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 class RoutineStore:
@@ -135,6 +136,9 @@ class RoutineStore:
         except FailedPrecondition:
             return SlotClaim.BUSY
         return SlotClaim.MINE
+
+    def release_slot(self, run: RoutineRun) -> None:
+        self._db.collection(SLOTS).document(run.slot_id).update({"heartbeat_at": _LONG_AGO})
 
     def finish_slot(self, run: RoutineRun, *, outcome: str, message_ts: str = "") -> None:
         self._db.collection(SLOTS).document(run.slot_id).update(

@@ -1,0 +1,50 @@
+"""The routines side of the responder, assembled: the scheduler's tick and the slot runner.
+
+Built from the same settings and clients as `build_responder` (answer/wiring.py), so a run's
+plan, ledger and Slack client are the answers' own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from assistant.answer.wiring import ResponderClients, build_planner
+from assistant.config import Settings
+from assistant.routines.routine import RoutineRun
+from assistant.routines.runner import RoutineRunner, RunLimits
+from assistant.routines.ticker import Ticker
+from assistant.routines.window import WindowReader
+from assistant.routines.writer import RecapWriter
+from assistant.slack.thread_reader import ThreadReader
+
+__all__ = ["RoutineService", "build_routines"]
+
+
+@dataclasses.dataclass(frozen=True)
+class RoutineService:
+    ticker: Ticker
+    runner: RoutineRunner
+
+
+def build_routines(
+    settings: Settings,
+    clients: ResponderClients,
+    *,
+    publish_run: Callable[[RoutineRun], object],
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> RoutineService:
+    routines = clients.stores.routines
+    late = timedelta(hours=settings.routine_max_late_hours)
+    runner = RoutineRunner(
+        routines=routines,
+        slack=clients.slack,
+        window=WindowReader(clients.slack, ThreadReader(clients.slack)),
+        writer=RecapWriter(clients.model, seconds=settings.response_time_budget_seconds),
+        planner=build_planner(settings, clients),
+        ledger=clients.stores.ledger,
+        limits=RunLimits(late=late),
+        clock=clock,
+    )
+    return RoutineService(ticker=Ticker(routines, publish_run), runner=runner)
