@@ -66,6 +66,9 @@ locals {
     # The DM's loading status and suggested prompts ("|" separates items; config.py).
     LOADING_MESSAGES  = join("|", var.loading_messages)
     SUGGESTED_PROMPTS = join("|", var.suggested_prompts)
+    # Routines (routines.tf): each due slot is published here, then run once.
+    ROUTINE_RUNS_TOPIC     = google_pubsub_topic.routine_runs.name
+    ROUTINE_MAX_LATE_HOURS = tostring(var.routine_max_late_hours)
   }
 
   files_env = {

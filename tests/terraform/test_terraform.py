@@ -29,6 +29,7 @@ from tests.terraform import (
     hygiene_checks,
     iam_checks,
     knowledge_checks,
+    routines_checks,
     runtime_checks,
     settings_checks,
     topics_checks,
@@ -37,6 +38,7 @@ from tests.terraform.executor_mutations import EXECUTOR_MUTATIONS
 from tests.terraform.hcl_model import Model, load
 from tests.terraform.mutations import DOC_MUTATIONS
 from tests.terraform.mutations import MUTATIONS as FUNCTION_MUTATIONS
+from tests.terraform.routines_mutations import ROUTINES_MUTATIONS
 from tests.terraform.topics_mutations import TOPICS_MUTATIONS
 from tests.terraform.wiring import FUNCTION
 
@@ -56,7 +58,7 @@ IMAGE_DIRS = sorted(
 # Which function consumes which topic (assistant/topics.py), by the topic's resource name.
 HANDLERS = {topic.resource: topic.function for topic in TOPICS}
 UNORDERED = frozenset(topic.resource for topic in TOPICS if not topic.ordered_subscription)
-MUTATIONS = [*FUNCTION_MUTATIONS, *EXECUTOR_MUTATIONS, *TOPICS_MUTATIONS]
+MUTATIONS = [*FUNCTION_MUTATIONS, *EXECUTOR_MUTATIONS, *TOPICS_MUTATIONS, *ROUTINES_MUTATIONS]
 # The defaults a Terraform variable feeding a setting must have (assistant/settings_registry.py).
 CODE_DEFAULTS = {name: setting.default for name, setting in ENV_SETTINGS.items()}
 REQUIRED_APIS = {
@@ -99,7 +101,11 @@ EXPECTED_GRANTS = {
         # A follow-up with files goes to the files function (answer/responder.py).
         ("google_pubsub_topic.uploads", "roles/pubsub.publisher"),
         ("google_cloud_run_v2_service.executor", "roles/run.invoker"),
+        # Each due routine slot of a tick is published as its own run (routines.tf).
+        ("google_pubsub_topic.routine_runs", "roles/pubsub.publisher"),
     },
+    # Cloud Scheduler's tick: publishing to the routines topic is all it may do.
+    "sa:scheduler": {("google_pubsub_topic.routines", "roles/pubsub.publisher")},
     "sa:indexer": {
         ("project", "roles/datastore.user"),
         ("google_storage_bucket.knowledge", "roles/storage.objectViewer"),
@@ -130,6 +136,10 @@ EXPECTED_GRANTS = {
         ("google_pubsub_subscription.knowledge_push", "roles/pubsub.subscriber"),
         ("google_pubsub_topic.assistant_events_dead_letter", "roles/pubsub.publisher"),
         ("google_pubsub_subscription.assistant_events_push", "roles/pubsub.subscriber"),
+        ("google_pubsub_topic.routines_dead_letter", "roles/pubsub.publisher"),
+        ("google_pubsub_subscription.routines_push", "roles/pubsub.subscriber"),
+        ("google_pubsub_topic.routine_runs_dead_letter", "roles/pubsub.publisher"),
+        ("google_pubsub_subscription.routine_runs_push", "roles/pubsub.subscriber"),
         ("google_service_account.push_invoker", "roles/iam.serviceAccountTokenCreator"),
     },
 }
@@ -249,6 +259,14 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "executor build": executor_checks.check_executor_build,
     "executor wiring": executor_checks.check_executor_wiring,
     "threads": runtime_checks.check_threads,
+    # Routines (issue 25).
+    "routines tick": routines_checks.check_routines_tick,
+    "routines due index": lambda m: routines_checks.check_due_index(
+        m, _constant("routines/store.py", "ROUTINES")
+    ),
+    "routine slots TTL": lambda m: config_checks.check_ttl_field(
+        m, _constant("routines/store.py", "SLOTS"), "expires_at"
+    ),
     "preconditions hold by default": runtime_checks.check_preconditions,
 }
 
