@@ -284,6 +284,8 @@ RETRIEVAL_TOKEN_SHARE = env_setting("RETRIEVAL_TOKEN_SHARE", float, 0.25, (RESPO
 
 ROUTINE_RUNS_TOPIC = env_setting("ROUTINE_RUNS_TOPIC", str, "routine-runs", (RESPONDER,),
     "Pub/Sub topic the scheduler's tick publishes each due routine slot to")
+ROUTINE_ACTIONS_TOPIC = env_setting("ROUTINE_ACTIONS_TOPIC", str, "routine-actions", (INGRESS,),
+    "Pub/Sub topic for clicks on a routine's Confirm / Cancel buttons")
 ROUTINE_MAX_LATE_HOURS = env_setting("ROUTINE_MAX_LATE_HOURS", float, 6.0, (RESPONDER,),
     "a routine slot missed while the service was down runs on recovery if at most this late; "
     "an older one is skipped with a note")

@@ -11,8 +11,10 @@ locals {
     FEEDBACK_TOPIC       = google_pubsub_topic.feedback.name
     # The bot's DM opened: published for the responder, which sets the suggested prompts.
     ASSISTANT_EVENTS_TOPIC = google_pubsub_topic.assistant_events.name
-    LOG_LEVEL              = var.log_level
-    THREADS                = tostring(local.function_concurrency.ingress)
+    # A click on a routine's Confirm / Cancel (routines.tf).
+    ROUTINE_ACTIONS_TOPIC = google_pubsub_topic.routine_actions.name
+    LOG_LEVEL             = var.log_level
+    THREADS               = tostring(local.function_concurrency.ingress)
     # Secrets are files from Secret Manager volumes (functions.tf): every read sees the latest
     # version, so the real value is picked up once added, without a redeploy.
     SLACK_SIGNING_SECRET_FILE = "/etc/secrets/slack-signing-secret/value"

@@ -55,6 +55,7 @@ output "dead_letter_subscriptions" {
     google_pubsub_subscription.assistant_events_dead_letter.name,
     google_pubsub_subscription.routines_dead_letter.name,
     google_pubsub_subscription.routine_runs_dead_letter.name,
+    google_pubsub_subscription.routine_actions_dead_letter.name,
   ]
 }
 

@@ -76,6 +76,25 @@ resource "google_pubsub_topic" "routine_runs_dead_letter" {
   depends_on = [time_sleep.apis_enabled]
 }
 
+# A click on a routine's Confirm / Cancel: ingress -> routine-actions -> responder.
+resource "google_pubsub_topic" "routine_actions" {
+  name = "${var.name_prefix}-routine-actions"
+
+  depends_on = [time_sleep.apis_enabled]
+}
+
+resource "google_pubsub_topic" "routine_actions_dead_letter" {
+  name = "${var.name_prefix}-routine-actions-dead-letter"
+
+  depends_on = [time_sleep.apis_enabled]
+}
+
+resource "google_pubsub_topic_iam_member" "ingress_routine_actions_publisher" {
+  topic  = google_pubsub_topic.routine_actions.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.ingress.email}"
+}
+
 resource "google_pubsub_topic_iam_member" "responder_routine_runs_publisher" {
   # Each due slot of a tick is published as its own run.
   topic  = google_pubsub_topic.routine_runs.id
@@ -160,6 +179,43 @@ resource "google_pubsub_subscription" "routine_runs_push" {
   ]
 }
 
+resource "google_pubsub_subscription" "routine_actions_push" {
+  name  = "${var.name_prefix}-routine-actions-to-responder"
+  topic = google_pubsub_topic.routine_actions.id
+
+  ack_deadline_seconds       = local.push_ack_deadline_seconds
+  enable_message_ordering    = false # each click stands alone
+  message_retention_duration = "604800s"
+
+  push_config {
+    push_endpoint = "${google_cloudfunctions2_function.responder.service_config[0].uri}/routine-actions"
+
+    oidc_token {
+      service_account_email = google_service_account.push_invoker.email
+      audience              = google_cloudfunctions2_function.responder.service_config[0].uri
+    }
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.routine_actions_dead_letter.id
+    max_delivery_attempts = var.max_delivery_attempts
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  depends_on = [
+    google_cloud_run_v2_service_iam_member.push_invoker,
+    google_service_account_iam_member.pubsub_agent_token_creator,
+  ]
+}
+
 # --- Dead letters, kept a week; the Pub/Sub service agent may move them -------------------------
 
 resource "google_pubsub_subscription" "routines_dead_letter" {
@@ -186,10 +242,23 @@ resource "google_pubsub_subscription" "routine_runs_dead_letter" {
   }
 }
 
+resource "google_pubsub_subscription" "routine_actions_dead_letter" {
+  name  = "${var.name_prefix}-routine-actions-dead-letter-sub"
+  topic = google_pubsub_topic.routine_actions_dead_letter.id
+
+  message_retention_duration = "604800s"
+  ack_deadline_seconds       = 60
+
+  expiration_policy {
+    ttl = ""
+  }
+}
+
 resource "google_pubsub_topic_iam_member" "pubsub_agent_routines_dead_letter_publisher" {
   for_each = {
-    routines     = google_pubsub_topic.routines_dead_letter.id
-    routine_runs = google_pubsub_topic.routine_runs_dead_letter.id
+    routines        = google_pubsub_topic.routines_dead_letter.id
+    routine_runs    = google_pubsub_topic.routine_runs_dead_letter.id
+    routine_actions = google_pubsub_topic.routine_actions_dead_letter.id
   }
 
   topic  = each.value
@@ -201,8 +270,9 @@ resource "google_pubsub_topic_iam_member" "pubsub_agent_routines_dead_letter_pub
 
 resource "google_pubsub_subscription_iam_member" "pubsub_agent_routines_dead_letter_subscriber" {
   for_each = {
-    routines     = google_pubsub_subscription.routines_push.id
-    routine_runs = google_pubsub_subscription.routine_runs_push.id
+    routines        = google_pubsub_subscription.routines_push.id
+    routine_runs    = google_pubsub_subscription.routine_runs_push.id
+    routine_actions = google_pubsub_subscription.routine_actions_push.id
   }
 
   subscription = each.value

@@ -47,8 +47,11 @@ from assistant.pubsub.publish import publish_mention
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.index import KnowledgeIndex
 from assistant.retrieval.search import DocumentSearch, KnowledgeReader, SearchLimits
+from assistant.routines.command import RoutinesCommand
+from assistant.routines.creation import RoutineDrafts
 from assistant.routines.store import RoutineStore
 from assistant.routines.stores import Routines
+from assistant.routines.tool import CreateRoutine
 from assistant.slack.reply import slack_client
 from assistant.slack.thread_reader import ThreadReader
 from assistant.usage.ledger import Ledger
@@ -113,11 +116,13 @@ def build_responder(
             log_text=settings.log_prompts,
         ),
     )
+    drafts = RoutineDrafts(slack, stores.routines)
     commands = command_registry(
         history=stores.history,
         sources_reply=search.sources_reply,
         ledger=stores.ledger,
         feedback=stores.feedback,
+        more=(RoutinesCommand(stores.routines, drafts, slack),),
     )
     steps: tuple[Step, ...] = (
         AccessStep(stores.notices),
@@ -152,7 +157,9 @@ def build_responder(
             thread=reader,
             summariser=Summariser(clients.model),
         ),
-        tools=deployed_tools(code_runs=code_runs, extra=extra_tools),
+        tools=deployed_tools(
+            code_runs=code_runs, extra=(CreateRoutine(drafts, slack), *extra_tools)
+        ),
         generator=Generator(clients.model, log_prompts=settings.log_prompts),
         answer_files=AnswerFiles(slack=slack, bucket=settings.files_bucket, store=clients.files),
         dead_letter=lambda mention: clients.publish(settings.mentions_dead_letter_topic, mention),

@@ -35,7 +35,7 @@ from assistant.slack.neutralise import neutralise
 from assistant.usage.policy import Refuse, check
 from assistant.usage.stores import ModelCall, UsageLedger
 
-__all__ = ["RoutineRunner", "RunOutcome", "routine_mention"]
+__all__ = ["RoutineRunner", "RunOutcome", "routine_mention", "when"]
 
 logger = logging.getLogger(__name__)
 
@@ -124,9 +124,9 @@ class RoutineRunner:
         identity = plan.identity()
         if verdict is SlotVerdict.SKIP_LATE:
             text = LATE_TEXT.format(
-                slot=_when(run.slot),
+                slot=when(run.slot),
                 hours=self._limits.late.total_seconds() / 3600,
-                next=_when(routine.next_run),
+                next=when(routine.next_run),
             )
             return RunOutcome.LATE, self._post(routine.target, text, identity)
         spent = self._ledger.spent(
@@ -157,14 +157,14 @@ class RoutineRunner:
         channels = ", ".join(f"#{names[source]}" for source in routine.sources)
         if not messages:
             text = recap.EMPTY_TEXT.format(
-                channels=channels, hours=routine.window_hours, slot=_when(run.slot)
+                channels=channels, hours=routine.window_hours, slot=when(run.slot)
             )
             return RunOutcome.EMPTY, self._post(routine.target, text, identity)
         lines = [
             recap.line(number, message, names.get(message.channel, message.channel))
             for number, message in enumerate(messages, 1)
         ]
-        window = f"from {channels}, the {routine.window_hours} hours before {_when(run.slot)}"
+        window = f"from {channels}, the {routine.window_hours} hours before {when(run.slot)}"
         try:
             written = self._writer.write(
                 plan,
@@ -174,9 +174,9 @@ class RoutineRunner:
                 record=self._recorder(routine, mention, holder, plan.prices.cost),
             )
         except ModelError as error:
-            text = FAILED_TEXT.format(slot=_when(run.slot), reason=str(error))
+            text = FAILED_TEXT.format(slot=when(run.slot), reason=str(error))
             return RunOutcome.FAILED, self._post(routine.target, text, identity)
-        heading = f"*Recap* of {channels}, the {routine.window_hours} hours to {_when(run.slot)}"
+        heading = f"*Recap* of {channels}, the {routine.window_hours} hours to {when(run.slot)}"
         text = recap.final_text(heading=heading, recap=written.text, messages=messages, names=names)
         return RunOutcome.POSTED, self._post(routine.target, text, identity, markdown=True)
 
@@ -250,7 +250,8 @@ def routine_mention(routine: Routine, run: RoutineRun) -> Mention:
     )
 
 
-def _when(moment: datetime) -> str:
+def when(moment: datetime) -> str:
+    """A slot as people read it (UTC, since a channel's readers sit in many zones)."""
     return f"{moment.astimezone(UTC):%a %d %b %H:%M} UTC"
 
 

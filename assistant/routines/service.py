@@ -1,4 +1,5 @@
-"""The routines side of the responder, assembled: the scheduler's tick and the slot runner.
+"""The routines side of the responder, assembled: the scheduler's tick, the slot runner and
+the buttons' clicks.
 
 Built from the same settings and clients as `build_responder` (answer/wiring.py), so a run's
 plan, ledger and Slack client are the answers' own.
@@ -12,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from assistant.answer.wiring import ResponderClients, build_planner
 from assistant.config import Settings
+from assistant.routines.clicks import RoutineClicks
+from assistant.routines.creation import RoutineDrafts
 from assistant.routines.routine import RoutineRun
 from assistant.routines.runner import RoutineRunner, RunLimits
 from assistant.routines.ticker import Ticker
@@ -26,6 +29,7 @@ __all__ = ["RoutineService", "build_routines"]
 class RoutineService:
     ticker: Ticker
     runner: RoutineRunner
+    clicks: RoutineClicks
 
 
 def build_routines(
@@ -36,15 +40,23 @@ def build_routines(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> RoutineService:
     routines = clients.stores.routines
+    planner = build_planner(settings, clients)
     late = timedelta(hours=settings.routine_max_late_hours)
     runner = RoutineRunner(
         routines=routines,
         slack=clients.slack,
         window=WindowReader(clients.slack, ThreadReader(clients.slack)),
         writer=RecapWriter(clients.model, seconds=settings.response_time_budget_seconds),
-        planner=build_planner(settings, clients),
+        planner=planner,
         ledger=clients.stores.ledger,
         limits=RunLimits(late=late),
         clock=clock,
     )
-    return RoutineService(ticker=Ticker(routines, publish_run), runner=runner)
+    clicks = RoutineClicks(
+        routines=routines,
+        drafts=RoutineDrafts(clients.slack, routines, clock=clock),
+        planner=planner,
+        slack=clients.slack,
+        clock=clock,
+    )
+    return RoutineService(ticker=Ticker(routines, publish_run), runner=runner, clicks=clicks)

@@ -29,6 +29,7 @@ from assistant.pubsub.endpoint import push_endpoint
 from assistant.pubsub.envelope import PushMessage, parse_push, parse_push_of
 from assistant.pubsub.outcome import push_response
 from assistant.pubsub.publish import publish_data
+from assistant.routines.actions import RoutineAction
 from assistant.routines.routine import RoutineRun
 from assistant.routines.runner import RunOutcome
 from assistant.routines.service import RoutineService, build_routines
@@ -133,6 +134,19 @@ def _routine_run(service: RoutineService, push: PushMessage, run: RoutineRun) ->
     return "", 204
 
 
+@push_endpoint(
+    _routines,
+    logger=logger,
+    parse=parse_push_of(RoutineAction.from_json, "a routine click"),
+    log_context=lambda click: {"action": click.action},
+)
+def _routine_action(
+    service: RoutineService, push: PushMessage, click: RoutineAction
+) -> tuple[str, int]:
+    service.clicks.handle(click)  # a repeated click saves or cancels nothing twice
+    return "", 204
+
+
 # Which handler serves which topic's pushes: the topic table says at which path each arrives.
 HANDLERS: dict[str, Callable[[flask.Request], tuple[str, int]]] = {
     "mentions": _mention,
@@ -140,6 +154,7 @@ HANDLERS: dict[str, Callable[[flask.Request], tuple[str, int]]] = {
     "assistant-events": _assistant_event,
     "routines": _routines_tick,
     "routine-runs": _routine_run,
+    "routine-actions": _routine_action,
 }
 
 

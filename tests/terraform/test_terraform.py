@@ -84,6 +84,7 @@ EXPECTED_GRANTS = {
         ("google_pubsub_topic.uploads", "roles/pubsub.publisher"),
         ("google_pubsub_topic.feedback", "roles/pubsub.publisher"),
         ("google_pubsub_topic.assistant_events", "roles/pubsub.publisher"),
+        ("google_pubsub_topic.routine_actions", "roles/pubsub.publisher"),
         (f"{_SECRET}[slack-signing-secret]", _ACCESSOR),
     },
     "sa:files": {
@@ -140,6 +141,8 @@ EXPECTED_GRANTS = {
         ("google_pubsub_subscription.routines_push", "roles/pubsub.subscriber"),
         ("google_pubsub_topic.routine_runs_dead_letter", "roles/pubsub.publisher"),
         ("google_pubsub_subscription.routine_runs_push", "roles/pubsub.subscriber"),
+        ("google_pubsub_topic.routine_actions_dead_letter", "roles/pubsub.publisher"),
+        ("google_pubsub_subscription.routine_actions_push", "roles/pubsub.subscriber"),
         ("google_service_account.push_invoker", "roles/iam.serviceAccountTokenCreator"),
     },
 }
