@@ -13,6 +13,7 @@ from bench import (
     ingress_latency,
     local_model,
     retrieval,
+    routines,
     thread_context,
     usage_overhead,
 )
@@ -91,6 +92,13 @@ def main() -> int:
         _table(
             "Mention with a CSV to the chart in the thread (deterministic model, whole stack)",
             [executor.mention_to_chart(log_dir)],
+        )
+    )
+    print(
+        _table(
+            "One routine run: 1,000 messages in the window (900 posts, 20 threads of 5 replies), "
+            "deterministic model; with the default prompt cap, then one that forces map-reduce",
+            routines.run(log_dir),
         )
     )
     return 0
