@@ -76,6 +76,12 @@ PURE_MODULES = [
     "assistant.llm.messages",
     "assistant.llm.rounds",
     "assistant.llm.tools",
+    "assistant.routines.routine",
+    "assistant.routines.schedule",
+    "assistant.routines.recap_policy",
+    "assistant.routines.actions",
+    "assistant.routines.stores",
+    "tests.memory_routines",
 ]
 
 
