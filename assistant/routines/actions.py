@@ -130,9 +130,13 @@ def spelled_out(routine: Routine, names: Mapping[str, str]) -> str:
     """One routine in words: when, what, from where, to where."""
     sources = ", ".join(f"#{names.get(source, source)}" for source in routine.sources)
     target = names.get(routine.target, routine.target)
+    # The instruction is the model's words: escaped, so it can hold no Slack link or mention.
+    instruction = (
+        routine.instruction.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    )
     return (
         f"{routine.schedule.describe()}: recap the last {routine.window_hours} hours of "
-        f"{sources} into #{target}, as asked: “{routine.instruction}”"
+        f"{sources} into #{target}, as asked: “{instruction}”"
     )
 
 

@@ -2,7 +2,8 @@
 by page, the replies of every thread in it (`conversations.replies`, through the thread
 reader), people's names (`users.info`, cached) and a permalink for each message.
 
-Permalinks are built from the workspace's address (`auth.test`, once per instance) in the
+Permalinks are built from the workspace's address (`auth.test`, once per instance, which also
+names the bot, whose own messages are left out) in the
 form Slack's own `chat.getPermalink` answers, so a window of 1,000 messages costs no call per
 message. A thread whose parent is older than the window but has replies in it is not read
 (`conversations.history` lists parents by their own time).
@@ -50,10 +51,10 @@ def slack_ts(moment: datetime) -> str:
 
 
 class WindowReader:
-    def __init__(self, client: WebClient, thread: ThreadReader, *, bot_user_id: str = "") -> None:
+    def __init__(self, client: WebClient, thread: ThreadReader) -> None:
         self._client = client
         self._thread = thread
-        self._bot_user_id = bot_user_id
+        self._bot_user_id = ""  # from auth.test with the workspace's address
         self._base_url = ""
         self.calls = 0  # Web API calls made here (the thread reader counts its own)
 
@@ -76,11 +77,12 @@ class WindowReader:
                     channel=channel, thread_ts=parent.ts, after=parent.ts, before=latest
                 )
                 read += [(reply, True, 0) for reply in thread if reply.ts != parent.ts]
-        read = [entry for entry in read if entry[0].user != self._bot_user_id or not entry[0].user]
+        base = self._workspace_url()
+        # The bot's own messages (earlier recaps, answers) are not what people said.
+        read = [entry for entry in read if not entry[0].user or entry[0].user != self._bot_user_id]
         read.sort(key=lambda entry: ts_key(entry[0].ts))
         read = read[-MAX_MESSAGES:]
         names = self._thread.names(message.user for message, _, _ in read if not message.is_app)
-        base = self._workspace_url()
         return ChannelWindow(
             channel,
             tuple(
@@ -119,10 +121,12 @@ class WindowReader:
     def _workspace_url(self) -> str:
         if not self._base_url:
             try:
-                self._base_url = str(self._client.auth_test().get("url") or "")
+                identity = self._client.auth_test()
                 self.calls += 1
             except SlackApiError:
                 return "https://slack.com/"
+            self._base_url = str(identity.get("url") or "https://slack.com/")
+            self._bot_user_id = str(identity.get("user_id") or "")
         return self._base_url
 
 
