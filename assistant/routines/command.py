@@ -43,11 +43,11 @@ class RoutinesCommand:
             r.id: when(r.next_run) if r.state is State.ACTIVE else f"none, {r.note or 'paused'}"
             for r in listed
         }
+        blocks = listing_blocks(listed, names, next_runs)
+        # The text repeats the list: what notifications and clients without blocks show.
+        text = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
         self._slack.chat_postMessage(
-            channel=mention.channel,
-            thread_ts=mention.thread_ts,
-            text=f"{len(listed)} routines",
-            blocks=listing_blocks(listed, names, next_runs),
+            channel=mention.channel, thread_ts=mention.thread_ts, text=text, blocks=blocks
         )
         return CommandReply(
             f"*Routines* posting here or created by you: {len(listed)}, listed below.",
