@@ -45,6 +45,7 @@ class RunOutcome(enum.Enum):
     EMPTY = "empty"  # nothing said in the window: said so briefly
     ALREADY_RUN = "already_run"  # a duplicate: someone ran this slot
     BUSY = "busy"  # someone is running it now: Pub/Sub should try again later
+    REQUEUED = "requeued"  # still busy on the push's last attempt: published again, acked
     SKIPPED = "skipped"  # paused, cancelled, gone, or off in the channel
     LATE = "late"  # missed by too long: a note instead
     OVER_BUDGET = "over_budget"  # a note, and the routine paused

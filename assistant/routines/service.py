@@ -16,7 +16,7 @@ from assistant.config import Settings
 from assistant.routines.clicks import RoutineClicks
 from assistant.routines.creation import RoutineDrafts
 from assistant.routines.routine import RoutineRun
-from assistant.routines.runner import RoutineRunner, RunLimits
+from assistant.routines.runner import RoutineRunner, RunLimits, RunOutcome
 from assistant.routines.ticker import Ticker
 from assistant.routines.window import WindowReader
 from assistant.routines.writer import RecapWriter
@@ -30,6 +30,19 @@ class RoutineService:
     ticker: Ticker
     runner: RoutineRunner
     clicks: RoutineClicks
+    publish_run: Callable[[RoutineRun], object]
+
+    def run_pushed(
+        self, run: RoutineRun, *, holder: str, attempt: int | None, max_attempts: int
+    ) -> RunOutcome:
+        """Run a pushed slot. A slot held by a runner that died stays busy until its record's
+        lease passes, which can outlast the push's delivery attempts: on the last attempt it
+        is published again (a new message, new attempts) rather than dead-lettered."""
+        outcome = self.runner.run(run, holder=holder)
+        if outcome is RunOutcome.BUSY and attempt is not None and attempt >= max_attempts - 1:
+            self.publish_run(run)
+            return RunOutcome.REQUEUED
+        return outcome
 
 
 def build_routines(
@@ -59,4 +72,6 @@ def build_routines(
         slack=clients.slack,
         clock=clock,
     )
-    return RoutineService(ticker=Ticker(routines, publish_run), runner=runner, clicks=clicks)
+    return RoutineService(
+        ticker=Ticker(routines, publish_run), runner=runner, clicks=clicks, publish_run=publish_run
+    )

@@ -128,7 +128,12 @@ def _routines_tick(service: RoutineService, push: PushMessage, _: None) -> tuple
 )
 def _routine_run(service: RoutineService, push: PushMessage, run: RoutineRun) -> tuple[str, int]:
     holder = f"{push.message_id}.{push.delivery_attempt or 1}"
-    outcome = service.runner.run(run, holder=holder)
+    outcome = service.run_pushed(
+        run,
+        holder=holder,
+        attempt=push.delivery_attempt,
+        max_attempts=get_settings().max_delivery_attempts,
+    )
     if outcome is RunOutcome.BUSY:
         return "another delivery is running this slot", 409  # look again after a backoff
     return "", 204

@@ -182,3 +182,19 @@ def test_a_window_too_big_for_one_call_is_recapped_by_map_reduce(
     assert kinds[-1] == "reduce" and len(kinds) >= 3 and kinds[0] == "map-1"
     [recap] = routines.posted_since(started)
     assert "Bob fixed it" in recap
+
+
+def test_a_slot_still_busy_on_the_push_s_last_attempt_is_published_again(
+    local_slack, local_model, tmp_path
+):
+    slot = datetime.now(UTC)
+    routines = make(local_slack, local_model, tmp_path, now=slot)
+    routine = routines.add(slot)
+    run = RoutineRun(routine.id, slot)
+    routines.stores.routines.claim_slot(run, holder="a runner that died")
+
+    early = routines.service.run_pushed(run, holder="m1", attempt=2, max_attempts=5)
+    last = routines.service.run_pushed(run, holder="m1", attempt=4, max_attempts=5)
+
+    assert (early, last) == (RunOutcome.BUSY, RunOutcome.REQUEUED)
+    assert routines.published == [run]
