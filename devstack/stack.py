@@ -295,6 +295,8 @@ class LocalStack:
             "--model-note",
             opts.model_note or self._default_model_note(),
         ]
+        if "responder" in self.urls:
+            command += ["--routines-tick-url", self.urls["responder"] + "/routines"]
         if opts.sandbox_data_dir is not None:
             command += ["--data-dir", str(opts.sandbox_data_dir)]
         if opts.sandbox_fresh:
