@@ -127,6 +127,9 @@ class Settings:
     retrieval_max_distance: float = registry.RETRIEVAL_MAX_DISTANCE.default
     retrieval_max_passages: int = registry.RETRIEVAL_MAX_PASSAGES.default
     retrieval_token_share: float = registry.RETRIEVAL_TOKEN_SHARE.default
+    routine_runs_topic: str = registry.ROUTINE_RUNS_TOPIC.default
+    routine_actions_topic: str = registry.ROUTINE_ACTIONS_TOPIC.default
+    routine_max_late_hours: float = registry.ROUTINE_MAX_LATE_HOURS.default
     # Registered variables without an attribute here (a setting added to the registry alone):
     # (variable, value) pairs, read with `get`. A tuple, so that Settings stays hashable.
     unlisted: tuple[tuple[str, Any], ...] = ()

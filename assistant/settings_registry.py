@@ -286,6 +286,14 @@ RETRIEVAL_MAX_PASSAGES = env_setting("RETRIEVAL_MAX_PASSAGES", int, 5, (RESPONDE
 RETRIEVAL_TOKEN_SHARE = env_setting("RETRIEVAL_TOKEN_SHARE", float, 0.25, (RESPONDER,),
     "largest share of the input budget the passages may take")
 
+ROUTINE_RUNS_TOPIC = env_setting("ROUTINE_RUNS_TOPIC", str, "routine-runs", (RESPONDER,),
+    "Pub/Sub topic the scheduler's tick publishes each due routine slot to")
+ROUTINE_ACTIONS_TOPIC = env_setting("ROUTINE_ACTIONS_TOPIC", str, "routine-actions", (INGRESS,),
+    "Pub/Sub topic for clicks on a routine's Confirm / Cancel buttons")
+ROUTINE_MAX_LATE_HOURS = env_setting("ROUTINE_MAX_LATE_HOURS", float, 6.0, (RESPONDER,),
+    "a routine slot missed while the service was down runs on recovery if at most this late; "
+    "an older one is skipped with a note")
+
 # --- Keys only the settings file sets ---------------------------------------------------------
 ENABLED = channel_setting("enabled", bool, True,
     "`false`: the bot politely declines in that channel (once per thread)")
@@ -306,6 +314,11 @@ FOLLOW_UPS_WITHOUT_MENTION = channel_setting("follow_ups_without_mention", bool,
     "a new mention (until someone else writes there); `false`: always a mention")
 BUDGETS_CHANNEL_MONTHLY_USD = channel_setting("budgets.channel_monthly_usd", float, 0.0,
     "this channel's own monthly cap, US dollars; 0: no limit")
+ROUTINES_ALLOWED = channel_setting("routines.allowed", bool, True,
+    "scheduled recaps (`@assistant every weekday at 9:00 summarise #x here`) may be created "
+    "and run here; `false`: they are refused, and those posting here are skipped")
+ROUTINES_PER_PERSON = channel_setting("routines.per_person", int, 5,
+    "most active routines one person may have in the workspace; 0: no limit")
 ALLOW_EXTERNAL_TEAMS: Setting[frozenset[str]] = channel_setting(
     "allow.external_teams", frozenset[str], frozenset(),
     "other organisations (Slack Connect teams) whose people may ask")

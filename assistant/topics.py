@@ -5,7 +5,7 @@ Terraform (terraform/pubsub.tf, checked by tests/terraform/topics_checks.py), th
 only.
 
     >>> [topic.name for topic in handler_paths("responder").values()]
-    ['mentions', 'feedback', 'assistant-events']
+    ['mentions', 'feedback', 'assistant-events', 'routines', 'routine-runs', 'routine-actions']
     >>> topic_at("responder", "/feedback/").name, topic_at("responder", "/").name
     ('feedback', 'mentions')
 """
@@ -51,6 +51,17 @@ TOPICS: tuple[Topic, ...] = (
     # The bot's DM was opened: the responder, which holds the bot token, sets suggested prompts.
     Topic(name="assistant-events", setting="assistant_events_topic", function="responder",
           path="/assistant-events", payload="DmOpened", ordering_key=False),
+    # Cloud Scheduler's tick, every minute: the responder publishes each due routine slot.
+    Topic(name="routines", setting=None, function="responder", path="/routines",
+          payload="Tick", ordering_key=False, ordered_subscription=False),
+    # One routine slot to run (assistant/routines/runner.py), exactly once per slot.
+    Topic(name="routine-runs", setting="routine_runs_topic", function="responder",
+          path="/routine-runs", payload="RoutineRun", ordering_key=False,
+          ordered_subscription=False),
+    # A click on a routine's Confirm / Cancel button (assistant/routines/clicks.py).
+    Topic(name="routine-actions", setting="routine_actions_topic", function="responder",
+          path="/routine-actions", payload="RoutineAction", ordering_key=False,
+          ordered_subscription=False),
     # Cloud Storage notifications about documents: no ordering key; the indexer orders versions
     # by object generation instead (assistant/retrieval/generations.py).
     Topic(name="knowledge", setting=None, function="indexer", path="/",

@@ -15,6 +15,7 @@ from bench import (
     local_model,
     result_memory,
     retrieval,
+    routines,
     thread_context,
     usage_overhead,
 )
@@ -107,6 +108,13 @@ def main() -> int:
             "A day in the life: realistic requests through the whole local stack with the "
             "default local model, each checked against its expected facts (seconds)",
             day_in_the_life.run(log_dir / "day"),
+        )
+    )
+    print(
+        _table(
+            "One routine run: 1,000 messages in the window (900 posts, 20 threads of 5 replies), "
+            "deterministic model; with the default prompt cap, then one that forces map-reduce",
+            routines.run(log_dir),
         )
     )
     return 0

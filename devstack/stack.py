@@ -23,6 +23,7 @@ from devstack.executor_runtime import ensure_runtime
 from devstack.knowledge import KnowledgeLoader
 from devstack.processes import ManagedProcess, free_port, wait_for_http
 from devstack.pubsub_wiring import wire_topics
+from devstack.routine_ticker import RoutineTicker
 from devstack.settings_file import LocalSettingsObject
 from devstack.trace import LogTailer
 
@@ -56,6 +57,8 @@ class StackOptions:
     model_note: str = ""
     # Start the code executor (functions/executor) and give the responder its EXECUTOR_URL.
     executor: bool = True
+    # Tick the routines topic this often, as Cloud Scheduler does every minute; 0: never.
+    routine_tick_seconds: float = 60.0
 
 
 def launch_function(
@@ -101,6 +104,7 @@ class LocalStack:
         self.urls: dict[str, str] = {}
         self.env: dict[str, str] = {}
         self.tailer: LogTailer | None = None
+        self.routine_ticker: RoutineTicker | None = None
         self.settings_file: LocalSettingsObject | None = None
         self.executor_problem = ""  # why the executor is not running, when it is not
 
@@ -177,6 +181,9 @@ class LocalStack:
             max_backoff=opts.push_max_backoff_seconds,
         )
         self._start_tailer()
+        self.routine_ticker = RoutineTicker(
+            pubsub_host=pubsub_host, project=opts.project, every_seconds=opts.routine_tick_seconds
+        ).start()
 
     # -- the page's "What happened" panel ------------------------------------------------
     def _start_tailer(self) -> None:
@@ -288,6 +295,8 @@ class LocalStack:
             "--model-note",
             opts.model_note or self._default_model_note(),
         ]
+        if "responder" in self.urls:
+            command += ["--routines-tick-url", self.urls["responder"] + "/routines"]
         if opts.sandbox_data_dir is not None:
             command += ["--data-dir", str(opts.sandbox_data_dir)]
         if opts.sandbox_fresh:
@@ -304,6 +313,8 @@ class LocalStack:
     def stop(self) -> None:
         if self.tailer is not None:
             self.tailer.stop()
+        if self.routine_ticker is not None:
+            self.routine_ticker.stop()
         processes = list(reversed(self.processes.values()))
         for process in processes:  # all at once: stopping takes as long as the slowest
             process.terminate()

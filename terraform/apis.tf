@@ -7,6 +7,7 @@ resource "google_project_service" "apis" {
     "cloudbuild.googleapis.com",           # builds the function sources
     "cloudfunctions.googleapis.com",       # Cloud Run functions (2nd gen)
     "cloudresourcemanager.googleapis.com", # data.google_project (project number)
+    "cloudscheduler.googleapis.com",       # the routines tick (routines.tf)
     "compute.googleapis.com",              # the executor's network without egress
     "firestore.googleapis.com",            # threads, turns, event claims
     "iam.googleapis.com",                  # service accounts

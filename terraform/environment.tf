@@ -11,8 +11,10 @@ locals {
     FEEDBACK_TOPIC       = google_pubsub_topic.feedback.name
     # The bot's DM opened: published for the responder, which sets the suggested prompts.
     ASSISTANT_EVENTS_TOPIC = google_pubsub_topic.assistant_events.name
-    LOG_LEVEL              = var.log_level
-    THREADS                = tostring(local.function_concurrency.ingress)
+    # A click on a routine's Confirm / Cancel (routines.tf).
+    ROUTINE_ACTIONS_TOPIC = google_pubsub_topic.routine_actions.name
+    LOG_LEVEL             = var.log_level
+    THREADS               = tostring(local.function_concurrency.ingress)
     # Secrets are files from Secret Manager volumes (functions.tf): every read sees the latest
     # version, so the real value is picked up once added, without a redeploy.
     SLACK_SIGNING_SECRET_FILE = "/etc/secrets/slack-signing-secret/value"
@@ -67,6 +69,9 @@ locals {
     # The DM's loading status and suggested prompts ("|" separates items; config.py).
     LOADING_MESSAGES  = join("|", var.loading_messages)
     SUGGESTED_PROMPTS = join("|", var.suggested_prompts)
+    # Routines (routines.tf): each due slot is published here, then run once.
+    ROUTINE_RUNS_TOPIC     = google_pubsub_topic.routine_runs.name
+    ROUTINE_MAX_LATE_HOURS = tostring(var.routine_max_late_hours)
   }
 
   files_env = {

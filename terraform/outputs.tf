@@ -53,6 +53,9 @@ output "dead_letter_subscriptions" {
     google_pubsub_subscription.feedback_dead_letter.name,
     google_pubsub_subscription.knowledge_dead_letter.name,
     google_pubsub_subscription.assistant_events_dead_letter.name,
+    google_pubsub_subscription.routines_dead_letter.name,
+    google_pubsub_subscription.routine_runs_dead_letter.name,
+    google_pubsub_subscription.routine_actions_dead_letter.name,
   ]
 }
 

@@ -437,3 +437,14 @@ variable "suggested_prompts" {
     error_message = "At most 4 suggested prompts (Slack's limit), none empty, none containing \"|\" (the separator)."
   }
 }
+
+variable "routine_max_late_hours" {
+  type        = number
+  default     = 6
+  description = "A routine slot missed while the service was down runs on recovery if at most this many hours late; an older one is skipped with a note (ROUTINE_MAX_LATE_HOURS)."
+
+  validation {
+    condition     = var.routine_max_late_hours > 0
+    error_message = "routine_max_late_hours must be positive."
+  }
+}

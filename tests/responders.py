@@ -23,6 +23,7 @@ from assistant.mention import Mention
 from assistant.retrieval.catalog import SetCount
 from assistant.retrieval.passages import Passage
 from tests.builders import MemoryBucket
+from tests.memory_routines import MemoryRoutines
 from tests.memory_stores import (
     MemoryClaims,
     MemoryHistory,
@@ -59,6 +60,7 @@ def memory_stores(*, lease_seconds: float = 5.0, **overrides: Any) -> ResponderS
         notices=MemoryNotices(),
         feedback=MemoryFeedback(),
         knowledge=NoDocuments(),
+        routines=MemoryRoutines(),
     )
     return dataclasses.replace(stores, **overrides)
 

@@ -160,14 +160,17 @@ def command_registry(
     sources_reply: _SourcesReply,
     ledger: UsageLedger,
     feedback: FeedbackVotes,
+    more: Sequence[Command] = (),
 ) -> CommandRegistry:
-    """Every command the responder answers (and `help`): a new one is one entry here."""
+    """Every command the responder answers (and `help`): a new one is one entry here, or,
+    when it lives with its feature (`routines`), in `more`."""
     return CommandRegistry(
         (
             ResetCommand(history),
             SourcesCommand(sources_reply),
             SettingsCommand(),
             UsageCommand(ledger, feedback),
+            *more,
         )
     )
 

@@ -51,6 +51,11 @@ from assistant.pubsub.publish import publish_mention
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.index import KnowledgeIndex
 from assistant.retrieval.search import DocumentSearch, KnowledgeReader, SearchLimits
+from assistant.routines.command import RoutinesCommand
+from assistant.routines.creation import RoutineDrafts
+from assistant.routines.store import RoutineStore
+from assistant.routines.stores import Routines
+from assistant.routines.tool import CreateRoutine
 from assistant.slack.linked_reader import LinkedReader
 from assistant.slack.reply import slack_client
 from assistant.slack.search import SlackSearch
@@ -63,6 +68,7 @@ from assistant.usage.stores import Notices, RateLimits, UsageLedger
 __all__ = [
     "ResponderClients",
     "ResponderStores",
+    "build_planner",
     "build_responder",
     "cloud_clients",
     "firestore_stores",
@@ -80,6 +86,7 @@ class ResponderStores:
     notices: Notices
     feedback: FeedbackVotes
     knowledge: KnowledgeReader
+    routines: Routines
     # Each person's code runs going at once; in-process unless the cloud's is passed.
     run_slots: RunSlots = dataclasses.field(default_factory=LocalRunSlots)
 
@@ -102,16 +109,7 @@ def build_responder(
     """The responder for `settings` over `clients`; `extra_tools` join the deployed tools (a
     test's own tool, say)."""
     stores, slack = clients.stores, clients.slack
-    source = SettingsSource(
-        settings_reader(settings.settings_uri, clients.storage),
-        refresh_seconds=settings.settings_refresh_seconds,
-        where=settings.settings_uri,
-    )
-    planner = Planner(
-        defaults=PlanDefaults.from_settings(settings),
-        base=channel_defaults(settings),
-        source=source,
-    )
+    planner = build_planner(settings, clients)
     search = DocumentSearch(
         index=clients.stores.knowledge,
         embedder=Embedder(
@@ -126,11 +124,13 @@ def build_responder(
             log_text=settings.log_prompts,
         ),
     )
+    drafts = RoutineDrafts(slack, stores.routines)
     commands = command_registry(
         history=stores.history,
         sources_reply=search.sources_reply,
         ledger=stores.ledger,
         feedback=stores.feedback,
+        more=(RoutinesCommand(stores.routines, drafts, slack),),
     )
     # One lookup per instance: the audience's facts stay cached for a few minutes.
     audience = AudienceLookup(slack)
@@ -175,7 +175,7 @@ def build_responder(
             code_runs=code_runs,
             linked=linked,
             slack_search=SlackSearch(slack),
-            extra=extra_tools,
+            extra=(CreateRoutine(drafts, slack), *extra_tools),
         ),
         linked=linked,
         generator=Generator(clients.model, log_prompts=settings.log_prompts),
@@ -185,7 +185,23 @@ def build_responder(
     )
 
 
-def firestore_stores(db: firestore.Client, *, lease_seconds: float) -> ResponderStores:
+def build_planner(settings: Settings, clients: ResponderClients) -> Planner:
+    """Every answer's (and every routine run's) plan: defaults, then the settings file."""
+    source = SettingsSource(
+        settings_reader(settings.settings_uri, clients.storage),
+        refresh_seconds=settings.settings_refresh_seconds,
+        where=settings.settings_uri,
+    )
+    return Planner(
+        defaults=PlanDefaults.from_settings(settings),
+        base=channel_defaults(settings),
+        source=source,
+    )
+
+
+def firestore_stores(
+    db: firestore.Client, *, lease_seconds: float, run_lease_seconds: float = 600.0
+) -> ResponderStores:
     return ResponderStores(
         claims=ClaimStore(db, lease_seconds=lease_seconds),
         history=HistoryStore(db),
@@ -194,6 +210,7 @@ def firestore_stores(db: firestore.Client, *, lease_seconds: float) -> Responder
         notices=RefusalNotices(db),
         feedback=FeedbackStore(db),
         knowledge=KnowledgeIndex(db),
+        routines=RoutineStore(db, lease_seconds=run_lease_seconds),
         run_slots=FirestoreRunSlots(db),
     )
 
@@ -209,7 +226,12 @@ def cloud_clients(settings: Settings) -> ResponderClients:
     # In the cloud the executor is private: an ID token for its URL. Locally, plain HTTP.
     token = google_id_token(url) if url.startswith("https://") else None
     return ResponderClients(
-        stores=firestore_stores(db, lease_seconds=settings.claim_lease_seconds),
+        stores=firestore_stores(
+            db,
+            lease_seconds=settings.claim_lease_seconds,
+            # A routine run does not beat: its slot is taken over once a whole run's time passed.
+            run_lease_seconds=settings.response_time_budget_seconds + 60,
+        ),
         slack=slack_client(settings.slack_bot_token, settings.slack_api_url),
         model=openai_client(settings),
         embeddings=embeddings_client(settings),

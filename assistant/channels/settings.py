@@ -38,6 +38,7 @@ __all__ = [
     "ChannelSettings",
     "Persona",
     "Price",
+    "RoutineSettings",
     "Tools",
     "channel_defaults",
     "lookup",
@@ -94,6 +95,15 @@ class AudienceReach:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class RoutineSettings:
+    """Scheduled recaps (assistant/routines/): whether they may post here, how many a person
+    may have."""
+
+    allowed: bool = registry.ROUTINES_ALLOWED.default
+    per_person: int = registry.ROUTINES_PER_PERSON.default  # 0: no limit
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ChannelSettings:
     """A channel's effective settings. The attributes are the keys the code has always read;
     every registered key, these included, is also `get(ENTRY)`. The defaults are the registry's
@@ -121,6 +131,7 @@ class ChannelSettings:
         direct_messages=registry.ALLOW_DIRECT_MESSAGES.default,
     )
     audience: AudienceReach = AudienceReach()
+    routines: RoutineSettings = RoutineSettings()
     # Registered keys with no attribute above, as (key, value) pairs (hashable, like the rest).
     unlisted: tuple[tuple[str, Any], ...] = ()
 

@@ -1,8 +1,9 @@
 """What ingress decides about one Slack interactivity request (a button click): pure.
 
 Slack POSTs `application/x-www-form-urlencoded` with one field, `payload`, holding JSON, signed
-exactly like events. Only our feedback buttons are acted on; anything else signed is acked
-and ignored (Slack shows an error to the person if the ack does not come within 3 s).
+exactly like events. Only our feedback buttons and the routines' buttons are acted on; anything
+else signed is acked and ignored (Slack shows an error to the person if the ack does not come
+within 3 s).
 
 >>> from assistant.slack.events import FixedClock, SignatureVerifier
 >>> verifier = SignatureVerifier("secret", clock=FixedClock(1_700_000_000))
@@ -20,6 +21,7 @@ from urllib.parse import parse_qs
 from slack_sdk.signature import SignatureVerifier
 
 from assistant.feedback.buttons import ACTION_ID, Feedback, parse_value
+from assistant.routines.actions import RoutineAction, parse_action
 from assistant.slack.events import RequestHeaders, signed_by_slack
 
 __all__ = ["InteractionDecision", "decide_interaction"]
@@ -30,6 +32,7 @@ class InteractionDecision:
     status: int
     body: str = ""
     feedback: Feedback | None = None
+    routine_action: RoutineAction | None = None
     reason: str = ""
 
 
@@ -50,9 +53,12 @@ def decide_interaction(
     if not isinstance(payload, dict) or payload.get("type") != "block_actions":
         return InteractionDecision(200, reason="ignored interaction type")
     try:
-        feedback = _feedback(payload)
+        routine_action = parse_action(payload)
+        feedback = _feedback(payload) if routine_action is None else None
     except (KeyError, TypeError, AttributeError):
         return InteractionDecision(400, "malformed block_actions", reason="malformed interaction")
+    if routine_action is not None:
+        return InteractionDecision(200, routine_action=routine_action, reason="routine click")
     if feedback is None:
         return InteractionDecision(200, reason="not a feedback click")
     return InteractionDecision(200, feedback=feedback, reason="feedback")

@@ -13,6 +13,7 @@ from .faults import Fault
 from .files import file_object
 from .inbound import BadRequest
 from .retry_policy import MODES
+from .routines_tick import tick_routines
 from .sandbox import Sandbox
 from .views import admin_message
 from .web_api import base_url_of
@@ -56,7 +57,11 @@ class AdminRoutes:
             web.get("/_sandbox/files/{file_id}/content", self.file_content),
             web.post("/_sandbox/app_home_opened", self.open_dm),
             web.get("/_sandbox/suggested_prompts", self.suggested_prompts),
+            web.post("/_sandbox/routines/tick", self.routines_tick),
         ]
+
+    async def routines_tick(self, request: web.Request) -> web.Response:
+        return await tick_routines(self.sandbox.config.routines_tick_url)
 
     def _base(self, request: web.Request) -> str:
         return base_url_of(request, self.sandbox.config.public_url)

@@ -25,6 +25,8 @@ class SandboxConfig:
     events_url: str | None = None
     # The app's interactivity Request URL: button clicks (block_actions) are POSTed here.
     interactivity_url: str | None = None
+    # The responder's /routines push endpoint: the page's "Run due routines now" (routines_tick.py).
+    routines_tick_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 3300
     data_dir: Path | None = None
@@ -85,6 +87,9 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     )
     parser.add_argument("--model-name", default="", help="the model answering, shown on the page")
     parser.add_argument("--model-note", default="", help="a sentence about it, shown on the page")
+    parser.add_argument(
+        "--routines-tick-url", help="the responder's /routines: 'Run due routines now'"
+    )
     ns = parser.parse_args(argv)
     return SandboxConfig(
         signing_secret=ns.signing_secret,
@@ -103,4 +108,5 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
         message_events=ns.message_events,
         model_name=ns.model_name,
         model_note=ns.model_note,
+        routines_tick_url=ns.routines_tick_url,
     )

@@ -6,8 +6,9 @@ the DM's suggested prompts.
 
 The same function is the app's interactivity Request URL (`…/interactivity`): a signed click
 on an answer's feedback buttons is published to the `feedback` topic before the ack, and the
-responder records it. So ingress, the one function open to the internet, still needs no
-Firestore access and loads no Firestore client.
+responder records it; a click on a routine's Confirm / Cancel goes to `routine-actions`. So
+ingress, the one function open to the internet, still needs no Firestore access and loads no
+Firestore client.
 """
 
 from __future__ import annotations
@@ -127,6 +128,18 @@ def _interaction(
     body: bytes, headers: RequestHeaders, verifier: SignatureVerifier, settings: Settings
 ) -> flask.Response:
     decision = decide_interaction(body=body, headers=headers, verifier=verifier)
+    routine_action = decision.routine_action
+    if routine_action is not None:
+        return _queued(
+            "routine click",
+            lambda: publish_data(
+                project=settings.google_cloud_project,
+                topic=settings.routine_actions_topic,
+                data=routine_action.to_json(),
+                action=routine_action.action,
+            ),
+            action=routine_action.action,
+        )
     feedback = decision.feedback
     if feedback is None:
         level = logging.WARNING if decision.status >= 400 else logging.INFO

@@ -1,5 +1,6 @@
 """The responder function: the push endpoint of every topic `assistant/topics.py` routes here
-(mentions to answer, feedback clicks to record, DM openings to offer suggested prompts).
+(mentions to answer, feedback clicks to record, DM openings to offer suggested prompts, the
+scheduler's ticks and the routine slots they publish).
 
 The composition root: reads the settings, builds the cloud's clients, hands them to
 `build_responder`. Status codes are the contract with Pub/Sub: 2xx acks, anything else is
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
 
 import flask
@@ -24,8 +26,13 @@ from assistant.feedback.votes import FeedbackVotes
 from assistant.logs import configure_logging
 from assistant.mention import Mention
 from assistant.pubsub.endpoint import push_endpoint
-from assistant.pubsub.envelope import PushMessage, parse_push_of
+from assistant.pubsub.envelope import PushMessage, parse_push, parse_push_of
 from assistant.pubsub.outcome import push_response
+from assistant.pubsub.publish import publish_data
+from assistant.routines.actions import RoutineAction
+from assistant.routines.routine import RoutineRun
+from assistant.routines.runner import RunOutcome
+from assistant.routines.service import RoutineService, build_routines
 from assistant.slack.opened import DmOpened
 from assistant.slack.suggestions import SuggestedPrompts
 from assistant.topics import topic_at
@@ -86,11 +93,73 @@ def _assistant_event(
     return "", 204
 
 
+@cache
+def _routines() -> RoutineService:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return build_routines(
+        settings,
+        _clients(),
+        publish_run=lambda run: publish_data(
+            project=settings.google_cloud_project,
+            topic=settings.routine_runs_topic,
+            data=run.to_json(),
+            routine_id=run.routine_id,
+        ),
+    )
+
+
+@push_endpoint(
+    _routines,
+    logger=logger,
+    parse=lambda body: (parse_push(body), None),  # a tick carries nothing we read
+    log_context=lambda _: {},
+)
+def _routines_tick(service: RoutineService, push: PushMessage, _: None) -> tuple[str, int]:
+    service.ticker.tick(datetime.now(UTC))  # a late or repeated tick publishes nothing twice
+    return "", 204
+
+
+@push_endpoint(
+    _routines,
+    logger=logger,
+    parse=parse_push_of(RoutineRun.from_json, "a routine run"),
+    log_context=lambda run: {"routine": run.routine_id, "slot": run.slot_id},
+)
+def _routine_run(service: RoutineService, push: PushMessage, run: RoutineRun) -> tuple[str, int]:
+    holder = f"{push.message_id}.{push.delivery_attempt or 1}"
+    outcome = service.run_pushed(
+        run,
+        holder=holder,
+        attempt=push.delivery_attempt,
+        max_attempts=get_settings().max_delivery_attempts,
+    )
+    if outcome is RunOutcome.BUSY:
+        return "another delivery is running this slot", 409  # look again after a backoff
+    return "", 204
+
+
+@push_endpoint(
+    _routines,
+    logger=logger,
+    parse=parse_push_of(RoutineAction.from_json, "a routine click"),
+    log_context=lambda click: {"action": click.action},
+)
+def _routine_action(
+    service: RoutineService, push: PushMessage, click: RoutineAction
+) -> tuple[str, int]:
+    service.clicks.handle(click)  # a repeated click saves or cancels nothing twice
+    return "", 204
+
+
 # Which handler serves which topic's pushes: the topic table says at which path each arrives.
 HANDLERS: dict[str, Callable[[flask.Request], tuple[str, int]]] = {
     "mentions": _mention,
     "feedback": _feedback,
     "assistant-events": _assistant_event,
+    "routines": _routines_tick,
+    "routine-runs": _routine_run,
+    "routine-actions": _routine_action,
 }
 
 

@@ -57,7 +57,7 @@ def test_a_thread_far_over_budget_sends_the_newest_turns_that_fit(sandbox, claim
     assert messages[0]["content"].startswith(DEFAULT_SYSTEM_PROMPT)
     assert messages[-1]["content"] == question
     # What fell out of the prompt is summarised (its oldest part first: a few calls a turn).
-    assert messages[1]["role"] == "system"
+    assert messages[1]["role"] == "user"  # framed data, not an instruction (issue 24)
     assert messages[1]["content"].startswith(SUMMARY_HEADER)
     history = messages[2:-1]
     assert history[-1]["content"].startswith("a159 ")  # the newest turn is kept

@@ -145,7 +145,7 @@ DEPLOY_DOC_EDITS: list[tuple[str, Callable[[str], str], str]] = [
     (_NAMES, _replace("settings and source buckets", "settings buckets"), "lists the buckets"),
     (_NAMES, _replace("three Secret Manager", "two Secret Manager"), "says two secrets"),
     (_NAMES, _replace("topic feedback ──", "feedback ──"), "path of topic feedback"),
-    (_NAMES, _replace("`knowledge` and", "and"), "do not name knowledge-dead-letter"),
+    (_NAMES, _replace("`knowledge`, ", ""), "do not name knowledge-dead-letter"),
     (
         _NAMES,
         _replace("slack-assistant-responder --region", "slack-assistant-answers --region"),
@@ -153,7 +153,7 @@ DEPLOY_DOC_EDITS: list[tuple[str, Callable[[str], str], str]] = [
     ),
     (
         "owner-free grants",
-        _replace(" compute.securityAdmin; do", "; do"),
+        _replace(" compute.securityAdmin \\\n", " \\\n"),
         "lists roles/compute.securityAdmin but its commands do not grant it",
     ),
     (

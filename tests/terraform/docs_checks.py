@@ -67,6 +67,10 @@ DEPLOYER_ROLES: Mapping[str, frozenset[str]] = {
     "google_compute_network": frozenset({"roles/compute.networkAdmin"}),
     "google_compute_subnetwork": frozenset({"roles/compute.networkAdmin"}),
     "google_compute_firewall": frozenset({"roles/compute.securityAdmin"}),
+    # The routines tick (routines.tf): it runs as the scheduler's own account.
+    "google_cloud_scheduler_job": frozenset(
+        {"roles/cloudscheduler.admin", "roles/iam.serviceAccountUser"}
+    ),
 }
 
 HEADING = "### Without Owner"

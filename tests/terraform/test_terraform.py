@@ -31,6 +31,7 @@ from tests.terraform import (
     iam_checks,
     knowledge_checks,
     plan_checks,
+    routines_checks,
     runtime_checks,
     settings_checks,
     topics_checks,
@@ -40,6 +41,7 @@ from tests.terraform.executor_mutations import EXECUTOR_MUTATIONS
 from tests.terraform.hcl_model import Model, load
 from tests.terraform.mutations import DOC_MUTATIONS
 from tests.terraform.mutations import MUTATIONS as FUNCTION_MUTATIONS
+from tests.terraform.routines_mutations import ROUTINES_MUTATIONS
 from tests.terraform.topics_mutations import TOPICS_MUTATIONS
 from tests.terraform.wiring import FUNCTION
 
@@ -59,7 +61,10 @@ IMAGE_DIRS = sorted(
 # Which function consumes which topic (assistant/topics.py), by the topic's resource name.
 HANDLERS = {topic.resource: topic.function for topic in TOPICS}
 UNORDERED = frozenset(topic.resource for topic in TOPICS if not topic.ordered_subscription)
-MUTATIONS = [*FUNCTION_MUTATIONS, *EXECUTOR_MUTATIONS, *TOPICS_MUTATIONS, *DEPLOY_MUTATIONS]
+MUTATIONS = [
+    *FUNCTION_MUTATIONS, *EXECUTOR_MUTATIONS, *TOPICS_MUTATIONS, *DEPLOY_MUTATIONS,
+    *ROUTINES_MUTATIONS,
+]  # fmt: skip
 # The defaults a Terraform variable feeding a setting must have (assistant/settings_registry.py).
 CODE_DEFAULTS = {name: setting.default for name, setting in ENV_SETTINGS.items()}
 REQUIRED_APIS = {
@@ -85,6 +90,7 @@ EXPECTED_GRANTS = {
         ("google_pubsub_topic.uploads", "roles/pubsub.publisher"),
         ("google_pubsub_topic.feedback", "roles/pubsub.publisher"),
         ("google_pubsub_topic.assistant_events", "roles/pubsub.publisher"),
+        ("google_pubsub_topic.routine_actions", "roles/pubsub.publisher"),
         (f"{_SECRET}[slack-signing-secret]", _ACCESSOR),
     },
     "sa:files": {
@@ -102,7 +108,11 @@ EXPECTED_GRANTS = {
         # A follow-up with files goes to the files function (answer/responder.py).
         ("google_pubsub_topic.uploads", "roles/pubsub.publisher"),
         ("google_cloud_run_v2_service.executor", "roles/run.invoker"),
+        # Each due routine slot of a tick is published as its own run (routines.tf).
+        ("google_pubsub_topic.routine_runs", "roles/pubsub.publisher"),
     },
+    # Cloud Scheduler's tick: publishing to the routines topic is all it may do.
+    "sa:scheduler": {("google_pubsub_topic.routines", "roles/pubsub.publisher")},
     "sa:indexer": {
         ("project", "roles/datastore.user"),
         ("google_storage_bucket.knowledge", "roles/storage.objectViewer"),
@@ -133,6 +143,12 @@ EXPECTED_GRANTS = {
         ("google_pubsub_subscription.knowledge_push", "roles/pubsub.subscriber"),
         ("google_pubsub_topic.assistant_events_dead_letter", "roles/pubsub.publisher"),
         ("google_pubsub_subscription.assistant_events_push", "roles/pubsub.subscriber"),
+        ("google_pubsub_topic.routines_dead_letter", "roles/pubsub.publisher"),
+        ("google_pubsub_subscription.routines_push", "roles/pubsub.subscriber"),
+        ("google_pubsub_topic.routine_runs_dead_letter", "roles/pubsub.publisher"),
+        ("google_pubsub_subscription.routine_runs_push", "roles/pubsub.subscriber"),
+        ("google_pubsub_topic.routine_actions_dead_letter", "roles/pubsub.publisher"),
+        ("google_pubsub_subscription.routine_actions_push", "roles/pubsub.subscriber"),
         ("google_service_account.push_invoker", "roles/iam.serviceAccountTokenCreator"),
     },
 }
@@ -261,6 +277,14 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "executor build": executor_checks.check_executor_build,
     "executor wiring": executor_checks.check_executor_wiring,
     "threads": runtime_checks.check_threads,
+    # Routines (issue 25).
+    "routines tick": routines_checks.check_routines_tick,
+    "routines due index": lambda m: routines_checks.check_due_index(
+        m, _constant("routines/store.py", "ROUTINES")
+    ),
+    "routine slots TTL": lambda m: config_checks.check_ttl_field(
+        m, _constant("routines/store.py", "SLOTS"), "expires_at"
+    ),
     "preconditions hold by default": runtime_checks.check_preconditions,
     # A first deploy, a second plan and a teardown that get through (issue 24).
     "image build source": build_checks.check_image_build_source,

@@ -83,6 +83,12 @@ PURE_MODULES = [
     "assistant.audience.facts",
     "assistant.audience.policy",
     "assistant.slack.permalinks",
+    "assistant.routines.routine",
+    "assistant.routines.schedule",
+    "assistant.routines.recap_policy",
+    "assistant.routines.actions",
+    "assistant.routines.stores",
+    "tests.memory_routines",
 ]
 
 

@@ -156,4 +156,6 @@ def test_each_topic_is_named_by_its_setting_and_received_by_a_known_function():
 )  # fmt: skip
 def test_the_responder_s_paths_route_as_they_always_did(path, expected):
     assert topic_at("responder", path).name == expected
-    assert set(handler_paths("responder")) == {"/", "/feedback", "/assistant-events"}
+    assert set(handler_paths("responder")) == {
+        "/", "/feedback", "/assistant-events", "/routines", "/routine-runs", "/routine-actions"
+    }  # fmt: skip

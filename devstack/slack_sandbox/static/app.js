@@ -265,7 +265,8 @@ function renderBody(m) {
   return `<div class="text md${streaming ? " streaming" : ""}">${renderMarkdown(shown, mdContext())}</div>`;
 }
 
-// context_actions blocks with feedback_buttons: the 👍 / 👎 Slack shows under an AI answer.
+// context_actions blocks with feedback_buttons: the 👍 / 👎 Slack shows under an AI answer;
+// actions blocks with buttons.
 const THUMB_PATH = "M2 7h3v8H2zM6 15h6.5a1.5 1.5 0 0 0 1.5-1.3l.9-5A1.5 1.5 0 0 0 13.4 7H10V3.5A1.5 1.5 0 0 0 8.5 2L6 7z";
 const THUMB = {
   positive_button: `<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="${THUMB_PATH}"/></svg>`,
@@ -274,6 +275,15 @@ const THUMB = {
 function renderBlockActions(channel, m) {
   const buttons = [];
   for (const block of m.blocks || []) {
+    if (block.type === "actions") {
+      // Plain buttons (a routine's Confirm / Cancel), sent back as Slack sends a click.
+      for (const element of block.elements || []) {
+        if (element.type !== "button") continue;
+        buttons.push(`<button class="feedback block-button" data-click-channel="${escapeHtml(channel)}" data-click-ts="${escapeHtml(m.ts)}"
+          data-action="${escapeHtml(element.action_id || "")}" data-value="${escapeHtml(element.value || "")}">${escapeHtml((element.text || {}).text || "")}</button>`);
+      }
+      continue;
+    }
     if (block.type !== "context_actions") continue;
     for (const element of block.elements || []) {
       if (element.type !== "feedback_buttons") continue;

@@ -45,6 +45,7 @@ SCOPES: dict[str, set[str]] = {
     "conversations.replies": HISTORY,
     "conversations.history": HISTORY,
     "conversations.info": READ,
+    "conversations.list": READ,  # a routine's #channel names (routines/creation.py)
     "users.info": {"users:read"},
     "files.info": {"files:read"},
     # files_upload_v2: files.getUploadURLExternal, then files.completeUploadExternal.
