@@ -102,6 +102,7 @@ class MemoryClaims:
                 "state": claim["state"],
                 "rounds": tuple(claim["rounds"][number] for number in sorted(claim["rounds"])),
                 "delivered": delivered,
+                "stream_ts": claim.get("stream_ts", ""),
             }
             if verdict is not ClaimVerdict.PROCEED:
                 return Claim(verdict, None, attempts=attempts, **seen)
@@ -118,6 +119,9 @@ class MemoryClaims:
 
     def record_messages(self, lease: Lease, message_ts: list[str]) -> None:
         self._write(lease, {"message_ts": list(message_ts)})
+
+    def record_stream(self, lease: Lease, stream_ts: str) -> None:
+        self._write(lease, {"stream_ts": stream_ts})
 
     def record_round(self, lease: Lease, number: int, done: ToolRound) -> None:
         with self._lock:

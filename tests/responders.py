@@ -35,6 +35,7 @@ TEST_SETTINGS = {
     "openai_model": "fake-gpt",
     "user_mentions_per_minute": 0,
     "slack_update_interval_seconds": 0.0,
+    "slack_stream_append_seconds": 0.0,
     "max_delivery_attempts": 3,
     "files_bucket": "b",
 }

@@ -18,9 +18,10 @@ from assistant.answer.delivery import Delivery, ResponderLimits
 from assistant.answer.meter import CallRecorder, Meter
 from assistant.answer.plan import AnswerPlan, Planner
 from assistant.mention import Mention
+from assistant.slack.native_stream import StreamRecipient
 from assistant.slack.posted import answer_metadata
 from assistant.slack.reply import ThreadReply
-from assistant.slack.status import AssistantStatus, status_applies
+from assistant.slack.status import AssistantStatus
 from assistant.usage.policy import Spent
 
 __all__ = ["AnswerContext", "AnswerContexts"]
@@ -76,7 +77,8 @@ class AnswerContexts:
         self, mention: Mention, claim: Claim, lease: Lease, *, guard: Callable[[], None]
     ) -> ThreadReply:
         """The thread's reply, editing what an earlier attempt posted; `guard` raises once
-        another delivery took the claim over, so nothing more reaches Slack."""
+        another delivery took the claim over, so nothing more reaches Slack. A fresh answer
+        streams natively, with the loading status (DM and channel threads) until it starts."""
         reply = ThreadReply(
             self._slack,
             channel=mention.channel,
@@ -87,9 +89,14 @@ class AnswerContexts:
             guard=guard,
             metadata=answer_metadata(mention.message_key),
         )
-        if status_applies(mention):  # the DM: a loading status, not a "Thinking…" message
-            loading = self._limits.loading_messages
-            reply.use_status(AssistantStatus.of(self._slack, mention, loading, guard=guard))
+        loading = self._limits.loading_messages
+        reply.use_status(AssistantStatus.of(self._slack, mention, loading, guard=guard))
+        reply.close_leftover_stream(claim.stream_ts)
+        reply.use_stream(
+            StreamRecipient(user_id=mention.user, team_id=mention.team_id),
+            on_stream=lambda ts: self._claims.record_stream(lease, ts),
+            interval=self._limits.slack_stream_append_seconds,
+        )
         return reply
 
     def context(

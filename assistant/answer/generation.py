@@ -1,8 +1,9 @@
 """The responder's "generate" step: the model and its tools, streamed into the thread.
 
 Each tool round is recorded on the claim as it finishes, so a delivery that takes over after a
-crash replays the rounds instead of running the tools again; each model call is metered. What
-the tools show of their calls (the code that ran) goes under the answer.
+crash replays the rounds instead of running the tools again; each model call is metered. Every
+tool call is a visible step (a task card in a native stream, else the status line), whatever
+the tool. What the tools show of their calls (the code that ran) goes under the answer.
 """
 
 from __future__ import annotations
@@ -19,16 +20,36 @@ from assistant.answer.context import AnswerContext
 from assistant.answer.delivery import seconds_since_mention
 from assistant.llm.events import ModelRequest
 from assistant.llm.loop import run_tool_loop
-from assistant.llm.loop_events import AnswerText, FinalAnswer, RoundFinished, ToolsStarted
+from assistant.llm.loop_events import (
+    AnswerText,
+    FinalAnswer,
+    RoundFinished,
+    StepFinished,
+    StepStarted,
+    ToolsStarted,
+)
 from assistant.llm.messages import Message
 from assistant.llm.rounds import Usage
 from assistant.llm.tools import Tool, ToolRound, tool_footers
+from assistant.slack.native_stream import TaskUpdate
 
-__all__ = ["Generator"]
+__all__ = ["Generator", "task_update"]
 
 logger = logging.getLogger(__name__)
 
-TOOL_STATUS = "Using a tool…"
+
+def task_update(event: StepStarted | StepFinished) -> TaskUpdate:
+    """A tool call's step as Slack's task card."""
+    if isinstance(event, StepStarted):
+        status = "in_progress" if event.running else "pending"
+        return TaskUpdate(id=event.call_id, title=event.title, status=status)
+    return TaskUpdate(
+        id=event.call_id,
+        title=event.title,
+        status="error" if event.failed else "complete",
+        output=event.summary.output,
+        sources=event.summary.sources,
+    )
 
 
 class Generator:
@@ -77,7 +98,8 @@ class Generator:
                 reply.stream(event.text)
             elif isinstance(event, ToolsStarted):
                 logger.info("tools requested", extra={"tools": list(event.names)})
-                reply.show_status(event.status or TOOL_STATUS)
+            elif isinstance(event, StepStarted | StepFinished):
+                reply.task(task_update(event))
             elif isinstance(event, RoundFinished):
                 context.claims.record_round(context.lease, event.number, event.round)
                 rounds.append(event.round)

@@ -26,12 +26,14 @@ from assistant.llm.loop_events import (
     FinalAnswer,
     LoopEvent,
     RoundFinished,
+    StepFinished,
+    StepStarted,
     ToolsStarted,
 )
 from assistant.llm.messages import Message, ToolCall
 from assistant.llm.rounds import RoundBuilder, Usage
 from assistant.llm.stream import stream_events
-from assistant.llm.tools import Tool, ToolRound
+from assistant.llm.tools import StepSummary, Tool, ToolRound, first_line
 
 __all__ = ["MAX_TOOL_RESULT_CHARS", "run_tool_loop"]
 
@@ -89,13 +91,37 @@ def run_tool_loop(
         names = tuple(call.name for call in result.tool_calls)
         statuses = [by_name[n].status for n in names if n in by_name and by_name[n].status]
         yield ToolsStarted(names, statuses[0] if statuses else "")
-        results = tuple(_run(call, by_name, deadline=deadline) for call in result.tool_calls)
+        # Every call is a visible step: waiting (when calls before it run first), running,
+        # then done or failed.
+        titles = {call.id: _title(by_name.get(call.name), call.name) for call in result.tool_calls}
+        for call in result.tool_calls[1:]:
+            yield StepStarted(call.id, titles[call.id], running=False)
+        results = []
+        for call in result.tool_calls:
+            yield StepStarted(call.id, titles[call.id], running=True)
+            message = _run(call, by_name, deadline=deadline)
+            results.append(message)
+            yield StepFinished(call.id, titles[call.id], *_outcome(by_name.get(call.name), message))
         done = ToolRound(
-            Message.assistant(result.text, tool_calls=result.tool_calls), results, result.usage
+            Message.assistant(result.text, tool_calls=result.tool_calls),
+            tuple(results),
+            result.usage,
         )
         yield RoundFinished(done, number)
         rounds += (done,)
         number += 1
+
+
+def _title(tool: Tool | None, name: str) -> str:
+    return (tool.status if tool is not None and tool.status else f"Using {name}").rstrip("…")
+
+
+def _outcome(tool: Tool | None, message: Message) -> tuple[bool, StepSummary]:
+    """Whether the call failed (the loop words every failure "Error: …"), and its summary."""
+    text = message.content if isinstance(message.content, str) else ""
+    failed = text.startswith("Error:")
+    summarize = tool.summarize if tool is not None and not failed else first_line
+    return failed, summarize(text)
 
 
 def _run(call: ToolCall, tools: Mapping[str, Tool], *, deadline: float) -> Message:

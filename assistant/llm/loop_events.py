@@ -9,9 +9,17 @@ from __future__ import annotations
 import dataclasses
 
 from assistant.llm.rounds import Usage
-from assistant.llm.tools import ToolRound
+from assistant.llm.tools import StepSummary, ToolRound
 
-__all__ = ["AnswerText", "FinalAnswer", "LoopEvent", "RoundFinished", "ToolsStarted"]
+__all__ = [
+    "AnswerText",
+    "FinalAnswer",
+    "LoopEvent",
+    "RoundFinished",
+    "StepFinished",
+    "StepStarted",
+    "ToolsStarted",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,6 +31,23 @@ class AnswerText:
 class ToolsStarted:
     names: tuple[str, ...]
     status: str
+
+
+@dataclasses.dataclass(frozen=True)
+class StepStarted:
+    """One tool call begins (every call of a round is announced before the first runs)."""
+
+    call_id: str
+    title: str
+    running: bool  # False: announced, waiting for the calls before it
+
+
+@dataclasses.dataclass(frozen=True)
+class StepFinished:
+    call_id: str
+    title: str
+    failed: bool
+    summary: StepSummary
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,4 +66,4 @@ class FinalAnswer:
     rounds: int  # tool rounds before the answer, replayed ones included
 
 
-LoopEvent = AnswerText | ToolsStarted | RoundFinished | FinalAnswer
+LoopEvent = AnswerText | ToolsStarted | StepStarted | StepFinished | RoundFinished | FinalAnswer

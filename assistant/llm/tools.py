@@ -15,7 +15,24 @@ from typing import Any
 from assistant.llm.messages import Message
 from assistant.llm.rounds import Usage
 
-__all__ = ["Tool", "ToolRound", "tool_footers"]
+__all__ = ["StepSummary", "Tool", "ToolRound", "first_line", "tool_footers"]
+
+_SUMMARY_CHARS = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class StepSummary:
+    """What a finished call shows as its step (a task card): a short output and, for tools
+    that read documents, what they read as (title, url)."""
+
+    output: str = ""
+    sources: tuple[tuple[str, str], ...] = ()
+
+
+def first_line(result: str) -> StepSummary:
+    """Any tool's summary unless it has its own: the result's first non-empty line."""
+    line = next((line.strip() for line in result.splitlines() if line.strip()), "")
+    return StepSummary(line if len(line) <= _SUMMARY_CHARS else line[: _SUMMARY_CHARS - 1] + "…")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +45,7 @@ class Tool:
     # footer(arguments of this answer's calls, answer text) -> text shown under the answer
     # (the code that produced a number, say); None: nothing.
     footer: Callable[[Sequence[Mapping[str, Any]], str], str] | None = None
+    summarize: Callable[[str], StepSummary] = first_line  # result text -> its step's card
 
     def to_wire(self) -> dict[str, Any]:
         return {

@@ -1,6 +1,8 @@
 """The bot's answer in one Slack thread: progress first, then streamed edits, then the final text.
 
 One object owns the answer's messages and is the only writer, so there are no concurrent edits.
+With `use_stream` the answer streams natively (chat.startStream …, `streamed_answer.py`), tool
+steps as task cards; whenever Slack refuses the stream it goes on by edits (`Transport`).
 Edits are throttled (chat.update is rate-limited per workspace), and an answer longer than one
 message continues in further messages. The message timestamps are reported as soon as a message
 exists, so a redelivery after a crash edits the same messages instead of posting new ones.
@@ -21,24 +23,23 @@ import dataclasses
 import enum
 import time
 from collections.abc import Callable, Iterator, Mapping
-from functools import cache
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
 
-from assistant import deadline
 from assistant.slack.markdown import MARKDOWN_TEXT_LIMIT, split_markdown
+from assistant.slack.native_stream import (
+    STREAM_APPEND_SECONDS,
+    SlackStream,
+    StreamRecipient,
+    TaskUpdate,
+)
 from assistant.slack.neutralise import neutralise
 from assistant.slack.posted import posted_with
 from assistant.slack.status import AssistantStatus
+from assistant.slack.streamed_answer import NO_STREAM, NativeAnswer, StreamedAnswer
+from assistant.slack.web_client import slack_client
 
 __all__ = [
     "MOVES",
@@ -46,6 +47,7 @@ __all__ = [
     "ReplyFinished",
     "ReplyState",
     "ThreadReply",
+    "Transport",
     "slack_client",
 ]
 
@@ -80,6 +82,14 @@ MOVES: Mapping[ReplyState, frozenset[ReplyState]] = {
 }
 
 
+class Transport(enum.Enum):
+    """How the answer's text reaches the thread. A reply may go from STREAM to EDITS (Slack
+    refused the stream; its message is then edited), never back."""
+
+    STREAM = "stream"  # chat.startStream / appendStream / stopStream grow one message
+    EDITS = "edits"  # chat.postMessage, then throttled chat.update (every takeover, too)
+
+
 class ReplyFinished(RuntimeError):
     """A write to a reply whose final text is already in the thread."""
 
@@ -91,38 +101,6 @@ class _Content:
     text: str | None = None
     markdown_text: str | None = None
     blocks: list[dict[str, Any]] | None = None
-
-
-class _RateLimitWithinDeadline(RateLimitErrorRetryHandler):
-    """Waits out Slack's 429s only when the wait fits the delivery's deadline."""
-
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if not super()._can_retry(state=state, request=request, response=response, error=error):
-            return False
-        if response is None:  # the parent retries only responses, those with status 429
-            return False
-        headers = {key.lower(): value for key, value in response.headers.items()}
-        wait = int((headers.get("retry-after") or ["1"])[0]) + 1
-        return wait < deadline.remaining()
-
-
-@cache
-def slack_client(token: str, base_url: str) -> WebClient:
-    client = WebClient(token=token, base_url=base_url, timeout=15)
-    client.retry_handlers.extend(
-        [
-            _RateLimitWithinDeadline(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ]
-    )
-    return client
 
 
 class ThreadReply:
@@ -160,6 +138,17 @@ class ThreadReply:
         self._answer_shown = False
         self.streamed_text = ""  # the answer as last shown while streaming
         self.edits = 0
+        self._native: NativeAnswer = NO_STREAM  # use_stream turns it on
+        self._leftover_stream = ""  # an earlier attempt's stream, closed before it is edited
+
+    @property
+    def transport(self) -> Transport:
+        return Transport.STREAM if self._native.active else Transport.EDITS
+
+    @property
+    def stream_calls(self) -> dict[str, int]:
+        """The stream methods called so far, by name (for the log and the benchmark)."""
+        return self._native.calls
 
     @property
     def state(self) -> ReplyState:
@@ -177,12 +166,45 @@ class ThreadReply:
     def post_as(self, identity: dict[str, str]) -> None:
         """Post new messages under a persona's `username` and `icon_emoji` / `icon_url` (needs
         chat:write.customize); edits keep whatever a message was posted as."""
-        self._identity = dict(identity)
+        self._identity.clear()  # in place: a stream made earlier posts under it too
+        self._identity.update(identity)
 
     def use_status(self, status: AssistantStatus) -> None:
         """Show progress as the thread's loading status (the bot's DM) rather than a message,
         for as long as nothing has been posted and Slack accepts it."""
         self._status = status
+
+    def use_stream(
+        self,
+        recipient: StreamRecipient,
+        *,
+        on_stream: Callable[[str], None],
+        interval: float = STREAM_APPEND_SECONDS,
+    ) -> None:
+        """Stream the answer natively, when nothing of it is in the thread yet (a takeover
+        edits what the earlier attempt left). `on_stream(ts)` records an open stream's
+        message, and `on_stream("")` its end, so a takeover knows to close it."""
+        if self._message_ts:
+            return
+        stream = SlackStream(self._client, channel=self._channel, thread_ts=self._thread_ts,
+                             recipient=recipient, identity=self._identity, guard=self._guard,
+                             interval=interval, limit=self._limit, clock=self._clock)  # fmt: skip
+
+        def opened(ts: str) -> None:
+            self._message_ts.append(ts)
+            self._on_new_message(list(self._message_ts))
+            on_stream(ts)
+
+        def closed(ts: str) -> None:
+            self._shown.pop(ts, None)  # whatever it shows now, the next render edits it
+            self._last_render = float("-inf")
+            on_stream("")
+
+        self._native = StreamedAnswer(stream, opened=opened, closed=closed)
+
+    def close_leftover_stream(self, ts: str) -> None:
+        """An earlier attempt's stream on message `ts`: stopped before the first edit of it."""
+        self._leftover_stream = ts if ts in self._message_ts else ""
 
     def recover_posted(self, *, after: str) -> None:
         """Adopt the messages an earlier attempt posted but died before recording."""
@@ -212,12 +234,25 @@ class ThreadReply:
             return
         # In the DM the loading status shows it, and Slack clears that with the first message.
         if self._status is None or not self._status.loading():
+            self._native.end("a progress message")  # the answer then edits that message
             self._post(PROGRESS_TEXT)
         self._state = _PROGRESS
+
+    def task(self, update: TaskUpdate) -> None:
+        """A tool step: its task card in the stream, or else its title as the status line
+        while it runs (a finished step shows nothing more: the answer follows)."""
+        self._allow(_PROGRESS, "task")
+        if self._native.task(update):
+            self._state = _PROGRESS if self._state is _NEW else self._state
+            return
+        if update.status == "in_progress":
+            self.show_status(f"{update.title}…")
 
     def show_status(self, text: str) -> None:
         """Replace what is shown with a status line (for example while a tool runs)."""
         self._allow(_PROGRESS, "show_status")
+        if self._native.active:
+            return  # the stream shows the step as a task card
         if self._message_ts or self._status is None or not self._status.show(text):
             self._render(f"_{text}_", final=False)
         self._state = _PROGRESS
@@ -226,6 +261,10 @@ class ThreadReply:
         """Show the answer so far, at most once per `min_interval`."""
         self._allow(_STREAMING, "stream")
         self.streamed_text = text
+        if self._native.text(text):
+            self._state = _STREAMING
+            self._answer_shown = self._answer_shown or bool(self._message_ts)
+            return
         if self._clock() - self._last_render < self._min_interval:
             return
         self._render(text + _STREAMING_CURSOR, final=False)
@@ -235,6 +274,9 @@ class ThreadReply:
     def finish(self, text: str, *, blocks: tuple[dict[str, Any], ...] = ()) -> None:
         """The final text; `blocks` (e.g. feedback buttons) go under its last message."""
         self._allow(_FINAL, "finish")
+        if self._native.finish(text, tuple(blocks)):
+            self._state = _FINAL
+            return
         self._final_blocks = tuple(blocks)
         try:
             self._render(text, final=True)
@@ -245,6 +287,7 @@ class ThreadReply:
     def fail(self, message: str, *, partial_text: str = "") -> None:
         """End with a readable error, keeping any text the person has already seen."""
         self._allow(_FINAL, "fail")
+        self._native.end("failed")
         notice = f":warning: {message}"
         try:
             self._render(f"{partial_text}\n\n{notice}" if partial_text else notice, final=True)
@@ -263,6 +306,7 @@ class ThreadReply:
     def say(self, text: str) -> None:
         """A one-off reply (for example after `reset`)."""
         self._allow(_FINAL, "say")
+        self._native.end("a one-off reply")
         self._render(text, final=True)
         self._state = _FINAL
 
@@ -276,6 +320,12 @@ class ThreadReply:
             )
 
     def _render(self, text: str, *, final: bool) -> None:
+        if self._leftover_stream:
+            # The earlier attempt's stream may still be open: close it, then edit it.
+            leftover, self._leftover_stream = self._leftover_stream, ""
+            with contextlib.suppress(SlackApiError):
+                self._guard()
+                self._client.chat_stopStream(channel=self._channel, ts=leftover)
         self._last_render = self._clock()
         text = neutralise(text)  # every path to the thread passes here, fallbacks included
         try:

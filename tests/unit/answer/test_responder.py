@@ -212,8 +212,9 @@ def test_a_tool_round_is_replayed_not_rerun_after_a_lost_attempt(
     local_slack, local_model, tmp_path
 ):
     def die_after_the_second_run(runs):
-        if runs == 2:  # the next Slack edit fails, as if the instance died right here
-            local_slack.inject_fault(method="chat.update", error="internal_error", count=1)
+        if runs == 2:  # the next Slack writes fail, as if the instance died right here
+            for method in ("chat.appendStream", "chat.update"):  # the stream, then its fallback
+                local_slack.inject_fault(method=method, error="internal_error", count=1)
 
     words = Dictionary(die_after_the_second_run)
     bot = make_bot(local_slack, local_model, tmp_path, tools=[words])
@@ -328,3 +329,29 @@ def test_a_channel_without_documents_is_offered_no_search(local_slack, local_mod
     [request] = local_model.requests(question)
     assert "tools" not in request["body"]
     assert REFERENCE_RULES not in request["body"]["messages"][0]["content"]
+
+
+def test_a_channel_answer_streams_natively_after_the_loading_status(
+    local_slack, local_model, tmp_path
+):
+    words = Dictionary(lambda runs: None)
+    bot = make_bot(local_slack, local_model, tmp_path, tools=[words])
+    question = unique('[[tool:define:{"word": "pubsub"}]] what is pubsub?')
+
+    mention, outcome = bot.ask(question)
+
+    assert outcome is Outcome.ACK
+    [answer] = local_slack.bot_replies(mention.thread_ts)
+    # The channel thread had the loading status, not a "Thinking…" message to edit away.
+    [status, *_] = [c for c in local_slack.calls("assistant.threads.setStatus")
+                    if c["args"]["thread_ts"] == mention.thread_ts]  # fmt: skip
+    assert status["args"]["loading_messages"] or status["args"]["status"]
+    assert local_slack.calls("chat.update") == [] or all(
+        c["args"]["ts"] != answer["ts"] for c in local_slack.calls("chat.update")
+    )
+    tasks = [c for c in answer["chunks"] if c["type"] == "task_update"]
+    assert [t["status"] for t in tasks] == ["in_progress", "complete"]
+    assert tasks[0]["title"] == "Looking it up"
+    assert answer["blocks"][-1]["block_id"] == "feedback"  # the feedback control, at the end
+    assert message_text(answer).endswith("[tool results: a messaging service]")
+    assert bot.stores.claims.stored(mention.message_key)["stream_ts"] == ""
