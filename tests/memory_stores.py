@@ -267,3 +267,19 @@ class MemoryHistory:
                 answered=state.answered,
             )
             return deleted
+
+
+class MemoryStops:
+    """Stop requests (assistant/answer/stop_store.py's contract) in a dict."""
+
+    def __init__(self) -> None:
+        self._by: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def request(self, message_key: str, *, by: str) -> None:
+        with self._lock:
+            self._by[message_key] = by
+
+    def requested(self, message_key: str) -> str:
+        with self._lock:
+            return self._by.get(message_key, "")

@@ -26,6 +26,7 @@ from tests.builders import MemoryBucket
 from tests.memory_stores import (
     MemoryClaims,
     MemoryHistory,
+    MemoryStops,
 )
 from tests.memory_usage import MemoryFeedback, MemoryLedger, MemoryNotices, MemoryRate
 
@@ -60,6 +61,7 @@ def memory_stores(*, lease_seconds: float = 5.0, **overrides: Any) -> ResponderS
         notices=MemoryNotices(),
         feedback=MemoryFeedback(),
         knowledge=NoDocuments(),
+        stops=MemoryStops(),
     )
     return dataclasses.replace(stores, **overrides)
 

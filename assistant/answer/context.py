@@ -17,11 +17,13 @@ from assistant.answer.claims import Claim, Claims, Lease
 from assistant.answer.delivery import Delivery, ResponderLimits
 from assistant.answer.meter import CallRecorder, Meter
 from assistant.answer.plan import AnswerPlan, Planner
+from assistant.answer.stops import NeverStopped, StopSignal
 from assistant.mention import Mention
 from assistant.slack.native_stream import StreamRecipient
 from assistant.slack.posted import answer_metadata
 from assistant.slack.reply import ThreadReply
 from assistant.slack.status import AssistantStatus
+from assistant.slack.stop_button import stop_block
 from assistant.usage.policy import Spent
 
 __all__ = ["AnswerContext", "AnswerContexts"]
@@ -38,6 +40,7 @@ class AnswerContext:
     claims: Claims
     # What had been spent before this answer, as admission found it: for the 80 % note.
     spent_before: Spent = dataclasses.field(default_factory=Spent)
+    stop: StopSignal = dataclasses.field(default_factory=NeverStopped)  # the asker's Stop
 
     @property
     def mention(self) -> Mention:
@@ -96,6 +99,7 @@ class AnswerContexts:
             StreamRecipient(user_id=mention.user, team_id=mention.team_id),
             on_stream=lambda ts: self._claims.record_stream(lease, ts),
             interval=self._limits.slack_stream_append_seconds,
+            controls=(stop_block(message_key=mention.message_key, asker=mention.user),),
         )
         return reply
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Iterator
 
 import openai
 
@@ -18,11 +19,12 @@ from assistant import deadline
 from assistant.answer.assembly import Assembly
 from assistant.answer.context import AnswerContext
 from assistant.answer.delivery import seconds_since_mention
-from assistant.llm.events import ModelRequest
+from assistant.llm.events import Cancelled, ModelRequest
 from assistant.llm.loop import run_tool_loop
 from assistant.llm.loop_events import (
     AnswerText,
     FinalAnswer,
+    LoopEvent,
     RoundFinished,
     StepFinished,
     StepStarted,
@@ -30,6 +32,7 @@ from assistant.llm.loop_events import (
 )
 from assistant.llm.messages import Message
 from assistant.llm.rounds import Usage
+from assistant.llm.tokens import count_content
 from assistant.llm.tools import Tool, ToolRound, tool_footers
 from assistant.slack.native_stream import TaskUpdate
 
@@ -60,7 +63,8 @@ class Generator:
     def generate(
         self, context: AnswerContext, assembly: Assembly, tools: tuple[Tool, ...]
     ) -> FinalAnswer:
-        """The final answer (its footer included); raises ModelError when the model fails."""
+        """The final answer (its footer included); raises ModelError when the model fails,
+        Cancelled (with this delivery's usage metered) when the answer was stopped."""
         plan, reply, done_rounds = context.plan, context.reply, context.claim.rounds
 
         def messages_for(rounds: tuple[ToolRound, ...]) -> tuple[Message, ...]:
@@ -88,8 +92,27 @@ class Generator:
             deadline=time.monotonic() + deadline.remaining(),
             max_rounds=plan.max_tool_rounds,
             done_rounds=done_rounds,
+            cancelled=lambda: context.stop.stopped,
         )
         rounds, in_rounds = list(done_rounds), Usage()
+        try:
+            return self._follow(context, events, rounds, in_rounds, tools)
+        except Cancelled:
+            # The model's usage comes at the end of its stream, which a stop cuts: counted.
+            prompt = assembly.prompt(tuple(rounds))
+            partial = count_content(reply.streamed_text, plan.spec)
+            context.meter.record("stopped", model=plan.model, usage=Usage(prompt.tokens, partial))
+            raise
+
+    def _follow(
+        self,
+        context: AnswerContext,
+        events: Iterator[LoopEvent],
+        rounds: list[ToolRound],
+        in_rounds: Usage,
+        tools: tuple[Tool, ...],
+    ) -> FinalAnswer:
+        plan, reply = context.plan, context.reply
         for event in events:
             if isinstance(event, AnswerText):
                 if not reply.streamed:

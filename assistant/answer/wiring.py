@@ -26,6 +26,8 @@ from assistant.answer.generation import Generator
 from assistant.answer.plan import PlanDefaults, Planner
 from assistant.answer.responder import Responder
 from assistant.answer.steps import AccessStep, AdmissionStep, CommandStep, Step
+from assistant.answer.stop_store import FirestoreStops
+from assistant.answer.stops import StopStore
 from assistant.answer.thread_replies import ThreadReplies
 from assistant.answer.tools import ToolSource, deployed_tools
 from assistant.channels.settings import channel_defaults
@@ -74,6 +76,7 @@ class ResponderStores:
     notices: Notices
     feedback: FeedbackVotes
     knowledge: KnowledgeReader
+    stops: StopStore
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -162,6 +165,7 @@ def build_responder(
         answer_files=AnswerFiles(slack=slack, bucket=settings.files_bucket, store=clients.files),
         dead_letter=lambda mention: clients.publish(settings.mentions_dead_letter_topic, mention),
         limits=limits,
+        stops=stores.stops,
     )
 
 
@@ -174,6 +178,7 @@ def firestore_stores(db: firestore.Client, *, lease_seconds: float) -> Responder
         notices=RefusalNotices(db),
         feedback=FeedbackStore(db),
         knowledge=KnowledgeIndex(db),
+        stops=FirestoreStops(db),
     )
 
 

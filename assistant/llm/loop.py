@@ -12,15 +12,17 @@ its result, in words the model can react to; it never fails the answer.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import openai
 
-from assistant.llm.events import ModelError, ModelRequest
+from assistant.llm.events import Cancelled, ModelError, ModelRequest
 from assistant.llm.loop_events import (
     AnswerText,
     FinalAnswer,
@@ -53,10 +55,12 @@ def run_tool_loop(
     max_rounds: int,
     done_rounds: Sequence[ToolRound] = (),
     clock: Callable[[], float] = time.monotonic,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> Iterator[LoopEvent]:
     """Rounds until the model answers. `messages_for(rounds)` builds each round's prompt from
     the rounds so far (so a prompt assembler can make room for them); without it they are
-    appended to `request.messages`."""
+    appended to `request.messages`. Once `cancelled()` is true, `Cancelled` is raised at the
+    next model event (closing the model's stream) or while a tool runs (abandoning it)."""
     by_name = {tool.name: tool for tool in tools}
     rounds = tuple(done_rounds)
     usage, restarts, first_token_at = Usage(), 0, None
@@ -76,7 +80,11 @@ def run_tool_loop(
             tools=tuple(tool.to_wire() for tool in tools),
             tool_choice="" if offer_tools or not tools else "none",
         )
+        if cancelled():
+            raise Cancelled()
         for event in stream_events(client, this_round, deadline=deadline):
+            if cancelled():
+                raise Cancelled()  # leaving the generator closes the model's HTTP stream
             if builder.add(event) and not builder.calls_tools:
                 yield AnswerText(builder.text)
         result = builder.result()
@@ -99,7 +107,7 @@ def run_tool_loop(
         results = []
         for call in result.tool_calls:
             yield StepStarted(call.id, titles[call.id], running=True)
-            message = _run(call, by_name, deadline=deadline)
+            message = _run_cancellable(call, by_name, deadline=deadline, cancelled=cancelled)
             results.append(message)
             yield StepFinished(call.id, titles[call.id], *_outcome(by_name.get(call.name), message))
         done = ToolRound(
@@ -122,6 +130,36 @@ def _outcome(tool: Tool | None, message: Message) -> tuple[bool, StepSummary]:
     failed = text.startswith("Error:")
     summarize = tool.summarize if tool is not None and not failed else first_line
     return failed, summarize(text)
+
+
+def _run_cancellable(
+    call: ToolCall, tools: Mapping[str, Tool], *, deadline: float, cancelled: Callable[[], bool]
+) -> Message:
+    """The call on a thread of its own, so a stop need not wait for it: a stopped answer
+    leaves the thread (a daemon, bounded by the tool's own deadline) to finish unheard."""
+    outcome: list[Message | BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(_run(call, tools, deadline=deadline))
+        except BaseException as error:  # handed to the answering thread below
+            outcome.append(error)
+
+    # In a copy of this context: the delivery's deadline and log fields go with the call.
+    context = contextvars.copy_context()
+    worker = threading.Thread(
+        target=context.run, args=(work,), name=f"tool-{call.name}", daemon=True
+    )
+    worker.start()
+    while worker.is_alive():
+        worker.join(timeout=0.1)
+        if worker.is_alive() and cancelled():
+            logger.info("tool abandoned: the answer was stopped", extra={"tool": call.name})
+            raise Cancelled()
+    [result] = outcome
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 def _run(call: ToolCall, tools: Mapping[str, Tool], *, deadline: float) -> Message:

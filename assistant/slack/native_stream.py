@@ -27,7 +27,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.messages.chunk import MarkdownTextChunk, TaskUpdateChunk
+from slack_sdk.models.messages.chunk import BlocksChunk, MarkdownTextChunk, TaskUpdateChunk
 
 from assistant.slack.markdown import MARKDOWN_TEXT_LIMIT
 from assistant.slack.neutralise import neutralise
@@ -118,8 +118,10 @@ class SlackStream:
         interval: float = STREAM_APPEND_SECONDS,
         limit: int = MARKDOWN_TEXT_LIMIT,
         clock: Callable[[], float] = time.monotonic,
+        controls: Sequence[dict[str, Any]] = (),
     ) -> None:
         self._client = client
+        self._controls = tuple(controls)  # blocks heading the message (the Stop button)
         self._channel = channel
         self._thread_ts = thread_ts
         self._recipient = recipient
@@ -197,6 +199,7 @@ class SlackStream:
         if not chunks:
             return
         if not self.started:
+            controls = [BlocksChunk(blocks=list(self._controls))] if self._controls else []
             response = self._call(
                 "chat.startStream",
                 self._client.chat_startStream,
@@ -204,7 +207,7 @@ class SlackStream:
                 thread_ts=self._thread_ts,
                 recipient_user_id=self._recipient.user_id,
                 recipient_team_id=self._recipient.team_id,
-                chunks=chunks,
+                chunks=controls + chunks,
                 username=self._identity.get("username"),
                 icon_emoji=self._identity.get("icon_emoji"),
                 icon_url=self._identity.get("icon_url"),

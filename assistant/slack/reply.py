@@ -180,15 +180,18 @@ class ThreadReply:
         *,
         on_stream: Callable[[str], None],
         interval: float = STREAM_APPEND_SECONDS,
+        controls: tuple[dict[str, Any], ...] = (),
     ) -> None:
         """Stream the answer natively, when nothing of it is in the thread yet (a takeover
         edits what the earlier attempt left). `on_stream(ts)` records an open stream's
-        message, and `on_stream("")` its end, so a takeover knows to close it."""
+        message, and `on_stream("")` its end, so a takeover knows to close it. `controls`
+        (the Stop button) head the streamed message."""
         if self._message_ts:
             return
         stream = SlackStream(self._client, channel=self._channel, thread_ts=self._thread_ts,
                              recipient=recipient, identity=self._identity, guard=self._guard,
-                             interval=interval, limit=self._limit, clock=self._clock)  # fmt: skip
+                             interval=interval, limit=self._limit, clock=self._clock,
+                             controls=controls)  # fmt: skip
 
         def opened(ts: str) -> None:
             self._message_ts.append(ts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .api_error import ApiError
 from .call import Call, bot_fields, require, resolve_channel
-from .directory import BOT_USER_ID
+from .directory import BOT_USER_ID, USERS
 from .validation import check_content, check_metadata
 
 __all__ = ["METHODS"]
@@ -99,6 +99,23 @@ def delete(call: Call, args: dict) -> dict:
     return {"channel": channel, "ts": message["ts"]}
 
 
+def post_ephemeral(call: Call, args: dict) -> dict:
+    """chat.postEphemeral: seen by `user` alone, never stored in the conversation."""
+    require(args, "channel", "user")
+    channel = resolve_channel(args["channel"])
+    if str(args["user"]) not in USERS:
+        raise ApiError("user_not_found")
+    content = check_content(args)
+    payload = {
+        "channel": channel,
+        "user": str(args["user"]),
+        "thread_ts": str(args.get("thread_ts") or ""),
+        "text": content.text or content.markdown_text or "",
+    }
+    call.workspace.emit("ephemeral_posted", payload)
+    return {"message_ts": f"{call.workspace.now():.6f}"}
+
+
 def get_permalink(call: Call, args: dict) -> dict:
     require(args, "channel", "message_ts")
     channel = resolve_channel(args["channel"])
@@ -122,6 +139,7 @@ METHODS = {
     "chat.update": update,
     "chat.delete": delete,
     "chat.getPermalink": get_permalink,
+    "chat.postEphemeral": post_ephemeral,
     "reactions.add": lambda call, args: _react(call, args, add=True),
     "reactions.remove": lambda call, args: _react(call, args, add=False),
 }

@@ -144,6 +144,7 @@ BOT_SCOPES = {
     "mpim:history",
     "files:read",
     "files:write",
+    "users:read",
 }
 BOT_EVENTS = {
     "app_mention",
@@ -311,12 +312,13 @@ def test_check_reports_the_breakage(
     [
         (lambda t: t.replace("      - chat:write", ""), "manifest lacks bot scope chat:write"),
         (
-            lambda t: t.replace("      - files:write", "      - files:write\n      - users:read"),
-            "asks for bot scope users:read",
+            lambda t: t.replace("      - files:write", "      - files:write\n      - channels:read"),
+            "asks for bot scope channels:read",
         ),
         (lambda t: t.replace("      - message.im", ""), "bot_events differ"),
         (lambda t: t.replace("  agent_view:", "  assistant_view:"), "agent_view with an"),
         (lambda t: t.replace("      - assistant:write", ""), "lacks bot scope assistant:write"),
+        (lambda t: t.replace("      - users:read", ""), "lacks bot scope users:read"),
         (lambda t: t.replace("      - app_home_opened", ""), "bot_events differ"),
         (
             lambda t: t.replace("socket_mode_enabled: false", "socket_mode_enabled: true"),

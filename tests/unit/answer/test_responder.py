@@ -4,6 +4,8 @@ with the in-process Slack sandbox, the deterministic model and the in-memory sto
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -11,7 +13,7 @@ import pytest
 
 from assistant.answer.commands import RESET_TEXT
 from assistant.answer.delivery import Delivery
-from assistant.answer.responder import INTERNAL_ERROR
+from assistant.answer.responder import INTERNAL_ERROR, STOPPED_NOTE
 from assistant.answer.steps import RATE_LIMITED
 from assistant.answer.tools import ToolRequest
 from assistant.channels.access import REFUSALS
@@ -355,3 +357,64 @@ def test_a_channel_answer_streams_natively_after_the_loading_status(
     assert answer["blocks"][-1]["block_id"] == "feedback"  # the feedback control, at the end
     assert message_text(answer).endswith("[tool results: a messaging service]")
     assert bot.stores.claims.stored(mention.message_key)["stream_ts"] == ""
+
+
+def test_a_stop_during_a_tool_run_ends_the_answer_within_two_seconds(
+    local_slack, local_model, tmp_path
+):
+    bot = make_bot(local_slack, local_model, tmp_path)
+
+    class SlowTool:
+        name = "slow"
+
+        def applies(self, request):
+            return True
+
+        def tool(self, request):
+            key = request.mention.message_key
+
+            def run(arguments, *, deadline):
+                bot.stores.stops.request(key, by="U0ALICE")  # the asker presses Stop now
+                time.sleep(5)  # a long code run: the answer must not wait for it
+                return "never heard"
+
+            return Tool("slow", "Takes long.", {"type": "object"}, run, status="Working")
+
+    bot = make_bot(local_slack, local_model, tmp_path, tools=[SlowTool()])
+    question = unique("[[tool:slow]] take your time")
+    started = time.monotonic()
+    mention, outcome = bot.ask(question)
+
+    assert outcome is Outcome.ACK and time.monotonic() - started < 4
+    [answer] = bot.replies(mention)
+    assert answer.endswith(STOPPED_NOTE)
+    [step] = [c for c in local_slack.bot_replies(mention.thread_ts)[0]["chunks"]
+              if c["type"] == "task_update"]  # fmt: skip
+    assert step["status"] == "in_progress"  # the run was abandoned, never reported done
+    assert bot.stores.claims.stored(mention.message_key)["state"] == "done"
+    assert [call.call.split(".")[-1] for call in bot.stores.ledger.calls] == ["stopped"]
+    assert bot.deliver(mention) is Outcome.ACK  # a redelivery does not start it again
+    assert bot.model_calls(mention) == 1
+
+
+def test_a_stop_while_the_model_writes_keeps_what_was_written(local_slack, local_model, tmp_path):
+    bot = make_bot(local_slack, local_model, tmp_path)
+    question = unique("[[long:3000]] [[slow:0.05]] a long story")
+    posted = local_slack.post(f"<@U0BOT> {question}", user="U0ALICE")
+    mention = Mention(event_id=f"Ev{uuid.uuid4().hex[:10].upper()}", team_id=TEAM,
+                      channel=CHANNEL, user="U0ALICE", text=f"<@U0BOT> {question}",
+                      ts=posted["ts"], thread_ts=posted["ts"], bot_user_id="U0BOT")  # fmt: skip
+    threading.Timer(
+        1.0, bot.stores.stops.request, (mention.message_key,), {"by": "U0ALICE"}
+    ).start()
+
+    started = time.monotonic()
+    assert bot.deliver(mention) is Outcome.ACK
+    assert time.monotonic() - started < 3  # the whole story would take about 10 s
+
+    [answer] = bot.replies(mention)
+    assert answer.endswith(STOPPED_NOTE) and len(answer) > len(STOPPED_NOTE) + 20
+    [call] = bot.stores.ledger.calls
+    assert call.call.endswith("stopped") and call.kind == "answer" and call.tokens_out > 0
+    [stored, _] = bot.stores.history.newest_first(mention.thread_key, before="9")
+    assert stored.content == answer
