@@ -312,8 +312,8 @@ def test_check_reports_the_breakage(
     [
         (lambda t: t.replace("      - chat:write", ""), "manifest lacks bot scope chat:write"),
         (
-            lambda t: t.replace("      - files:write", "      - files:write\n      - channels:read"),
-            "asks for bot scope channels:read",
+            lambda t: t.replace("      - files:write", "      - files:write\n      - im:read"),
+            "asks for bot scope im:read",
         ),
         (lambda t: t.replace("      - message.im", ""), "bot_events differ"),
         (lambda t: t.replace("  agent_view:", "  assistant_view:"), "agent_view with an"),
