@@ -13,6 +13,7 @@ from bench import (
     ingress_latency,
     local_model,
     retrieval,
+    slack_calls,
     thread_context,
     usage_overhead,
 )
@@ -75,6 +76,14 @@ def main() -> int:
         _table(
             "Rolling summary cost per turn as a conversation grows (4,000-token prompt cap)",
             summaries,
+        )
+    )
+    per_answer, concurrent = slack_calls.run()
+    print(_table("Slack Web API calls per answer, native stream vs chat.update", per_answer))
+    print(
+        _table(
+            "Calls a minute per method, 10 answers of 1,500 tokens streaming at once",
+            concurrent,
         )
     )
     throughput, searches, quality = retrieval.run(log_dir)
