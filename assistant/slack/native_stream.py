@@ -47,7 +47,8 @@ logger = logging.getLogger(__name__)
 STREAM_APPEND_SECONDS = 6.0
 TASK_STATUSES = ("pending", "in_progress", "complete", "error")
 _TASK_TITLE_LIMIT = 150  # a task card's title is one line
-_TASK_OUTPUT_LIMIT = 500
+# Slack's chunk page gives no length; SDKs built on it document 256 for details and output.
+_TASK_OUTPUT_LIMIT = 256
 
 
 class StreamLost(Exception):
