@@ -25,15 +25,9 @@ def _content_fields(content) -> dict:
     return fields
 
 
-def post_message(call: Call, args: dict) -> dict:
-    require(args, "channel")
-    channel = resolve_channel(args["channel"])
-    content = check_content(args)
-    fields = {**bot_fields(), **_content_fields(content)}
-    metadata = check_metadata(args.get("metadata"))
-    if metadata:
-        fields["metadata"] = metadata
-    # chat:write.customize: a bot may post under another name and icon, as Slack shows it.
+def identity_fields(args: dict) -> dict:
+    """chat:write.customize: a bot may post (or stream) under another name and icon."""
+    fields: dict = {}
     if args.get("username"):
         fields["username"] = str(args["username"])
     if args.get("icon_emoji") or args.get("icon_url"):
@@ -43,6 +37,18 @@ def post_message(call: Call, args: dict) -> dict:
             else ("image_48", args["icon_url"])
         )
         fields["icons"] = {icon[0]: str(icon[1])}
+    return fields
+
+
+def post_message(call: Call, args: dict) -> dict:
+    require(args, "channel")
+    channel = resolve_channel(args["channel"])
+    content = check_content(args)
+    fields = {**bot_fields(), **_content_fields(content)}
+    metadata = check_metadata(args.get("metadata"))
+    if metadata:
+        fields["metadata"] = metadata
+    fields.update(identity_fields(args))
     thread_ts = args.get("thread_ts") or None
     if thread_ts and _truthy(args.get("reply_broadcast")):
         fields["subtype"] = "thread_broadcast"
