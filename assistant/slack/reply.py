@@ -195,8 +195,16 @@ class ThreadReply:
 
         def opened(ts: str) -> None:
             self._message_ts.append(ts)
-            self._on_new_message(list(self._message_ts))
-            on_stream(ts)
+            try:
+                self._on_new_message(list(self._message_ts))
+                on_stream(ts)
+            except Exception:
+                # Not on the claim, and a stream carries no metadata a takeover could find it
+                # by: removed, so the next attempt's answer is the only one.
+                self._message_ts.remove(ts)
+                with contextlib.suppress(SlackApiError):
+                    self._client.chat_delete(channel=self._channel, ts=ts)
+                raise
 
         def closed(ts: str) -> None:
             self._shown.pop(ts, None)  # whatever it shows now, the next render edits it
@@ -223,6 +231,9 @@ class ThreadReply:
         )
         missing = [ts for ts in found if ts not in self._message_ts]
         if missing:
+            self._native.end("an earlier attempt's message")  # edit it, never stream anew
+            # One of them may be a stream the earlier attempt left open: stopped before edited.
+            self._leftover_stream = self._leftover_stream or missing[-1]
             # Slack's ts of one channel sort as numbers; the answer's pieces follow that order.
             self._message_ts = sorted({*self._message_ts, *missing}, key=float)
             self._on_new_message(list(self._message_ts))

@@ -7,7 +7,9 @@ import pytest
 from slack_sdk import WebClient
 
 from assistant.slack.native_stream import StreamRecipient, TaskUpdate
+from assistant.slack.posted import answer_metadata
 from assistant.slack.reply import ReplyState, ThreadReply, Transport
+from assistant.slack.stop_button import stop_block
 from tests.e2e.harness import message_text, unique
 
 FEEDBACK = {"type": "context", "elements": [{"type": "mrkdwn", "text": "feedback here"}]}
@@ -202,3 +204,20 @@ def test_mentions_written_by_the_model_never_ping_through_the_stream(local_slack
     reply.finish("Tell <!channel> now.")
     [message] = local_slack.bot_replies(thread)
     assert message_text(message) == "Tell @channel now."
+
+
+def test_a_stream_nobody_recorded_is_found_by_its_stop_button_and_finished(local_slack, thread):
+    key = f"T0SANDBOX:C0GENERAL:{thread}"
+    stop = stop_block(message_key=key, asker="U0ALICE")
+    first, _ = streaming_reply(local_slack, thread, metadata=answer_metadata(key))
+    # The first attempt: started, then killed before its claim knew the message.
+    first.use_stream(ALICE, on_stream=lambda ts: None, controls=(stop,))
+    first.stream("Half an ans")
+
+    again, _ = streaming_reply(local_slack, thread, metadata=answer_metadata(key))
+    again.recover_posted(after=thread)
+    again.stream("A whole")
+    again.finish("A whole answer.")
+
+    [message] = local_slack.bot_replies(thread)
+    assert message_text(message) == "A whole answer." and message["stream_state"] == "stopped"
