@@ -19,16 +19,21 @@ that attempt left. Once final, every write (`show_progress`, `show_status`, `str
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import enum
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from assistant.slack.markdown import MARKDOWN_TEXT_LIMIT, split_markdown
+from assistant.slack.message_content import (
+    PLAIN_TEXT_LIMIT,
+    Content,
+    MarkdownRejected,
+    markdown_rejections,
+)
 from assistant.slack.native_stream import (
     STREAM_APPEND_SECONDS,
     SlackStream,
@@ -53,9 +58,6 @@ __all__ = [
 
 PROGRESS_TEXT = "_Thinking…_"
 _STREAMING_CURSOR = " ▍"
-# Errors after which a message is retried as plain text, so the answer is never lost.
-_REJECTED_MARKDOWN = frozenset({"msg_too_long", "invalid_blocks", "markdown_text_too_long"})
-_PLAIN_TEXT_LIMIT = 3_000
 # Every message is posted with unfurl_links and unfurl_media off: a link in the answer (the
 # model may have been told to write one with the thread in its query string) must not be
 # fetched by Slack's unfurler.
@@ -92,15 +94,6 @@ class Transport(enum.Enum):
 
 class ReplyFinished(RuntimeError):
     """A write to a reply whose final text is already in the thread."""
-
-
-@dataclasses.dataclass(frozen=True)
-class _Content:
-    """What a message shows, in the fields chat.postMessage and chat.update take."""
-
-    text: str | None = None
-    markdown_text: str | None = None
-    blocks: list[dict[str, Any]] | None = None
 
 
 class ThreadReply:
@@ -344,11 +337,11 @@ class ThreadReply:
         text = neutralise(text)  # every path to the thread passes here, fallbacks included
         try:
             self._render_pieces(text, final=final)
-        except _MarkdownRejected:
+        except MarkdownRejected:
             # Slack refused the Markdown (too long, or it could not convert it): send the same
             # words as plain text in smaller pieces rather than lose any of them.
             self._plain = True
-            self._limit = _PLAIN_TEXT_LIMIT
+            self._limit = PLAIN_TEXT_LIMIT
             self._render_pieces(text, final=final)
 
     def _render_pieces(self, text: str, *, final: bool) -> None:
@@ -366,15 +359,15 @@ class ThreadReply:
                 self._client.chat_delete(channel=self._channel, ts=stale)
             del self._message_ts[len(pieces) :]
 
-    def _content(self, piece: str, *, last: bool = False) -> _Content:
+    def _content(self, piece: str, *, last: bool = False) -> Content:
         if self._plain:
-            return _Content(text=piece)
+            return Content(text=piece)
         if last and self._final_blocks:
             # markdown_text cannot be combined with blocks: the same Markdown as a markdown
             # block, the text as the notification fallback.
             blocks = [{"type": "markdown", "text": piece}, *self._final_blocks]
-            return _Content(text=piece, blocks=blocks)
-        return _Content(markdown_text=piece)
+            return Content(text=piece, blocks=blocks)
+        return Content(markdown_text=piece)
 
     def _shown_as(self, piece: str, *, last: bool) -> str:
         return piece + ("\x00blocks" if last and self._final_blocks and not self._plain else "")
@@ -382,7 +375,7 @@ class ThreadReply:
     def _post(self, piece: str, *, last: bool = False) -> None:
         self._guard()
         content = self._content(piece, last=last)
-        with _rejections():
+        with markdown_rejections():
             # The client leaves the None arguments out of the request.
             response = self._client.chat_postMessage(
                 channel=self._channel,
@@ -405,7 +398,7 @@ class ThreadReply:
     def _update(self, ts: str, piece: str, *, last: bool = False) -> None:
         self._guard()
         content = self._content(piece, last=last)
-        with _rejections():
+        with markdown_rejections():
             self._client.chat_update(
                 channel=self._channel,
                 ts=ts,
@@ -415,17 +408,3 @@ class ThreadReply:
             )
         self._shown[ts] = self._shown_as(piece, last=last)
         self.edits += 1
-
-
-class _MarkdownRejected(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def _rejections() -> Iterator[None]:
-    try:
-        yield
-    except SlackApiError as error:
-        if error.response.get("error") in _REJECTED_MARKDOWN:
-            raise _MarkdownRejected from error
-        raise
