@@ -86,6 +86,13 @@ def main() -> int:
             concurrent,
         )
     )
+    print(
+        _table(
+            "Channel mention to the first visible status and the first answer text "
+            "(whole local stack, deterministic model)",
+            [slack_calls.first_visible(log_dir)],
+        )
+    )
     throughput, searches, quality = retrieval.run(log_dir)
     print(_table("Indexing throughput (fake embeddings, Firestore emulator)", [throughput]))
     print(_table("Retrieval: search latency and Firestore reads per question", searches))

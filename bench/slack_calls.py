@@ -4,17 +4,23 @@ method sees with 10 answers streaming at once, against Slack's published tier.
 
 Driven through `ThreadReply` (what the responder uses) and the real WebClient against the
 local Slack sandbox, with a simulated clock: the model writes 50 tokens a second (4 characters
-each), each tool runs 3 s. Both paths answer in a channel thread.
+each), each tool runs 3 s. Both paths answer in a channel thread. `first_visible` times a
+mention through the whole local stack to the loading status and to the answer's first text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import statistics
 import threading
+import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import requests
 from aiohttp import web
 from slack_sdk import WebClient
 
@@ -23,8 +29,9 @@ from assistant.slack.reply import ThreadReply
 from assistant.slack.status import AssistantStatus
 from devstack.slack_sandbox import create_app
 from devstack.slack_sandbox.config import SandboxConfig
+from devstack.stack import LocalStack, StackOptions
 
-__all__ = ["run"]
+__all__ = ["first_visible", "run"]
 
 TOKEN_SECONDS = 1 / 50  # the model's pace
 TOOL_SECONDS = 3.0
@@ -152,3 +159,52 @@ if __name__ == "__main__":
     answers, rates = run()
     for row in answers + rates:
         print(row)
+
+
+def first_visible(log_dir: Path, *, mentions: int = 5) -> dict:
+    """Through the whole local stack (deterministic model): from posting a channel mention to
+    the first thing the person sees (the loading status, or a message) and to the first answer
+    text (the stream's start), median and worst of `mentions` after one warm-up."""
+    options = StackOptions(log_dir=log_dir / "first-visible", function_env={"LOG_LEVEL": "WARNING"})
+    with LocalStack.start(options) as stack:
+        http = requests.Session()
+        samples = [_first_visible(http, stack.sandbox_url) for _ in range(mentions + 1)][1:]
+    status = [s for s, _ in samples]
+    text = [t for _, t in samples]
+    return {
+        "mentions": mentions,
+        "first visible p50 s": statistics.median(status),
+        "first visible max s": max(status),
+        "first answer text p50 s": statistics.median(text),
+        "first answer text max s": max(text),
+    }
+
+
+def _first_visible(http: requests.Session, sandbox: str) -> tuple[float, float]:
+    text = f"<@U0BOT> how fast? #{uuid.uuid4().hex[:8]}"
+    started = time.time()
+    posted = http.post(
+        f"{sandbox}/_sandbox/messages",
+        json={"channel": "C0GENERAL", "user": "U0ALICE", "text": text},
+        timeout=10,
+    ).json()
+
+    def first(*methods: str) -> float | None:
+        times = [
+            call["at"]
+            for method in methods
+            for call in http.get(
+                f"{sandbox}/_sandbox/calls", params={"method": method}, timeout=10
+            ).json()["calls"]
+            if str(call["args"].get("thread_ts")) == posted["ts"] and call.get("ok", True)
+        ]
+        return min(times) - started if times else None
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        answered = first("chat.startStream", "chat.postMessage")
+        if answered is not None:
+            visible = first("assistant.threads.setStatus", "chat.startStream", "chat.postMessage")
+            return visible or answered, answered
+        time.sleep(0.05)
+    raise RuntimeError("no answer within 60 s")
