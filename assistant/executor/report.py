@@ -19,8 +19,9 @@ import signal
 from collections.abc import Sequence
 
 from assistant.executor.protocol import RunResult, Skipped
+from assistant.llm.tools import StepSummary
 
-__all__ = ["code_footer", "describe", "unavailable"]
+__all__ = ["code_footer", "describe", "run_summary", "unavailable"]
 
 STDOUT_HEAD, STDOUT_TAIL, STDERR_TAIL = 4_000, 2_000, 4_000
 
@@ -72,6 +73,25 @@ def describe(
     for item in result.skipped:
         lines.append(f"Not kept: {item.name!r} ({item.reason})")
     return "\n".join(lines)
+
+
+def run_summary(report: str) -> StepSummary:
+    """A run's step card: how it ended and the first line it printed; failed unless it exited 0.
+
+    >>> run_summary("Exit status: 0 (0.1 s)\\nstdout:\\nANSWER 42\\n\\nFiles written: none")
+    StepSummary(output='Exit status: 0 (0.1 s) · ANSWER 42', sources=(), failed=False)
+    >>> run_summary("Exit status: 1 (0.2 s)\\nstdout:\\n\\nstderr:\\nValueError: x").failed
+    True
+    """
+    lines = report.splitlines()
+    status = lines[0] if lines else ""
+    printed = ""
+    if "stdout:" in lines:
+        after = lines[lines.index("stdout:") + 1 :]
+        printed = next((line.strip() for line in after if line.strip()), "")
+        printed = "" if printed.startswith(("Files written:", "stderr:")) else printed[:120]
+    output = f"{status} · {printed}" if printed else status
+    return StepSummary(output, failed=not status.startswith("Exit status: 0 "))
 
 
 def _status(result: RunResult, wall_seconds: float) -> str:

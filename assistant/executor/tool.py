@@ -35,7 +35,7 @@ from assistant.executor.protocol import (
     Skipped,
     valid_name,
 )
-from assistant.executor.report import code_footer, describe, unavailable
+from assistant.executor.report import code_footer, describe, run_summary, unavailable
 from assistant.files.store import (
     EXTRACTION_NAME,
     BucketStore,
@@ -113,6 +113,7 @@ class CodeRuns:
             parameters=PARAMETERS,
             run=functools.partial(self._run, mention),
             status=STATUS,
+            summarize=run_summary,
             footer=lambda calls, answer: code_footer(
                 [str(call.get("code", "")) for call in calls], answer
             ),

@@ -127,9 +127,10 @@ def _title(tool: Tool | None, name: str) -> str:
 def _outcome(tool: Tool | None, message: Message) -> tuple[bool, StepSummary]:
     """Whether the call failed (the loop words every failure "Error: …"), and its summary."""
     text = message.content if isinstance(message.content, str) else ""
-    failed = text.startswith("Error:")
-    summarize = tool.summarize if tool is not None and not failed else first_line
-    return failed, summarize(text)
+    if text.startswith("Error:") or tool is None:
+        return True, first_line(text)
+    summary = tool.summarize(text)
+    return summary.failed, summary
 
 
 def _run_cancellable(

@@ -27,6 +27,7 @@ class StepSummary:
 
     output: str = ""
     sources: tuple[tuple[str, str], ...] = ()
+    failed: bool = False  # the call ran but did not do its job (code that exited non-zero)
 
 
 def first_line(result: str) -> StepSummary:
