@@ -16,13 +16,15 @@ import contextvars
 import dataclasses
 import json
 import logging
+import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from typing import cast
 
 import openai
 
-from assistant.llm.events import Cancelled, ModelError, ModelRequest
+from assistant.llm.events import Cancelled, ModelError, ModelRequest, StreamEvent
 from assistant.llm.loop_events import (
     AnswerText,
     FinalAnswer,
@@ -59,8 +61,9 @@ def run_tool_loop(
 ) -> Iterator[LoopEvent]:
     """Rounds until the model answers. `messages_for(rounds)` builds each round's prompt from
     the rounds so far (so a prompt assembler can make room for them); without it they are
-    appended to `request.messages`. Once `cancelled()` is true, `Cancelled` is raised at the
-    next model event (closing the model's stream) or while a tool runs (abandoning it)."""
+    appended to `request.messages`. Once `cancelled()` is true, `Cancelled` is raised within a
+    tenth of a second, whether the model is writing, silent, or a tool runs: the model's stream
+    and the tool are left to their threads (the stream is closed at its next event)."""
     by_name = {tool.name: tool for tool in tools}
     rounds = tuple(done_rounds)
     usage, restarts, first_token_at = Usage(), 0, None
@@ -82,9 +85,7 @@ def run_tool_loop(
         )
         if cancelled():
             raise Cancelled()
-        for event in stream_events(client, this_round, deadline=deadline):
-            if cancelled():
-                raise Cancelled()  # leaving the generator closes the model's HTTP stream
+        for event in _model_events(client, this_round, deadline=deadline, cancelled=cancelled):
             if builder.add(event) and not builder.calls_tools:
                 yield AnswerText(builder.text)
         result = builder.result()
@@ -131,6 +132,59 @@ def _outcome(tool: Tool | None, message: Message) -> tuple[bool, StepSummary]:
         return True, first_line(text)
     summary = tool.summarize(text)
     return summary.failed, summary
+
+
+_READ_TO_END = object()
+
+
+def _model_events(
+    client: openai.OpenAI,
+    request: ModelRequest,
+    *,
+    deadline: float,
+    cancelled: Callable[[], bool],
+) -> Iterator[StreamEvent]:
+    """The round's model events, read on a thread of their own so that a stop need not wait for
+    the model's next chunk (a model may say nothing for a while). Once stopped, the reader closes
+    the model's HTTP stream at its next event; the answer does not wait for that."""
+    events: queue.Queue[object] = queue.Queue()
+    stop = threading.Event()
+
+    def read() -> None:
+        events_of = stream_events(client, request, deadline=deadline)
+        stream = cast("Generator[StreamEvent, None, None]", events_of)
+        try:
+            for event in stream:
+                events.put(event)
+                if stop.is_set():
+                    return
+        except BaseException as error:  # handed to the answering thread
+            events.put(error)
+            return
+        finally:
+            stream.close()  # closes the model's HTTP response
+        events.put(_READ_TO_END)
+
+    context = contextvars.copy_context()  # the delivery's deadline and log fields go along
+    reader = threading.Thread(target=context.run, args=(read,), name="model-stream", daemon=True)
+    reader.start()
+    try:
+        while True:
+            try:
+                item = events.get(timeout=0.1)
+            except queue.Empty:
+                if cancelled():
+                    raise Cancelled() from None
+                continue
+            if item is _READ_TO_END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+            if cancelled():
+                raise Cancelled()
+    finally:
+        stop.set()
 
 
 def _run_cancellable(

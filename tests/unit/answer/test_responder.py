@@ -418,3 +418,22 @@ def test_a_stop_while_the_model_writes_keeps_what_was_written(local_slack, local
     assert call.call.endswith("stopped") and call.kind == "answer" and call.tokens_out > 0
     [stored, _] = bot.stores.history.newest_first(mention.thread_key, before="9")
     assert stored.content == answer
+
+
+def test_a_stop_while_the_model_is_silent_does_not_wait_for_it(local_slack, local_model, tmp_path):
+    bot = make_bot(local_slack, local_model, tmp_path)
+    question = unique("[[stall:6]] think hard")
+    posted = local_slack.post(f"<@U0BOT> {question}", user="U0ALICE")
+    mention = Mention(event_id=f"Ev{uuid.uuid4().hex[:10].upper()}", team_id=TEAM,
+                      channel=CHANNEL, user="U0ALICE", text=f"<@U0BOT> {question}",
+                      ts=posted["ts"], thread_ts=posted["ts"], bot_user_id="U0BOT")  # fmt: skip
+    threading.Timer(
+        0.5, bot.stores.stops.request, (mention.message_key,), {"by": "U0ALICE"}
+    ).start()
+
+    started = time.monotonic()
+    assert bot.deliver(mention) is Outcome.ACK
+    assert time.monotonic() - started < 2.5  # the model would have said nothing for 6 s
+
+    assert bot.replies(mention) == [STOPPED_NOTE]
+    assert bot.stores.claims.stored(mention.message_key)["state"] == "done"
