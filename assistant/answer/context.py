@@ -94,7 +94,10 @@ class AnswerContexts:
         )
         loading = self._limits.loading_messages
         reply.use_status(AssistantStatus.of(self._slack, mention, loading, guard=guard))
-        reply.close_leftover_stream(claim.stream_ts)
+        # A stream is always an answer's first message; an instance killed between recording
+        # the message and recording its stream left `stream_ts` empty: stopping a message that
+        # is not streaming is refused harmlessly, so the first message is always stopped.
+        reply.close_leftover_stream(claim.stream_ts or next(iter(claim.message_ts), ""))
         reply.use_stream(
             StreamRecipient(user_id=mention.user, team_id=mention.team_id),
             on_stream=lambda ts: self._claims.record_stream(lease, ts),

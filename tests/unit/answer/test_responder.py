@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from slack_sdk import WebClient
 
 from assistant.answer.commands import RESET_TEXT
 from assistant.answer.delivery import Delivery
@@ -437,3 +438,25 @@ def test_a_stop_while_the_model_is_silent_does_not_wait_for_it(local_slack, loca
 
     assert bot.replies(mention) == [STOPPED_NOTE]
     assert bot.stores.claims.stored(mention.message_key)["state"] == "done"
+
+
+def test_a_takeover_stops_a_stream_its_predecessor_never_marked(local_slack, local_model, tmp_path):
+    bot = make_bot(local_slack, local_model, tmp_path)
+    question = unique("streamed halfway")
+    posted = local_slack.post(f"<@U0BOT> {question}", user="U0ALICE")
+    mention = Mention(event_id=f"Ev{uuid.uuid4().hex[:10].upper()}", team_id=TEAM,
+                      channel=CHANNEL, user="U0ALICE", text=f"<@U0BOT> {question}",
+                      ts=posted["ts"], thread_ts=posted["ts"], bot_user_id="U0BOT")  # fmt: skip
+    claims = bot.stores.claims
+    dead = claims.acquire(mention.message_key, event_id=mention.event_id, delivery_id="dead")
+    slack = WebClient(token=local_slack.bot_token, base_url=local_slack.api_url)
+    started = slack.chat_startStream(
+        channel=CHANNEL, thread_ts=posted["ts"], markdown_text="Ha",
+        recipient_user_id="U0ALICE", recipient_team_id=TEAM,
+    )  # fmt: skip
+    claims.record_messages(dead.lease, [started["ts"]])  # ... killed before record_stream
+    claims.release(dead.lease)
+
+    assert bot.deliver(mention) is Outcome.ACK
+    [answer] = local_slack.bot_replies(posted["ts"])
+    assert answer["ts"] == started["ts"] and message_text(answer) == f"Answer to: {question}"
