@@ -1,5 +1,5 @@
 """Stop requests (`stops.py`) in Firestore: one document per answer in `answer_stops`, keyed by
-the question's message key, deleted by the same TTL policy as claims (`expires_at`)."""
+the question's message key, deleted by a TTL policy on `expires_at` (terraform/firestore.tf)."""
 
 from __future__ import annotations
 

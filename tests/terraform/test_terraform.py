@@ -217,6 +217,9 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "variables documented": config_checks.check_variables_documented,
     "claims TTL": lambda m: config_checks.check_ttl_field(m, _claims_collection(), "expires_at"),
     "rate limit TTL": lambda m: config_checks.check_ttl_field(m, "rate_limits", "expire_at"),
+    "stops TTL": lambda m: config_checks.check_ttl_field(
+        m, _constant("answer/stop_store.py", "STOPS_COLLECTION"), "expires_at"
+    ),
     "settings file": lambda m: settings_checks.check_settings_file(m, SETTINGS_FILE),
     "APIs": lambda m: config_checks.check_apis(m, REQUIRED_APIS),
     "Slack manifest": lambda m: config_checks.check_manifest(
