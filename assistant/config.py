@@ -96,6 +96,7 @@ class Settings:
     claim_lease_seconds: float = registry.CLAIM_LEASE_SECONDS.default
     max_delivery_attempts: int = registry.MAX_DELIVERY_ATTEMPTS.default
     slack_update_interval_seconds: float = registry.SLACK_UPDATE_INTERVAL_SECONDS.default
+    slack_stream_append_seconds: float = registry.SLACK_STREAM_APPEND_SECONDS.default
     max_request_bytes: int = registry.MAX_REQUEST_BYTES.default
     max_file_bytes: int = registry.MAX_FILE_BYTES.default
     max_files_per_message: int = registry.MAX_FILES_PER_MESSAGE.default

@@ -187,6 +187,10 @@ MAX_DELIVERY_ATTEMPTS = env_setting("MAX_DELIVERY_ATTEMPTS", int, 5, (RESPONDER,
     "(keep equal to the subscription's)")
 SLACK_UPDATE_INTERVAL_SECONDS = env_setting("SLACK_UPDATE_INTERVAL_SECONDS", float, 1.0,
     (RESPONDER,), "minimum time between streamed edits of a message")
+# chat.appendStream is Tier 4 (100+ a minute per workspace): 6 s keeps 10 answers streaming at
+# once at 100 a minute (bench/slack_calls.py).
+SLACK_STREAM_APPEND_SECONDS = env_setting("SLACK_STREAM_APPEND_SECONDS", float, 6.0,
+    (RESPONDER,), "minimum time between two appends to a natively streamed answer")
 
 # --- Sizes of requests and files --------------------------------------------------------------
 MAX_REQUEST_BYTES = env_setting("MAX_REQUEST_BYTES", int, 1_000_000, (INGRESS,),

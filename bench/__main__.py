@@ -16,6 +16,7 @@ from bench import (
     result_memory,
     retrieval,
     routines,
+    slack_calls,
     thread_context,
     usage_overhead,
 )
@@ -78,6 +79,21 @@ def main() -> int:
         _table(
             "Rolling summary cost per turn as a conversation grows (4,000-token prompt cap)",
             summaries,
+        )
+    )
+    per_answer, concurrent = slack_calls.run()
+    print(_table("Slack Web API calls per answer, native stream vs chat.update", per_answer))
+    print(
+        _table(
+            "Calls a minute per method, 10 answers of 1,500 tokens streaming at once",
+            concurrent,
+        )
+    )
+    print(
+        _table(
+            "Channel mention to the first visible status and the first answer text "
+            "(whole local stack, deterministic model)",
+            [slack_calls.first_visible(log_dir)],
         )
     )
     throughput, searches, quality = retrieval.run(log_dir)

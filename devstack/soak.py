@@ -245,7 +245,10 @@ def _count(http, api, sent: list[_Sent], finals: dict[str, dict], parents) -> So
             expected = item.question.split("]] ")[-1]
             if expected not in text:
                 report.problems.append(f"wrong answer for {item.question}: {text[:120]}")
+        # The first edit showed the first text; a native stream began with it (its own ts).
         first = shown[0].get("update_times") or []
+        if shown[0].get("stream_state"):
+            first = [float(shown[0]["ts"])]
         if first:
             delays.append(first[0] - float(item.posted["ts"]))
     orphans = [ts for ts in bot_messages if ts not in claimed]

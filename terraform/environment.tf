@@ -35,6 +35,7 @@ locals {
     CLAIM_LEASE_SECONDS           = tostring(var.claim_lease_seconds)
     MAX_DELIVERY_ATTEMPTS         = tostring(var.max_delivery_attempts)
     SLACK_UPDATE_INTERVAL_SECONDS = tostring(var.slack_update_interval_seconds)
+    SLACK_STREAM_APPEND_SECONDS   = tostring(var.slack_stream_append_seconds)
     FILES_BUCKET                  = google_storage_bucket.files.name
     MAX_FILE_TOKENS               = tostring(var.max_file_tokens)
     LOG_LEVEL                     = var.log_level

@@ -26,6 +26,18 @@ resource "google_firestore_field" "event_claims_ttl" {
   index_config {}
 }
 
+# Stop requests (assistant/answer/stop_store.py) matter while their answer streams; the TTL
+# policy deletes them after their `expires_at` (a week later, like the claims).
+resource "google_firestore_field" "answer_stops_ttl" {
+  database   = google_firestore_database.main.name
+  collection = "answer_stops"
+  field      = "expires_at"
+
+  ttl_config {}
+
+  index_config {}
+}
+
 # Per-person rate-limit windows (assistant/usage/rate.py) matter for a minute; the TTL policy
 # deletes them after their `expire_at` (a day later).
 resource "google_firestore_field" "rate_limits_ttl" {

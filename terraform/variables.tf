@@ -165,6 +165,12 @@ variable "slack_update_interval_seconds" {
   description = "Minimum seconds between two edits of a streamed Slack answer (SLACK_UPDATE_INTERVAL_SECONDS); chat.update is rate limited."
 }
 
+variable "slack_stream_append_seconds" {
+  type        = number
+  default     = 6
+  description = "Minimum seconds between two chat.appendStream calls of one natively streamed answer (SLACK_STREAM_APPEND_SECONDS); Tier 4, shared by every answer in the workspace."
+}
+
 # --- Limits ----------------------------------------------------------------------------------
 
 variable "max_request_bytes" {

@@ -25,6 +25,7 @@ TEST_FUNCTION_ENV = {
     "OPENAI_MAX_RETRIES": "2",
     "RESPONSE_TIME_BUDGET_SECONDS": "20",
     "SLACK_UPDATE_INTERVAL_SECONDS": "0.3",
+    "SLACK_STREAM_APPEND_SECONDS": "0.3",
     "CLAIM_LEASE_SECONDS": "6",
     # A small file limit, so the "too large" path needs a 2.5 MB upload, not a 20 MB one.
     "MAX_FILE_BYTES": "2000000",

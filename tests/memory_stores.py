@@ -105,6 +105,7 @@ class MemoryClaims:
                 "state": claim["state"],
                 "rounds": tuple(claim["rounds"][number] for number in sorted(claim["rounds"])),
                 "delivered": delivered,
+                "stream_ts": claim.get("stream_ts", ""),
             }
             if verdict is not ClaimVerdict.PROCEED:
                 return Claim(verdict, None, attempts=attempts, **seen)
@@ -121,6 +122,9 @@ class MemoryClaims:
 
     def record_messages(self, lease: Lease, message_ts: list[str]) -> None:
         self._write(lease, {"message_ts": list(message_ts)})
+
+    def record_stream(self, lease: Lease, stream_ts: str) -> None:
+        self._write(lease, {"stream_ts": stream_ts})
 
     def record_round(self, lease: Lease, number: int, done: ToolRound) -> None:
         with self._lock:
@@ -270,3 +274,19 @@ class MemoryHistory:
                 answered=state.answered,
             )
             return deleted
+
+
+class MemoryStops:
+    """Stop requests (assistant/answer/stop_store.py's contract) in a dict."""
+
+    def __init__(self) -> None:
+        self._by: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def request(self, message_key: str, *, by: str) -> None:
+        with self._lock:
+            self._by[message_key] = by
+
+    def requested(self, message_key: str) -> str:
+        with self._lock:
+            return self._by.get(message_key, "")

@@ -27,6 +27,7 @@ from tests.memory_routines import MemoryRoutines
 from tests.memory_stores import (
     MemoryClaims,
     MemoryHistory,
+    MemoryStops,
 )
 from tests.memory_usage import MemoryFeedback, MemoryLedger, MemoryNotices, MemoryRate
 
@@ -36,6 +37,7 @@ TEST_SETTINGS = {
     "openai_model": "fake-gpt",
     "user_mentions_per_minute": 0,
     "slack_update_interval_seconds": 0.0,
+    "slack_stream_append_seconds": 0.0,
     "max_delivery_attempts": 3,
     "files_bucket": "b",
 }
@@ -61,6 +63,7 @@ def memory_stores(*, lease_seconds: float = 5.0, **overrides: Any) -> ResponderS
         feedback=MemoryFeedback(),
         knowledge=NoDocuments(),
         routines=MemoryRoutines(),
+        stops=MemoryStops(),
     )
     return dataclasses.replace(stores, **overrides)
 

@@ -73,6 +73,9 @@ class ClaimStore:
     def record_messages(self, lease: Lease, message_ts: list[str]) -> None:
         self._write(lease, {"message_ts": message_ts})
 
+    def record_stream(self, lease: Lease, stream_ts: str) -> None:
+        self._write(lease, {"stream_ts": stream_ts})
+
     def record_round(self, lease: Lease, number: int, done: ToolRound) -> None:
         try:
             self._write(lease, {f"rounds.r{number:02d}": done.to_json()})
@@ -133,6 +136,7 @@ def _acquire_existing(
             "state": claim.get("state", WORKING),
             "rounds": _rounds(claim.get("rounds")),
             "delivered": _delivered(claim),
+            "stream_ts": str(claim.get("stream_ts", "")),
         }
         if verdict is not ClaimVerdict.PROCEED:
             return Claim(verdict, None, attempts=attempts, **seen)

@@ -123,6 +123,8 @@ class Claim:
     state: str = WORKING
     rounds: tuple[ToolRound, ...] = ()  # tool rounds an earlier attempt completed
     delivered: Delivered | None = None  # set once the answer is in the thread
+    # The answer's message while it streams natively ("" once stopped): a takeover closes it.
+    stream_ts: str = ""
 
 
 class Claims(Protocol):
@@ -144,6 +146,10 @@ class Claims(Protocol):
         ...
 
     def record_messages(self, lease: Lease, message_ts: list[str]) -> None: ...
+
+    def record_stream(self, lease: Lease, stream_ts: str) -> None:
+        """The message streaming natively now, or "" once its stream is stopped."""
+        ...
 
     def record_round(self, lease: Lease, number: int, done: ToolRound) -> None:
         """Keep a finished tool round for a takeover to replay; `RoundTooLarge` when the claim

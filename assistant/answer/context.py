@@ -17,11 +17,14 @@ from assistant.answer.claims import Claim, Claims, Lease
 from assistant.answer.delivery import Delivery, ResponderLimits
 from assistant.answer.meter import CallRecorder, Meter
 from assistant.answer.plan import AnswerPlan, Planner
+from assistant.answer.stops import NeverStopped, StopSignal
 from assistant.audience.policy import AudienceDecision, undecided
 from assistant.mention import Mention
+from assistant.slack.native_stream import StreamRecipient
 from assistant.slack.posted import answer_metadata
 from assistant.slack.reply import ThreadReply
-from assistant.slack.status import AssistantStatus, status_applies
+from assistant.slack.status import AssistantStatus
+from assistant.slack.stop_button import stop_block
 from assistant.usage.policy import Spent
 
 __all__ = ["AnswerContext", "AnswerContexts"]
@@ -44,6 +47,7 @@ class AnswerContext:
     notes: tuple[str, ...] = ()  # for the person, under the answer (a source left out, ...)
     # The Slack messages the answer drew on (linked, read or found), listed under it once.
     slack_sources: list[str] = dataclasses.field(default_factory=list)
+    stop: StopSignal = dataclasses.field(default_factory=NeverStopped)  # the asker's Stop
 
     @property
     def mention(self) -> Mention:
@@ -83,7 +87,8 @@ class AnswerContexts:
         self, mention: Mention, claim: Claim, lease: Lease, *, guard: Callable[[], None]
     ) -> ThreadReply:
         """The thread's reply, editing what an earlier attempt posted; `guard` raises once
-        another delivery took the claim over, so nothing more reaches Slack."""
+        another delivery took the claim over, so nothing more reaches Slack. A fresh answer
+        streams natively, with the loading status (DM and channel threads) until it starts."""
         reply = ThreadReply(
             self._slack,
             channel=mention.channel,
@@ -94,9 +99,18 @@ class AnswerContexts:
             guard=guard,
             metadata=answer_metadata(mention.message_key),
         )
-        if status_applies(mention):  # the DM: a loading status, not a "Thinking…" message
-            loading = self._limits.loading_messages
-            reply.use_status(AssistantStatus.of(self._slack, mention, loading, guard=guard))
+        loading = self._limits.loading_messages
+        reply.use_status(AssistantStatus.of(self._slack, mention, loading, guard=guard))
+        # A stream is always an answer's first message; an instance killed between recording
+        # the message and recording its stream left `stream_ts` empty: stopping a message that
+        # is not streaming is refused harmlessly, so the first message is always stopped.
+        reply.close_leftover_stream(claim.stream_ts or next(iter(claim.message_ts), ""))
+        reply.use_stream(
+            StreamRecipient(user_id=mention.user, team_id=mention.team_id),
+            on_stream=lambda ts: self._claims.record_stream(lease, ts),
+            interval=self._limits.slack_stream_append_seconds,
+            controls=(stop_block(message_key=mention.message_key, asker=mention.user),),
+        )
         return reply
 
     def context(

@@ -22,6 +22,7 @@ class Delivery:
 class ResponderLimits:
     response_time_budget_seconds: float = 300.0
     slack_update_interval_seconds: float = 1.0
+    slack_stream_append_seconds: float = 6.0
     max_delivery_attempts: int = 5
     log_prompts: bool = False
     loading_messages: tuple[str, ...] = ()  # the DM's loading status (slack/status.py)
@@ -31,6 +32,7 @@ class ResponderLimits:
         return cls(
             response_time_budget_seconds=settings.response_time_budget_seconds,
             slack_update_interval_seconds=settings.slack_update_interval_seconds,
+            slack_stream_append_seconds=settings.slack_stream_append_seconds,
             max_delivery_attempts=settings.max_delivery_attempts,
             log_prompts=settings.log_prompts,
             loading_messages=settings.loading_messages,

@@ -1,9 +1,10 @@
 """The responder's "generate" step: the model and its tools, streamed into the thread.
 
 Each tool round is recorded on the claim as it finishes, so a delivery that takes over after a
-crash replays the rounds instead of running the tools again; each model call is metered. What
-the tools show of their calls (the code that ran) goes under the answer. A link in the answer
-to an address that nothing the model read contains is shown as text, not as a link.
+crash replays the rounds instead of running the tools again; each model call is metered. Every
+tool call is a visible step (a task card in a native stream, else the status line), whatever
+the tool. What the tools show of their calls (the code that ran) goes under the answer. A link
+in the answer to an address that nothing the model read contains is shown as text, not a link.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Iterator
 
 import openai
 
@@ -20,23 +22,46 @@ from assistant.answer.claims import RoundTooLarge
 from assistant.answer.context import AnswerContext
 from assistant.answer.delivery import seconds_since_mention
 from assistant.answer.final import urls_read
-from assistant.llm.events import ModelError, ModelRequest
+from assistant.llm.events import Cancelled, ModelError, ModelRequest
 from assistant.llm.loop import run_tool_loop
-from assistant.llm.loop_events import AnswerText, FinalAnswer, RoundFinished, ToolsStarted
+from assistant.llm.loop_events import (
+    AnswerText,
+    FinalAnswer,
+    LoopEvent,
+    RoundFinished,
+    StepFinished,
+    StepStarted,
+    ToolsStarted,
+)
 from assistant.llm.messages import Message
 from assistant.llm.rounds import Usage
+from assistant.llm.tokens import count_content
 from assistant.llm.tools import Tool, ToolRound, tool_blocks, tool_footers
+from assistant.slack.native_stream import TaskUpdate
 from assistant.slack.neutralise import unlink_unknown
 
-__all__ = ["ROUND_TOO_BIG", "Generator"]
+__all__ = ["ROUND_TOO_BIG", "Generator", "task_update"]
 
 logger = logging.getLogger(__name__)
 
-TOOL_STATUS = "Using a tool…"
 ROUND_TOO_BIG = (
     "The tools returned more than I can keep for one answer, so I stopped here. "
     "Please ask for less at a time."
 )
+
+
+def task_update(event: StepStarted | StepFinished) -> TaskUpdate:
+    """A tool call's step as Slack's task card."""
+    if isinstance(event, StepStarted):
+        status = "in_progress" if event.running else "pending"
+        return TaskUpdate(id=event.call_id, title=event.title, status=status)
+    return TaskUpdate(
+        id=event.call_id,
+        title=event.title,
+        status="error" if event.failed else "complete",
+        output=event.summary.output,
+        sources=event.summary.sources,
+    )
 
 
 class Generator:
@@ -48,7 +73,7 @@ class Generator:
         self, context: AnswerContext, assembly: Assembly, tools: tuple[Tool, ...]
     ) -> FinalAnswer:
         """The final answer (its footer and the tools' blocks included); raises ModelError when
-        the model fails."""
+        the model fails, Cancelled (with this delivery's usage metered) when it was stopped."""
         plan, reply, done_rounds = context.plan, context.reply, context.claim.rounds
 
         def messages_for(rounds: tuple[ToolRound, ...]) -> tuple[Message, ...]:
@@ -83,8 +108,28 @@ class Generator:
             deadline=time.monotonic() + deadline.remaining(),
             max_rounds=plan.max_tool_rounds,
             done_rounds=done_rounds,
+            cancelled=lambda: context.stop.stopped,
         )
         rounds, in_rounds = list(done_rounds), Usage()
+        try:
+            return self._follow(context, assembly, events, rounds, in_rounds, tools)
+        except Cancelled:
+            # The model's usage comes at the end of its stream, which a stop cuts: counted.
+            prompt = assembly.prompt(tuple(rounds))
+            partial = count_content(reply.streamed_text, plan.spec)
+            context.meter.record("stopped", model=plan.model, usage=Usage(prompt.tokens, partial))
+            raise
+
+    def _follow(
+        self,
+        context: AnswerContext,
+        assembly: Assembly,
+        events: Iterator[LoopEvent],
+        rounds: list[ToolRound],
+        in_rounds: Usage,
+        tools: tuple[Tool, ...],
+    ) -> FinalAnswer:
+        plan, reply = context.plan, context.reply
         for event in events:
             if isinstance(event, AnswerText):
                 if not reply.streamed:
@@ -93,7 +138,8 @@ class Generator:
                 reply.stream(event.text)
             elif isinstance(event, ToolsStarted):
                 logger.info("tools requested", extra={"tools": list(event.names)})
-                reply.show_status(event.status or TOOL_STATUS)
+            elif isinstance(event, StepStarted | StepFinished):
+                reply.task(task_update(event))
             elif isinstance(event, RoundFinished):
                 rounds.append(event.round)
                 in_rounds += event.round.usage

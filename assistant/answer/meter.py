@@ -67,7 +67,8 @@ class OverBudget(ModelError):
 
 
 # The ledger's `kind` of each call a delivery makes; tool rounds are named round-<n>.
-_KINDS = {"answer": "answer", "summary": "summary"}
+# A stopped answer's call ("stopped", its usage counted from what was written) is an answer's.
+_KINDS = {"answer": "answer", "stopped": "answer", "summary": "summary"}
 
 
 class CallRecorder(Protocol):

@@ -40,12 +40,13 @@ from assistant.answer.generation import Generator
 from assistant.answer.heartbeat import Heartbeat
 from assistant.answer.linked import LinkedMessages
 from assistant.answer.steps import Step, StepResult, run_steps
+from assistant.answer.stops import StopStore, StopWatch
 from assistant.answer.thread_replies import ThreadReplies
 from assistant.answer.tools import AnswerTools, ToolRequest
 from assistant.conversation.thread_state import History
 from assistant.feedback.buttons import feedback_block
 from assistant.files.produced import AnswerFiles
-from assistant.llm.events import ModelError
+from assistant.llm.events import Cancelled, ModelError
 from assistant.llm.loop_events import FinalAnswer
 from assistant.mention import Mention
 from assistant.pubsub.outcome import Outcome, is_last_attempt
@@ -55,6 +56,7 @@ __all__ = ["Responder"]
 
 logger = logging.getLogger(__name__)
 
+STOPPED_NOTE = "_Stopped._"
 INTERNAL_ERROR = (
     "Something went wrong on my side and I could not answer this message, even after retrying."
 )
@@ -76,6 +78,7 @@ class Responder:
         answer_files: AnswerFiles,
         dead_letter: Callable[[Mention], object],
         limits: ResponderLimits,
+        stops: StopStore,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -85,7 +88,7 @@ class Responder:
         self.prompts, self._tools, self._generator = prompts, tools, generator
         self._linked = linked
         self._answer_files = answer_files
-        self._dead_letter, self._limits = dead_letter, limits
+        self._dead_letter, self._limits, self._stops = dead_letter, limits, stops
         self._sleep, self._clock = sleep, clock
 
     def handle(self, delivery: Delivery) -> Outcome:
@@ -173,8 +176,13 @@ class Responder:
                 slack_sources=context.slack_sources,
             )
         )
+        key = mention.message_key
         try:
-            final = self._generator.generate(context, assembly, tools)
+            with StopWatch(lambda: self._stops.requested(key)) as watch:
+                context.stop = watch
+                final = self._generator.generate(context, assembly, tools)
+        except Cancelled:
+            return self._stopped(context, assembly, by=watch.by)
         except ModelError as error:
             reply.fail(str(error), partial_text=reply.streamed_text)
             context.finish(state="failed", error=str(error))
@@ -210,6 +218,21 @@ class Responder:
         delivered = Delivered(turns, final.text, plan.input_budget)
         self.claims.record_delivered(context.lease, delivered, context.reply.message_ts)
         return delivered
+
+    def _stopped(self, context: AnswerContext, assembly: Assembly, *, by: str) -> Outcome:
+        """Someone stopped the answer: what was written stays, with a note, and is remembered
+        like any answer, so a redelivery finds the claim done and never starts it again."""
+        mention, plan = context.mention, context.plan
+        partial = context.reply.streamed_text.strip()
+        text = f"{partial}\n\n{STOPPED_NOTE}" if partial else STOPPED_NOTE
+        context.reply.finish(
+            text, blocks=(feedback_block(event_id=mention.event_id, model=plan.model),)
+        )
+        turns = (assembly.question_turn, answer_turn(mention, plan, text))
+        delivered = Delivered(turns, text, plan.input_budget)
+        self.claims.record_delivered(context.lease, delivered, context.reply.message_ts)
+        logger.info("answer stopped", extra={"stopped_by": by, "characters": len(partial)})
+        return self._record(mention, context.lease, delivered)
 
     def _record(self, mention: Mention, lease: Lease, delivered: Delivered) -> Outcome:
         """History, the files the answer produced, the claim: never the model again."""

@@ -28,6 +28,8 @@ from assistant.answer.linked import LinkedMessages
 from assistant.answer.plan import PlanDefaults, Planner
 from assistant.answer.responder import Responder
 from assistant.answer.steps import AccessStep, AdmissionStep, CommandStep, Step
+from assistant.answer.stop_store import FirestoreStops
+from assistant.answer.stops import StopStore
 from assistant.answer.thread_replies import ThreadReplies
 from assistant.answer.tools import ToolSource, deployed_tools
 from assistant.audience.lookup import AudienceLookup
@@ -87,6 +89,7 @@ class ResponderStores:
     feedback: FeedbackVotes
     knowledge: KnowledgeReader
     routines: Routines
+    stops: StopStore
     # Each person's code runs going at once; in-process unless the cloud's is passed.
     run_slots: RunSlots = dataclasses.field(default_factory=LocalRunSlots)
 
@@ -182,6 +185,7 @@ def build_responder(
         answer_files=AnswerFiles(slack=slack, bucket=settings.files_bucket, store=clients.files),
         dead_letter=lambda mention: clients.publish(settings.mentions_dead_letter_topic, mention),
         limits=limits,
+        stops=stores.stops,
     )
 
 
@@ -211,6 +215,7 @@ def firestore_stores(
         feedback=FeedbackStore(db),
         knowledge=KnowledgeIndex(db),
         routines=RoutineStore(db, lease_seconds=run_lease_seconds),
+        stops=FirestoreStops(db),
         run_slots=FirestoreRunSlots(db),
     )
 

@@ -26,9 +26,9 @@ from collections.abc import Sequence
 
 from assistant.executor.numbers import unsupported_numbers
 from assistant.executor.protocol import RunResult, Skipped
-from assistant.llm.tools import CallRecord
+from assistant.llm.tools import CallRecord, StepSummary
 
-__all__ = ["RunOutcome", "code_footer", "describe", "unavailable"]
+__all__ = ["RunOutcome", "code_footer", "describe", "run_summary", "unavailable"]
 
 STDOUT_HEAD, STDOUT_TAIL, STDERR_TAIL = 4_000, 2_000, 4_000
 FAILED = "THE RUN FAILED"
@@ -109,6 +109,24 @@ def _failure(result: RunResult) -> str:
     if not result.stdout.strip() and not result.files:
         return "it printed nothing and wrote no files"
     return ""
+
+
+def run_summary(report: str) -> StepSummary:
+    """A run's step card: how it ended and the first line it printed; an error card unless it
+    succeeded (a run that failed, or printed nothing and wrote nothing, is no result).
+
+    >>> run_summary("Exit status: 0 (0.1 s)\\nstdout:\\nANSWER 42\\n\\nFiles written: none")
+    StepSummary(output='Exit status: 0 (0.1 s) · ANSWER 42', sources=(), failed=False)
+    >>> run_summary("Exit status: 1 (0.2 s)\\nstdout:\\n\\nstderr:\\nValueError: x").failed
+    True
+    """
+    outcome = RunOutcome.read(report)
+    lines = report.splitlines() or [""]
+    # A failed run's report opens with the words for the model; the card shows how it ended.
+    status = lines[1] if lines[0].startswith(FAILED) and len(lines) > 1 else lines[0]
+    printed = next((line.strip() for line in outcome.stdout.splitlines() if line.strip()), "")
+    output = f"{status} · {printed[:120]}" if printed else status
+    return StepSummary(output, failed=not outcome.succeeded)
 
 
 def _status(result: RunResult, wall_seconds: float) -> str:

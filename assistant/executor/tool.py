@@ -50,7 +50,7 @@ from assistant.executor.protocol import (
     Skipped,
     valid_name,
 )
-from assistant.executor.report import code_footer, describe, unavailable
+from assistant.executor.report import code_footer, describe, run_summary, unavailable
 from assistant.executor.slots import MAX_RUNS_PER_PERSON, LocalRunSlots, RunSlots, slot
 from assistant.executor.visuals import answer_blocks, assess, is_visual
 from assistant.executor.visuals import report as visuals_report
@@ -181,6 +181,7 @@ class CodeRuns:
             status=STATUS,
             footer=code_footer,
             blocks=functools.partial(self._blocks, mention),
+            summarize=run_summary,
         )
 
     def _workdir(self, mention: Mention) -> list[WorkdirFile]:

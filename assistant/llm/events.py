@@ -13,6 +13,7 @@ from typing import Any
 from assistant.llm.messages import Message
 
 __all__ = [
+    "Cancelled",
     "Finished",
     "ModelError",
     "ModelRequest",
@@ -26,6 +27,10 @@ __all__ = [
 
 class ModelError(Exception):
     """The model could not answer; `str(error)` is safe and useful to show in Slack."""
+
+
+class Cancelled(Exception):
+    """Someone stopped the answer: the model call and any running tool were abandoned."""
 
 
 @dataclasses.dataclass(frozen=True)

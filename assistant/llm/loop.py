@@ -14,26 +14,32 @@ its result, in words the model can react to; it never fails the answer.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import json
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from typing import cast
 
 import openai
 
-from assistant.llm.events import ModelError, ModelRequest
+from assistant.llm.events import Cancelled, ModelError, ModelRequest, StreamEvent
 from assistant.llm.loop_events import (
     AnswerText,
     FinalAnswer,
     LoopEvent,
     RoundFinished,
+    StepFinished,
+    StepStarted,
     ToolsStarted,
 )
 from assistant.llm.messages import Message, ToolCall
 from assistant.llm.rounds import RoundBuilder, Usage
 from assistant.llm.stream import stream_events
-from assistant.llm.tools import Tool, ToolRound
+from assistant.llm.tools import StepSummary, Tool, ToolRound, first_line
 
 __all__ = ["MAX_TOOL_CALLS_PER_ROUND", "MAX_TOOL_RESULT_CHARS", "run_tool_loop"]
 
@@ -58,10 +64,13 @@ def run_tool_loop(
     max_rounds: int,
     done_rounds: Sequence[ToolRound] = (),
     clock: Callable[[], float] = time.monotonic,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> Iterator[LoopEvent]:
     """Rounds until the model answers. `messages_for(rounds)` builds each round's prompt from
     the rounds so far (so a prompt assembler can make room for them); without it they are
-    appended to `request.messages`."""
+    appended to `request.messages`. Once `cancelled()` is true, `Cancelled` is raised within a
+    tenth of a second, whether the model is writing, silent, or a tool runs: the model's stream
+    and the tool are left to their threads (the stream is closed at its next event)."""
     by_name = {tool.name: tool for tool in tools}
     rounds = tuple(done_rounds)
     usage, restarts, first_token_at = Usage(), 0, None
@@ -81,7 +90,9 @@ def run_tool_loop(
             tools=tuple(tool.to_wire() for tool in tools),
             tool_choice="" if offer_tools or not tools else "none",
         )
-        for event in stream_events(client, this_round, deadline=deadline):
+        if cancelled():
+            raise Cancelled()
+        for event in _model_events(client, this_round, deadline=deadline, cancelled=cancelled):
             if builder.add(event) and not builder.calls_tools:
                 yield AnswerText(builder.text)
         result = builder.result()
@@ -96,18 +107,124 @@ def run_tool_loop(
         names = tuple(call.name for call in result.tool_calls)
         statuses = [by_name[n].status for n in names if n in by_name and by_name[n].status]
         yield ToolsStarted(names, statuses[0] if statuses else "")
-        results = tuple(
-            _run(call, by_name, deadline=deadline)
-            if index < MAX_TOOL_CALLS_PER_ROUND
-            else Message.tool_result(call.id, _OVER_CAP)
-            for index, call in enumerate(result.tool_calls)
-        )
+        # Every call is a visible step: waiting (when calls before it run first), running,
+        # then done or failed. Calls past the per-round cap are not run, and say so.
+        titles = {call.id: _title(by_name.get(call.name), call.name) for call in result.tool_calls}
+        for call in result.tool_calls[1:]:
+            yield StepStarted(call.id, titles[call.id], running=False)
+        results = []
+        for index, call in enumerate(result.tool_calls):
+            yield StepStarted(call.id, titles[call.id], running=True)
+            if index < MAX_TOOL_CALLS_PER_ROUND:
+                message = _run_cancellable(call, by_name, deadline=deadline, cancelled=cancelled)
+            else:
+                message = Message.tool_result(call.id, _OVER_CAP)
+            results.append(message)
+            yield StepFinished(call.id, titles[call.id], *_outcome(by_name.get(call.name), message))
         done = ToolRound(
-            Message.assistant(result.text, tool_calls=result.tool_calls), results, result.usage
+            Message.assistant(result.text, tool_calls=result.tool_calls),
+            tuple(results),
+            result.usage,
         )
         yield RoundFinished(done, number)
         rounds += (done,)
         number += 1
+
+
+def _title(tool: Tool | None, name: str) -> str:
+    return (tool.status if tool is not None and tool.status else f"Using {name}").rstrip("…")
+
+
+def _outcome(tool: Tool | None, message: Message) -> tuple[bool, StepSummary]:
+    """Whether the call failed (the loop words every failure "Error: …"), and its summary."""
+    text = message.content if isinstance(message.content, str) else ""
+    if text.startswith("Error:") or tool is None:
+        return True, first_line(text)
+    summary = tool.summarize(text)
+    return summary.failed, summary
+
+
+_READ_TO_END = object()
+
+
+def _model_events(
+    client: openai.OpenAI,
+    request: ModelRequest,
+    *,
+    deadline: float,
+    cancelled: Callable[[], bool],
+) -> Iterator[StreamEvent]:
+    """The round's model events, read on a thread of their own so that a stop need not wait for
+    the model's next chunk (a model may say nothing for a while). Once stopped, the reader closes
+    the model's HTTP stream at its next event; the answer does not wait for that."""
+    events: queue.Queue[object] = queue.Queue()
+    stop = threading.Event()
+
+    def read() -> None:
+        events_of = stream_events(client, request, deadline=deadline)
+        stream = cast("Generator[StreamEvent, None, None]", events_of)
+        try:
+            for event in stream:
+                events.put(event)
+                if stop.is_set():
+                    return
+        except BaseException as error:  # handed to the answering thread
+            events.put(error)
+            return
+        finally:
+            stream.close()  # closes the model's HTTP response
+        events.put(_READ_TO_END)
+
+    context = contextvars.copy_context()  # the delivery's deadline and log fields go along
+    reader = threading.Thread(target=context.run, args=(read,), name="model-stream", daemon=True)
+    reader.start()
+    try:
+        while True:
+            try:
+                item = events.get(timeout=0.1)
+            except queue.Empty:
+                if cancelled():
+                    raise Cancelled() from None
+                continue
+            if item is _READ_TO_END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+            if cancelled():
+                raise Cancelled()
+    finally:
+        stop.set()
+
+
+def _run_cancellable(
+    call: ToolCall, tools: Mapping[str, Tool], *, deadline: float, cancelled: Callable[[], bool]
+) -> Message:
+    """The call on a thread of its own, so a stop need not wait for it: a stopped answer
+    leaves the thread (a daemon, bounded by the tool's own deadline) to finish unheard."""
+    outcome: list[Message | BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(_run(call, tools, deadline=deadline))
+        except BaseException as error:  # handed to the answering thread below
+            outcome.append(error)
+
+    # In a copy of this context: the delivery's deadline and log fields go with the call.
+    context = contextvars.copy_context()
+    worker = threading.Thread(
+        target=context.run, args=(work,), name=f"tool-{call.name}", daemon=True
+    )
+    worker.start()
+    while worker.is_alive():
+        worker.join(timeout=0.1)
+        if worker.is_alive() and cancelled():
+            logger.info("tool abandoned: the answer was stopped", extra={"tool": call.name})
+            raise Cancelled()
+    [result] = outcome
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 def _run(call: ToolCall, tools: Mapping[str, Tool], *, deadline: float) -> Message:

@@ -10,9 +10,17 @@ import dataclasses
 from typing import Any
 
 from assistant.llm.rounds import Usage
-from assistant.llm.tools import ToolRound
+from assistant.llm.tools import StepSummary, ToolRound
 
-__all__ = ["AnswerText", "FinalAnswer", "LoopEvent", "RoundFinished", "ToolsStarted"]
+__all__ = [
+    "AnswerText",
+    "FinalAnswer",
+    "LoopEvent",
+    "RoundFinished",
+    "StepFinished",
+    "StepStarted",
+    "ToolsStarted",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,6 +32,23 @@ class AnswerText:
 class ToolsStarted:
     names: tuple[str, ...]
     status: str
+
+
+@dataclasses.dataclass(frozen=True)
+class StepStarted:
+    """One tool call begins (every call of a round is announced before the first runs)."""
+
+    call_id: str
+    title: str
+    running: bool  # False: announced, waiting for the calls before it
+
+
+@dataclasses.dataclass(frozen=True)
+class StepFinished:
+    call_id: str
+    title: str
+    failed: bool
+    summary: StepSummary
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,4 +69,4 @@ class FinalAnswer:
     blocks: tuple[dict[str, Any], ...] = ()
 
 
-LoopEvent = AnswerText | ToolsStarted | RoundFinished | FinalAnswer
+LoopEvent = AnswerText | ToolsStarted | StepStarted | StepFinished | RoundFinished | FinalAnswer

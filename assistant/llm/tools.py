@@ -15,9 +15,18 @@ from typing import Any
 from assistant.llm.messages import Message
 from assistant.llm.rounds import Usage
 
-__all__ = ["CallRecord", "Tool", "ToolRound", "tool_blocks", "tool_footers"]
+__all__ = [
+    "CallRecord",
+    "StepSummary",
+    "Tool",
+    "ToolRound",
+    "first_line",
+    "tool_blocks",
+    "tool_footers",
+]
 
 Block = dict[str, Any]
+_SUMMARY_CHARS = 200
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +42,22 @@ def no_blocks(calls: Sequence[CallRecord]) -> tuple[Block, ...]:
 
 
 @dataclasses.dataclass(frozen=True)
+class StepSummary:
+    """What a finished call shows as its step (a task card): a short output and, for tools
+    that read documents, what they read as (title, url)."""
+
+    output: str = ""
+    sources: tuple[tuple[str, str], ...] = ()
+    failed: bool = False  # the call ran but did not do its job (code that exited non-zero)
+
+
+def first_line(result: str) -> StepSummary:
+    """Any tool's summary unless it has its own: the result's first non-empty line."""
+    line = next((line.strip() for line in result.splitlines() if line.strip()), "")
+    return StepSummary(line if len(line) <= _SUMMARY_CHARS else line[: _SUMMARY_CHARS - 1] + "…")
+
+
+@dataclasses.dataclass(frozen=True)
 class Tool:
     name: str
     description: str
@@ -45,6 +70,7 @@ class Tool:
     # blocks(this answer's calls of the tool) -> Slack blocks shown under the answer (a
     # code run's native table, say).
     blocks: Callable[[Sequence[CallRecord]], tuple[Block, ...]] = no_blocks
+    summarize: Callable[[str], StepSummary] = first_line  # result text -> its step's card
 
     def to_wire(self) -> dict[str, Any]:
         return {

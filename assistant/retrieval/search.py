@@ -17,12 +17,13 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from assistant.llm.tools import Tool
+from assistant.llm.tools import StepSummary, Tool
 from assistant.retrieval.catalog import SetCount, allowed_sets, sources_reply
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.passages import (
     Passage,
     PassageBook,
+    decode_tool_result,
     encode_tool_result,
     render_passages,
 )
@@ -32,7 +33,14 @@ from assistant.settings_registry import (
     RETRIEVAL_TOKEN_SHARE,
 )
 
-__all__ = ["DocumentSearch", "KnowledgeReader", "SearchLimits", "select_within", "standalone_query"]
+__all__ = [
+    "DocumentSearch",
+    "KnowledgeReader",
+    "SearchLimits",
+    "found_summary",
+    "select_within",
+    "standalone_query",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +205,7 @@ class DocumentSearch:
             },
             run=run,
             status="Searching the documents…",
+            summarize=found_summary,
         )
 
     def _log(
@@ -228,3 +237,13 @@ class DocumentSearch:
                 ],
             },
         )
+
+
+def found_summary(result: str) -> StepSummary:
+    """search_docs's step: how many passages, and their documents as the step's sources."""
+    found = decode_tool_result(result)
+    if not found:
+        return StepSummary("Nothing relevant was found in the documents.")
+    sources = tuple(dict.fromkeys((passage.title, passage.url) for _, passage in found))
+    count = len(found)
+    return StepSummary(f"{count} passage{'s' if count > 1 else ''} found", sources)

@@ -1,9 +1,9 @@
 """What ingress decides about one Slack interactivity request (a button click): pure.
 
 Slack POSTs `application/x-www-form-urlencoded` with one field, `payload`, holding JSON, signed
-exactly like events. Only our feedback buttons and the routines' buttons are acted on; anything
-else signed is acked and ignored (Slack shows an error to the person if the ack does not come
-within 3 s).
+exactly like events. Only our feedback, Stop and routines' buttons are acted on; anything else
+signed is acked and ignored (Slack shows an error to the person if the ack does not come within
+3 s).
 
 >>> from assistant.slack.events import FixedClock, SignatureVerifier
 >>> verifier = SignatureVerifier("secret", clock=FixedClock(1_700_000_000))
@@ -20,9 +20,11 @@ from urllib.parse import parse_qs
 
 from slack_sdk.signature import SignatureVerifier
 
+from assistant.answer.stops import StopRequest
 from assistant.feedback.buttons import ACTION_ID, Feedback, parse_value
 from assistant.routines.actions import RoutineAction, parse_action
 from assistant.slack.events import RequestHeaders, signed_by_slack
+from assistant.slack.stop_button import STOP_ACTION_ID, parse_stop_value
 
 __all__ = ["InteractionDecision", "decide_interaction"]
 
@@ -33,6 +35,7 @@ class InteractionDecision:
     body: str = ""
     feedback: Feedback | None = None
     routine_action: RoutineAction | None = None
+    stop: StopRequest | None = None
     reason: str = ""
 
 
@@ -55,13 +58,38 @@ def decide_interaction(
     try:
         routine_action = parse_action(payload)
         feedback = _feedback(payload) if routine_action is None else None
-    except (KeyError, TypeError, AttributeError):
+        stop = _stop(payload) if routine_action is None and feedback is None else None
+    except (KeyError, TypeError, AttributeError, ValueError):
         return InteractionDecision(400, "malformed block_actions", reason="malformed interaction")
     if routine_action is not None:
         return InteractionDecision(200, routine_action=routine_action, reason="routine click")
+    if stop is not None:
+        return InteractionDecision(200, stop=stop, reason="stop")
     if feedback is None:
         return InteractionDecision(200, reason="not a feedback click")
     return InteractionDecision(200, feedback=feedback, reason="feedback")
+
+
+def _stop(payload: dict[str, Any]) -> StopRequest | None:
+    action = next(
+        (a for a in payload.get("actions") or () if a.get("action_id") == STOP_ACTION_ID), None
+    )
+    parsed = parse_stop_value(action.get("value")) if action is not None else None
+    if parsed is None:
+        return None
+    message_key, asker = parsed
+    user = payload["user"]
+    message = payload.get("message") or {}
+    container = payload.get("container") or {}
+    channel = (payload.get("channel") or {}).get("id") or container.get("channel_id", "")
+    return StopRequest(
+        team_id=str(user.get("team_id") or (payload.get("team") or {}).get("id") or ""),
+        channel=str(channel),
+        thread_ts=str(message.get("thread_ts") or container.get("thread_ts") or ""),
+        user=str(user["id"]),
+        message_key=message_key,
+        asker=asker,
+    )
 
 
 def _feedback(payload: dict[str, Any]) -> Feedback | None:

@@ -4,6 +4,9 @@ A delivery records each message's ts on its claim right after posting it, but an
 die between the two: the message is in the thread ("Thinking…", or part of the answer) and no
 claim knows it. The delivery that takes over looks for messages marked with the same message
 key and adopts them, so the thread never keeps a stray progress message.
+
+A natively streamed message cannot carry metadata (chat.startStream takes none), but it carries
+the Stop button, whose value names the same message key: it is found by that instead.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from assistant.slack.stop_button import STOP_ACTION_ID, parse_stop_value
 
 __all__ = ["EVENT_TYPE", "answer_metadata", "posted_with"]
 
@@ -43,8 +48,9 @@ def posted_with(
                 limit=200,
                 cursor=cursor,
             )
+            key = str((metadata.get("event_payload") or {}).get("message_key", ""))
             for message in response.get("messages") or ():
-                if message.get("metadata") == metadata:
+                if message.get("metadata") == metadata or _stop_button_of(message) == key:
                     found.append(str(message["ts"]))
             cursor = (response.get("response_metadata") or {}).get("next_cursor")
             if not response.get("has_more") or not cursor:
@@ -55,3 +61,14 @@ def posted_with(
             extra={"error": error.response.get("error")},
         )
         return found
+
+
+def _stop_button_of(message: dict[str, Any]) -> str:
+    """The message key a message's Stop button names ("" without one)."""
+    for block in message.get("blocks") or ():
+        for element in (block.get("elements") or ()) if isinstance(block, dict) else ():
+            if isinstance(element, dict) and element.get("action_id") == STOP_ACTION_ID:
+                parsed = parse_stop_value(element.get("value"))
+                if parsed is not None:
+                    return parsed[0]
+    return ""

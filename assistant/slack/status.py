@@ -1,11 +1,12 @@
-"""The loading status under a thread in the bot's DM (`assistant.threads.setStatus`).
+"""The loading status under a thread (`assistant.threads.setStatus`), in the DM and channels.
 
-In the DM, Slack shows "<app> is thinking…" under the thread, rotating through up to 10
-loading messages, and clears it by itself when the bot posts there (or after 2 minutes). That
-replaces the "Thinking…" progress message, so nothing has to be edited away and there is no
-message to record on the claim until the answer's first text. Anywhere setStatus is refused
-(a channel where the method does not apply, a missing scope, an app without the assistant
-feature), the caller falls back to the progress message: the person always sees something.
+Slack shows "<app> is thinking…" under the thread, rotating through up to 10 loading messages,
+and clears it by itself when the bot posts there (or after 2 minutes). That replaces the
+"Thinking…" progress message, so nothing has to be edited away and there is no message to record
+on the claim until the answer's first text. Channel threads have it too since Slack's 2026-03-05
+change (chat:write is enough). Anywhere setStatus is refused (a missing scope, an app without
+the assistant feature, a workspace not yet given the change), the caller falls back to the
+progress message: the person always sees something.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ __all__ = [
     "STATUS_TEXT",
     "AssistantStatus",
     "loading_messages_for",
-    "status_applies",
 ]
 
 logger = logging.getLogger(__name__)
@@ -35,12 +35,6 @@ MAX_LOADING_MESSAGES = 10  # Slack refuses more
 def loading_messages_for(configured: Sequence[str]) -> list[str]:
     """The configured loading messages as Slack takes them: non-empty, at most 10."""
     return [text.strip() for text in configured if text.strip()][:MAX_LOADING_MESSAGES]
-
-
-def status_applies(mention: Mention) -> bool:
-    """setStatus is for the bot's own DM (Slack's assistant threads); channels keep the
-    progress message."""
-    return mention.is_direct_message
 
 
 class AssistantStatus:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .api_error import ApiError
 from .call import Call, bot_fields, require, resolve_channel
-from .directory import BOT_USER_ID
+from .directory import BOT_USER_ID, USERS
 from .validation import check_content, check_metadata
 
 __all__ = ["METHODS"]
@@ -25,15 +25,9 @@ def _content_fields(content) -> dict:
     return fields
 
 
-def post_message(call: Call, args: dict) -> dict:
-    require(args, "channel")
-    channel = resolve_channel(args["channel"])
-    content = check_content(args)
-    fields = {**bot_fields(), **_content_fields(content)}
-    metadata = check_metadata(args.get("metadata"))
-    if metadata:
-        fields["metadata"] = metadata
-    # chat:write.customize: a bot may post under another name and icon, as Slack shows it.
+def identity_fields(args: dict) -> dict:
+    """chat:write.customize: a bot may post (or stream) under another name and icon."""
+    fields: dict = {}
     if args.get("username"):
         fields["username"] = str(args["username"])
     if args.get("icon_emoji") or args.get("icon_url"):
@@ -43,6 +37,18 @@ def post_message(call: Call, args: dict) -> dict:
             else ("image_48", args["icon_url"])
         )
         fields["icons"] = {icon[0]: str(icon[1])}
+    return fields
+
+
+def post_message(call: Call, args: dict) -> dict:
+    require(args, "channel")
+    channel = resolve_channel(args["channel"])
+    content = check_content(args)
+    fields = {**bot_fields(), **_content_fields(content)}
+    metadata = check_metadata(args.get("metadata"))
+    if metadata:
+        fields["metadata"] = metadata
+    fields.update(identity_fields(args))
     thread_ts = args.get("thread_ts") or None
     if thread_ts and _truthy(args.get("reply_broadcast")):
         fields["subtype"] = "thread_broadcast"
@@ -99,6 +105,23 @@ def delete(call: Call, args: dict) -> dict:
     return {"channel": channel, "ts": message["ts"]}
 
 
+def post_ephemeral(call: Call, args: dict) -> dict:
+    """chat.postEphemeral: seen by `user` alone, never stored in the conversation."""
+    require(args, "channel", "user")
+    channel = resolve_channel(args["channel"])
+    if str(args["user"]) not in USERS:
+        raise ApiError("user_not_found")
+    content = check_content(args)
+    payload = {
+        "channel": channel,
+        "user": str(args["user"]),
+        "thread_ts": str(args.get("thread_ts") or ""),
+        "text": content.text or content.markdown_text or "",
+    }
+    call.workspace.emit("ephemeral_posted", payload)
+    return {"message_ts": f"{call.workspace.now():.6f}"}
+
+
 def get_permalink(call: Call, args: dict) -> dict:
     require(args, "channel", "message_ts")
     channel = resolve_channel(args["channel"])
@@ -122,6 +145,7 @@ METHODS = {
     "chat.update": update,
     "chat.delete": delete,
     "chat.getPermalink": get_permalink,
+    "chat.postEphemeral": post_ephemeral,
     "reactions.add": lambda call, args: _react(call, args, add=True),
     "reactions.remove": lambda call, args: _react(call, args, add=False),
 }

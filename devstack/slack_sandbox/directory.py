@@ -40,7 +40,8 @@ USERS: dict[str, dict] = {
     "U0BOT": {"name": "assistant", "real_name": "Assistant", "is_bot": True, "bot_id": BOT_ID},
     "U0ALICE": {"name": "alice", "real_name": "Alice Example", "is_bot": False},
     "U0BOB": {"name": "bob", "real_name": "Bob Example", "is_bot": False},
-    "U0CAROL": {"name": "carol", "real_name": "Carol Example", "is_bot": False},
+    # Carol administers the workspace (users.info is_admin): she may stop anyone's answer.
+    "U0CAROL": {"name": "carol", "real_name": "Carol Example", "is_bot": False, "is_admin": True},
     # A multi-channel guest (users.info is_restricted): answers draw on nothing internal.
     "U0GUEST": {"name": "gail", "real_name": "Gail Guest", "is_bot": False, "guest": True},
     "U0DEPLOY": {
@@ -191,7 +192,7 @@ def user_object(user_id: str) -> dict | None:
         "tz_label": "Greenwich Mean Time",
         "tz_offset": 0,
         "profile": profile,
-        "is_admin": False,
+        "is_admin": bool(user.get("is_admin")),
         "is_owner": False,
         "is_primary_owner": False,
         "is_restricted": user.get("guest", False),

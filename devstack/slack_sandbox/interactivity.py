@@ -27,7 +27,10 @@ ACK_TIMEOUT = 3.0
 
 def find_action(message: dict, action_id: str, value: str | None) -> dict | None:
     """The element a click on `action_id` (with `value`) means, as Slack reports it."""
-    for block in message.get("blocks") or ():
+    # A streamed message carries its blocks (the Stop button) in `blocks` chunks too.
+    streamed = [b for c in message.get("chunks") or () if c.get("type") == "blocks"
+                for b in c.get("blocks") or ()]  # fmt: skip
+    for block in [*(message.get("blocks") or ()), *streamed]:
         for element in block.get("elements") or ():
             if not isinstance(element, dict) or element.get("action_id") != action_id:
                 continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .api_error import ApiError
 from .call import Call, bot_fields, require, resolve_channel
+from .chat_methods import identity_fields
 from .directory import TEAM_ID, USERS, is_dm
 from .validation import check_blocks, check_chunks, check_markdown, check_metadata
 
@@ -56,6 +57,7 @@ def start_stream(call: Call, args: dict) -> dict:
         "stream_state": "streaming",
         "stream_mode": _mode(markdown, chunks),
         "chunks": [c for c in chunks or [] if c["type"] != "markdown_text"],
+        **identity_fields(args),
     }
     message = call.workspace.post(channel, fields, thread_ts=args.get("thread_ts") or None)
     return {"channel": channel, "ts": message["ts"]}

@@ -39,6 +39,15 @@ CHUNK_REQUIRED = {
     "plan_update": ("title",),
     "blocks": ("blocks",),
 }
+# Every field a chunk may have (chat.appendStream's chunk objects); any other is refused.
+CHUNK_FIELDS = {
+    "markdown_text": {"type", "text"},
+    "task_update": {"type", "id", "title", "status", "details", "output", "sources"},
+    "plan_update": {"type", "title"},
+    "blocks": {"type", "blocks"},
+}
+TASK_STATUSES = ("pending", "in_progress", "complete", "error")  # note: complete, not completed
+MAX_TASK_TEXT = 256  # details and output (Slack's page gives none; its SDKs document 256)
 
 
 @dataclass(frozen=True)
@@ -162,11 +171,36 @@ def check_chunks(chunks: object) -> list | None:
             raise ApiError("invalid_chunks")
         if any(field not in chunk for field in CHUNK_REQUIRED[chunk["type"]]):
             raise ApiError("invalid_chunks")
+        if set(chunk) - CHUNK_FIELDS[chunk["type"]]:
+            raise ApiError("invalid_chunks")
+        if chunk["type"] == "task_update":
+            _check_task(chunk)
         if chunk["type"] == "markdown_text":
             check_markdown(chunk["text"])
         if chunk["type"] == "blocks":
             check_blocks(chunk["blocks"])
     return chunks
+
+
+def _check_task(chunk: dict) -> None:
+    """A task card: a non-empty id and title, a known status, short details and output,
+    URL sources."""
+    if not all(isinstance(chunk[f], str) and chunk[f] for f in ("id", "title")):
+        raise ApiError("invalid_chunks")
+    if chunk["status"] not in TASK_STATUSES:
+        raise ApiError("invalid_chunks")
+    for field in ("details", "output"):
+        value = chunk.get(field)
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_TASK_TEXT):
+            raise ApiError("invalid_chunks")
+    for source in chunk.get("sources") or ():
+        if not isinstance(source, dict) or source.get("type") != "url":
+            raise ApiError("invalid_chunks")
+        url, text = source.get("url"), source.get("text")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise ApiError("invalid_chunks")
+        if not isinstance(text, str) or not text:
+            raise ApiError("invalid_chunks")
 
 
 def check_metadata(metadata: object) -> dict | None:

@@ -22,8 +22,13 @@ def _with_files(message: dict, workspace: Workspace, base_url: str) -> dict:
 
 
 def api_message(message: dict, workspace: Workspace, base_url: str) -> dict:
-    """Slack's message object: internal bookkeeping removed, files expanded."""
+    """Slack's message object: internal bookkeeping removed, files expanded. A streamed
+    message shows the blocks its `blocks` chunks carried (the Stop button) above its own."""
     view = _with_files(message, workspace, base_url)
+    streamed = [b for c in message.get("chunks") or () if c.get("type") == "blocks"
+                for b in c.get("blocks") or ()]  # fmt: skip
+    if streamed:
+        view["blocks"] = streamed + list(view.get("blocks") or [])
     for key in INTERNAL_FIELDS:
         view.pop(key, None)
     return view

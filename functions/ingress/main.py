@@ -140,6 +140,20 @@ def _interaction(
             ),
             action=routine_action.action,
         )
+    stop = decision.stop
+    if stop is not None:
+        # The responder holds the bot token: it checks who clicked and stops the answer.
+        return _queued(
+            "stop request",
+            lambda: publish_data(
+                project=settings.google_cloud_project,
+                topic=settings.assistant_events_topic,
+                data=stop.to_json(),
+                message_key=stop.message_key,
+            ),
+            message_key=stop.message_key,
+            topic=settings.assistant_events_topic,
+        )
     feedback = decision.feedback
     if feedback is None:
         level = logging.WARNING if decision.status >= 400 else logging.INFO

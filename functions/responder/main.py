@@ -1,6 +1,7 @@
 """The responder function: the push endpoint of every topic `assistant/topics.py` routes here
-(mentions to answer, feedback clicks to record, DM openings to offer suggested prompts, the
-scheduler's ticks and the routine slots they publish).
+(mentions to answer, feedback clicks to record, DM openings to offer suggested prompts, Stop
+clicks to check and pass on to the answer in progress, the scheduler's ticks and the routine
+slots they publish).
 
 The composition root: reads the settings, builds the cloud's clients, hands them to
 `build_responder`. Status codes are the contract with Pub/Sub: 2xx acks, anything else is
@@ -13,12 +14,15 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
+from typing import NamedTuple
 
 import flask
 import functions_framework
 
 from assistant.answer.delivery import Delivery
 from assistant.answer.responder import Responder
+from assistant.answer.stopping import StopHandler, assistant_event_from_json
+from assistant.answer.stops import StopRequest
 from assistant.answer.wiring import ResponderClients, build_responder, cloud_clients
 from assistant.config import get_settings
 from assistant.feedback.buttons import Feedback
@@ -74,22 +78,38 @@ def _feedback(votes: FeedbackVotes, push: PushMessage, feedback: Feedback) -> tu
     return "", 204
 
 
+class _AssistantEvents(NamedTuple):
+    prompts: SuggestedPrompts
+    stops: StopHandler
+
+
 @cache
-def _suggested_prompts() -> SuggestedPrompts:
+def _assistant_events() -> _AssistantEvents:
     configure_logging(get_settings().log_level)
-    return SuggestedPrompts(_clients().slack, get_settings().suggested_prompts)
+    clients = _clients()
+    return _AssistantEvents(
+        prompts=SuggestedPrompts(clients.slack, get_settings().suggested_prompts),
+        stops=StopHandler(clients.slack, clients.stores.stops),
+    )
 
 
 @push_endpoint(
-    _suggested_prompts,
+    _assistant_events,
     logger=logger,
-    parse=parse_push_of(DmOpened.from_json, "a DM-opened event"),
-    log_context=lambda opened: {"event_id": opened.event_id},
+    parse=parse_push_of(assistant_event_from_json, "a DM-opened event or a stop request"),
+    log_context=lambda event: (
+        {"event_id": event.event_id}
+        if isinstance(event, DmOpened)
+        else {"message_key": event.message_key}
+    ),
 )
 def _assistant_event(
-    prompts: SuggestedPrompts, push: PushMessage, opened: DmOpened
+    events: _AssistantEvents, push: PushMessage, event: DmOpened | StopRequest
 ) -> tuple[str, int]:
-    prompts.offer(opened)  # setting the same prompts twice is harmless
+    if isinstance(event, StopRequest):
+        events.stops.handle(event)  # a redelivered click writes the same stop again
+    else:
+        events.prompts.offer(event)  # setting the same prompts twice is harmless
     return "", 204
 
 

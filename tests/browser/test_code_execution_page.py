@@ -34,7 +34,8 @@ def test_a_chart_asked_for_appears_in_the_thread_with_the_code(page, stack, tmp_
     box.fill(f"{question} [[tool:run_python:{json.dumps({'code': CODE})}]]")
     box.press("Enter")
 
-    expect(page.locator("#thread")).to_contain_text("Running Python…", timeout=60_000)
+    step = page.locator("#thread .task-card", has_text="Running Python")  # the run's task card
+    expect(step).to_be_visible(timeout=60_000)
     chart = page.locator("#thread img").last
     expect(chart).to_be_visible(timeout=60_000)
     assert chart.evaluate("img => img.complete && img.naturalWidth") > 100  # a real PNG

@@ -173,7 +173,8 @@ def test_the_feedback_buttons_under_an_answer_record_a_click(page, stack, db, ar
         f"{stack.sandbox_url}/_sandbox/messages", params={"channel": CHANNEL}, timeout=10
     ).json()["messages"]
     [answer] = [m for m in messages if m.get("text") == f"Answer to: {question}"]
-    event_id = json.loads(answer["blocks"][1]["elements"][0]["negative_button"]["value"])["e"]
+    [feedback] = [b for b in answer["blocks"] if b["type"] == "context_actions"]
+    event_id = json.loads(feedback["elements"][0]["negative_button"]["value"])["e"]
     vote = db.collection("feedback").document(f"{event_id}.U0ALICE")
     deadline = time.monotonic() + 20
     while not vote.get().exists and time.monotonic() < deadline:

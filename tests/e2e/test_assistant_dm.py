@@ -48,13 +48,26 @@ def test_a_dm_shows_the_loading_status_then_the_answer_and_no_thinking_message(s
     [reply] = sandbox.bot_replies(posted["ts"], channel=DM)
     assert message_text(reply) == f"Answer to: {question}"
     assert all(p.get("markdown_text") != PROGRESS_TEXT for p in posts_in(sandbox, posted["ts"]))
-    # The status was set before the first post: nothing was shown as a message until the answer.
+    # The status was set before the answer's stream began: no message until the answer.
     first_post = min(
         c["at"]
-        for c in sandbox.calls("chat.postMessage")
+        for method in ("chat.postMessage", "chat.startStream")
+        for c in sandbox.calls(method)
         if c["args"].get("thread_ts") == posted["ts"]
     )
     assert status["at"] < first_post
+
+
+def test_a_channel_thread_has_the_loading_status_too(sandbox, claims):
+    question = unique("status in a channel")
+    posted = sandbox.mention(f"[[slow:0.2]] {question}")  # in C0GENERAL
+    claims.wait_final(posted["event_id"])
+
+    [status] = statuses_in(sandbox, posted["ts"])
+    assert status["ok"] and status["args"]["channel_id"] == "C0GENERAL"
+    assert all(p.get("markdown_text") != PROGRESS_TEXT for p in posts_in(sandbox, posted["ts"]))
+    [reply] = sandbox.bot_replies(posted["ts"])
+    assert message_text(reply) == f"Answer to: {question}"
 
 
 def test_a_refused_status_falls_back_to_the_progress_message(sandbox, claims):

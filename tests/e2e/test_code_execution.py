@@ -138,8 +138,13 @@ def test_escapes_fail_are_reported_to_the_model_and_the_person_still_gets_an_ans
     question = unique("try to escape")
     posted = sandbox.mention(f"{question} {run_python(code)}")
 
-    def status_shown():  # while the code runs (until the time limit stops it)
-        return any("Running Python…" in text for text in answer_and_files(sandbox, posted["ts"])[0])
+    def status_shown():  # while the code runs (until the time limit stops it): its task card
+        return any(
+            chunk.get("type") == "task_update" and chunk["status"] == "in_progress"
+            and chunk["title"] == "Running Python"
+            for reply in sandbox.bot_replies(posted["ts"])
+            for chunk in reply.get("chunks") or ()
+        )  # fmt: skip
 
     eventually(status_shown, timeout=30, interval=0.05)
     claim = claims.wait_final(posted["event_id"], timeout=90)

@@ -39,13 +39,14 @@ def test_a_mention_gets_one_threaded_reply_with_the_models_answer(sandbox, claim
     assert [last_user_text(r) for r in model.requests(question)] == [question]
 
 
-def test_the_reply_shows_progress_first_then_is_edited_into_the_answer(sandbox, claims):
+def test_the_reply_streams_natively_into_one_message(sandbox, claims):
     question = unique("[[slow:0.2]] explain streaming in a few words please")
     posted, _ = ask(sandbox, claims, question)
 
-    reply = sandbox.bot_replies(posted["ts"])[0]
-    assert reply.get("updates", 0) >= 2, "progress, at least one streamed edit, the final text"
-    assert message_text(reply) != PROGRESS_TEXT
+    [reply] = sandbox.bot_replies(posted["ts"])
+    assert reply.get("appends", 0) >= 1, "started, appended to, then stopped with the rest"
+    assert reply.get("stream_state") == "stopped" and reply.get("updates", 0) == 0
+    assert message_text(reply).startswith("Answer to: explain streaming")
     assert not message_text(reply).endswith("▍")
 
 

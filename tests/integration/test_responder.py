@@ -237,9 +237,25 @@ def test_a_message_posted_but_never_recorded_is_adopted_by_the_next_attempt(
     core = responder(firestore_db, local_slack, local_model, claims=claims)
     question = unique("a crash between post and record")
     mention, delivery = mention_in_thread(local_slack, question)
+    # No stream and no loading status: the "Thinking…" message and edits, found by metadata.
+    local_slack.inject_fault(method="chat.startStream", error="not_allowed_token_type")
+    local_slack.inject_fault(method="assistant.threads.setStatus", error="not_allowed")
 
     assert core.handle(delivery) is Outcome.RETRY  # "Thinking…" is in the thread, unrecorded
     assert core.handle(delivery) is Outcome.ACK
 
     # One message: the progress message was found by its metadata and edited into the answer.
+    assert bot_texts(local_slack, mention) == [f"Answer to: {question}"]
+
+
+def test_a_stream_started_but_never_recorded_is_removed_and_answered_once(
+    firestore_db, local_slack, local_model
+):
+    claims = DiesAfterPosting(firestore_db, lease_seconds=LEASE)
+    core = responder(firestore_db, local_slack, local_model, claims=claims)
+    question = unique("a failure between startStream and record")
+    mention, delivery = mention_in_thread(local_slack, question)
+
+    assert core.handle(delivery) is Outcome.RETRY  # the stream could not be recorded: deleted
+    assert core.handle(delivery) is Outcome.ACK
     assert bot_texts(local_slack, mention) == [f"Answer to: {question}"]

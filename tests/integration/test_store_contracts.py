@@ -18,6 +18,8 @@ import pytest
 
 from assistant.answer.claim_store import ClaimStore
 from assistant.answer.claims import Claims, ClaimVerdict, Delivered, LostLease, RoundTooLarge
+from assistant.answer.stop_store import FirestoreStops
+from assistant.answer.stops import StopStore
 from assistant.channels.settings import Budgets
 from assistant.conversation.history import WINDOW_MAX_BYTES, HistoryStore
 from assistant.conversation.summary import Summary
@@ -47,6 +49,7 @@ from tests.memory_stores import (
     ManualClock,
     MemoryClaims,
     MemoryHistory,
+    MemoryStops,
 )
 from tests.memory_usage import MemoryFeedback, MemoryLedger, MemoryNotices, MemoryRate
 
@@ -65,6 +68,7 @@ class Stores:
     rate: RateLimits
     notices: Notices
     feedback: FeedbackVotes
+    stops: StopStore
     pass_time: Callable[[float], None]  # let seconds go by on the claims' clock
     run_slots: RunSlots
     # Claims with a lease no loaded machine outlasts, for tests about fresh claims only.
@@ -82,6 +86,7 @@ def stores(request) -> Stores:
             rate=MemoryRate(),
             notices=MemoryNotices(),
             feedback=MemoryFeedback(clock=lambda: NOW),
+            stops=MemoryStops(),
             pass_time=lambda seconds: clock.advance(seconds=seconds),
             run_slots=LocalRunSlots(clock=lambda: NOW),
             lasting_claims=lambda: MemoryClaims(lease_seconds=LASTING, clock=clock),
@@ -94,6 +99,7 @@ def stores(request) -> Stores:
         rate=RateLimiter(db),
         notices=RefusalNotices(db),
         feedback=FeedbackStore(db),
+        stops=FirestoreStops(db),
         pass_time=time.sleep,
         run_slots=FirestoreRunSlots(db, clock=lambda: NOW),
         lasting_claims=lambda: ClaimStore(db, lease_seconds=LASTING),
@@ -109,7 +115,33 @@ def stale() -> float:
     return LEASE + 0.15
 
 
+# --- stops ---------------------------------------------------------------------------------
+
+
+def test_a_stop_is_seen_by_its_answer_only_and_asking_again_is_harmless(stores):
+    key, other = unique("T1:C1:1."), unique("T1:C1:2.")
+    assert stores.stops.requested(key) == ""
+    stores.stops.request(key, by="U0ALICE")
+    stores.stops.request(key, by="U0ALICE")  # a redelivered click
+    assert stores.stops.requested(key) == "U0ALICE" and stores.stops.requested(other) == ""
+
+
 # --- claims --------------------------------------------------------------------------------
+
+
+def test_a_takeover_sees_the_stream_its_predecessor_left_open(stores):
+    claims, claim_id = stores.claims, unique("claim")
+    first = claims.acquire(claim_id, event_id="Ev1", delivery_id="m1")
+    assert first.stream_ts == "" and first.lease is not None
+    claims.record_messages(first.lease, ["1.000001"])
+    claims.record_stream(first.lease, "1.000001")
+    stores.pass_time(stale())
+    second = claims.acquire(claim_id, event_id="Ev1", delivery_id="m2")
+    assert second.verdict is ClaimVerdict.PROCEED and second.stream_ts == "1.000001"
+    assert second.lease is not None
+    claims.record_stream(second.lease, "")  # stopped
+    with pytest.raises(LostLease):
+        claims.record_stream(first.lease, "1.000001")  # the dead holder's late write is refused
 
 
 def test_the_first_delivery_owns_the_event_and_others_wait_or_stand_down(stores):

@@ -178,6 +178,32 @@ def test_streams_outside_dms_need_a_recipient(sandbox, client):
     assert client.chat_startStream(channel="D0ALICE", thread_ts=dm_parent)["ok"]
 
 
+def test_task_cards_follow_slacks_chunk_rules(sandbox, client):
+    dm_parent = human(sandbox, "hi", channel="D0ALICE")
+    ts = client.chat_startStream(channel="D0ALICE", thread_ts=dm_parent)["ts"]
+    good = {"type": "task_update", "id": "t1", "title": "Running Python", "status": "in_progress"}
+    done = {
+        **good,
+        "status": "complete",
+        "output": "42",
+        "sources": [{"type": "url", "url": "https://hr.example/leave", "text": "Leave"}],
+    }
+    client.chat_appendStream(channel="D0ALICE", ts=ts, chunks=[good])
+    client.chat_appendStream(channel="D0ALICE", ts=ts, chunks=[done])
+    for bad in (
+        {**good, "status": "completed"},  # Slack's word is "complete"
+        {**good, "colour": "red"},  # an unknown field
+        {**good, "output": "x" * 257},
+        {**good, "sources": [{"type": "url", "url": "javascript:alert(1)", "text": "x"}]},
+        {"type": "task_update", "title": "no id", "status": "pending"},
+    ):
+        refused = slack_error(lambda bad=bad: client.chat_appendStream(
+            channel="D0ALICE", ts=ts, chunks=[bad]))  # fmt: skip
+        assert refused["error"] == "invalid_chunks", bad
+    thread = sandbox.get(f"/_sandbox/messages?channel=D0ALICE&thread_ts={dm_parent}")["messages"]
+    assert [c["status"] for c in thread[1]["chunks"]] == ["in_progress", "complete"]
+
+
 def test_a_streaming_message_cannot_be_edited_with_update(sandbox, client):
     dm_parent = human(sandbox, "hi", channel="D0ALICE")
     ts = client.chat_startStream(channel="D0ALICE", thread_ts=dm_parent)["ts"]

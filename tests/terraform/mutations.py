@@ -376,6 +376,11 @@ MUTATIONS = [
         "no TTL policy on event_claims.expires_at",
     ),
     (
+        "stops TTL",
+        _set(("google_firestore_field", "answer_stops_ttl", "field"), "at"),
+        "no TTL policy on answer_stops.expires_at",
+    ),
+    (
         "APIs",
         _set(
             ("google_project_service", "apis", "for_each"),

@@ -244,6 +244,9 @@ CHECKS: dict[str, Callable[[Model], list[str]]] = {
     "variables documented": config_checks.check_variables_documented,
     "claims TTL": lambda m: config_checks.check_ttl_field(m, _claims_collection(), "expires_at"),
     "rate limit TTL": lambda m: config_checks.check_ttl_field(m, "rate_limits", "expire_at"),
+    "stops TTL": lambda m: config_checks.check_ttl_field(
+        m, _constant("answer/stop_store.py", "STOPS_COLLECTION"), "expires_at"
+    ),
     "settings file": lambda m: settings_checks.check_settings_file(m, SETTINGS_FILE),
     "APIs": lambda m: config_checks.check_apis(m, REQUIRED_APIS),
     "Slack manifest": lambda m: config_checks.check_manifest(
@@ -372,6 +375,7 @@ def test_check_reports_the_breakage(
         (lambda t: t.replace("      - message.im", ""), "bot_events differ"),
         (lambda t: t.replace("  agent_view:", "  assistant_view:"), "agent_view with an"),
         (lambda t: t.replace("      - assistant:write", ""), "lacks bot scope assistant:write"),
+        (lambda t: t.replace("      - users:read", ""), "lacks bot scope users:read"),
         (lambda t: t.replace("      - app_home_opened", ""), "bot_events differ"),
         (
             lambda t: t.replace("socket_mode_enabled: false", "socket_mode_enabled: true"),

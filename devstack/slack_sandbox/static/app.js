@@ -10,6 +10,7 @@ import { eventCard } from "./trace.js";
 import { authorId, authorName, threadSummary } from "./threads.js";
 import { initAssistantUi, renderPrompts, statusLine } from "./assistant_ui.js";
 import { renderRichBlocks } from "./rich_blocks.js";
+import { renderStreamControls, renderTasks } from "./stream_ui.js";
 
 const ME = "U0ALICE";
 const BOT = "U0BOT";
@@ -331,6 +332,8 @@ function renderMessage(channel, m, { inThread }) {
     <div class="content">
       <div class="meta"><span class="name">${escapeHtml(authorName(m, state.users))}</span>${isBot ? '<span class="badge">APP</span>' : ""}
         <span class="time" title="${escapeHtml(m.ts)}">${clock(m.ts)}</span>${m.edited && !isBot ? '<span class="muted">(edited)</span>' : ""}</div>
+      ${renderStreamControls(channel, m)}
+      ${renderTasks(m)}
       ${renderBody(m)}
       ${renderRichBlocks(m)}
       ${renderFiles(m)}

@@ -29,6 +29,7 @@ SCOPES: dict[str, set[str]] = {
     "chat.postMessage": {"chat:write"},
     "chat.update": {"chat:write"},
     "chat.delete": {"chat:write"},
+    "chat.postEphemeral": {"chat:write"},
     "chat.startStream": {"chat:write"},
     "chat.appendStream": {"chat:write"},
     "chat.stopStream": {"chat:write"},
