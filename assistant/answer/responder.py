@@ -143,7 +143,12 @@ class Responder:
         assembly = self.prompts.build(mention, plan)
         context.meter.record("summary", model=plan.summary.model, usage=assembly.summary_usage)
         tools = self._tools.choose(
-            ToolRequest(mention=mention, plan=plan, references=assembly.references)
+            ToolRequest(
+                mention=mention,
+                plan=plan,
+                references=assembly.references,
+                file_names=assembly.file_names,
+            )
         )
         try:
             final = self._generator.generate(context, assembly, tools)
