@@ -12,6 +12,7 @@ from bench import (
     import_time,
     ingress_latency,
     local_model,
+    relevance,
     retrieval,
     thread_context,
     usage_overhead,
@@ -81,6 +82,19 @@ def main() -> int:
     print(_table("Indexing throughput (fake embeddings, Firestore emulator)", [throughput]))
     print(_table("Retrieval: search latency and Firestore reads per question", searches))
     print(_table("Recall@5 over bench/retrieval_questions.json (this repo's docs)", quality))
+    judged = relevance.run(log_dir)
+    print(
+        _table(
+            "Passages only when relevant: bench/relevance_questions.json over docs/ (e5)",
+            [
+                {k: v for k, v in row.items() if k not in ("missed", "attached to")}
+                for row in judged
+            ],
+        )
+    )
+    for row in judged:
+        for key in ("missed", "attached to"):
+            print(f"{row['decision']}, {key}: {_fmt(row.get(key, []))}")
     print(
         _table(
             "Code execution: one whole run in the sandbox vs a plain process (same interpreter)",
