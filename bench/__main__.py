@@ -1,4 +1,8 @@
-"""`nox -s bench`: run every benchmark and print the figures as tables."""
+"""`nox -s bench`: run every benchmark and print the figures as tables.
+
+`python -m bench NAME [ARGS]` (`nox -s bench -- NAME`) runs one module that has a `main`:
+`relevance`, `bfcl` (its sample size as ARGS).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from bench import (
+    bfcl,
     executor,
     history_trim,
     import_time,
@@ -39,7 +44,12 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def main() -> int:
+ALONE = {"relevance": relevance.main, "bfcl": bfcl.main}
+
+
+def main(argv: list[str]) -> int:
+    if argv:
+        return ALONE[argv[0]](argv[1:])
     log_dir = Path(tempfile.mkdtemp(prefix="bench-logs-"))
     print(_table("Fresh-process import time (median of 5)", import_time.run()))
     rows, ratios = ingress_latency.run(log_dir)
@@ -107,8 +117,9 @@ def main() -> int:
             [executor.mention_to_chart(log_dir)],
         )
     )
+    bfcl.main([])
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -134,11 +134,11 @@ def run(log_dir: Path) -> list[dict]:
         process.stop()
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     for row in run(Path(tempfile.mkdtemp(prefix="bench-relevance-"))):
         print(json.dumps(row, ensure_ascii=False, indent=1))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
