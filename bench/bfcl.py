@@ -95,6 +95,8 @@ def tools_of(item: dict) -> list[dict]:
 
 
 def _same(value: Any, accepted: Any) -> bool:
+    if isinstance(value, bool) or isinstance(accepted, bool):  # before int: True == 1
+        return value is accepted
     if isinstance(value, str) and isinstance(accepted, str):
         return value.strip().lower() == accepted.strip().lower()
     if isinstance(value, (int, float)) and isinstance(accepted, (int, float)):
@@ -119,6 +121,8 @@ def score(called: list[tuple[str, dict]], expected: list[dict] | None) -> tuple[
     (True, True)
     >>> score([("math_factorial", {"number": 6})], truth)
     (True, False)
+    >>> score([("t", {"equal": True})], [{"t": {"equal": [True]}}])
+    (True, True)
     """
     if expected is None:
         return (not called, not called)
@@ -188,7 +192,11 @@ def run_category(model: LocalModel, name: str, size: int, root: Path) -> dict:
         if not call_ok:
             misses.append(f"{item['id']}: {picked}")
         # Case by case on stderr: a run cut short still tells what it measured.
-        print(f"{item['id']}\t{picked}\t{tool_ok}\t{call_ok}\t{seconds[-1]:.1f}", file=sys.stderr)
+        arguments = json.dumps(called[0][1]) if called else ""
+        print(
+            f"{item['id']}\t{picked}\t{tool_ok}\t{call_ok}\t{seconds[-1]:.1f}\t{arguments}",
+            file=sys.stderr,
+        )
     total = len(items)
     return {
         "category": name,
