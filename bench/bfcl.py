@@ -11,6 +11,7 @@ accepted "" means it may be left out) with no argument the answer does not name;
 
     python -m bench.bfcl             # 10 of each category
     python -m bench.bfcl 5           # 5 of each: a quick look
+    python -m bench.bfcl 8 irrelevance simple   # those categories only
 """
 
 from __future__ import annotations
@@ -208,7 +209,7 @@ def run_category(model: LocalModel, name: str, size: int, root: Path) -> dict:
     }
 
 
-def run(log_dir: Path, size: int = SAMPLE) -> list[dict]:
+def run(log_dir: Path, size: int = SAMPLE, categories: list[str] | None = None) -> list[dict]:
     root = data_dir()
     if root is None:
         return [{"category": "all", "cases": "not run: bfcl-eval is not installed"}]
@@ -216,7 +217,7 @@ def run(log_dir: Path, size: int = SAMPLE) -> list[dict]:
         return [{"category": "all", "cases": f"not run: {missing}"}]
     model = _start(log_dir / QWEN.name, QWEN)
     try:
-        return [run_category(model, name, size, root) for name in CATEGORIES]
+        return [run_category(model, name, size, root) for name in categories or CATEGORIES]
     finally:
         model.stop()
 
@@ -225,7 +226,7 @@ def main(argv: list[str]) -> int:
     from bench.__main__ import _table
 
     size = int(argv[0]) if argv else SAMPLE
-    rows = run(Path(tempfile.mkdtemp(prefix="bench-bfcl-")), size)
+    rows = run(Path(tempfile.mkdtemp(prefix="bench-bfcl-")), size, argv[1:])
     title = f"BFCL tool choice through the tool shim ({QWEN.name}, {size} per category)"
     print(_table(title, [{k: v for k, v in row.items() if k != "misses"} for row in rows]))
     for row in rows:
