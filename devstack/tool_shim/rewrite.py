@@ -3,10 +3,7 @@
 Pure functions over JSON-shaped dicts; the server (`server.py`) does the I/O. The plan:
 
 1. route: a non-streamed request whose answer is constrained (llama.cpp turns `response_format`
-   json_schema into a grammar) to `{"tool": <declared name or "none">}`, its short instruction
-   after the conversation so that the next step reuses the prompt llama.cpp has cached (a
-   single pass through Qwen's own `<tool_call>` format does not work with the Coder model:
-   docs/local-model.md);
+   json_schema into a grammar) to `{"tool": <declared name or "none">}`;
 2. arguments: if a tool, a second constrained request for that tool's `parameters` schema;
 3. final: once the messages carry `role: tool` results, a plain request without tools in which
    the calls and their results are folded into user text, since small models' chat templates
@@ -17,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from typing import Any
 
 __all__ = [
@@ -38,8 +34,6 @@ _TOOL_KEYS = ("tools", "tool_choice", "parallel_tool_calls", "functions", "funct
 # A route answer is `{"tool": "<name>"}`; room for the grammar's optional whitespace too.
 _ROUTE_MAX_TOKENS = 48
 _ARGUMENTS_MAX_TOKENS = 512
-_SUMMARY_CHARS = 160
-_SENTENCE_END = re.compile(r"[.!?。](?=\s|$)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,15 +136,18 @@ def plain_request(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _with_instruction(messages: list[dict[str, Any]], instruction: str) -> list[dict[str, Any]]:
-    """The conversation with `instruction` at the end of the last user turn.
+    """`instruction` appended to the system turn: a single leading one suits every template.
 
-    At the end, not in the system turn: the prompt up to the question is then the same as the
-    answer step's, so llama.cpp's prompt cache (one slot) serves it again and the answer step
-    processes only the last few tokens, not the whole prompt a second time.
+    Not after the conversation, although the answer step could then reuse llama.cpp's cached
+    prompt up to the question: on BFCL samples (bench/bfcl.py) the same routing instruction at
+    the end of the last user turn chose a tool for 0 of 8 `simple` cases (8 of 8 here), and a
+    shorter one worded for it 6 of 8, abstaining on 1 of 8 `irrelevance` cases (3 of 8 here).
     """
     folded = fold_tool_messages(messages)
-    _append_user(folded, instruction)
-    return folded
+    if folded and folded[0].get("role") == "system":
+        system = f"{_text(folded[0].get('content'))}\n\n{instruction}"
+        return [{"role": "system", "content": system}, *folded[1:]]
+    return [{"role": "system", "content": instruction}, *folded]
 
 
 def _constrained(body: dict[str, Any], messages, schema: dict, name: str, max_tokens: int) -> dict:
@@ -160,7 +157,7 @@ def _constrained(body: dict[str, Any], messages, schema: dict, name: str, max_to
         "stream": False,
         "temperature": 0,
         "max_tokens": max_tokens,
-        "cache_prompt": True,  # llama.cpp: keep this prompt for the next step to reuse
+        "cache_prompt": True,  # llama.cpp: keep the prompt; the next step may share its start
         "response_format": {
             "type": "json_schema",
             "json_schema": {"name": name, "schema": schema, "strict": True},
@@ -168,37 +165,28 @@ def _constrained(body: dict[str, Any], messages, schema: dict, name: str, max_to
     }
 
 
-def _first_sentence(text: str) -> str:
-    """A description's first sentence, at most `_SUMMARY_CHARS`: what routing needs of it."""
-    text = " ".join(text.split())
-    end = _SENTENCE_END.search(text)
-    text = text[: end.start() + 1] if end else text
-    return text if len(text) <= _SUMMARY_CHARS else text[: _SUMMARY_CHARS - 1] + "…"
-
-
 def _describe(tool: dict[str, Any]) -> str:
     properties = (tool.get("parameters") or {}).get("properties") or {}
-    arguments = ", ".join(properties)
-    return f"- {tool['name']}({arguments}): {_first_sentence(tool.get('description', ''))}"
+    arguments = ", ".join(f"{k}: {v.get('type', 'any')}" for k, v in properties.items())
+    return f"- {tool['name']}({arguments}): {tool.get('description', '').strip()}"
 
 
 def route_request(body: dict[str, Any], step: Plan) -> dict[str, Any]:
-    """Step 1: which declared tool, if any, the last user message needs. The instruction is as
-    short as routing allows (each tool's name, argument names and first sentence): every token
-    of it is processed before the first token of the answer."""
+    """Step 1: which declared tool, if any, the last user message needs."""
     tools = [tool_definition(body, name) for name in step.candidates]
     choices = [*step.candidates, NO_TOOL] if step.allow_none else list(step.candidates)
-    # Worded on fit. On BFCL samples (bench/bfcl.py) "only if needed" sent 3 of 8 simple cases
-    # to none, "if a tool does exactly what it asks" 6 of 8; this wording calls the expected
-    # tool most often, at the cost of abstaining rarely (1 of 8 irrelevant cases): the bot
-    # offers a local model tools only with a reason (assistant/answer/tool_need.py).
-    none_line = f', or {{"tool": "{NO_TOOL}"}} if none of them fits it' if step.allow_none else ""
+    none_line = (
+        f'\nReply {{"tool": "{NO_TOOL}"}} when you can answer directly without a tool.'
+        if step.allow_none
+        else ""
+    )
     instruction = (
-        "Tools:\n"
+        "You can call these tools:\n"
         + "\n".join(_describe(t) for t in tools)
-        + '\nReply {"tool": "<name>"} with the tool that can answer my message above'
-        + none_line
-        + "."
+        + "\n\nDecide whether answering the user's last message needs one of them: it does "
+        "when the answer depends on something only a tool can give (the team's own files and "
+        "documents, data, calculations, live facts). "
+        'Reply {"tool": "<tool name>"} to call the tool that fits best.' + none_line
     )
     schema = {
         "type": "object",
@@ -225,8 +213,7 @@ def arguments_request(body: dict[str, Any], name: str) -> dict[str, Any]:
     schema = tool.get("parameters") or {"type": "object", "properties": {}}
     instruction = (
         f"Call the tool {name}: {tool.get('description', '').strip()}\n"
-        f"Reply with only its arguments for my message above, as JSON matching this schema:\n"
-        f"{json.dumps(schema)}"
+        f"Reply with only its arguments, as JSON matching this schema:\n{json.dumps(schema)}"
     )
     messages = _with_instruction(body.get("messages") or [], instruction)
     max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")

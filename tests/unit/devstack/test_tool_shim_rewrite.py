@@ -120,34 +120,12 @@ def test_the_route_request_is_a_constrained_enum_with_the_tools_described():
     schema = request["response_format"]["json_schema"]["schema"]
     assert schema["properties"]["tool"]["enum"] == ["search_documents", "run_python", "none"]
     assert request["stream"] is False and request["temperature"] == 0
+    assert request["cache_prompt"] is True  # llama.cpp keeps it for the arguments step
     [system, user] = request["messages"]
-    assert system == QUESTION[0]
-    question, instruction = user["content"].split("\n\n", 1)
-    assert question == QUESTION[1]["content"]
-    assert "- run_python(code): run_python does things." in instruction
+    assert system["content"].startswith("Be concise.\n\nYou can call these tools:")
+    assert "- run_python(code: string): run_python does things." in system["content"]
+    assert user == QUESTION[1]
     assert "tools" not in request
-
-
-def test_the_constrained_steps_share_the_answer_steps_prompt_up_to_the_question():
-    # llama.cpp's prompt cache reuses the longest common prefix: the routing step's prompt
-    # then costs the answer step nothing but its last few tokens (issue 26: 16.6 s twice).
-    answer = rewrite.plain_request(body())["messages"]
-    for request in (
-        rewrite.route_request(body(), rewrite.plan(body())),
-        rewrite.arguments_request(body(), "run_python"),
-    ):
-        assert request["messages"][:-1] == answer[:-1]
-        assert request["messages"][-1]["content"].startswith(answer[-1]["content"] + "\n\n")
-        assert request["cache_prompt"] is True
-
-
-def test_the_routing_instruction_keeps_only_each_descriptions_first_sentence():
-    long = tool("run_python", code={"type": "string"})
-    long["function"]["description"] = "Run Python code. " + "It has pandas and matplotlib. " * 20
-    request = rewrite.route_request(body(tools=[SEARCH, long]), rewrite.plan(body()))
-    instruction = request["messages"][-1]["content"]
-    assert "- run_python(code): Run Python code.\n" in instruction
-    assert "pandas" not in instruction and len(instruction) < 400
 
 
 def test_a_required_route_offers_no_none():
@@ -155,7 +133,7 @@ def test_a_required_route_offers_no_none():
     request = rewrite.route_request(body(tool_choice="required"), step)
     schema = request["response_format"]["json_schema"]["schema"]
     assert "none" not in schema["properties"]["tool"]["enum"]
-    assert '"none"' not in request["messages"][-1]["content"]
+    assert '"none"' not in request["messages"][0]["content"]
 
 
 def test_parse_route_accepts_only_declared_names():
@@ -175,7 +153,7 @@ def test_the_arguments_request_uses_the_tools_own_schema_and_the_callers_budget(
     assert json_schema["schema"] == RUN["function"]["parameters"]
     assert json_schema["name"] == "run_python"
     assert request["max_tokens"] == 100
-    assert "Call the tool run_python" in request["messages"][-1]["content"]
+    assert "Call the tool run_python" in request["messages"][0]["content"]
     assert rewrite.arguments_request(body(), "run_python")["max_tokens"] == 512
 
 
