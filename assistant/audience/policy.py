@@ -175,6 +175,27 @@ def link_verdict(decision: AudienceDecision, linked: ConversationFacts) -> LinkV
     return LinkVerdict(True, "public_channel")
 
 
+def recap_verdict(*, source: ConversationFacts, target: ConversationFacts) -> LinkVerdict:
+    """May a recap of `source` be posted into `target` (a routine)? It repeats what was said
+    there to everyone who reads the target: never from a private channel, a DM or a group DM
+    into any other conversation, never into a shared channel from one not shared with the same
+    organisations, and nothing Slack would not describe."""
+    if not source.known or not target.known:
+        return LinkVerdict(False, "unknown")
+    if source.id == target.id:
+        return LinkVerdict(True, "same_conversation")
+    if source.kind in (ConversationKind.DM, ConversationKind.GROUP_DM):
+        return LinkVerdict(False, "direct_message")
+    if source.kind is ConversationKind.PRIVATE:
+        # Its members are not the target's: a public target is everyone, a DM or another
+        # private channel is other people again.
+        public = target.kind is ConversationKind.PUBLIC
+        return LinkVerdict(False, "private_into_public" if public else "private_elsewhere")
+    if target.shared and not (source.shared and source.shared_teams == target.shared_teams):
+        return LinkVerdict(False, "into_shared")
+    return LinkVerdict(True, "public_channel")
+
+
 def undecided() -> AudienceDecision:
     """Before the audience is known: nothing but what every reader may see."""
     unknown = Audience(conversation=UNKNOWN_CONVERSATION, team="", asker="")
