@@ -121,10 +121,10 @@ def address_refusal(address: IPAddress) -> str:
         return f"it points to a multicast address ({shown})"
     if address in CARRIER_GRADE_NAT:
         return f"it points to a carrier-grade NAT address ({shown})"
-    if address.is_private:
-        return f"it points to a private address ({shown})"
-    if address.is_reserved or not address.is_global:
+    if address.is_reserved:
         return f"it points to a reserved address ({shown})"
+    if address.is_private or not address.is_global:
+        return f"it points to a private address ({shown})"
     return ""
 
 

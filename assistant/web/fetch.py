@@ -152,7 +152,7 @@ class PageFetcher:
         if response.status >= 400:
             answered = f"{url} answered HTTP {response.status} {response.reason}."
             return Fetched(url, status=response.status, problem=answered)
-        too_large = f"{url} is larger than {limit // 2**20} MB, more than I read."
+        too_large = f"{url} is larger than {_size(limit)}, more than I read."
         declared = response.getheader("Content-Length") or ""
         if declared.isdigit() and int(declared) > limit:
             return Fetched(url, status=response.status, problem=too_large)
@@ -201,6 +201,11 @@ def _left(until: float) -> float:
     if left <= 0:
         raise TimeoutError("the page's time is up")
     return left
+
+
+def _size(count: int) -> str:
+    """3 MB, 4 KB."""
+    return f"{count // 2**20} MB" if count % 2**20 == 0 else f"{count // 1024} KB"
 
 
 def _charset(parameters: str) -> str:
