@@ -14,6 +14,7 @@ their pools, which is exactly what must not happen.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import http.client
 import logging
@@ -35,6 +36,7 @@ ACCEPT = "text/html,application/xhtml+xml,application/pdf,text/*;q=0.8,*/*;q=0.5
 _CHUNK = 64 * 1024
 
 Resolver = Callable[[str, int], Sequence[IPAddress]]
+_LOOKUPS = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="resolve")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -89,10 +91,10 @@ class PageFetcher:
             target = check_url(url, allowed)
             if target.refusal:
                 return Fetched(url, problem=f"I may not read {url}: {target.refusal}.")
-            address = self._address(target)
-            if isinstance(address, str):
-                return Fetched(url, problem=address)
             try:
+                address = self._address(target, until)
+                if isinstance(address, str):
+                    return Fetched(url, problem=address)
                 fetched = self._get(target, address, until)
             except TimeoutError:
                 return Fetched(url, problem=f"{url} took too long to answer.")
@@ -106,12 +108,16 @@ class PageFetcher:
             return fetched
         return Fetched(url, problem=f"{url} redirects more than {self.limits.redirects} times.")
 
-    def _address(self, target: Target) -> IPAddress | str:
+    def _address(self, target: Target, until: float) -> IPAddress | str:
         """The one address to connect to, or why none may be used."""
         if target.address is not None:
             return target.address
+        # getaddrinfo has no timeout of its own: a lookup that hangs is left to finish alone.
+        lookup = _LOOKUPS.submit(self._resolve, target.host, target.port)
         try:
-            found = list(self._resolve(target.host, target.port))
+            found = list(lookup.result(timeout=_left(until)))
+        except TimeoutError:
+            raise  # an OSError too, but the time limit's to report
         except (OSError, UnicodeError):
             return f"I could not find the host {target.host}."
         if not found:
