@@ -4,6 +4,7 @@ records every connection it accepts, so a refused fetch can be shown to have rea
 from __future__ import annotations
 
 import http.server
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,7 +16,7 @@ Route = tuple[int, dict[str, str], bytes | Callable[[], Iterator[bytes]]]
 
 
 class PagesServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.connections = 0
         self.requests: list[tuple[str, str]] = []  # (path, Host header)
@@ -57,6 +58,8 @@ class PagesServer:
                 return True
 
         self._server = Server(("127.0.0.1", 0), Handler)
+        if tls is not None:  # https: the handshake happens as each connection is accepted
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
+import subprocess
 import time
 
 import pytest
@@ -14,6 +16,7 @@ import pytest
 from assistant.web.fetch import FetchLimits, PageFetcher
 from assistant.web.pages import page_from
 from tests.file_samples import pdf_with_text
+from tests.unit.web.pages_server import PagesServer
 
 ARTICLE = (
     "<html><head><title>Leave policy</title></head><body><nav>Home | About</nav>"
@@ -187,3 +190,45 @@ def test_an_error_status_and_an_unknown_host_say_so(pages):
     assert fetcher.fetch("http://nowhere.example/").problem == (
         "I could not find the host nowhere.example."
     )
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for the name `pages.test` (openssl, as Debian ships it)."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "1", "-subj", "/CN=pages.test", "-addext",
+         "subjectAltName=DNS:pages.test", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return key, cert
+
+
+def test_https_names_the_host_in_sni_and_the_certificate_check_while_connecting_to_the_ip(
+    certificate, sockets
+):
+    key, cert = certificate
+    serving = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    serving.load_cert_chain(cert, key)
+    names: list[str | None] = []
+    serving.sni_callback = lambda connection, name, context: names.append(name)
+    server = PagesServer(tls=serving)
+    try:
+        server.html("/leave", ARTICLE)
+        trusting = ssl.create_default_context(cafile=str(cert))
+        fetcher = PageFetcher(resolve=resolver({"pages.test": ["127.0.0.1"]}),
+                              ssl_context=trusting)  # fmt: skip
+        page = page_from(
+            fetcher.fetch(f"https://pages.test:{server.port}/leave", allowed_hosts=["pages.test"])
+        )
+        assert "25 days" in page.text and names == ["pages.test"]
+        assert sockets == [("127.0.0.1", server.port)]
+        assert server.requests == [("/leave", f"pages.test:{server.port}")]
+        # The certificate is still checked: by address, the name does not match it.
+        by_address = fetcher.fetch(server.url("/leave").replace("http:", "https:"),
+                                   allowed_hosts=["127.0.0.1"])  # fmt: skip
+        assert by_address.problem.startswith("I could not connect to")
+        assert "SSLCertVerificationError" in by_address.problem
+    finally:
+        server.close()
