@@ -10,7 +10,9 @@ are listed under the answer by URL.
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 import urllib.parse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -26,6 +28,8 @@ if TYPE_CHECKING:  # tools.py lists this among the deployed tools
     from assistant.answer.tools import ToolRequest
 
 __all__ = ["READ_URL", "ReadUrl", "framed", "pages_read", "web_links"]
+
+logger = logging.getLogger(__name__)
 
 READ_URL = "read_url"
 READS_PER_ANSWER = 5
@@ -68,9 +72,15 @@ class ReadUrl:
                 return f"No more web pages in this answer (at most {READS_PER_ANSWER})."
             reads[0] += 1
             meter.record_api_call(f"read-url-{reads[0]}", kind="web_read", method=READ_URL)
+            started = time.monotonic()
             page = self._reader.read(
                 url, thread=mention.thread_key, allowed_hosts=allowed, deadline=deadline
             )
+            # The host only: a URL's path and query may carry someone's token.
+            logger.info("web page read", extra={
+                "host": _host(url), "read": not page.problem,
+                "cached": page.cached, "chars": len(page.text),
+                "seconds": round(time.monotonic() - started, 3)})  # fmt: skip
             return framed(page)
 
         schema = {
@@ -90,6 +100,13 @@ class ReadUrl:
         )
 
 
+def _host(url: str) -> str:
+    try:
+        return urllib.parse.urlsplit(url).hostname or ""
+    except ValueError:  # "http://[::1/": not even a URL
+        return ""
+
+
 def web_links(text: str) -> list[str]:
     """The http(s) addresses in `text` that are not Slack's own.
 
@@ -98,7 +115,7 @@ def web_links(text: str) -> list[str]:
     """
     found = []
     for url in sorted(urls_in(text)):
-        host = (urllib.parse.urlsplit(url).hostname or "").lower()
+        host = _host(url).lower()
         if host != "slack.com" and not host.endswith(".slack.com"):
             found.append(url)
     return found

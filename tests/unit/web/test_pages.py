@@ -72,3 +72,9 @@ def test_an_image_is_said_to_be_unreadable_not_passed_on():
 
     png = Fetched("https://example.com/a.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
     assert page_from(png).problem.startswith("I could not read https://example.com/a.png")
+
+
+def test_a_malformed_address_is_a_sentence_not_an_error():
+    reader = PageReader()
+    for url in ("http://[::1/", "http://example.com:99999/", "not a url at all"):
+        assert reader.read(url, thread="T1:C1:1.0").problem.startswith("I may not read")
