@@ -22,6 +22,7 @@ import socket
 import ssl
 import time
 import urllib.parse
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 
 from assistant.web.addresses import IPAddress, Target, address_refusal, check_url
@@ -171,6 +172,13 @@ class PageFetcher:
             body += piece
             if len(body) > limit:
                 return Fetched(url, status=response.status, problem=too_large)
+        encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
+        if encoding != "identity":  # asked for none; a server may compress anyway
+            decoded = _decoded(bytes(body), encoding, limit)
+            if isinstance(decoded, str):
+                problem = too_large if decoded == "too large" else f"{url} {decoded}."
+                return Fetched(url, status=response.status, problem=problem)
+            body = bytearray(decoded)
         return Fetched(url, bytes(body), media.strip().lower(), charset, response.status)
 
 
@@ -207,6 +215,23 @@ def _left(until: float) -> float:
     if left <= 0:
         raise TimeoutError("the page's time is up")
     return left
+
+
+_ZLIB_WBITS = {"gzip": 16 + 15, "x-gzip": 16 + 15, "deflate": 32 + 15}  # deflate: zlib or gzip
+
+
+def _decoded(body: bytes, encoding: str, limit: int) -> bytes | str:
+    """A compressed body inflated to at most `limit` bytes (a small bomb stays small), or why
+    not: "too large", damaged, or an encoding zlib does not speak."""
+    wbits = _ZLIB_WBITS.get(encoding)
+    if wbits is None:
+        return f"came in an encoding I cannot read ({encoding[:40]})"
+    inflater = zlib.decompressobj(wbits)
+    try:
+        inflated = inflater.decompress(body, limit + 1)
+    except zlib.error:
+        return f"came {encoding}-compressed and damaged"
+    return "too large" if len(inflated) > limit or inflater.unconsumed_tail else inflated
 
 
 def _size(count: int) -> str:

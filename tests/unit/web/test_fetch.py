@@ -5,6 +5,7 @@ PDFs read as text."""
 
 from __future__ import annotations
 
+import gzip
 import ipaddress
 import socket
 import ssl
@@ -232,3 +233,23 @@ def test_https_names_the_host_in_sni_and_the_certificate_check_while_connecting_
         assert "SSLCertVerificationError" in by_address.problem
     finally:
         server.close()
+
+
+def test_a_compressed_page_is_inflated_and_a_compression_bomb_is_not(pages):
+    pages.routes["/gz"] = (
+        200, {"Content-Type": "text/html", "Content-Encoding": "gzip"},
+        gzip.compress(ARTICLE.encode()),
+    )  # fmt: skip
+    bomb = gzip.compress(b"\0" * 20_000_000)  # 20 MB of zeros in about 20 KB
+    pages.routes["/bomb"] = (200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, bomb)
+    pages.routes["/br"] = (200, {"Content-Type": "text/html", "Content-Encoding": "br"}, b"??")
+    fetcher = allowed_fetcher(pages)
+
+    page = page_from(fetcher.fetch(pages.url("/gz"), allowed_hosts=["127.0.0.1"]))
+    assert "25 days of paid leave" in page.text
+    exploded = fetcher.fetch(pages.url("/bomb"), allowed_hosts=["127.0.0.1"])
+    assert len(bomb) < 100_000 and exploded.problem.endswith(
+        "is larger than 3 MB, more than I read."
+    )
+    unknown = fetcher.fetch(pages.url("/br"), allowed_hosts=["127.0.0.1"])
+    assert unknown.problem.endswith("came in an encoding I cannot read (br).")
