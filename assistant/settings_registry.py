@@ -315,6 +315,13 @@ TOOLS_DOCUMENTS = channel_setting("tools.documents", bool, True,
     "search the document sets, when that tool is deployed")
 TOOLS_CODE = channel_setting("tools.code", bool, True,
     "run Python (`run_python`), when the executor is deployed (EXECUTOR_URL)")
+TOOLS_WEB = channel_setting("tools.web", bool, True,
+    "read web pages (`read_url`): public http(s) addresses only, unless `web.allowed_hosts` "
+    "names more")
+WEB_ALLOWED_HOSTS: Setting[frozenset[str]] = channel_setting(
+    "web.allowed_hosts", frozenset[str], frozenset(),
+    "hosts `read_url` may read although they are internal (a name, an address or a network "
+    "such as `10.20.0.0/16`); everything else private, loopback or link-local is refused")
 FOLLOW_UPS_WITHOUT_MENTION = channel_setting("follow_ups_without_mention", bool, True,
     "in a thread the bot answered where only the asker writes, answer their replies without "
     "a new mention (until someone else writes there); `false`: always a mention")

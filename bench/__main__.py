@@ -25,6 +25,7 @@ from bench import (
     slack_calls,
     thread_context,
     usage_overhead,
+    web_reads,
 )
 
 
@@ -76,6 +77,13 @@ def main(argv: list[str]) -> int:
         _table(
             "Settings, budget check and ledger write per mention (200 mentions; 1, 10 at a time)",
             usage_overhead.run(log_dir),
+        )
+    )
+    print(
+        _table(
+            "read_url per page (median of 30, loopback page server): SSRF-checked fetch against "
+            "a plain GET, then the page as text",
+            web_reads.run(),
         )
     )
     context, summaries = thread_context.run(log_dir)

@@ -25,6 +25,7 @@ from assistant.llm.tools import Tool
 from assistant.mention import Mention
 from assistant.retrieval.search import TOOL_NAME as SEARCH_DOCS
 from assistant.slack.search import SlackSearch
+from assistant.web.tool import ReadUrl
 
 __all__ = ["AnswerTools", "RunPython", "SearchDocs", "ToolRequest", "ToolSource", "deployed_tools"]
 
@@ -129,6 +130,7 @@ def deployed_tools(
             RunPython(code_runs),
             ReadSlackLink(linked),
             SearchSlack(slack_search),
+            ReadUrl(),
             *extra,
         )
     )

@@ -40,6 +40,7 @@ __all__ = [
     "Price",
     "RoutineSettings",
     "Tools",
+    "WebReach",
     "channel_defaults",
     "lookup",
     "resolved",
@@ -62,6 +63,7 @@ class Tools:
     code: bool = (
         registry.TOOLS_CODE.default
     )  # run Python, when that tool is deployed (EXECUTOR_URL)
+    web: bool = registry.TOOLS_WEB.default  # read web pages (`read_url`)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -92,6 +94,14 @@ class AudienceReach:
 
     shared_channels: bool = registry.AUDIENCE_SHARED_CHANNELS.default
     guests: bool = registry.AUDIENCE_GUESTS.default
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WebReach:
+    """Internal hosts `read_url` may read although the SSRF policy refuses them
+    (assistant/web/addresses.py): names, addresses or networks."""
+
+    allowed_hosts: frozenset[str] = registry.WEB_ALLOWED_HOSTS.default
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -132,6 +142,7 @@ class ChannelSettings:
     )
     audience: AudienceReach = AudienceReach()
     routines: RoutineSettings = RoutineSettings()
+    web: WebReach = WebReach()
     # Registered keys with no attribute above, as (key, value) pairs (hashable, like the rest).
     unlisted: tuple[tuple[str, Any], ...] = ()
 

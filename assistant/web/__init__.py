@@ -1,0 +1,1 @@
+"""Reading web pages for the model (`read_url`), within the SSRF policy."""

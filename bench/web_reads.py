@@ -1,0 +1,138 @@
+"""What reading one web page (`read_url`) adds to an answer, against a page server on loopback.
+
+Per read: the SSRF checks and the pinned connection (`PageFetcher.fetch`) against a plain
+`http.client` GET of the same page, then the HTML turned into text (trafilatura) for a small
+and a large article, a PDF through the files' extraction, and a thread's second read of the
+same page (from memory). The first read in a fresh process also imports trafilatura and lxml:
+measured in a child process. Run alone: `python -m bench.web_reads`.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from assistant.files.isolation import ExtractionLimits, IsolatedExtractor
+from assistant.web.fetch import PageFetcher
+from assistant.web.pages import PageReader, page_from
+from tests.file_samples import pdf_with_text
+
+ROUNDS = 30
+PARAGRAPH = (
+    "<p>Rule {n}: everyone gets {n} days of paid leave a year; unused days carry over until "
+    "March, and a manager may approve up to {n} more days for a move or a wedding.</p>"
+)
+
+
+def _article(paragraphs: int) -> bytes:
+    navigation = "<nav>" + " | ".join(f"<a href='/{n}'>Link {n}</a>" for n in range(60)) + "</nav>"
+    body = "".join(PARAGRAPH.format(n=n) for n in range(paragraphs))
+    return (f"<!doctype html><html><head><title>Leave policy</title></head><body>{navigation}"
+            f"<article><h1>Leave policy</h1>{body}</article><footer>© 2026</footer></body></html>"
+            ).encode()  # fmt: skip
+
+
+PAGES = {
+    "/small": ("text/html; charset=utf-8", _article(5)),  # ~5 KB
+    "/large": ("text/html; charset=utf-8", _article(700)),  # ~150 KB
+    "/policy.pdf": ("application/pdf", pdf_with_text(*["Remote work needs a form."] * 20)),
+}
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        kind, body = PAGES[self.path]
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def _median_ms(action: Callable[[], object]) -> float:
+    times = []
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def _plain_get(port: int, path: str) -> bytes:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path)
+    body = connection.getresponse().read()
+    connection.close()
+    return body
+
+
+def _cold_import_ms() -> float:
+    code = (
+        "import time; t = time.perf_counter(); import trafilatura; print(time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout) * 1000
+
+
+def _row(page: str, *, get: float = 0.0, fetch: float = 0.0, text: float = 0.0,
+         chars: int = 0) -> dict[str, object]:  # fmt: skip
+    return {"page": page, "plain GET ms": get, "checked fetch ms": fetch, "to text ms": text,
+            "text chars": chars}  # fmt: skip
+
+
+def _page_row(fetcher: PageFetcher, port: int, path: str) -> dict[str, object]:
+    url, allowed = f"http://127.0.0.1:{port}{path}", ["127.0.0.1"]
+    fetched = fetcher.fetch(url, allowed_hosts=allowed)
+    chars = len(page_from(fetched).text)  # warm: imports, parsers
+    return _row(
+        f"{path} ({len(fetched.body) // 1024} KB)",
+        get=_median_ms(lambda: _plain_get(port, path)),
+        fetch=_median_ms(lambda: fetcher.fetch(url, allowed_hosts=allowed)),
+        text=_median_ms(lambda: page_from(fetched)),
+        chars=chars,
+    )
+
+
+def run() -> list[dict[str, object]]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    fetcher, allowed = PageFetcher(), ["127.0.0.1"]
+    try:
+        rows = [_page_row(fetcher, port, path) for path in PAGES]
+        reader = PageReader(fetcher)
+        url = f"http://127.0.0.1:{port}/small"
+        reader.read(url, thread="T:C:1", allowed_hosts=allowed)
+        cached = _median_ms(lambda: reader.read(url, thread="T:C:1", allowed_hosts=allowed))
+        rows.append(_row("/small again, same thread (memory)", fetch=cached))
+        isolated = IsolatedExtractor(ExtractionLimits(cpu_seconds=5))
+        pdf = fetcher.fetch(f"http://127.0.0.1:{port}/policy.pdf", allowed_hosts=allowed)
+        started = time.perf_counter()
+        page_from(pdf, isolated)  # the worker starts on the instance's first PDF
+        first = (time.perf_counter() - started) * 1000
+        in_child = _median_ms(lambda: page_from(pdf, isolated))
+        rows.append(_row("/policy.pdf in the limited child process (deployed)", text=in_child))
+        rows.append(_row("  that worker's start (first PDF per instance)", text=first))
+        isolated.close()
+        rows.append(_row("first page per instance: import trafilatura", text=_cold_import_ms()))
+    finally:
+        server.shutdown()
+        server.server_close()
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(row)
