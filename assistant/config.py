@@ -104,6 +104,9 @@ class Settings:
     extract_cpu_seconds: int = registry.EXTRACT_CPU_SECONDS.default
     executor_url: str = registry.EXECUTOR_URL.default
     executor_timeout_seconds: float = registry.EXECUTOR_TIMEOUT_SECONDS.default
+    mcp_call_timeout_seconds: float = registry.MCP_CALL_TIMEOUT_SECONDS.default
+    mcp_list_ttl_seconds: float = registry.MCP_LIST_TTL_SECONDS.default
+    mcp_secrets_dir: str = registry.MCP_SECRETS_DIR.default
     log_level: str = registry.LOG_LEVEL.default
     log_prompts: bool = registry.LOG_PROMPTS.default
     assistant_events_topic: str = registry.ASSISTANT_EVENTS_TOPIC.default

@@ -21,6 +21,8 @@ import types
 import typing
 from typing import Any, Generic, TypeVar
 
+from assistant.mcp.servers import McpServers
+
 __all__ = [
     "CHANNEL_SETTINGS",
     "ENV_SETTINGS",
@@ -212,6 +214,13 @@ EXECUTOR_URL = env_setting("EXECUTOR_URL", str, "", (RESPONDER,),
     "the code executor; when set the model is offered `run_python`", shown_default="(none)")
 EXECUTOR_TIMEOUT_SECONDS = env_setting("EXECUTOR_TIMEOUT_SECONDS", float, 60.0, (RESPONDER,),
     "wall clock of one run of the model's code (the executor caps it at 300)")
+MCP_CALL_TIMEOUT_SECONDS = env_setting("MCP_CALL_TIMEOUT_SECONDS", float, 20.0, (RESPONDER,),
+    "most one MCP tool call may take; past it the model is told the server did not answer")
+MCP_LIST_TTL_SECONDS = env_setting("MCP_LIST_TTL_SECONDS", float, 300.0, (RESPONDER,),
+    "how long an instance keeps an MCP server's tool list before listing it again")
+MCP_SECRETS_DIR = env_setting("MCP_SECRETS_DIR", str, "", (RESPONDER,),
+    "where the MCP header secrets are mounted (a file per secret name; Terraform sets it); "
+    "an environment variable of the secret's name wins (local runs)")
 LOG_LEVEL = env_setting("LOG_LEVEL", str, "INFO", _ALL, "log level of the JSON logs")
 LOG_PROMPTS = env_setting("LOG_PROMPTS", bool, False, (RESPONDER,),
     "log the messages sent to the model (people's words): on locally, off in Terraform")
@@ -332,6 +341,10 @@ AUDIENCE_SHARED_CHANNELS = channel_setting("audience.shared_channels", bool, Fal
 AUDIENCE_GUESTS = channel_setting("audience.guests", bool, False,
     "when the asker is a guest, still use documents, Slack search, tools and links to other "
     "channels; off: none of them")
+MCP_SERVERS = channel_setting("mcp_servers", McpServers, McpServers(),
+    "MCP servers whose allowed read-only tools answers may call: name -> {url (streamable "
+    "HTTP), headers (header -> secret name), tools (allowlist, [\"*\"]: all), confirm, "
+    "enabled}; tools that may write are not offered yet", shown_default="(none)")
 
 # fmt: on
 

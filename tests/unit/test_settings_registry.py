@@ -88,9 +88,9 @@ def test_channel_settings_default_to_the_registry_and_the_environment_overrides_
 def test_every_attribute_of_channel_settings_is_a_registered_key():
     shown = ChannelSettings().to_display()
     attributes = {
-        f"{name}.{inner}" if isinstance(value, dict) else name
+        f"{name}.{inner}" if name in channel_settings._NESTED else name
         for name, value in shown.items()
-        for inner in (value if isinstance(value, dict) else [None])
+        for inner in (value if name in channel_settings._NESTED else [None])
     }
     registered = {
         ".".join(path)

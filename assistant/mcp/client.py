@@ -1,0 +1,212 @@
+"""Talking to MCP servers over streamable HTTP with the official SDK (`mcp` 2.x).
+
+The SDK is async and the responder is not: each list or call runs on a private event loop
+(`asyncio.run` in a worker thread of this client), bounded by a timeout both inside the loop
+(`asyncio.wait_for`) and outside it (the caller stops waiting), so a hung server costs the
+answer at most the timeout. A connection is opened per operation (initialize, then the
+request, then the session is closed): servers behind load balancers and Cloud Run instances
+hold no state between calls, and nothing long-lived needs minding.
+
+A server's tool list is cached per instance for `list_ttl_seconds` (a changed list is picked
+up after that); a server that could not be listed is retried after `RETRY_SECONDS`.
+
+Header values are secrets: resolved by name when connecting (`SecretValues`), sent, and
+never logged or put in an error: errors name the server and what went wrong, nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import logging
+import os
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx2
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
+from mcp_types import CallToolResult
+
+from assistant.mcp.servers import McpServer
+
+__all__ = ["ListedTool", "McpClient", "McpUnavailable", "SecretValues"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+RETRY_SECONDS = 30.0  # a server that failed to list is not asked again before this
+_WORKERS = 8  # operations at once per instance (each on its own event loop)
+
+
+class McpUnavailable(Exception):
+    """The server could not be used; the message is safe for the model (no URL, no secret)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ListedTool:
+    name: str  # the server's own name for it
+    description: str
+    input_schema: Mapping[str, Any]
+    read_only: bool  # the server marks it readOnlyHint: true
+
+
+class SecretValues:
+    """A header's value by its secret's name: the environment variable of that name (locally),
+    else the file of that name in `directory` (the Secret Manager volume in the cloud, whose
+    every read gives the latest version). A missing secret raises `McpUnavailable`."""
+
+    def __init__(self, directory: str = "", env: Mapping[str, str] | None = None) -> None:
+        self._directory = directory
+        self._env = os.environ if env is None else env
+
+    def __call__(self, name: str) -> str:
+        if value := self._env.get(name, ""):
+            return value
+        if self._directory:
+            try:
+                return (Path(self._directory) / name).read_text().strip()
+            except OSError:
+                pass
+        raise McpUnavailable(f"its credential {name!r} is not configured")
+
+
+class McpClient:
+    def __init__(
+        self,
+        *,
+        secrets: Callable[[str], str],
+        list_ttl_seconds: float = 300.0,
+        list_timeout_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._secrets = secrets
+        self._ttl = list_ttl_seconds
+        self._list_timeout = list_timeout_seconds
+        self._clock = clock
+        self._lists: dict[McpServer, tuple[float, tuple[ListedTool, ...]]] = {}
+        self._lock = threading.Lock()
+        self._pool = concurrent.futures.ThreadPoolExecutor(_WORKERS, thread_name_prefix="mcp")
+
+    def tools(self, server: McpServer) -> tuple[ListedTool, ...]:
+        """The server's tools, from the cache while fresh; () when it cannot be listed."""
+        now = self._clock()
+        with self._lock:
+            cached = self._lists.get(server)
+        if cached is not None and now < cached[0]:
+            return cached[1]
+        try:
+            listed = self._run(lambda: self._list(server), self._list_timeout)
+            expires = now + self._ttl
+        except McpUnavailable as error:
+            logger.warning("mcp server not listed", extra={"server": server.name,
+                                                           "error": str(error)})  # fmt: skip
+            listed, expires = (), now + RETRY_SECONDS
+        with self._lock:
+            self._lists[server] = (expires, listed)
+        return listed
+
+    def call(
+        self, server: McpServer, tool: str, arguments: Mapping[str, Any], *, timeout: float
+    ) -> CallToolResult:
+        """One call of `tool`; raises `McpUnavailable` (a model-safe reason) on any failure."""
+        return self._run(lambda: self._call(server, tool, dict(arguments), timeout), timeout)
+
+    def _run(self, operation: Callable[[], Awaitable[T]], timeout: float) -> T:
+        async def bounded() -> T:
+            return await asyncio.wait_for(operation(), timeout)
+
+        future = self._pool.submit(asyncio.run, bounded())
+        try:
+            return future.result(timeout + 1.0)  # the loop's own timeout fires first
+        except (TimeoutError, concurrent.futures.TimeoutError):
+            raise McpUnavailable(f"it did not answer within {timeout:g} s") from None
+        except McpUnavailable:
+            raise
+        except Exception as error:  # the SDK's, httpx2's, or an ExceptionGroup of them
+            raise McpUnavailable(_reason(error)) from None
+
+    async def _list(self, server: McpServer) -> tuple[ListedTool, ...]:
+        async with self._session(server, self._list_timeout) as session:
+            listed: list[ListedTool] = []
+            cursor = None
+            while True:
+                page = await session.list_tools(
+                    params={"cursor": cursor} if cursor else None  # type: ignore[arg-type]
+                )
+                for tool in page.tools:
+                    hints = tool.annotations
+                    listed.append(
+                        ListedTool(
+                            name=tool.name,
+                            description=tool.description or tool.title or "",
+                            input_schema=dict(tool.input_schema or {"type": "object"}),
+                            read_only=bool(hints is not None and hints.read_only_hint is True),
+                        )
+                    )
+                cursor = page.next_cursor
+                if not cursor or len(listed) > 500:
+                    return tuple(listed)
+
+    async def _call(
+        self, server: McpServer, tool: str, arguments: dict[str, Any], timeout: float
+    ) -> CallToolResult:
+        async with self._session(server, timeout) as session:
+            result = await session.call_tool(tool, arguments, read_timeout_seconds=timeout)
+            if not isinstance(result, CallToolResult):
+                raise McpUnavailable("it asked for more input, which is not supported")
+            return result
+
+    def _session(self, server: McpServer, timeout: float) -> _Session:
+        headers = {header: self._secrets(secret) for header, secret in server.headers}
+        return _Session(server.url, headers, timeout)
+
+
+class _Session:
+    """An initialized `ClientSession` over a fresh streamable-HTTP connection."""
+
+    def __init__(self, url: str, headers: dict[str, str], timeout: float) -> None:
+        self._url, self._headers, self._timeout = url, headers, timeout
+        self._stack: Any = None
+
+    async def __aenter__(self) -> ClientSession:
+        import contextlib
+
+        self._stack = contextlib.AsyncExitStack()
+        http = await self._stack.enter_async_context(
+            httpx2.AsyncClient(headers=self._headers, timeout=httpx2.Timeout(self._timeout))
+        )
+        read, write = await self._stack.enter_async_context(
+            streamable_http_client(self._url, http_client=http)
+        )
+        session = await self._stack.enter_async_context(ClientSession(read, write))
+        await session.initialize()
+        return session
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.__aexit__(*exc)
+
+
+def _reason(error: BaseException) -> str:
+    """What went wrong, for the model and the logs: the error's kind and, for an HTTP status,
+    the status; never the message (it may quote a URL's query or a header)."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    if isinstance(error, McpUnavailable):
+        return str(error)
+    if isinstance(error, MCPError):  # the server's own JSON-RPC error: its words, as data
+        return f"it refused the request: {error.error.message[:300]}"
+
+    if isinstance(error, TimeoutError):
+        return "it did not answer in time"
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    if status is not None:
+        return f"it answered HTTP {status}"
+    if isinstance(error, httpx2.TransportError):
+        return "it could not be reached"
+    return f"it failed ({type(error).__name__})"
