@@ -2,7 +2,7 @@
 
 The SDK is async and the responder is not: each list or call runs on a private event loop
 (`asyncio.run` in a worker thread of this client), bounded by a timeout both inside the loop
-(`asyncio.wait_for`) and outside it (the caller stops waiting), so a hung server costs the
+(`anyio.fail_after`) and outside it (the caller stops waiting), so a hung server costs the
 answer at most the timeout. A connection is opened per operation (initialize, then the
 request, then the session is closed): servers behind load balancers and Cloud Run instances
 hold no state between calls, and nothing long-lived needs minding.
@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import logging
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+import anyio
 import httpx2
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
@@ -119,7 +121,10 @@ class McpClient:
 
     def _run(self, operation: Callable[[], Awaitable[T]], timeout: float) -> T:
         async def bounded() -> T:
-            return await asyncio.wait_for(operation(), timeout)
+            # In the operation's own task: the SDK's anyio cancel scopes must exit where
+            # they were entered (asyncio.wait_for would run it in another task).
+            with anyio.fail_after(timeout):
+                return await operation()
 
         future = self._pool.submit(asyncio.run, bounded())
         try:
@@ -162,34 +167,25 @@ class McpClient:
                 raise McpUnavailable("it asked for more input, which is not supported")
             return result
 
-    def _session(self, server: McpServer, timeout: float) -> _Session:
+    def _session(
+        self, server: McpServer, timeout: float
+    ) -> contextlib.AbstractAsyncContextManager[ClientSession]:
         headers = {header: self._secrets(secret) for header, secret in server.headers}
-        return _Session(server.url, headers, timeout)
+        return _connected(server.url, headers, timeout)
 
 
-class _Session:
-    """An initialized `ClientSession` over a fresh streamable-HTTP connection."""
-
-    def __init__(self, url: str, headers: dict[str, str], timeout: float) -> None:
-        self._url, self._headers, self._timeout = url, headers, timeout
-        self._stack: Any = None
-
-    async def __aenter__(self) -> ClientSession:
-        import contextlib
-
-        self._stack = contextlib.AsyncExitStack()
-        http = await self._stack.enter_async_context(
-            httpx2.AsyncClient(headers=self._headers, timeout=httpx2.Timeout(self._timeout))
-        )
-        read, write = await self._stack.enter_async_context(
-            streamable_http_client(self._url, http_client=http)
-        )
-        session = await self._stack.enter_async_context(ClientSession(read, write))
+@contextlib.asynccontextmanager
+async def _connected(
+    url: str, headers: dict[str, str], timeout: float
+) -> AsyncIterator[ClientSession]:
+    """An initialized `ClientSession` over a fresh streamable-HTTP connection, closed after."""
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(timeout)) as http,
+        streamable_http_client(url, http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
         await session.initialize()
-        return session
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._stack.__aexit__(*exc)
+        yield session
 
 
 def _reason(error: BaseException) -> str:
