@@ -14,18 +14,33 @@ from __future__ import annotations
 import argparse
 import contextlib
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import anyio
 import uvicorn
+import yaml
 from mcp.server.mcpserver import MCPServer
 from mcp_server_time.server import create_server
 from mcp_types import ToolAnnotations
 
-__all__ = ["SERVERS", "hang_server", "notes_server", "serving", "time_server"]
+from devstack.processes import ManagedProcess, free_port, wait_for_http
+from devstack.settings_file import LocalSettingsObject
+from devstack.stack import REPO_ROOT
+
+__all__ = [
+    "SERVERS",
+    "hang_server",
+    "notes_server",
+    "serving",
+    "start_dev_servers",
+    "time_server",
+    "wire_channel",
+]
 
 READ_ONLY = ToolAnnotations(read_only_hint=True)
 HANG_SECONDS = 60.0
@@ -89,6 +104,41 @@ def serving(server: MCPServer, *, wrap: Callable[[Any], Any] = lambda app: app) 
     finally:
         runner.should_exit = True
         thread.join(timeout=5)
+
+
+# What `nox -s dev` wires `#general` to: the time server's tools, and the notes server's (of
+# which only `list_notes` is offered: `create_note` may write, so it waits for approval).
+DEV_SERVERS = {"time": ["*"], "notes": ["*"]}
+DEV_CHANNEL = "C0GENERAL"
+
+
+def start_dev_servers(log_dir: Path) -> tuple[dict[str, Any], list[ManagedProcess]]:
+    """Each dev server in its own process on a free port: their settings entries, and the
+    processes (stopped with the stack)."""
+    servers: dict[str, Any] = {}
+    processes = []
+    for name, tools in DEV_SERVERS.items():
+        port = free_port()
+        command = [sys.executable, "-m", "devstack.mcp_servers", "--server", name]
+        process = ManagedProcess(
+            f"mcp-{name}", [*command, "--port", str(port)], log_dir=log_dir, cwd=REPO_ROOT
+        )
+        processes.append(process)
+        url = f"http://127.0.0.1:{port}/mcp"
+        wait_for_http(url, timeout=30, process=process.process)  # any status: it listens
+        servers[name] = {"url": url, "tools": tools}
+    return servers, processes
+
+
+def wire_channel(settings: LocalSettingsObject, servers: dict[str, Any]) -> None:
+    """Add the servers to `#general` in the stack's settings file (the responder reads it
+    again within SETTINGS_REFRESH_SECONDS; the stack wrote it at start)."""
+    data = yaml.safe_load(settings.read()) or {}
+    channels = data.get("channels") or {}
+    channel = channels.get(DEV_CHANNEL) or {}
+    channel["mcp_servers"] = {**(channel.get("mcp_servers") or {}), **servers}
+    data["channels"] = {**channels, DEV_CHANNEL: channel}
+    settings.write(yaml.safe_dump(data, sort_keys=False))
 
 
 def main() -> None:
