@@ -53,6 +53,9 @@ class Setting(Generic[T]):
     channel_key: str | None = None  # its dotted key in a section of the settings file
     workspace_wide: bool = False  # refused under `channels:`: it means nothing for one channel
     secret: bool = False  # read from NAME_FILE (a Secret Manager volume) when that is set
+    # A secret its user reads from NAME_FILE on each use, not at start: optional, so its
+    # placeholder version breaks nothing, and a new version counts at once (MCP_HEADERS).
+    read_on_use: bool = False
     shown_default: str = ""  # how the docs state the default, when its value says too little
 
     @property
@@ -218,9 +221,10 @@ MCP_CALL_TIMEOUT_SECONDS = env_setting("MCP_CALL_TIMEOUT_SECONDS", float, 20.0, 
     "most one MCP tool call may take; past it the model is told the server did not answer")
 MCP_LIST_TTL_SECONDS = env_setting("MCP_LIST_TTL_SECONDS", float, 300.0, (RESPONDER,),
     "how long an instance keeps an MCP server's tool list before listing it again")
-MCP_SECRETS_DIR = env_setting("MCP_SECRETS_DIR", str, "", (RESPONDER,),
-    "where the MCP header secrets are mounted (a file per secret name; Terraform sets it); "
-    "an environment variable of the secret's name wins (local runs)")
+MCP_HEADERS = env_setting("MCP_HEADERS", str, "", (RESPONDER,),
+    "MCP servers' header values, a JSON object: secret name -> value (the settings file names "
+    "the secret, never the value); locally an environment variable of each name instead",
+    secret=True, read_on_use=True)
 LOG_LEVEL = env_setting("LOG_LEVEL", str, "INFO", _ALL, "log level of the JSON logs")
 LOG_PROMPTS = env_setting("LOG_PROMPTS", bool, False, (RESPONDER,),
     "log the messages sent to the model (people's words): on locally, off in Terraform")

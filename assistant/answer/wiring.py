@@ -197,7 +197,7 @@ def build_responder(
 def mcp_tools(settings: Settings) -> McpTools:
     """The channel's MCP servers' tools; one client per instance keeps their tool lists."""
     client = McpClient(
-        secrets=SecretValues(settings.mcp_secrets_dir),
+        secrets=SecretValues(),
         list_ttl_seconds=settings.mcp_list_ttl_seconds,
     )
     return McpTools(client, call_timeout_seconds=settings.mcp_call_timeout_seconds)

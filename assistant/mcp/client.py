@@ -20,6 +20,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
+import json
 import logging
 import os
 import threading
@@ -35,7 +36,9 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult
 
+from assistant.config import SECRET_FILE_SUFFIX, SECRET_PLACEHOLDER
 from assistant.mcp.servers import McpServer
+from assistant.settings_registry import ENV_SETTINGS, MCP_HEADERS
 
 __all__ = ["ListedTool", "McpClient", "McpUnavailable", "SecretValues"]
 
@@ -59,23 +62,39 @@ class ListedTool:
 
 
 class SecretValues:
-    """A header's value by its secret's name: the environment variable of that name (locally),
-    else the file of that name in `directory` (the Secret Manager volume in the cloud, whose
-    every read gives the latest version). A missing secret raises `McpUnavailable`."""
+    """A header's value by its secret's name. In the cloud, from the one Secret Manager secret
+    `MCP_HEADERS` (a JSON object: name -> value) whose volume file MCP_HEADERS_FILE names, read
+    on each use, so a new version counts at once and its placeholder breaks nothing but MCP.
+    Locally (no such file), the environment variable of that name. A name that is one of the
+    assistant's own variables is refused: a settings file must not send our keys away."""
 
-    def __init__(self, directory: str = "", env: Mapping[str, str] | None = None) -> None:
-        self._directory = directory
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
         self._env = os.environ if env is None else env
 
     def __call__(self, name: str) -> str:
-        if value := self._env.get(name, ""):
-            return value
-        if self._directory:
-            try:
-                return (Path(self._directory) / name).read_text().strip()
-            except OSError:
-                pass
-        raise McpUnavailable(f"its credential {name!r} is not configured")
+        if name in ENV_SETTINGS or name.removesuffix(SECRET_FILE_SUFFIX) in ENV_SETTINGS:
+            raise McpUnavailable(f"its credential {name!r} names one of the assistant's settings")
+        bundle = self._env.get(MCP_HEADERS.name + SECRET_FILE_SUFFIX, "")
+        value = self._from_bundle(bundle, name) if bundle else self._env.get(name, "")
+        if not value:
+            raise McpUnavailable(f"its credential {name!r} is not configured")
+        return value
+
+    @staticmethod
+    def _from_bundle(path: str, name: str) -> str:
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            return ""
+        if text == SECRET_PLACEHOLDER:
+            return ""
+        try:
+            values = json.loads(text)
+        except ValueError:
+            logger.error("MCP_HEADERS is not a JSON object of secret names")  # never its text
+            return ""
+        value = values.get(name) if isinstance(values, dict) else None
+        return value if isinstance(value, str) else ""
 
 
 class McpClient:

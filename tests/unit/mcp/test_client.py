@@ -4,12 +4,14 @@ model-safe error within the call's timeout."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
 import pytest
 from starlette.responses import PlainTextResponse
 
+from assistant.config import SECRET_PLACEHOLDER
 from assistant.mcp.client import McpClient, McpUnavailable, SecretValues
 from assistant.mcp.servers import McpServer
 from devstack.mcp_servers import READ_ONLY, hang_server, notes_server, serving, time_server
@@ -85,14 +87,13 @@ def require_token(app):
 
 
 def test_header_secrets_are_sent_by_name_and_never_in_errors_or_logs(caplog, tmp_path):
-    (tmp_path / "NOTES_TOKEN").write_text(f"Bearer {SECRET}\n")  # the Secret Manager volume
-    secrets = SecretValues(str(tmp_path), env={})
-    client = McpClient(secrets=secrets)
+    bundle = tmp_path / "value"  # the mcp-headers secret's volume file
+    bundle.write_text(json.dumps({"NOTES_TOKEN": f"Bearer {SECRET}", "WRONG": "Bearer nope"}))
+    client = McpClient(secrets=SecretValues(env={"MCP_HEADERS_FILE": str(bundle)}))
     caplog.set_level(logging.DEBUG)
     with serving(notes_server(), wrap=require_token) as url:
         good = server(url, headers=(("Authorization", "NOTES_TOKEN"),))
         assert {t.name for t in client.tools(good)} == {"list_notes", "create_note"}
-        (tmp_path / "WRONG").write_text("Bearer nope")
         wrong = server(url, headers=(("Authorization", "WRONG"),))
         with pytest.raises(McpUnavailable, match="refused the request") as refused:
             client.call(wrong, "list_notes", {}, timeout=3)
@@ -103,7 +104,23 @@ def test_header_secrets_are_sent_by_name_and_never_in_errors_or_logs(caplog, tmp
     assert SECRET not in caplog.text
 
 
-def test_an_environment_variable_of_the_secrets_name_wins_locally(tmp_path):
-    (tmp_path / "TOKEN").write_text("from-file")
-    assert SecretValues(str(tmp_path), env={"TOKEN": "from-env"})("TOKEN") == "from-env"
-    assert SecretValues(str(tmp_path), env={})("TOKEN") == "from-file"
+def test_locally_a_secret_is_the_environment_variable_of_its_name():
+    assert SecretValues(env={"TOKEN": "from-env"})("TOKEN") == "from-env"
+
+
+def test_in_the_cloud_only_the_mcp_headers_secret_is_read_and_its_placeholder_is_no_value(
+    tmp_path,
+):
+    bundle = tmp_path / "value"
+    env = {"MCP_HEADERS_FILE": str(bundle), "TOKEN": "a plain variable"}
+    bundle.write_text(json.dumps({"TOKEN": "from-secret"}))
+    assert SecretValues(env=env)("TOKEN") == "from-secret"
+    bundle.write_text(SECRET_PLACEHOLDER)
+    with pytest.raises(McpUnavailable, match="'TOKEN' is not configured"):
+        SecretValues(env=env)("TOKEN")
+
+
+@pytest.mark.parametrize("name", ["OPENAI_API_KEY", "SLACK_BOT_TOKEN_FILE", "MCP_HEADERS"])
+def test_a_secret_name_that_is_one_of_our_own_settings_is_refused(name):
+    with pytest.raises(McpUnavailable, match="names one of the assistant's settings"):
+        SecretValues(env={name: "sk-ours"})(name)
