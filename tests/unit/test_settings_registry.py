@@ -45,7 +45,12 @@ def test_every_entry_is_a_variable_or_a_key_and_every_variable_has_a_reader():
         assert set(setting.functions) <= set(registry.FUNCTIONS), setting.name
         assert setting.doc and not setting.doc.endswith("."), setting.name
         assert not (setting.workspace_wide and not setting.channel_key), setting.name
-    assert {"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "OPENAI_API_KEY", "MCP_HEADERS"} == SECRET_ENV
+    assert {
+        "SLACK_SIGNING_SECRET",
+        "SLACK_BOT_TOKEN",
+        "OPENAI_API_KEY",
+        "MCP_HEADERS",
+    } == SECRET_ENV
     assert "SLACK_BOT_TOKEN_FILE" in ENV_BY_FUNCTION["files"]
     assert "SLACK_BOT_TOKEN" not in ENV_BY_FUNCTION["ingress"]
 
