@@ -66,10 +66,14 @@ def _part(item: Any) -> str:
 
 def _repeats(parts: list[str], structured: object) -> bool:
     """Servers usually send structured content twice (also as JSON text): keep one copy."""
+    return any(part.startswith("{") and _json(part) == structured for part in parts)
+
+
+def _json(text: str) -> object:
     try:
-        return any(json.loads(part) == structured for part in parts if part.startswith("{"))
+        return json.loads(text)
     except ValueError:
-        return False
+        return None
 
 
 def _decoded_size(data: str) -> int:

@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 _DESCRIPTION_CHARS = 1_000
 _MIN_CALL_SECONDS = 1.0
+# Most MCP tools one answer is offered (OpenAI takes 128 tools; each costs prompt tokens).
+MAX_OFFERED = 40
 
 
 class McpTools:
@@ -48,7 +50,10 @@ class McpTools:
                 name = namespaced(server.name, listed.name)
                 if server.offers(listed.name, read_only=listed.read_only) and name not in offered:
                     offered[name] = self._tool(server, listed, name, request)
-        return tuple(offered.values())
+        if len(offered) > MAX_OFFERED:
+            logger.warning("mcp tools left out", extra={"offered": MAX_OFFERED,
+                                                       "allowed": len(offered)})  # fmt: skip
+        return tuple(offered.values())[:MAX_OFFERED]
 
     def _tool(self, server: McpServer, listed: ListedTool, name: str, request: ToolRequest) -> Tool:
         calls = [0]

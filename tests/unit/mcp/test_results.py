@@ -64,3 +64,8 @@ def test_a_large_result_is_cut_and_says_so():
 def test_a_result_the_server_marks_as_an_error_is_a_failed_call():
     body = framed("time", "now", CallToolResult(content=[text("unknown zone")], is_error=True))
     assert body.startswith("Error:") and "unknown zone" in body
+
+
+def test_text_that_is_not_json_does_not_hide_the_structured_content():
+    result = CallToolResult(content=[text("{not json"), text("{}")], structured_content={"a": 1})
+    assert '{"a": 1}' in framed("s", "t", result)
