@@ -15,7 +15,8 @@ import statistics
 import time
 from collections.abc import Callable
 
-from assistant.mcp.client import McpClient, SecretValues, _connected
+from assistant.mcp.client import McpClient, SecretValues
+from assistant.mcp.connection import _connected
 from assistant.mcp.servers import McpServer
 from devstack.mcp_servers import serving, time_server
 

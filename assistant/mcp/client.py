@@ -2,7 +2,8 @@
 
 The SDK is async and the responder is not: each list or call runs on a private event loop
 (`asyncio.run` in a worker thread of this client), bounded by a timeout both inside the loop
-(`anyio.fail_after`) and outside it (the caller stops waiting), so a hung server costs the
+(`anyio.fail_after`, connection.py) and outside it (the caller stops waiting), so a hung
+server costs the
 answer at most the timeout. A connection is opened per operation (initialize, then the
 request, then the session is closed): servers behind load balancers and Cloud Run instances
 hold no state between calls, and nothing long-lived needs minding.
@@ -18,27 +19,22 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import dataclasses
 import json
 import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
-
-import anyio
-import httpx2
-from mcp.client.session import ClientSession
-from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.exceptions import MCPError
-from mcp_types import CallToolResult
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from assistant.config import SECRET_FILE_SUFFIX, SECRET_PLACEHOLDER
 from assistant.mcp.servers import McpServer
 from assistant.settings_registry import ENV_SETTINGS, MCP_HEADERS
+
+if TYPE_CHECKING:
+    from mcp_types import CallToolResult
 
 __all__ = ["ListedTool", "McpClient", "McpUnavailable", "SecretValues"]
 
@@ -122,7 +118,8 @@ class McpClient:
         if cached is not None and now < cached[0]:
             return cached[1]
         try:
-            listed = self._run(lambda: self._list(server), self._list_timeout)
+            listed = self._run(server, self._list_timeout, lambda c, url, headers: c.list_tools(
+                url, headers, self._list_timeout))  # fmt: skip
             expires = now + self._ttl
         except McpUnavailable as error:
             logger.warning("mcp server not listed", extra={"server": server.name,
@@ -136,16 +133,22 @@ class McpClient:
         self, server: McpServer, tool: str, arguments: Mapping[str, Any], *, timeout: float
     ) -> CallToolResult:
         """One call of `tool`; raises `McpUnavailable` (a model-safe reason) on any failure."""
-        return self._run(lambda: self._call(server, tool, dict(arguments), timeout), timeout)
+        return self._run(server, timeout, lambda c, url, headers: c.call_tool(
+            url, headers, tool, dict(arguments), timeout))  # fmt: skip
 
-    def _run(self, operation: Callable[[], Awaitable[T]], timeout: float) -> T:
-        async def bounded() -> T:
-            # In the operation's own task: the SDK's anyio cancel scopes must exit where
-            # they were entered (asyncio.wait_for would run it in another task).
-            with anyio.fail_after(timeout):
-                return await operation()
+    def _run(
+        self,
+        server: McpServer,
+        timeout: float,
+        operation: Callable[[Any, str, dict[str, str]], Awaitable[T]],
+    ) -> T:
+        # The SDK loads on first use: an instance whose channels name no MCP server never
+        # pays its import (about half a second of cold start).
+        from assistant.mcp import connection
 
-        future = self._pool.submit(asyncio.run, bounded())
+        headers = {header: self._secrets(secret) for header, secret in server.headers}
+        work = connection.bounded(lambda: operation(connection, server.url, headers), timeout)
+        future = self._pool.submit(asyncio.run, work)
         try:
             return future.result(timeout + 1.0)  # the loop's own timeout fires first
         except (TimeoutError, concurrent.futures.TimeoutError):
@@ -153,75 +156,4 @@ class McpClient:
         except McpUnavailable:
             raise
         except Exception as error:  # the SDK's, httpx2's, or an ExceptionGroup of them
-            raise McpUnavailable(_reason(error)) from None
-
-    async def _list(self, server: McpServer) -> tuple[ListedTool, ...]:
-        async with self._session(server, self._list_timeout) as session:
-            listed: list[ListedTool] = []
-            cursor = None
-            while True:
-                page = await session.list_tools(
-                    params={"cursor": cursor} if cursor else None  # type: ignore[arg-type]
-                )
-                for tool in page.tools:
-                    hints = tool.annotations
-                    listed.append(
-                        ListedTool(
-                            name=tool.name,
-                            description=tool.description or tool.title or "",
-                            input_schema=dict(tool.input_schema or {"type": "object"}),
-                            read_only=bool(hints is not None and hints.read_only_hint is True),
-                        )
-                    )
-                cursor = page.next_cursor
-                if not cursor or len(listed) > 500:
-                    return tuple(listed)
-
-    async def _call(
-        self, server: McpServer, tool: str, arguments: dict[str, Any], timeout: float
-    ) -> CallToolResult:
-        async with self._session(server, timeout) as session:
-            result = await session.call_tool(tool, arguments, read_timeout_seconds=timeout)
-            if not isinstance(result, CallToolResult):
-                raise McpUnavailable("it asked for more input, which is not supported")
-            return result
-
-    def _session(
-        self, server: McpServer, timeout: float
-    ) -> contextlib.AbstractAsyncContextManager[ClientSession]:
-        headers = {header: self._secrets(secret) for header, secret in server.headers}
-        return _connected(server.url, headers, timeout)
-
-
-@contextlib.asynccontextmanager
-async def _connected(
-    url: str, headers: dict[str, str], timeout: float
-) -> AsyncIterator[ClientSession]:
-    """An initialized `ClientSession` over a fresh streamable-HTTP connection, closed after."""
-    async with (
-        httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(timeout)) as http,
-        streamable_http_client(url, http_client=http) as (read, write),
-        ClientSession(read, write) as session,
-    ):
-        await session.initialize()
-        yield session
-
-
-def _reason(error: BaseException) -> str:
-    """What went wrong, for the model and the logs: the error's kind and, for an HTTP status,
-    the status; never the message (it may quote a URL's query or a header)."""
-    while isinstance(error, BaseExceptionGroup) and error.exceptions:
-        error = error.exceptions[0]
-    if isinstance(error, McpUnavailable):
-        return str(error)
-    if isinstance(error, MCPError):  # the server's own JSON-RPC error: its words, as data
-        return f"it refused the request: {error.error.message[:300]}"
-
-    if isinstance(error, TimeoutError):
-        return "it did not answer in time"
-    status = getattr(getattr(error, "response", None), "status_code", None)
-    if status is not None:
-        return f"it answered HTTP {status}"
-    if isinstance(error, httpx2.TransportError):
-        return "it could not be reached"
-    return f"it failed ({type(error).__name__})"
+            raise McpUnavailable(connection.reason(error)) from None

@@ -17,18 +17,10 @@ from __future__ import annotations
 import base64
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mcp_types import (
-    AudioContent,
-    BlobResourceContents,
-    CallToolResult,
-    EmbeddedResource,
-    ImageContent,
-    ResourceLink,
-    TextContent,
-    TextResourceContents,
-)
+if TYPE_CHECKING:
+    from mcp_types import CallToolResult
 
 __all__ = ["MAX_RESULT_CHARS", "framed"]
 
@@ -47,21 +39,21 @@ def framed(server: str, tool: str, result: CallToolResult, limit: int = MAX_RESU
 
 
 def _part(item: Any) -> str:
-    if isinstance(item, TextContent):
-        return item.text
-    if isinstance(item, ImageContent | AudioContent):
-        kind = "image" if isinstance(item, ImageContent) else "audio"
+    """One content block, by its wire `type` (so reading a result needs no SDK import)."""
+    kind = getattr(item, "type", "")
+    if kind == "text":
+        return str(item.text)
+    if kind in ("image", "audio"):
         return f"[{kind}: {item.mime_type}, {_decoded_size(item.data)} bytes, not shown]"
-    if isinstance(item, EmbeddedResource):
+    if kind == "resource":
         resource = item.resource
-        if isinstance(resource, TextResourceContents):
+        if isinstance(getattr(resource, "text", None), str):
             return f"[resource {resource.uri}]\n{resource.text}"
-        if isinstance(resource, BlobResourceContents):
-            size = _decoded_size(resource.blob)
-            return f"[resource {resource.uri}: {resource.mime_type or 'binary'}, {size} bytes]"
-    if isinstance(item, ResourceLink):
+        size = _decoded_size(getattr(resource, "blob", "") or "")
+        return f"[resource {resource.uri}: {resource.mime_type or 'binary'}, {size} bytes]"
+    if kind == "resource_link":
         return f"[link {item.uri}: {item.name}]"
-    return f"[{getattr(item, 'type', 'content')}: not shown]"
+    return f"[{kind or 'content'}: not shown]"
 
 
 def _repeats(parts: list[str], structured: object) -> bool:
