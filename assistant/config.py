@@ -7,8 +7,8 @@ there, so the Terraform checks can prove each deployed function gets exactly wha
     >>> settings = Settings.from_env({"OPENAI_MODEL": "gpt-4o-mini"})
     >>> settings.openai_model
     'gpt-4o-mini'
-    >>> settings.get(registry.RETRIEVAL_MAX_DISTANCE)
-    0.65
+    >>> settings.get(registry.RETRIEVAL_MAX_DISTANCE)  # 0: the embedding model's calibration
+    0.0
 """
 
 from __future__ import annotations

@@ -295,9 +295,11 @@ EMBEDDING_MODEL = env_setting("EMBEDDING_MODEL", str, "text-embedding-3-small", 
     "`input_type` passage/query")
 EMBEDDING_DIMENSIONS = env_setting("EMBEDDING_DIMENSIONS", int, 512, _MODEL_USERS,
     "vector size; must equal the Firestore vector index's")
-# Suits text-embedding-3-small; the local e5 model needs a smaller one (README, Performance).
-RETRIEVAL_MAX_DISTANCE = env_setting("RETRIEVAL_MAX_DISTANCE", float, 0.65, (RESPONDER,),
-    "cosine distance beyond which a passage is not relevant; depends on the embedding model")
+# 0: the embedding model's calibration (assistant/retrieval/relevance.py, docs/knowledge.md).
+RETRIEVAL_MAX_DISTANCE = env_setting("RETRIEVAL_MAX_DISTANCE", float, 0.0, (RESPONDER,),
+    "cosine distance beyond which a passage is not relevant, judged on distance alone; 0: the "
+    "embedding model's calibration (distance, then the question's words in the passage)",
+    shown_default="0 (calibrated per model)")
 RETRIEVAL_MAX_PASSAGES = env_setting("RETRIEVAL_MAX_PASSAGES", int, 5, (RESPONDER,),
     "most passages sent with a question")
 RETRIEVAL_TOKEN_SHARE = env_setting("RETRIEVAL_TOKEN_SHARE", float, 0.25, (RESPONDER,),

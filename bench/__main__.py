@@ -1,4 +1,8 @@
-"""`nox -s bench`: run every benchmark and print the figures as tables."""
+"""`nox -s bench`: run every benchmark and print the figures as tables.
+
+`python -m bench NAME [ARGS]` (`nox -s bench -- NAME`) runs one module that has a `main`:
+`relevance`, `bfcl` (its sample size as ARGS).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from bench import (
+    bfcl,
     day_in_the_life,
     executor,
     history_trim,
@@ -14,6 +19,7 @@ from bench import (
     ingress_latency,
     local_model,
     mcp_calls,
+    relevance,
     result_memory,
     retrieval,
     routines,
@@ -43,7 +49,12 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def main() -> int:
+ALONE = {"relevance": relevance.main, "bfcl": bfcl.main}
+
+
+def main(argv: list[str]) -> int:
+    if argv:
+        return ALONE[argv[0]](argv[1:])
     log_dir = Path(tempfile.mkdtemp(prefix="bench-logs-"))
     print(_table("Fresh-process import time (median of 5)", import_time.run()))
     rows, ratios = ingress_latency.run(log_dir)
@@ -102,6 +113,19 @@ def main() -> int:
     print(_table("Indexing throughput (fake embeddings, Firestore emulator)", [throughput]))
     print(_table("Retrieval: search latency and Firestore reads per question", searches))
     print(_table("Recall@5 over bench/retrieval_questions.json (this repo's docs)", quality))
+    judged = relevance.run(log_dir)
+    print(
+        _table(
+            "Passages only when relevant: bench/relevance_questions.json over docs/ (e5)",
+            [
+                {k: v for k, v in row.items() if k not in ("missed", "attached to")}
+                for row in judged
+            ],
+        )
+    )
+    for row in judged:
+        for key in ("missed", "attached to"):
+            print(f"{row['decision']}, {key}: {_fmt(row.get(key, []))}")
     print(
         _table(
             "Code execution: one whole run in the sandbox vs a plain process (same interpreter)",
@@ -135,8 +159,9 @@ def main() -> int:
             routines.run(log_dir),
         )
     )
+    bfcl.main([])
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

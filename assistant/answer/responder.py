@@ -174,6 +174,7 @@ class Responder:
                 audience=context.audience,
                 meter=meter,
                 slack_sources=context.slack_sources,
+                file_names=assembly.file_names,
             )
         )
         key = mention.message_key

@@ -18,6 +18,7 @@ from assistant.answer.meter import Meter
 from assistant.answer.plan import AnswerPlan
 from assistant.answer.references import References
 from assistant.answer.slack_tools import ReadSlackLink, SearchSlack
+from assistant.answer.tool_need import asks_to_compute, has_data_files, refers_to_documents
 from assistant.audience.policy import AudienceDecision, Source
 from assistant.executor.tool import RUN_PYTHON, CodeRuns
 from assistant.llm.tools import Tool
@@ -46,6 +47,13 @@ class ToolRequest:
     meter: Meter
     # Where tools that read Slack list the permalinks they gave the model (one list per answer).
     slack_sources: list[str] = dataclasses.field(default_factory=list)
+    # The files of the question and of the thread's turns in the prompt, by name.
+    file_names: tuple[str, ...] = ()
+
+    @property
+    def every_tool(self) -> bool:
+        """OpenAI's models are offered every tool that applies; small ones only with a reason."""
+        return not self.plan.spec.tools_by_need
 
 
 class ToolSource(Protocol):
@@ -70,13 +78,18 @@ class ToolFamily(Protocol):
 
 
 class SearchDocs:
-    """`search_docs`: wherever this answer may use documents and some are indexed."""
+    """`search_docs`: wherever this answer may use documents and some are indexed; for a small
+    model, only when no passage came with the question and it points at the documents."""
 
     name = SEARCH_DOCS
     source = Source.DOCUMENTS
 
     def applies(self, request: ToolRequest) -> bool:
-        return request.references.search is not None
+        if request.references.search is None:
+            return False
+        return request.every_tool or (
+            request.references.passages is None and refers_to_documents(request.mention.question)
+        )
 
     def tool(self, request: ToolRequest) -> Tool:
         assert request.references.search is not None
@@ -84,7 +97,8 @@ class SearchDocs:
 
 
 class RunPython:
-    """`run_python`: where an executor is deployed and the channel allows code."""
+    """`run_python`: where an executor is deployed and the channel allows code; for a small
+    model, only when the thread has data files or the question asks to compute."""
 
     name = RUN_PYTHON
     source = Source.TOOLS
@@ -93,7 +107,13 @@ class RunPython:
         self._code_runs = code_runs
 
     def applies(self, request: ToolRequest) -> bool:
-        return request.plan.code_execution
+        if not request.plan.code_execution:
+            return False
+        return (
+            request.every_tool
+            or has_data_files(request.file_names)
+            or asks_to_compute(request.mention.question)
+        )
 
     def tool(self, request: ToolRequest) -> Tool:
         # Built per mention: it works on the mention's own thread's files.

@@ -54,6 +54,7 @@ from assistant.mention import Mention
 from assistant.pubsub.publish import publish_mention
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.index import KnowledgeIndex
+from assistant.retrieval.relevance import relevance_for
 from assistant.retrieval.search import DocumentSearch, KnowledgeReader, SearchLimits
 from assistant.routines.command import RoutinesCommand
 from assistant.routines.creation import RoutineDrafts
@@ -127,7 +128,7 @@ def build_responder(
         ),
         limits=SearchLimits(
             max_passages=settings.retrieval_max_passages,
-            max_distance=settings.retrieval_max_distance,
+            relevance=relevance_for(settings.embedding_model, settings.retrieval_max_distance),
             token_share=settings.retrieval_token_share,
             log_text=settings.log_prompts,
         ),

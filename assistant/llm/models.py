@@ -23,6 +23,9 @@ class ModelSpec:
     # honour the older `max_tokens`.
     output_limit_param: str = "max_completion_tokens"
     supports_images: bool = False  # accepts `image_url` content parts (vision models)
+    # Small self-hosted models route better among few tools: each is offered only when the
+    # question gives a reason for it (assistant/answer/tool_need.py); OpenAI's get every tool.
+    tools_by_need: bool = False
 
     @property
     def count_key(self) -> str:
@@ -43,10 +46,15 @@ _SPECS: dict[str, ModelSpec] = {
     "o3": ModelSpec(200_000, "o200k_base", supports_images=True),
     "o3-mini": ModelSpec(200_000, "o200k_base"),
     "o4-mini": ModelSpec(200_000, "o200k_base", supports_images=True),
-    "smollm2": ModelSpec(2_048, "o200k_base", count_scale=1.3, output_limit_param="max_tokens"),
+    "smollm2": ModelSpec(
+        2_048, "o200k_base", count_scale=1.3, output_limit_param="max_tokens", tools_by_need=True
+    ),
     "fake-gpt": ModelSpec(128_000, "o200k_base", supports_images=True),
 }
-_UNKNOWN = ModelSpec(8_192, "o200k_base", count_scale=1.3, output_limit_param="max_tokens")
+# Self-hosted models (the local Qwen among them).
+_UNKNOWN = ModelSpec(
+    8_192, "o200k_base", count_scale=1.3, output_limit_param="max_tokens", tools_by_need=True
+)
 
 
 def model_spec(model: str, *, context_override: int | None = None) -> ModelSpec:

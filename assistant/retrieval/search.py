@@ -27,8 +27,8 @@ from assistant.retrieval.passages import (
     encode_tool_result,
     render_passages,
 )
+from assistant.retrieval.relevance import CALIBRATED, DEFAULT_MODEL, Relevance
 from assistant.settings_registry import (
-    RETRIEVAL_MAX_DISTANCE,
     RETRIEVAL_MAX_PASSAGES,
     RETRIEVAL_TOKEN_SHARE,
 )
@@ -62,7 +62,9 @@ class SearchLimits:
 
     max_passages: int = RETRIEVAL_MAX_PASSAGES.default
     candidates: int = 10  # nearest chunks asked of Firestore, before the token share
-    max_distance: float = RETRIEVAL_MAX_DISTANCE.default  # cosine; beyond it, not relevant
+    # Which nearest chunks concern the question (relevance.py): the embedding model's
+    # calibration, or RETRIEVAL_MAX_DISTANCE alone when set.
+    relevance: Relevance = CALIBRATED[DEFAULT_MODEL]
     token_share: float = RETRIEVAL_TOKEN_SHARE.default  # of the input budget, for the passages
     log_text: bool = False  # the query is people's words: logged only with LOG_PROMPTS
 
@@ -105,11 +107,17 @@ def select_within(
     return chosen
 
 
+def _words(passage: Passage) -> str:
+    """The text a passage's words are judged on: what was embedded (title, headings, text)."""
+    return f"{passage.title}\n{passage.section}\n{passage.text}"
+
+
 @dataclasses.dataclass(frozen=True)
 class Found:
     query: str
     candidates: tuple[Passage, ...]
     sent: tuple[tuple[int, Passage], ...]  # numbered in the answer's book
+    relevant: frozenset[str] = frozenset()  # chunk ids of the candidates judged relevant
 
 
 class KnowledgeReader(Protocol):
@@ -157,13 +165,21 @@ class DocumentSearch:
             vector,
             sets=list(sets),
             limit=self.limits.candidates,
-            max_distance=self.limits.max_distance,
+            max_distance=self.limits.relevance.max_distance,
         )
+        relevant = [
+            p for p in candidates if self.limits.relevance.keeps(query, _words(p), p.distance)
+        ]
         chosen = select_within(
-            candidates, max_tokens=max_tokens, max_passages=max_passages, count=count
+            relevant, max_tokens=max_tokens, max_passages=max_passages, count=count
         )
         numbers = book.add(chosen)
-        found = Found(query, tuple(candidates), tuple(zip(numbers, chosen, strict=True)))
+        found = Found(
+            query,
+            tuple(candidates),
+            tuple(zip(numbers, chosen, strict=True)),
+            frozenset(p.chunk_id for p in relevant),
+        )
         self._log(
             found, sets=sets, via=via, seconds=(embedded - started, time.monotonic() - embedded)
         )
@@ -220,7 +236,7 @@ class DocumentSearch:
                 if self.limits.log_text
                 else f"({len(found.query)} characters)",
                 "sets": list(sets),
-                "max_distance": self.limits.max_distance,
+                "max_distance": self.limits.relevance.max_distance,
                 "embed_seconds": round(seconds[0], 3),
                 "search_seconds": round(seconds[1], 3),
                 "candidates": [
@@ -230,6 +246,7 @@ class DocumentSearch:
                         "set": passage.set,
                         "distance": round(passage.distance, 4),
                         "tokens": passage.tokens,
+                        "relevant": passage.chunk_id in found.relevant,
                         "sent": passage.chunk_id in sent,
                         "n": sent.get(passage.chunk_id),
                     }

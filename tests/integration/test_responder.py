@@ -112,8 +112,9 @@ def test_a_two_round_tool_loop_answers_once_and_a_redelivery_never_reruns_a_tool
     question = unique('[[tool:define:{"word": "pubsub"}]] [[tool:define:{"word": "ordering"}]]')
 
     def crash_after_the_second_tool(runs):
-        if runs == 2:  # the next Slack edit fails, as if the instance died right here
-            local_slack.inject_fault(method="chat.update", error="internal_error", count=1)
+        if runs == 2:  # the next Slack writes fail, as if the instance died right here
+            for method in ("chat.appendStream", "chat.update"):  # the stream, then its fallback
+                local_slack.inject_fault(method=method, error="internal_error", count=1)
 
     core = responder(
         firestore_db, local_slack, local_model, tools=[toy.source(crash_after_the_second_tool)]
@@ -205,7 +206,8 @@ def test_slacks_rate_limit_waits_never_carry_a_delivery_past_its_deadline(
 ):
     core = responder(firestore_db, local_slack, local_model, budget=3.0)
     _, delivery = mention_in_thread(local_slack, unique("a question during a 429 storm"))
-    local_slack.inject_fault(method="chat.update", error="ratelimited", retry_after=30, count=50)
+    for method in ("chat.startStream", "chat.appendStream", "chat.stopStream", "chat.update"):
+        local_slack.inject_fault(method=method, error="ratelimited", retry_after=30, count=50)
     started = time.monotonic()
     assert core.handle(delivery) is Outcome.RETRY  # tried again later, within Pub/Sub's deadline
     assert time.monotonic() - started < 6

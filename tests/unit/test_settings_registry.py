@@ -18,6 +18,7 @@ from assistant.channels import settings as channel_settings
 from assistant.channels.settings import ChannelSettings, channel_defaults
 from assistant.channels.settings_file import parse_settings
 from assistant.config import ENV_BY_FUNCTION, SECRET_ENV, Settings
+from assistant.retrieval.relevance import relevance_for
 from assistant.retrieval.search import SearchLimits
 from assistant.settings_registry import CHANNEL_SETTINGS, ENV_SETTINGS, SETTINGS
 from assistant.topics import TOPICS, handler_paths, topic_at
@@ -68,11 +69,15 @@ def test_a_variable_is_parsed_as_its_registered_type():
         Settings.from_env({"LOG_PROMPTS": "maybe"})
 
 
-def test_one_retrieval_distance_default():
+def test_one_retrieval_relevance_default():
     # It was 0.6 in SearchLimits and 0.65 in Settings: what the responder used depended on
-    # which one was read.
+    # which one was read. Now both are the default embedding model's calibration.
+    settings = Settings()
     limits = SearchLimits()
-    assert limits.max_distance == Settings().retrieval_max_distance == 0.65
+    assert limits.relevance == relevance_for(settings.embedding_model)
+    assert limits.relevance == relevance_for(
+        settings.embedding_model, settings.retrieval_max_distance
+    )
     assert limits.max_passages == Settings().retrieval_max_passages
     assert limits.token_share == Settings().retrieval_token_share
 

@@ -120,6 +120,7 @@ def test_the_route_request_is_a_constrained_enum_with_the_tools_described():
     schema = request["response_format"]["json_schema"]["schema"]
     assert schema["properties"]["tool"]["enum"] == ["search_documents", "run_python", "none"]
     assert request["stream"] is False and request["temperature"] == 0
+    assert request["cache_prompt"] is True  # llama.cpp keeps it for the arguments step
     [system, user] = request["messages"]
     assert system["content"].startswith("Be concise.\n\nYou can call these tools:")
     assert "- run_python(code: string): run_python does things." in system["content"]

@@ -1,0 +1,83 @@
+"""Whether a question gives a reason for a tool: for small models, which route better among few.
+
+A 1.5B local model asked to choose among every tool for every question picks wrongly too often
+(issue 26: a deployment question sent to `run_python`) and spends a routing step on questions
+that need none. So on models whose spec says `tools_by_need` (self-hosted ones), a tool is
+offered only with a reason found here; OpenAI's models are offered every tool. Pure.
+
+    >>> asks_to_compute("Plot the 2007 averages per continent as a bar chart.")
+    True
+    >>> asks_to_compute("Explain the difference between TCP and UDP in three bullets.")
+    False
+    >>> has_data_files(["gapminder.csv", "notes.pdf"])
+    True
+    >>> refers_to_documents("What does our deploy runbook say about secrets?")
+    True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+__all__ = ["DATA_SUFFIXES", "asks_to_compute", "has_data_files", "refers_to_documents"]
+
+# Files a run_python answer reads: tables and structured data.
+DATA_SUFFIXES = frozenset(
+    [
+        ".csv",
+        ".tsv",
+        ".xlsx",
+        ".xlsm",
+        ".xls",
+        ".ods",
+        ".json",
+        ".jsonl",
+        ".parquet",
+        ".xml",
+        ".sqlite",
+        ".db",
+        ".npy",
+        ".txt",
+        ".log",
+    ]
+)
+# Whole words only ("count" would match "country", "graph" "GraphQL"): explicit forms.
+_COMPUTE_WORDS = """calculate calculates calculated calculating calculation calculations compute
+computes computed computing sum total totals average averages mean median percent percentage
+percentages ratio std variance deviation correlation correlations regression forecast
+statistics plot plots plotted plotting chart charts graph graphs histogram histograms visualise
+visualize visualisation visualization aggregate tabulate pivot factorial prime primes fibonacci
+integral derivative equation equations simulate simulation dataframe pandas csv excel
+spreadsheet xlsx tsv"""
+_COMPUTE = re.compile(
+    r"\b(?:" + "|".join(_COMPUTE_WORDS.split()) + r")\b"
+    # arithmetic written out: "15% of 240", "3 * 7", "2^10", "sqrt(2)"
+    r"|\d\s*(?:[-+*/^×÷]|\*\*)\s*\d|\d+(?:\.\d+)?\s*%\s*of\b|\bsqrt\b"
+    # Japanese: calculate, average, total, sum, graph, plot, aggregate, median, ratio, stats
+    r"|計算|平均|合計|総和|グラフ|プロット|図に|集計|中央値|割合|統計|標準偏差|相関|何パーセント",
+    re.IGNORECASE,
+)
+_DOCUMENT_WORDS = r"""docs? documentation documents? document's handbook\w* runbook\w*
+polic(?:y|ies) wiki manual\w* guide\w* playbook\w* faq readme"""
+_DOCUMENTS = re.compile(
+    r"\b(?:"
+    + "|".join(_DOCUMENT_WORDS.split())
+    + r")\b|ドキュメント|資料|マニュアル|手順書|規程|規定",
+    re.IGNORECASE,
+)
+
+
+def asks_to_compute(question: str) -> bool:
+    """The question asks for a calculation, a chart or code to be run."""
+    return bool(_COMPUTE.search(question))
+
+
+def has_data_files(names: Iterable[str]) -> bool:
+    """One of the thread's files is data a run can read (a table, JSON, a log)."""
+    return any(name.lower().endswith(tuple(DATA_SUFFIXES)) for name in names)
+
+
+def refers_to_documents(question: str) -> bool:
+    """The question points at the organisation's documents ("our runbook", "the docs")."""
+    return bool(_DOCUMENTS.search(question))

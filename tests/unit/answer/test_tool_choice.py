@@ -1,0 +1,108 @@
+"""Which tools an answer is offered: every one for OpenAI's models; for a small local model only
+those the question gives a reason for (issue 26: a deployment question routed to run_python,
+and a routing step spent on questions that need no tool)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.plan import PlanDefaults, plan_answer
+from assistant.answer.references import References
+from assistant.answer.tool_need import asks_to_compute
+from assistant.answer.tools import ToolRequest, deployed_tools
+from assistant.audience.facts import Audience, ConversationFacts, ConversationKind
+from assistant.audience.policy import Reach, decide
+from assistant.conversation.prompt import PromptPart
+from assistant.llm.messages import Message
+from assistant.llm.tools import Tool
+from tests.builders import make_mention
+
+LOCAL, OPENAI = "qwen2.5-coder-1.5b-instruct", "gpt-4o-mini"
+
+
+def _tool(name: str) -> Tool:
+    return Tool(name=name, description="", parameters={"type": "object"}, run=lambda a, **k: "")
+
+
+class _CodeRuns:
+    def tool(self, mention, meter):
+        return _tool("run_python")
+
+
+def offered(model: str, question: str, *, files=(), passages: bool = False) -> list[str]:
+    plan = plan_answer(PlanDefaults(model=model, code_execution=True))
+    part = PromptPart("passages", Message.user("[1] …"), 5) if passages else None
+    references = References(passages=part, search=_tool("search_docs"), sets=("default",))
+    mention = make_mention(f"<@U0BOT> {question}")
+    # An internal channel's member: the audience allows every source (the policy's own tests).
+    audience = decide(
+        Audience(
+            conversation=ConversationFacts(
+                id=mention.channel, kind=ConversationKind.PUBLIC, team=mention.team_id
+            ),
+            team=mention.team_id,
+            asker=mention.user,
+        ),
+        Reach(),
+    )
+    request = ToolRequest(
+        mention=mention,
+        plan=plan,
+        references=references,
+        audience=audience,
+        meter=None,  # type: ignore[arg-type]  # none of these tools meters while being offered
+        file_names=tuple(files),
+    )
+    tools = deployed_tools(
+        code_runs=_CodeRuns(),  # type: ignore[arg-type]
+        linked=None,  # type: ignore[arg-type]  # no Slack link in these questions
+        slack_search=None,  # type: ignore[arg-type]  # no action token: search_slack is off
+    )
+    return [tool.name for tool in tools.choose(request)]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Explain the difference between TCP and UDP in three short bullet points.",
+        "How do I deploy this bot to Google Cloud? Which commands do I run?",
+        "このスレッドを要約してください。",
+    ],
+)
+def test_a_small_model_gets_no_tool_for_a_question_without_a_reason(question):
+    assert offered(LOCAL, question, passages=True) == []
+
+
+def test_openai_models_keep_every_tool():
+    question = "Explain the difference between TCP and UDP in three short bullet points."
+    assert offered(OPENAI, question, passages=True) == ["search_docs", "run_python"]
+
+
+def test_a_small_model_gets_run_python_for_data_files_in_the_thread():
+    question = "Which continent lived longest in 2007?"
+    assert offered(LOCAL, question, files=["gapminder.csv"]) == ["run_python"]
+    assert offered(LOCAL, question, files=["photo.png"]) == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Use Python to compute 48271 * 9973 exactly.",
+        "What is 15% of 240?",
+        "Plot the 2007 averages per continent as a bar chart.",
+        "2007年の大陸ごとの平均寿命を計算してください。",
+    ],
+)
+def test_a_small_model_gets_run_python_when_the_question_asks_to_compute(question):
+    assert offered(LOCAL, question) == ["run_python"]
+
+
+def test_words_that_only_look_like_computing_are_not_a_reason():
+    assert not asks_to_compute("Which country uses GraphQL, and what is a chartered accountant?")
+
+
+def test_a_small_model_searches_the_documents_only_when_pointed_at_them_without_passages():
+    question = "What does our deployment runbook say about rotating secrets?"
+    assert offered(LOCAL, question) == ["search_docs"]
+    assert offered(LOCAL, question, passages=True) == []
+    assert offered(LOCAL, "What is the capital of France?") == []
