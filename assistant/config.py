@@ -104,6 +104,10 @@ class Settings:
     extract_cpu_seconds: int = registry.EXTRACT_CPU_SECONDS.default
     executor_url: str = registry.EXECUTOR_URL.default
     executor_timeout_seconds: float = registry.EXECUTOR_TIMEOUT_SECONDS.default
+    mcp_call_timeout_seconds: float = registry.MCP_CALL_TIMEOUT_SECONDS.default
+    mcp_list_ttl_seconds: float = registry.MCP_LIST_TTL_SECONDS.default
+    # Never read at start (read_on_use): assistant/mcp/client.py SecretValues reads its file.
+    mcp_headers: str = registry.MCP_HEADERS.default
     log_level: str = registry.LOG_LEVEL.default
     log_prompts: bool = registry.LOG_PROMPTS.default
     assistant_events_topic: str = registry.ASSISTANT_EVENTS_TOPIC.default
@@ -141,6 +145,8 @@ class Settings:
         values: dict[str, object] = {}
         unlisted: list[tuple[str, Any]] = []
         for name, setting in ENV_SETTINGS.items():
+            if setting.read_on_use:
+                continue  # its user reads it (assistant/mcp/client.py SecretValues)
             raw = env.get(name)
             if setting.secret and env.get(name + SECRET_FILE_SUFFIX):
                 raw = _read_secret_file(name, env[name + SECRET_FILE_SUFFIX])

@@ -21,6 +21,8 @@ import types
 import typing
 from typing import Any, Generic, TypeVar
 
+from assistant.mcp.servers import McpServers
+
 __all__ = [
     "CHANNEL_SETTINGS",
     "ENV_SETTINGS",
@@ -51,6 +53,9 @@ class Setting(Generic[T]):
     channel_key: str | None = None  # its dotted key in a section of the settings file
     workspace_wide: bool = False  # refused under `channels:`: it means nothing for one channel
     secret: bool = False  # read from NAME_FILE (a Secret Manager volume) when that is set
+    # A secret its user reads from NAME_FILE on each use, not at start: optional, so its
+    # placeholder version breaks nothing, and a new version counts at once (MCP_HEADERS).
+    read_on_use: bool = False
     shown_default: str = ""  # how the docs state the default, when its value says too little
 
     @property
@@ -212,6 +217,14 @@ EXECUTOR_URL = env_setting("EXECUTOR_URL", str, "", (RESPONDER,),
     "the code executor; when set the model is offered `run_python`", shown_default="(none)")
 EXECUTOR_TIMEOUT_SECONDS = env_setting("EXECUTOR_TIMEOUT_SECONDS", float, 60.0, (RESPONDER,),
     "wall clock of one run of the model's code (the executor caps it at 300)")
+MCP_CALL_TIMEOUT_SECONDS = env_setting("MCP_CALL_TIMEOUT_SECONDS", float, 20.0, (RESPONDER,),
+    "most one MCP tool call may take; past it the model is told the server did not answer")
+MCP_LIST_TTL_SECONDS = env_setting("MCP_LIST_TTL_SECONDS", float, 300.0, (RESPONDER,),
+    "how long an instance keeps an MCP server's tool list before listing it again")
+MCP_HEADERS = env_setting("MCP_HEADERS", str, "", (RESPONDER,),
+    "MCP servers' header values, a JSON object: secret name -> value (the settings file names "
+    "the secret, never the value); locally an environment variable of each name instead",
+    secret=True, read_on_use=True)
 LOG_LEVEL = env_setting("LOG_LEVEL", str, "INFO", _ALL, "log level of the JSON logs")
 LOG_PROMPTS = env_setting("LOG_PROMPTS", bool, False, (RESPONDER,),
     "log the messages sent to the model (people's words): on locally, off in Terraform")
@@ -341,6 +354,10 @@ AUDIENCE_SHARED_CHANNELS = channel_setting("audience.shared_channels", bool, Fal
 AUDIENCE_GUESTS = channel_setting("audience.guests", bool, False,
     "when the asker is a guest, still use documents, Slack search, tools and links to other "
     "channels; off: none of them")
+MCP_SERVERS = channel_setting("mcp_servers", McpServers, McpServers(),
+    "MCP servers whose allowed read-only tools answers may call: name -> {url (streamable "
+    "HTTP), headers (header -> secret name), tools (allowlist, [\"*\"]: all), confirm, "
+    "enabled}; tools that may write are not offered yet", shown_default="(none)")
 
 # fmt: on
 

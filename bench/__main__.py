@@ -18,6 +18,7 @@ from bench import (
     import_time,
     ingress_latency,
     local_model,
+    mcp_calls,
     relevance,
     result_memory,
     retrieval,
@@ -115,6 +116,7 @@ def main(argv: list[str]) -> int:
             [slack_calls.first_visible(log_dir)],
         )
     )
+    print(_table("MCP tool call latency (mcp-server-time on loopback, 30 calls)", mcp_calls.run()))
     throughput, searches, quality = retrieval.run(log_dir)
     print(_table("Indexing throughput (fake embeddings, Firestore emulator)", [throughput]))
     print(_table("Retrieval: search latency and Firestore reads per question", searches))

@@ -59,6 +59,8 @@ def _kind(kind: Any, *, in_file: bool) -> str:
         return "list of names" if in_file else "list, `|`-separated"
     if origin is frozenset:
         return "list of names" if in_file else "list, comma-separated"
+    if hasattr(kind, "from_section"):  # a structured value (McpServers)
+        return "mapping (see config/assistant.yaml)"
     return {str: "text", int: "whole number", float: "number", bool: "true / false"}[kind]
 
 

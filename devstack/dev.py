@@ -28,6 +28,7 @@ from devstack.embeddings import (
 )
 from devstack.knowledge import STACK_FILE, local_e5_env
 from devstack.local_model import QWEN, SMOLLM2, local_model_available, start_local_model
+from devstack.mcp_servers import start_dev_servers, wire_channel
 from devstack.processes import interrupt_on_sigint
 from devstack.stack import REPO_ROOT, LocalStack, StackOptions
 
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         model_env.setdefault("function_env", {}).update(embeddings_env)
     else:
         embeddings_note = "OpenAI's (OPENAI_API_KEY is set)"
+    mcp_servers, more = start_dev_servers(log_dir)  # #general's MCP tools (time, notes)
+    extra += more
     options = StackOptions(
         log_dir=log_dir,
         sandbox_data_dir=STATE_DIR / "workspace",
@@ -91,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             lock.truncate()
             lock.write(f"pid {os.getpid()}, open {url}")
             lock.flush()
+            assert stack.settings_file is not None
+            wire_channel(stack.settings_file, mcp_servers)
             documents = _load_docs(stack)
             _print_banner(stack, model_note, embeddings_note)
             print(documents, flush=True)
@@ -197,6 +202,8 @@ The Slack assistant is running locally.
   Model:      {model_note}
   Embeddings: {embeddings_note}
   Code:       {_code_execution(stack)}
+  MCP:        #general uses mcp-server-time and our notes server (create_note, a write, is
+              not offered until answers can ask for approval); logs in mcp-*.log
   Ingress:    {stack.ingress_url}   (Slack events are signed and sent here)
   Logs:       {stack.options.log_dir}/
   Workspace:  {stack.options.sandbox_data_dir}/ (kept between runs; `nox -s dev -- --fresh`)

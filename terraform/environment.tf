@@ -46,6 +46,10 @@ locals {
     # The private executor (executor.tf); the responder calls it with an ID token.
     EXECUTOR_URL             = google_cloud_run_v2_service.executor.uri
     EXECUTOR_TIMEOUT_SECONDS = tostring(var.executor_timeout_seconds)
+    # MCP servers named in the settings file (assistant/mcp/); their header values.
+    MCP_HEADERS_FILE         = "/etc/secrets/mcp-headers/value"
+    MCP_CALL_TIMEOUT_SECONDS = tostring(var.mcp_call_timeout_seconds)
+    MCP_LIST_TTL_SECONDS     = tostring(var.mcp_list_ttl_seconds)
     THREADS                  = tostring(local.function_concurrency.responder)
     # Prompts contain people's words; they stay out of production logs.
     LOG_PROMPTS = "false"

@@ -109,6 +109,17 @@ resource "google_cloudfunctions2_function" "responder" {
         path    = "value"
       }
     }
+
+    # MCP servers' header values (assistant/mcp/client.py reads the file on each call).
+    secret_volumes {
+      mount_path = "/etc/secrets/mcp-headers"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.secret["mcp-headers"].secret_id
+      versions {
+        version = "latest"
+        path    = "value"
+      }
+    }
   }
 
   lifecycle {

@@ -395,6 +395,23 @@ variable "executor_timeout_seconds" {
   }
 }
 
+variable "mcp_call_timeout_seconds" {
+  type        = number
+  default     = 20
+  description = "Most one MCP tool call may take before the model is told the server did not answer (MCP_CALL_TIMEOUT_SECONDS)."
+
+  validation {
+    condition     = var.mcp_call_timeout_seconds > 0 && var.mcp_call_timeout_seconds < var.response_time_budget_seconds
+    error_message = "mcp_call_timeout_seconds must be above 0 and below response_time_budget_seconds."
+  }
+}
+
+variable "mcp_list_ttl_seconds" {
+  type        = number
+  default     = 300
+  description = "How long a responder instance keeps an MCP server's tool list before listing it again (MCP_LIST_TTL_SECONDS)."
+}
+
 variable "executor_max_instances" {
   type        = number
   default     = 5

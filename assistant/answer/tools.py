@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from assistant.answer.linked import LinkedMessages
 from assistant.answer.meter import Meter
@@ -27,7 +27,15 @@ from assistant.retrieval.search import TOOL_NAME as SEARCH_DOCS
 from assistant.slack.search import SlackSearch
 from assistant.web.tool import ReadUrl
 
-__all__ = ["AnswerTools", "RunPython", "SearchDocs", "ToolRequest", "ToolSource", "deployed_tools"]
+__all__ = [
+    "AnswerTools",
+    "RunPython",
+    "SearchDocs",
+    "ToolFamily",
+    "ToolRequest",
+    "ToolSource",
+    "deployed_tools",
+]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -56,6 +64,18 @@ class ToolSource(Protocol):
     def applies(self, request: ToolRequest) -> bool: ...
 
     def tool(self, request: ToolRequest) -> Tool: ...
+
+
+@runtime_checkable
+class ToolFamily(Protocol):
+    """A source of several tools at once, known only per answer (an MCP server's)."""
+
+    name: str
+    source: Source
+
+    def applies(self, request: ToolRequest) -> bool: ...
+
+    def tools(self, request: ToolRequest) -> tuple[Tool, ...]: ...
 
 
 class SearchDocs:
@@ -102,15 +122,18 @@ class RunPython:
 
 
 class AnswerTools:
-    def __init__(self, sources: Sequence[ToolSource]) -> None:
+    def __init__(self, sources: Sequence[ToolSource | ToolFamily]) -> None:
         self._sources = tuple(sources)
 
     def choose(self, request: ToolRequest) -> tuple[Tool, ...]:
-        return tuple(
-            source.tool(request)
-            for source in self._sources
-            if request.audience.permits(source.source) and source.applies(request)
-        )
+        chosen: list[Tool] = []
+        for source in self._sources:
+            if request.audience.permits(source.source) and source.applies(request):
+                if isinstance(source, ToolFamily):
+                    chosen.extend(source.tools(request))
+                else:
+                    chosen.append(source.tool(request))
+        return tuple(chosen)
 
 
 def deployed_tools(
@@ -118,7 +141,7 @@ def deployed_tools(
     code_runs: CodeRuns,
     linked: LinkedMessages,
     slack_search: SlackSearch,
-    extra: Sequence[ToolSource] = (),
+    extra: Sequence[ToolSource | ToolFamily] = (),
 ) -> AnswerTools:
     """Every tool this deployment has, in the order the model is offered them. A tool whose
     service is not configured stays registered and never applies (`run_python` without

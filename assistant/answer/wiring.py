@@ -31,7 +31,7 @@ from assistant.answer.steps import AccessStep, AdmissionStep, CommandStep, Step
 from assistant.answer.stop_store import FirestoreStops
 from assistant.answer.stops import StopStore
 from assistant.answer.thread_replies import ThreadReplies
-from assistant.answer.tools import ToolSource, deployed_tools
+from assistant.answer.tools import ToolFamily, ToolSource, deployed_tools
 from assistant.audience.lookup import AudienceLookup
 from assistant.channels.settings import channel_defaults
 from assistant.channels.source import SettingsSource, settings_reader
@@ -48,6 +48,8 @@ from assistant.files.loader import ThreadFiles
 from assistant.files.produced import AnswerFiles
 from assistant.files.store import BucketStore, storage_client
 from assistant.llm.client import embeddings_client, openai_client
+from assistant.mcp.client import McpClient, SecretValues
+from assistant.mcp.tools import McpTools
 from assistant.mention import Mention
 from assistant.pubsub.publish import publish_mention
 from assistant.retrieval.embeddings import Embedder
@@ -108,7 +110,10 @@ class ResponderClients:
 
 
 def build_responder(
-    settings: Settings, clients: ResponderClients, *, extra_tools: Sequence[ToolSource] = ()
+    settings: Settings,
+    clients: ResponderClients,
+    *,
+    extra_tools: Sequence[ToolSource | ToolFamily] = (),
 ) -> Responder:
     """The responder for `settings` over `clients`; `extra_tools` join the deployed tools (a
     test's own tool, say)."""
@@ -179,7 +184,7 @@ def build_responder(
             code_runs=code_runs,
             linked=linked,
             slack_search=SlackSearch(slack),
-            extra=(CreateRoutine(drafts, slack), *extra_tools),
+            extra=(CreateRoutine(drafts, slack), mcp_tools(settings), *extra_tools),
         ),
         linked=linked,
         generator=Generator(clients.model, log_prompts=settings.log_prompts),
@@ -188,6 +193,15 @@ def build_responder(
         limits=limits,
         stops=stores.stops,
     )
+
+
+def mcp_tools(settings: Settings) -> McpTools:
+    """The channel's MCP servers' tools; one client per instance keeps their tool lists."""
+    client = McpClient(
+        secrets=SecretValues(),
+        list_ttl_seconds=settings.mcp_list_ttl_seconds,
+    )
+    return McpTools(client, call_timeout_seconds=settings.mcp_call_timeout_seconds)
 
 
 def build_planner(settings: Settings, clients: ResponderClients) -> Planner:

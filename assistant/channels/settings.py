@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from assistant import settings_registry as registry
+from assistant.mcp.servers import McpServers
 from assistant.settings_registry import CHANNEL_SETTINGS, Setting
 
 if TYPE_CHECKING:
@@ -143,6 +144,7 @@ class ChannelSettings:
     audience: AudienceReach = AudienceReach()
     routines: RoutineSettings = RoutineSettings()
     web: WebReach = WebReach()
+    mcp_servers: McpServers = registry.MCP_SERVERS.default
     # Registered keys with no attribute above, as (key, value) pairs (hashable, like the rest).
     unlisted: tuple[tuple[str, Any], ...] = ()
 
@@ -163,6 +165,7 @@ class ChannelSettings:
         """What `@assistant settings` shows: everything here is safe to show (no secrets)."""
         shown = dataclasses.asdict(self)
         del shown["unlisted"]
+        shown["mcp_servers"] = self.mcp_servers.to_section()  # as the file writes them
         return _plain({**shown, **dict(self.unlisted)})
 
 
@@ -199,7 +202,7 @@ _FIELDS = [field.name for field in dataclasses.fields(ChannelSettings) if field.
 _NESTED: dict[str, Any] = {
     field.name: type(field.default)
     for field in dataclasses.fields(ChannelSettings)
-    if dataclasses.is_dataclass(field.default)
+    if dataclasses.is_dataclass(field.default) and not isinstance(field.default, McpServers)
 }
 
 
@@ -263,14 +266,19 @@ def _as_section(settings: ChannelSettings) -> dict[str, Any]:
         place = section
         for group in groups:
             place = place.setdefault(group, {})
-        place[last] = settings.get(setting)
+        value = settings.get(setting)
+        # A structured value (the MCP servers) merges as the file writes it, key by key.
+        place[last] = value.to_section() if hasattr(value, "to_section") else value
     return section
 
 
 def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in overrides.items():
-        merged[key] = _merge(base[key], value) if isinstance(value, dict) else value
+        under = base.get(key)
+        # A name new to this section (an MCP server) starts from nothing.
+        under = under if isinstance(under, dict) else {}
+        merged[key] = _merge(under, value) if isinstance(value, dict) else value
     return merged
 
 
@@ -298,6 +306,8 @@ def _from_values(values: Mapping[str, Any]) -> ChannelSettings:
 
 
 def _typed(kind: Any, value: Any) -> Any:
+    if hasattr(kind, "from_section"):  # a structured value: McpServers
+        return value if isinstance(value, kind) else kind.from_section(value)
     origin = typing.get_origin(kind)
     if origin is tuple:
         return tuple(value)
@@ -307,6 +317,8 @@ def _typed(kind: Any, value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
+    if hasattr(value, "to_section"):
+        return _plain(value.to_section())
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -82,6 +82,7 @@ def parse_settings(data: object) -> SettingsFile:
                     f"channels.{name}.{'.'.join(path)}: a workspace-wide setting; "
                     "set it under defaults or workspaces"
                 )
+    _check_server_urls(defaults, workspaces, channels, problems)
     prices = _check_prices(data.get("prices"), problems)
     if problems:
         raise InvalidSettings(problems)
@@ -120,6 +121,8 @@ def _check_section(
             problems.append(f"{path}: unknown key (expected one of {', '.join(keys)})")
         elif isinstance(kind, dict):
             checked[key] = _check_section(item, path, problems, kind)
+        elif hasattr(kind, "check"):  # a structured value checks itself (McpServers)
+            checked[key] = kind.check(item, path, problems)
         elif (problem := _type_problem(kind, item)) is not None:
             problems.append(f"{path}: {problem}, got {item!r}")
         else:
@@ -158,3 +161,23 @@ def _check_prices(value: object, problems: list[str]) -> dict[str, Price]:
         if len(problems) == before:
             prices[str(model)] = Price(**checked)
     return prices
+
+
+def _check_server_urls(
+    defaults: dict, workspaces: dict[str, dict], channels: dict[str, dict], problems: list[str]
+) -> None:
+    """Every MCP server named in a section has its URL there or in a wider one (a channel's
+    may come from any workspace: which one it belongs to is not known here)."""
+
+    def named(section: Mapping[str, Any], with_url: bool = False) -> set[str]:
+        servers = section.get("mcp_servers") or {}
+        return {name for name, entry in servers.items() if not with_url or "url" in entry}
+
+    wide = named(defaults, with_url=True)
+    any_workspace = set().union(*(named(s, with_url=True) for s in workspaces.values()))
+    sections = [("defaults", defaults, wide)]
+    sections += [(f"workspaces.{n}", s, wide) for n, s in workspaces.items()]
+    sections += [(f"channels.{n}", s, wide | any_workspace) for n, s in channels.items()]
+    for where, section, known in sections:
+        for name in sorted(named(section) - named(section, with_url=True) - known):
+            problems.append(f"{where}.mcp_servers.{name}.url: required (no wider section has it)")

@@ -154,6 +154,19 @@ MUTATIONS = [
         lambda m: _drop_secret_volume(m, "responder", "OPENAI_API_KEY"),
         "responder: OPENAI_API_KEY is read by the code but not set",
     ),
+    (
+        "function env",
+        lambda m: _drop_secret_volume(m, "responder", "MCP_HEADERS"),
+        "responder: MCP_HEADERS is read by the code but not set",
+    ),
+    (
+        "secret access",
+        _set(
+            ("google_secret_manager_secret_iam_member", "responder", "for_each"),
+            '${toset(["slack-bot-token", "openai-api-key"])}',
+        ),
+        "sa:responder reads google_secret_manager_secret.secret[mcp-headers] but is not granted",
+    ),
     ("function env", _make_openai_key_plain, "secret OPENAI_API_KEY is a plain"),
     ("function env", _read_wrong_secret, "OPENAI_API_KEY is not read from secret 'openai-api-key'"),
     (

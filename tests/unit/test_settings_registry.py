@@ -46,7 +46,12 @@ def test_every_entry_is_a_variable_or_a_key_and_every_variable_has_a_reader():
         assert set(setting.functions) <= set(registry.FUNCTIONS), setting.name
         assert setting.doc and not setting.doc.endswith("."), setting.name
         assert not (setting.workspace_wide and not setting.channel_key), setting.name
-    assert {"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "OPENAI_API_KEY"} == SECRET_ENV
+    assert {
+        "SLACK_SIGNING_SECRET",
+        "SLACK_BOT_TOKEN",
+        "OPENAI_API_KEY",
+        "MCP_HEADERS",
+    } == SECRET_ENV
     assert "SLACK_BOT_TOKEN_FILE" in ENV_BY_FUNCTION["files"]
     assert "SLACK_BOT_TOKEN" not in ENV_BY_FUNCTION["ingress"]
 
@@ -93,9 +98,9 @@ def test_channel_settings_default_to_the_registry_and_the_environment_overrides_
 def test_every_attribute_of_channel_settings_is_a_registered_key():
     shown = ChannelSettings().to_display()
     attributes = {
-        f"{name}.{inner}" if isinstance(value, dict) else name
+        f"{name}.{inner}" if name in channel_settings._NESTED else name
         for name, value in shown.items()
-        for inner in (value if isinstance(value, dict) else [None])
+        for inner in (value if name in channel_settings._NESTED else [None])
     }
     registered = {
         ".".join(path)

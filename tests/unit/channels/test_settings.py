@@ -66,7 +66,7 @@ def test_every_problem_in_a_file_is_named_by_its_path():
         "defaults.budgets.user_daily_usd: must be a number ≥ 0, got -1",
         "channels.C1.colour: unknown key (expected one of enabled, persona, model, "
         "document_sets, tools, follow_ups_without_mention, budgets, limits, allow, audience, "
-        "routines, web)",
+        "routines, web, mcp_servers)",
         "channels.general: not a Slack id (starts with C or D or G)",
         "channels.C1.budgets.workspace_monthly_usd: a workspace-wide setting; "
         "set it under defaults or workspaces",

@@ -1,0 +1,47 @@
+"""`nox -s dev`'s MCP servers: real processes over streamable HTTP, wired to #general in the
+stack's settings file; the notes server's write tool is listed but never offered."""
+
+from __future__ import annotations
+
+import yaml
+
+from assistant.channels.settings import ChannelSettings
+from assistant.channels.settings_file import parse_settings
+from assistant.mcp.client import McpClient, SecretValues
+from assistant.settings_registry import MCP_SERVERS
+from devstack.mcp_servers import DEV_CHANNEL, start_dev_servers, wire_channel
+from devstack.stack import REPO_ROOT
+
+
+class SettingsObject:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def read(self) -> str:
+        return self.text
+
+    def write(self, text: str) -> None:
+        self.text = text
+
+
+def test_dev_wires_general_to_the_time_and_notes_servers(tmp_path):
+    servers, processes = start_dev_servers(tmp_path)
+    try:
+        settings = SettingsObject((REPO_ROOT / "config" / "assistant.yaml").read_text())
+        wire_channel(settings, servers)  # type: ignore[arg-type]
+        parsed = parse_settings(yaml.safe_load(settings.text))
+        channel = parsed.resolve(ChannelSettings(), team="T0SANDBOX", channel=DEV_CHANNEL)
+        client = McpClient(secrets=SecretValues(env={}))
+        offered = sorted(
+            f"{server.name}__{tool.name}"
+            for server in channel.get(MCP_SERVERS).usable()
+            for tool in client.tools(server)
+            if server.offers(tool.name, read_only=tool.read_only)
+        )
+        listed = {tool.name for server in channel.get(MCP_SERVERS).usable()
+                  for tool in client.tools(server)}  # fmt: skip
+    finally:
+        for process in processes:
+            process.stop()
+    assert offered == ["notes__list_notes", "time__convert_time", "time__get_current_time"]
+    assert "create_note" in listed  # the server has it; the assistant does not offer it
