@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from assistant.answer.linked import TOKEN_SHARE, LinkedMessages
+from assistant.answer.tool_need import asks_to_search_slack
 from assistant.audience.policy import NOTES, Source
 from assistant.llm.tools import Tool
 from assistant.slack.permalinks import parse_permalink, unframed
@@ -84,7 +85,10 @@ class SearchSlack:
         self._search = search
 
     def applies(self, request: ToolRequest) -> bool:
-        return bool(request.audience.search_channel_types and request.mention.action_token)
+        if not (request.audience.search_channel_types and request.mention.action_token):
+            return False
+        # A small model is offered it only when the question is about what was said in Slack.
+        return request.every_tool or asks_to_search_slack(request.mention.question)
 
     def tool(self, request: ToolRequest) -> Tool:
         sources = request.slack_sources

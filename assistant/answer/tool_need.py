@@ -13,6 +13,10 @@ offered only with a reason found here; OpenAI's models are offered every tool. P
     True
     >>> refers_to_documents("What does our deploy runbook say about secrets?")
     True
+    >>> asks_to_search_slack("Find where we discussed the pool limit in Slack")
+    True
+    >>> asks_to_search_slack("How do I deploy this bot to Google Cloud?")
+    False
 """
 
 from __future__ import annotations
@@ -20,7 +24,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["DATA_SUFFIXES", "asks_to_compute", "has_data_files", "refers_to_documents"]
+__all__ = [
+    "DATA_SUFFIXES",
+    "asks_to_compute",
+    "asks_to_search_slack",
+    "has_data_files",
+    "refers_to_documents",
+]
 
 # Files a run_python answer reads: tables and structured data.
 DATA_SUFFIXES = frozenset(
@@ -66,6 +76,21 @@ _DOCUMENTS = re.compile(
     + r")\b|ドキュメント|資料|マニュアル|手順書|規程|規定",
     re.IGNORECASE,
 )
+
+
+# Asking about what was said elsewhere in Slack (a 1.5B model offered search_slack for "how do
+# I deploy this bot?" searched Slack with made-up dates instead of answering).
+_SLACK_SEARCH = re.compile(
+    r"\bslack\b|\b(?:who|where)\s+(?:said|mentioned|asked|posted|discussed|talked)\b"
+    r"|\b(?:discussed|mentioned|posted|talked about)\b|\b(?:messages?|channels?|threads?)\b"
+    r"|#[\w-]+|スラック|メッセージ|チャンネル|スレッド|発言|話題に",
+    re.IGNORECASE,
+)
+
+
+def asks_to_search_slack(question: str) -> bool:
+    """The question is about what people said in Slack (a message, a channel, who said what)."""
+    return bool(_SLACK_SEARCH.search(question))
 
 
 def asks_to_compute(question: str) -> bool:

@@ -4,6 +4,8 @@ and a routing step spent on questions that need no tool)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from assistant.answer.plan import PlanDefaults, plan_answer
@@ -106,3 +108,36 @@ def test_a_small_model_searches_the_documents_only_when_pointed_at_them_without_
     assert offered(LOCAL, question) == ["search_docs"]
     assert offered(LOCAL, question, passages=True) == []
     assert offered(LOCAL, "What is the capital of France?") == []
+
+
+def searched(model: str, question: str) -> list[str]:
+    """The tools offered in the bot's DM, where Slack gave the event an action token."""
+    plan = plan_answer(PlanDefaults(model=model))
+    mention = dataclasses.replace(
+        make_mention(f"<@U0BOT> {question}", channel="D0ALICE"), action_token="act-1"
+    )
+    dm = ConversationFacts(id="D0ALICE", kind=ConversationKind.DM, team=mention.team_id)
+    asker = Audience(
+        conversation=dm, team=mention.team_id, asker=mention.user, action_token="act-1"
+    )
+    audience = decide(asker, Reach())
+    request = ToolRequest(
+        mention=mention,
+        plan=plan,
+        references=References(passages=None, search=None, sets=()),
+        audience=audience,
+        meter=None,  # type: ignore[arg-type]
+    )
+    tools = deployed_tools(
+        code_runs=_CodeRuns(),  # type: ignore[arg-type]
+        linked=None,  # type: ignore[arg-type]
+        slack_search=None,  # type: ignore[arg-type]  # only offered here, never called
+    )
+    return [tool.name for tool in tools.choose(request)]
+
+
+def test_a_small_model_is_offered_slack_search_only_for_questions_about_slack():
+    # The day-in-the-life benchmark: Qwen searched Slack with made-up dates for these.
+    assert "search_slack" not in searched(LOCAL, "How do I deploy this bot to Google Cloud?")
+    assert "search_slack" in searched(LOCAL, "Who mentioned the pool limit in #incidents?")
+    assert "search_slack" in searched(OPENAI, "How do I deploy this bot to Google Cloud?")
