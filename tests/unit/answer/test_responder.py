@@ -45,8 +45,13 @@ class Bot:
     model: object
 
     def ask(self, question: str, *, user: str = "U0ALICE", thread_ts: str | None = None, **kw):
+        mention = self.post(question, user=user, thread_ts=thread_ts, **kw)
+        return mention, self.deliver(mention)
+
+    def post(self, question: str, *, user: str = "U0ALICE", thread_ts: str | None = None, **kw):
+        """The person's mention in the local Slack, and the Mention ingress would publish."""
         posted = self.slack.post(f"<@U0BOT> {question}", user=user, thread_ts=thread_ts)
-        mention = Mention(
+        return Mention(
             event_id=f"Ev{uuid.uuid4().hex[:10].upper()}",
             team_id=TEAM,
             channel=CHANNEL,
@@ -57,7 +62,6 @@ class Bot:
             bot_user_id="U0BOT",
             **kw,
         )
-        return mention, self.deliver(mention)
 
     def deliver(self, mention: Mention, *, attempt: int | None = None) -> Outcome:
         delivery = Delivery(mention=mention, delivery_id=f"m-{mention.event_id}", attempt=attempt)

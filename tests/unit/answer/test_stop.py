@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 import pytest
 from slack_sdk import WebClient
@@ -14,7 +13,6 @@ from slack_sdk import WebClient
 from assistant.answer.responder import STOPPED_NOTE
 from assistant.audience.policy import Source
 from assistant.llm.tools import Tool
-from assistant.mention import Mention
 from assistant.pubsub.outcome import Outcome
 from tests.e2e.harness import message_text, unique
 from tests.unit.answer.test_responder import CHANNEL, TEAM, Dictionary, make_bot
@@ -94,10 +92,7 @@ def test_a_stop_during_a_tool_run_ends_the_answer_within_two_seconds(
 def test_a_stop_while_the_model_writes_keeps_what_was_written(local_slack, local_model, tmp_path):
     bot = make_bot(local_slack, local_model, tmp_path)
     question = unique("[[long:3000]] [[slow:0.05]] a long story")
-    posted = local_slack.post(f"<@U0BOT> {question}", user="U0ALICE")
-    mention = Mention(event_id=f"Ev{uuid.uuid4().hex[:10].upper()}", team_id=TEAM,
-                      channel=CHANNEL, user="U0ALICE", text=f"<@U0BOT> {question}",
-                      ts=posted["ts"], thread_ts=posted["ts"], bot_user_id="U0BOT")  # fmt: skip
+    mention = bot.post(question)
     threading.Timer(
         1.0, bot.stores.stops.request, (mention.message_key,), {"by": "U0ALICE"}
     ).start()
@@ -117,10 +112,7 @@ def test_a_stop_while_the_model_writes_keeps_what_was_written(local_slack, local
 def test_a_stop_while_the_model_is_silent_does_not_wait_for_it(local_slack, local_model, tmp_path):
     bot = make_bot(local_slack, local_model, tmp_path)
     question = unique("[[stall:6]] think hard")
-    posted = local_slack.post(f"<@U0BOT> {question}", user="U0ALICE")
-    mention = Mention(event_id=f"Ev{uuid.uuid4().hex[:10].upper()}", team_id=TEAM,
-                      channel=CHANNEL, user="U0ALICE", text=f"<@U0BOT> {question}",
-                      ts=posted["ts"], thread_ts=posted["ts"], bot_user_id="U0BOT")  # fmt: skip
+    mention = bot.post(question)
     threading.Timer(
         0.5, bot.stores.stops.request, (mention.message_key,), {"by": "U0ALICE"}
     ).start()
@@ -136,20 +128,17 @@ def test_a_stop_while_the_model_is_silent_does_not_wait_for_it(local_slack, loca
 def test_a_takeover_stops_a_stream_its_predecessor_never_marked(local_slack, local_model, tmp_path):
     bot = make_bot(local_slack, local_model, tmp_path)
     question = unique("streamed halfway")
-    posted = local_slack.post(f"<@U0BOT> {question}", user="U0ALICE")
-    mention = Mention(event_id=f"Ev{uuid.uuid4().hex[:10].upper()}", team_id=TEAM,
-                      channel=CHANNEL, user="U0ALICE", text=f"<@U0BOT> {question}",
-                      ts=posted["ts"], thread_ts=posted["ts"], bot_user_id="U0BOT")  # fmt: skip
+    mention = bot.post(question)
     claims = bot.stores.claims
     dead = claims.acquire(mention.message_key, event_id=mention.event_id, delivery_id="dead")
     slack = WebClient(token=local_slack.bot_token, base_url=local_slack.api_url)
     started = slack.chat_startStream(
-        channel=CHANNEL, thread_ts=posted["ts"], markdown_text="Ha",
+        channel=CHANNEL, thread_ts=mention.ts, markdown_text="Ha",
         recipient_user_id="U0ALICE", recipient_team_id=TEAM,
     )  # fmt: skip
     claims.record_messages(dead.lease, [started["ts"]])  # ... killed before record_stream
     claims.release(dead.lease)
 
     assert bot.deliver(mention) is Outcome.ACK
-    [answer] = local_slack.bot_replies(posted["ts"])
+    [answer] = local_slack.bot_replies(mention.thread_ts)
     assert answer["ts"] == started["ts"] and message_text(answer) == f"Answer to: {question}"
