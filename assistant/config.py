@@ -106,6 +106,7 @@ class Settings:
     executor_timeout_seconds: float = registry.EXECUTOR_TIMEOUT_SECONDS.default
     mcp_call_timeout_seconds: float = registry.MCP_CALL_TIMEOUT_SECONDS.default
     mcp_list_ttl_seconds: float = registry.MCP_LIST_TTL_SECONDS.default
+    approval_timeout_minutes: int = registry.APPROVAL_TIMEOUT_MINUTES.default
     # Never read at start (read_on_use): assistant/mcp/client.py SecretValues reads its file.
     mcp_headers: str = registry.MCP_HEADERS.default
     log_level: str = registry.LOG_LEVEL.default

@@ -79,6 +79,9 @@ class Mention:
     # Slack's token for searching as the asker (assistant.search.context), when the event
     # carried one; short-lived, and only ever sent back to Slack.
     action_token: str = ""
+    # A continuation: the answer goes on after the asker approved or denied a tool call that
+    # may write (assistant/approvals/); the pending call's id.
+    approval: str = ""
 
     def __post_init__(self) -> None:
         # These name documents, ordering keys and bucket prefixes: whoever published the
@@ -90,7 +93,13 @@ class Mention:
         require("thread_ts", self.thread_ts, is_ts)
         if self.bot_user_id:
             require("bot_user_id", self.bot_user_id, is_slack_id)
-        _require_types(self, str, "text", "bot_user_id", "action_token")
+        if self.approval:  # it names a document
+            require(
+                "approval",
+                self.approval,
+                lambda value: str(value).isascii() and str(value).isalnum(),
+            )
+        _require_types(self, str, "text", "bot_user_id", "action_token", "approval")
         _require_types(self, bool, "is_direct_message", "follow_up")
         _require_types(self, int, "event_time")
         _require_types(self, (int, float), "received_at")

@@ -175,8 +175,9 @@ GOOGLE_CLOUD_PROJECT = env_setting("GOOGLE_CLOUD_PROJECT", str, "local-project",
     "project for Pub/Sub, Firestore and Storage")
 FIRESTORE_DATABASE = env_setting("FIRESTORE_DATABASE", str, "(default)", _MODEL_USERS,
     "Firestore database id")
-MENTIONS_TOPIC = env_setting("MENTIONS_TOPIC", str, "mentions", (INGRESS, FILES),
-    "the topic the responder is pushed from")
+MENTIONS_TOPIC = env_setting("MENTIONS_TOPIC", str, "mentions", (INGRESS, FILES, RESPONDER),
+    "the topic the responder is pushed from (it publishes the answer's continuation after an "
+    "Approve or Deny)")
 UPLOADS_TOPIC = env_setting("UPLOADS_TOPIC", str, "uploads", (INGRESS, RESPONDER),
     "the topic the files function is pushed from (the responder forwards follow-ups with files)")
 MENTIONS_DEAD_LETTER_TOPIC = env_setting("MENTIONS_DEAD_LETTER_TOPIC", str,
@@ -221,6 +222,9 @@ MCP_CALL_TIMEOUT_SECONDS = env_setting("MCP_CALL_TIMEOUT_SECONDS", float, 20.0, 
     "most one MCP tool call may take; past it the model is told the server did not answer")
 MCP_LIST_TTL_SECONDS = env_setting("MCP_LIST_TTL_SECONDS", float, 300.0, (RESPONDER,),
     "how long an instance keeps an MCP server's tool list before listing it again")
+APPROVAL_TIMEOUT_MINUTES = env_setting("APPROVAL_TIMEOUT_MINUTES", int, 15, (RESPONDER,),
+    "how long a tool call that may write waits for the asker's Approve before it expires "
+    "and the answer goes on without it")
 MCP_HEADERS = env_setting("MCP_HEADERS", str, "", (RESPONDER,),
     "MCP servers' header values, a JSON object: secret name -> value (the settings file names "
     "the secret, never the value); locally an environment variable of each name instead",

@@ -106,8 +106,8 @@ def serving(server: MCPServer, *, wrap: Callable[[Any], Any] = lambda app: app) 
         thread.join(timeout=5)
 
 
-# What `nox -s dev` wires `#general` to: the time server's tools, and the notes server's (of
-# which only `list_notes` is offered: `create_note` may write, so it waits for approval).
+# What `nox -s dev` wires `#general` to: the time server's tools, and the notes server's
+# (`create_note` may write, so a call of it waits for the asker's Approve on the page).
 DEV_SERVERS = {"time": ["*"], "notes": ["*"]}
 DEV_CHANNEL = "C0GENERAL"
 

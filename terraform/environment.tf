@@ -41,6 +41,7 @@ locals {
     LOG_LEVEL                     = var.log_level
     MENTIONS_DEAD_LETTER_TOPIC    = google_pubsub_topic.mentions_dead_letter.name
     UPLOADS_TOPIC                 = google_pubsub_topic.uploads.name
+    MENTIONS_TOPIC                = google_pubsub_topic.mentions.name
     SLACK_BOT_TOKEN_FILE          = "/etc/secrets/slack-bot-token/value"
     OPENAI_API_KEY_FILE           = "/etc/secrets/openai-api-key/value"
     # The private executor (executor.tf); the responder calls it with an ID token.
@@ -50,6 +51,7 @@ locals {
     MCP_HEADERS_FILE         = "/etc/secrets/mcp-headers/value"
     MCP_CALL_TIMEOUT_SECONDS = tostring(var.mcp_call_timeout_seconds)
     MCP_LIST_TTL_SECONDS     = tostring(var.mcp_list_ttl_seconds)
+    APPROVAL_TIMEOUT_MINUTES = tostring(var.approval_timeout_minutes)
     THREADS                  = tostring(local.function_concurrency.responder)
     # Prompts contain people's words; they stay out of production logs.
     LOG_PROMPTS = "false"

@@ -108,3 +108,37 @@ resource "google_firestore_field" "knowledge_documents_ttl" {
 
   index_config {}
 }
+
+# Tool calls that may write, waiting for the asker's click (assistant/approvals/store.py): the
+# scheduler's sweep finds those past `expires_at` that are still pending; the TTL policy
+# deletes each a week after it expired (`delete_at`), once no late click can come for it.
+resource "google_firestore_index" "pending_calls_expired" {
+  database    = google_firestore_database.main.name
+  collection  = "pending_calls"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "expires_at"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "__name__"
+    order      = "ASCENDING"
+  }
+}
+
+resource "google_firestore_field" "pending_calls_ttl" {
+  database   = google_firestore_database.main.name
+  collection = "pending_calls"
+  field      = "delete_at"
+
+  ttl_config {}
+
+  index_config {}
+}

@@ -115,6 +115,14 @@ resource "google_pubsub_topic_iam_member" "responder_uploads_publisher" {
   member = "serviceAccount:${google_service_account.responder.email}"
 }
 
+resource "google_pubsub_topic_iam_member" "responder_mentions_publisher" {
+  # After the asker approves or denies a tool call that may write, the answer goes on as a
+  # continuation on the mentions topic (assistant/approvals/clicks.py).
+  topic  = google_pubsub_topic.mentions.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.responder.email}"
+}
+
 resource "google_project_iam_member" "responder" {
   # Firestore has no per-database or per-collection role: datastore.user on the project is
   # the narrowest grant that can read and write documents.

@@ -406,6 +406,17 @@ variable "mcp_call_timeout_seconds" {
   }
 }
 
+variable "approval_timeout_minutes" {
+  type        = number
+  default     = 15
+  description = "How long a tool call that may write waits for the asker's Approve before it expires (APPROVAL_TIMEOUT_MINUTES)."
+
+  validation {
+    condition     = var.approval_timeout_minutes >= 1 && var.approval_timeout_minutes <= 1440
+    error_message = "approval_timeout_minutes must be between 1 and 1440."
+  }
+}
+
 variable "mcp_list_ttl_seconds" {
   type        = number
   default     = 300

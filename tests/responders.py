@@ -23,6 +23,7 @@ from assistant.mention import Mention
 from assistant.retrieval.catalog import SetCount
 from assistant.retrieval.passages import Passage
 from tests.builders import MemoryBucket
+from tests.memory_approvals import MemoryPendingCalls
 from tests.memory_routines import MemoryRoutines
 from tests.memory_stores import (
     MemoryClaims,
@@ -64,6 +65,7 @@ def memory_stores(*, lease_seconds: float = 5.0, **overrides: Any) -> ResponderS
         knowledge=NoDocuments(),
         routines=MemoryRoutines(),
         stops=MemoryStops(),
+        pending_calls=MemoryPendingCalls(),
     )
     return dataclasses.replace(stores, **overrides)
 

@@ -70,11 +70,19 @@ class Generator:
         self._log_prompts = log_prompts
 
     def generate(
-        self, context: AnswerContext, assembly: Assembly, tools: tuple[Tool, ...]
+        self,
+        context: AnswerContext,
+        assembly: Assembly,
+        tools: tuple[Tool, ...],
+        *,
+        resumed: tuple[ToolRound, ...] = (),
     ) -> FinalAnswer:
         """The final answer (its footer and the tools' blocks included); raises ModelError when
-        the model fails, Cancelled (with this delivery's usage metered) when it was stopped."""
-        plan, reply, done_rounds = context.plan, context.reply, context.claim.rounds
+        the model fails, Cancelled (with this delivery's usage metered) when it was stopped.
+        `resumed`: rounds an earlier answer left for this one to go on from (an approved
+        call's), before the rounds this answer's earlier attempts completed."""
+        plan, reply = context.plan, context.reply
+        done_rounds = (*resumed, *context.claim.rounds)
 
         def messages_for(rounds: tuple[ToolRound, ...]) -> tuple[Message, ...]:
             prompt = assembly.prompt(rounds)

@@ -43,6 +43,8 @@ from assistant.answer.steps import Step, StepResult, run_steps
 from assistant.answer.stops import StopStore, StopWatch
 from assistant.answer.thread_replies import ThreadReplies
 from assistant.answer.tools import AnswerTools, ToolRequest
+from assistant.approvals.resume import resumed_rounds
+from assistant.approvals.store import PendingCalls
 from assistant.conversation.thread_state import History
 from assistant.feedback.buttons import feedback_block
 from assistant.files.produced import AnswerFiles
@@ -79,6 +81,7 @@ class Responder:
         dead_letter: Callable[[Mention], object],
         limits: ResponderLimits,
         stops: StopStore,
+        pending_calls: PendingCalls,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -89,6 +92,7 @@ class Responder:
         self._linked = linked
         self._answer_files = answer_files
         self._dead_letter, self._limits, self._stops = dead_letter, limits, stops
+        self._pending_calls = pending_calls
         self._sleep, self._clock = sleep, clock
 
     def handle(self, delivery: Delivery) -> Outcome:
@@ -181,7 +185,9 @@ class Responder:
         try:
             with StopWatch(lambda: self._stops.requested(key)) as watch:
                 context.stop = watch
-                final = self._generator.generate(context, assembly, tools)
+                final = self._generator.generate(
+                    context, assembly, tools, resumed=resumed_rounds(self._pending_calls, context)
+                )
         except Cancelled:
             return self._stopped(context, assembly, by=watch.by)
         except ModelError as error:

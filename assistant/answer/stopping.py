@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from assistant.answer.stops import STOP_KIND, StopRequest, StopStore
+from assistant.approvals.card import APPROVAL_KIND, ApprovalClick
 from assistant.slack.opened import DmOpened
 
 __all__ = ["NOT_YOURS", "StopHandler", "assistant_event_from_json"]
@@ -28,11 +29,14 @@ NOT_YOURS = (
 )
 
 
-def assistant_event_from_json(data: bytes | str) -> DmOpened | StopRequest:
-    """What arrived on the assistant-events topic: a DM opened, or a stop request."""
+def assistant_event_from_json(data: bytes | str) -> DmOpened | StopRequest | ApprovalClick:
+    """What arrived on the assistant-events topic: a DM opened, a stop request, or a click on
+    Approve / Deny."""
     raw = json.loads(data)
     if isinstance(raw, dict) and raw.get("kind") == STOP_KIND:
         return StopRequest.from_json(data)
+    if isinstance(raw, dict) and raw.get("kind") == APPROVAL_KIND:
+        return ApprovalClick.from_json(data)
     return DmOpened.from_json(data)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import openai
@@ -32,6 +33,9 @@ from assistant.answer.stop_store import FirestoreStops
 from assistant.answer.stops import StopStore
 from assistant.answer.thread_replies import ThreadReplies
 from assistant.answer.tools import ToolFamily, ToolSource, deployed_tools
+from assistant.approvals.clicks import ApprovalClicks
+from assistant.approvals.proposals import Proposals
+from assistant.approvals.store import FirestorePendingCalls, PendingCalls
 from assistant.audience.lookup import AudienceLookup
 from assistant.channels.settings import channel_defaults
 from assistant.channels.source import SettingsSource, settings_reader
@@ -49,7 +53,7 @@ from assistant.files.produced import AnswerFiles
 from assistant.files.store import BucketStore, storage_client
 from assistant.llm.client import embeddings_client, openai_client
 from assistant.mcp.client import McpClient, SecretValues
-from assistant.mcp.tools import McpTools
+from assistant.mcp.tools import ApprovedMcpCalls, McpTools
 from assistant.mention import Mention
 from assistant.pubsub.publish import publish_mention
 from assistant.retrieval.embeddings import Embedder
@@ -73,6 +77,7 @@ from assistant.usage.stores import Notices, RateLimits, UsageLedger
 __all__ = [
     "ResponderClients",
     "ResponderStores",
+    "build_approvals",
     "build_planner",
     "build_responder",
     "cloud_clients",
@@ -93,6 +98,7 @@ class ResponderStores:
     knowledge: KnowledgeReader
     routines: Routines
     stops: StopStore
+    pending_calls: PendingCalls  # tool calls that may write, waiting for the asker's click
     # Each person's code runs going at once; in-process unless the cloud's is passed.
     run_slots: RunSlots = dataclasses.field(default_factory=LocalRunSlots)
 
@@ -184,7 +190,11 @@ def build_responder(
             code_runs=code_runs,
             linked=linked,
             slack_search=SlackSearch(slack),
-            extra=(CreateRoutine(drafts, slack), mcp_tools(settings), *extra_tools),
+            extra=(
+                CreateRoutine(drafts, slack),
+                mcp_tools(settings, stores.pending_calls),
+                *extra_tools,
+            ),
         ),
         linked=linked,
         generator=Generator(clients.model, log_prompts=settings.log_prompts),
@@ -192,16 +202,40 @@ def build_responder(
         dead_letter=lambda mention: clients.publish(settings.mentions_dead_letter_topic, mention),
         limits=limits,
         stops=stores.stops,
+        pending_calls=stores.pending_calls,
     )
 
 
-def mcp_tools(settings: Settings) -> McpTools:
-    """The channel's MCP servers' tools; one client per instance keeps their tool lists."""
-    client = McpClient(
-        secrets=SecretValues(),
-        list_ttl_seconds=settings.mcp_list_ttl_seconds,
+def mcp_client(settings: Settings) -> McpClient:
+    """One per instance and use: it keeps the servers' tool lists."""
+    return McpClient(secrets=SecretValues(), list_ttl_seconds=settings.mcp_list_ttl_seconds)
+
+
+def mcp_tools(settings: Settings, pending_calls: PendingCalls) -> McpTools:
+    """The channel's MCP servers' tools; those that may write are proposed, not run."""
+    return McpTools(
+        mcp_client(settings),
+        Proposals(pending_calls, minutes=settings.approval_timeout_minutes),
+        call_timeout_seconds=settings.mcp_call_timeout_seconds,
     )
-    return McpTools(client, call_timeout_seconds=settings.mcp_call_timeout_seconds)
+
+
+def build_approvals(settings: Settings, clients: ResponderClients) -> ApprovalClicks:
+    """The Approve / Deny clicks and the expiry sweep: an approved call runs here, then the
+    answer goes on through the mentions topic."""
+    run = ApprovedMcpCalls(
+        mcp_client(settings),
+        build_planner(settings, clients),
+        call_timeout_seconds=settings.mcp_call_timeout_seconds,
+    )
+    return ApprovalClicks(
+        calls=clients.stores.pending_calls,
+        run=run,
+        slack=clients.slack,
+        publish=lambda mention: clients.publish(settings.mentions_topic, mention),
+        # A click that finds its call still running after this long: its runner is gone.
+        running_for=timedelta(seconds=settings.mcp_call_timeout_seconds + 60),
+    )
 
 
 def build_planner(settings: Settings, clients: ResponderClients) -> Planner:
@@ -231,6 +265,7 @@ def firestore_stores(
         knowledge=KnowledgeIndex(db),
         routines=RoutineStore(db, lease_seconds=run_lease_seconds),
         stops=FirestoreStops(db),
+        pending_calls=FirestorePendingCalls(db),
         run_slots=FirestoreRunSlots(db),
     )
 

@@ -62,11 +62,11 @@ class McpServer:
     def needs_confirmation(self, tool: str) -> bool:
         return ALL_TOOLS in self.confirm or tool in self.confirm
 
-    def offers(self, tool: str, *, read_only: bool) -> bool:
-        """Whether the model is offered `tool`: allowed here, marked read-only by the server,
-        and not listed as needing confirmation. A tool that may write waits for the approval
-        flow (Approve / Deny buttons, issue 23 item 2): until then it is never offered."""
-        return self.allows(tool) and read_only and not self.needs_confirmation(tool)
+    def needs_approval(self, tool: str, *, read_only: bool) -> bool:
+        """Whether a call of `tool` waits for the asker's Approve (assistant/approvals/): the
+        server does not mark it read-only (a missing `readOnlyHint` may write), or the
+        settings list it under `confirm`."""
+        return not read_only or self.needs_confirmation(tool)
 
     def to_section(self) -> dict[str, Any]:
         return {

@@ -1,9 +1,9 @@
 """What ingress decides about one Slack interactivity request (a button click): pure.
 
 Slack POSTs `application/x-www-form-urlencoded` with one field, `payload`, holding JSON, signed
-exactly like events. Only our feedback, Stop and routines' buttons are acted on; anything else
-signed is acked and ignored (Slack shows an error to the person if the ack does not come within
-3 s).
+exactly like events. Only our feedback, Stop, Approve / Deny and routines' buttons are acted
+on; anything else signed is acked and ignored (Slack shows an error to the person if the ack
+does not come within 3 s).
 
 >>> from assistant.slack.events import FixedClock, SignatureVerifier
 >>> verifier = SignatureVerifier("secret", clock=FixedClock(1_700_000_000))
@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 from slack_sdk.signature import SignatureVerifier
 
 from assistant.answer.stops import StopRequest
+from assistant.approvals.card import ApprovalClick, parse_approval
 from assistant.feedback.buttons import ACTION_ID, Feedback, parse_value
 from assistant.routines.actions import RoutineAction, parse_action
 from assistant.slack.events import RequestHeaders, signed_by_slack
@@ -36,6 +37,7 @@ class InteractionDecision:
     feedback: Feedback | None = None
     routine_action: RoutineAction | None = None
     stop: StopRequest | None = None
+    approval: ApprovalClick | None = None
     reason: str = ""
 
 
@@ -56,11 +58,14 @@ def decide_interaction(
     if not isinstance(payload, dict) or payload.get("type") != "block_actions":
         return InteractionDecision(200, reason="ignored interaction type")
     try:
+        approval = parse_approval(payload)
         routine_action = parse_action(payload)
         feedback = _feedback(payload) if routine_action is None else None
         stop = _stop(payload) if routine_action is None and feedback is None else None
     except (KeyError, TypeError, AttributeError, ValueError):
         return InteractionDecision(400, "malformed block_actions", reason="malformed interaction")
+    if approval is not None:
+        return InteractionDecision(200, approval=approval, reason="approval click")
     if routine_action is not None:
         return InteractionDecision(200, routine_action=routine_action, reason="routine click")
     if stop is not None:

@@ -140,6 +140,21 @@ def _interaction(
             ),
             action=routine_action.action,
         )
+    approval = decision.approval
+    if approval is not None:
+        # The responder checks who clicked, decides the call once, and runs it if approved.
+        return _queued(
+            "approval click",
+            lambda: publish_data(
+                project=settings.google_cloud_project,
+                topic=settings.assistant_events_topic,
+                data=approval.to_json(),
+                pending=approval.pending,
+            ),
+            pending=approval.pending,
+            approve=approval.approve,
+            topic=settings.assistant_events_topic,
+        )
     stop = decision.stop
     if stop is not None:
         # The responder holds the bot token: it checks who clicked and stops the answer.

@@ -1,7 +1,7 @@
 """The responder function: the push endpoint of every topic `assistant/topics.py` routes here
 (mentions to answer, feedback clicks to record, DM openings to offer suggested prompts, Stop
-clicks to check and pass on to the answer in progress, the scheduler's ticks and the routine
-slots they publish).
+clicks to check and pass on to the answer in progress, Approve / Deny clicks on tool calls that
+may write, the scheduler's ticks and the routine slots they publish).
 
 The composition root: reads the settings, builds the cloud's clients, hands them to
 `build_responder`. Status codes are the contract with Pub/Sub: 2xx acks, anything else is
@@ -23,7 +23,14 @@ from assistant.answer.delivery import Delivery
 from assistant.answer.responder import Responder
 from assistant.answer.stopping import StopHandler, assistant_event_from_json
 from assistant.answer.stops import StopRequest
-from assistant.answer.wiring import ResponderClients, build_responder, cloud_clients
+from assistant.answer.wiring import (
+    ResponderClients,
+    build_approvals,
+    build_responder,
+    cloud_clients,
+)
+from assistant.approvals.card import ApprovalClick
+from assistant.approvals.clicks import ApprovalClicks
 from assistant.config import get_settings
 from assistant.feedback.buttons import Feedback
 from assistant.feedback.votes import FeedbackVotes
@@ -81,6 +88,7 @@ def _feedback(votes: FeedbackVotes, push: PushMessage, feedback: Feedback) -> tu
 class _AssistantEvents(NamedTuple):
     prompts: SuggestedPrompts
     stops: StopHandler
+    approvals: ApprovalClicks
 
 
 @cache
@@ -90,24 +98,38 @@ def _assistant_events() -> _AssistantEvents:
     return _AssistantEvents(
         prompts=SuggestedPrompts(clients.slack, get_settings().suggested_prompts),
         stops=StopHandler(clients.slack, clients.stores.stops),
+        approvals=_approvals(),
     )
+
+
+@cache
+def _approvals() -> ApprovalClicks:
+    return build_approvals(get_settings(), _clients())
+
+
+def _event_context(event: DmOpened | StopRequest | ApprovalClick) -> dict[str, str]:
+    if isinstance(event, DmOpened):
+        return {"event_id": event.event_id}
+    if isinstance(event, ApprovalClick):
+        return {"pending": event.pending}
+    return {"message_key": event.message_key}
 
 
 @push_endpoint(
     _assistant_events,
     logger=logger,
-    parse=parse_push_of(assistant_event_from_json, "a DM-opened event or a stop request"),
-    log_context=lambda event: (
-        {"event_id": event.event_id}
-        if isinstance(event, DmOpened)
-        else {"message_key": event.message_key}
-    ),
+    parse=parse_push_of(assistant_event_from_json, "a DM opened, a Stop or an Approve click"),
+    log_context=_event_context,
 )
 def _assistant_event(
-    events: _AssistantEvents, push: PushMessage, event: DmOpened | StopRequest
+    events: _AssistantEvents, push: PushMessage, event: DmOpened | StopRequest | ApprovalClick
 ) -> tuple[str, int]:
     if isinstance(event, StopRequest):
         events.stops.handle(event)  # a redelivered click writes the same stop again
+    elif isinstance(event, ApprovalClick):
+        # A repeated click decides nothing twice; one whose call still runs elsewhere comes back.
+        if not events.approvals.handle(event):
+            return "the approved call is still running", 409
     else:
         events.prompts.offer(event)  # setting the same prompts twice is harmless
     return "", 204
@@ -137,6 +159,7 @@ def _routines() -> RoutineService:
 )
 def _routines_tick(service: RoutineService, push: PushMessage, _: None) -> tuple[str, int]:
     service.ticker.tick(datetime.now(UTC))  # a late or repeated tick publishes nothing twice
+    _approvals().sweep()  # the same tick expires tool calls nobody approved in time
     return "", 204
 
 

@@ -108,6 +108,8 @@ EXPECTED_GRANTS = {
         ("google_pubsub_topic.mentions_dead_letter", "roles/pubsub.publisher"),
         # A follow-up with files goes to the files function (answer/responder.py).
         ("google_pubsub_topic.uploads", "roles/pubsub.publisher"),
+        # An answer's continuation after an Approve or Deny (assistant/approvals/clicks.py).
+        ("google_pubsub_topic.mentions", "roles/pubsub.publisher"),
         ("google_cloud_run_v2_service.executor", "roles/run.invoker"),
         # Each due routine slot of a tick is published as its own run (routines.tf).
         ("google_pubsub_topic.routine_runs", "roles/pubsub.publisher"),

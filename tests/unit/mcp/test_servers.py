@@ -92,15 +92,15 @@ def test_every_wrong_server_entry_is_named_by_its_path():
     assert not any("sk-live" in problem for problem in problems)
 
 
-def test_only_allowed_read_only_tools_without_confirmation_are_offered():
+def test_tools_that_may_write_or_are_listed_under_confirm_need_approval():
     server = McpServer(
         name="notes", url="http://h/mcp", tools=frozenset({"*"}), confirm=frozenset({"archive"})
     )
-    assert server.offers("list_notes", read_only=True)
-    assert not server.offers("create_note", read_only=False)  # may write: waits for approval
-    assert not server.offers("archive", read_only=True)  # the settings ask for a click
+    assert server.allows("list_notes") and not server.needs_approval("list_notes", read_only=True)
+    assert server.needs_approval("create_note", read_only=False)  # no readOnlyHint: may write
+    assert server.needs_approval("archive", read_only=True)  # the settings ask for a click
     narrow = McpServer(name="notes", url="http://h/mcp", tools=frozenset({"list_notes"}))
-    assert not narrow.offers("search", read_only=True)
+    assert not narrow.allows("search")
 
 
 @pytest.mark.parametrize(
