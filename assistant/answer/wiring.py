@@ -192,7 +192,12 @@ def build_responder(
             slack_search=SlackSearch(slack),
             extra=(
                 CreateRoutine(drafts, slack),
-                mcp_tools(settings, stores.pending_calls),
+                mcp_tools(
+                    settings,
+                    Proposals(
+                        stores.pending_calls, slack, minutes=settings.approval_timeout_minutes
+                    ),
+                ),
                 *extra_tools,
             ),
         ),
@@ -211,12 +216,10 @@ def mcp_client(settings: Settings) -> McpClient:
     return McpClient(secrets=SecretValues(), list_ttl_seconds=settings.mcp_list_ttl_seconds)
 
 
-def mcp_tools(settings: Settings, pending_calls: PendingCalls) -> McpTools:
+def mcp_tools(settings: Settings, proposals: Proposals) -> McpTools:
     """The channel's MCP servers' tools; those that may write are proposed, not run."""
     return McpTools(
-        mcp_client(settings),
-        Proposals(pending_calls, minutes=settings.approval_timeout_minutes),
-        call_timeout_seconds=settings.mcp_call_timeout_seconds,
+        mcp_client(settings), proposals, call_timeout_seconds=settings.mcp_call_timeout_seconds
     )
 
 

@@ -1,4 +1,4 @@
-"""The Approve / Deny card under an answer, and the click that comes back (pure).
+"""The Approve / Deny card posted in the thread, and the click that comes back (pure).
 
 The card shows what would be called with which arguments. What the model wrote is untrusted,
 so the arguments are plain text (Slack renders no mention, link or formatting in it) and the

@@ -5,8 +5,8 @@ named `<server>__<tool>` with the server's own input schema; its task card reads
 "<server>: <tool>". A read-only call runs within `call_timeout_seconds` (and the answer's
 deadline), is counted in the usage ledger, and whatever goes wrong comes back to the model as
 a clear "Error: …" result: a server never fails the answer. A tool that may write is not run
-when the model calls it: the call is proposed (assistant/approvals/), shown under the answer
-with Approve and Deny, and runs only after the asker's click (`ApprovedMcpCalls`). The
+when the model calls it: the call is proposed (assistant/approvals/), shown in the thread with
+Approve and Deny, and runs only after the asker's click (`ApprovedMcpCalls`). The
 audience policy governs them all as `Source.TOOLS`.
 """
 
@@ -128,9 +128,6 @@ class McpTools:
             _object_schema(listed.input_schema),
             run,
             status=f"{title}…",
-            blocks=lambda calls: self._proposals.cards(
-                calls, title=title, asker=request.mention.user
-            ),
             summarize=waiting,
         )
 

@@ -37,7 +37,7 @@ def test_dev_wires_general_to_the_time_and_notes_servers(tmp_path):
             for server in channel.get(MCP_SERVERS).usable()
             for tool in client.tools(server)
             if server.allows(tool.name)
-        }
+        }  # fmt: skip
     finally:
         for process in processes:
             process.stop()
