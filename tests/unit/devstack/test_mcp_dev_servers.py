@@ -33,11 +33,11 @@ def test_dev_wires_general_to_the_time_and_notes_servers(tmp_path):
         channel = parsed.resolve(ChannelSettings(), team="T0SANDBOX", channel=DEV_CHANNEL)
         client = McpClient(secrets=SecretValues(env={}))
         offered = {
-            f"{server.name}__{tool.name}": server.needs_approval(tool.name, read_only=tool.read_only)
+            f"{server.name}__{tool.name}": server.needs_approval(tool.name, read_only=read_only)
             for server in channel.get(MCP_SERVERS).usable()
-            for tool in client.tools(server)
+            for tool, read_only in ((t, t.read_only) for t in client.tools(server))
             if server.allows(tool.name)
-        }  # fmt: skip
+        }
     finally:
         for process in processes:
             process.stop()
