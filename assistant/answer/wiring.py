@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import openai
@@ -223,7 +223,12 @@ def mcp_tools(settings: Settings, proposals: Proposals) -> McpTools:
     )
 
 
-def build_approvals(settings: Settings, clients: ResponderClients) -> ApprovalClicks:
+def build_approvals(
+    settings: Settings,
+    clients: ResponderClients,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> ApprovalClicks:
     """The Approve / Deny clicks and the expiry sweep: an approved call runs here, then the
     answer goes on through the mentions topic."""
     run = ApprovedMcpCalls(
@@ -238,6 +243,7 @@ def build_approvals(settings: Settings, clients: ResponderClients) -> ApprovalCl
         publish=lambda mention: clients.publish(settings.mentions_topic, mention),
         # A click that finds its call still running after this long: its runner is gone.
         running_for=timedelta(seconds=settings.mcp_call_timeout_seconds + 60),
+        clock=clock,
     )
 
 

@@ -95,7 +95,8 @@ def decided_blocks(
     replaced = []
     for block in blocks:
         if block.get("type") == "actions" and block.get("block_id") == _BLOCK_PREFIX + pending:
-            replaced.append({"type": "context", "elements": [{"type": "mrkdwn", "text": outcome}]})
+            replaced.append({"type": "context", "block_id": block["block_id"],
+                             "elements": [{"type": "mrkdwn", "text": outcome}]})  # fmt: skip
         else:
             replaced.append(dict(block))
     return replaced
