@@ -220,7 +220,19 @@ function messageText(m) {
   if (m.markdown_text) return m.markdown_text;
   const markdownBlocks = (m.blocks || []).filter((b) => b.type === "markdown").map((b) => b.text);
   if (markdownBlocks.length) return markdownBlocks.join("\n\n");
+  // Section and context blocks are what Slack shows; the text is then only the fallback.
+  const sections = (m.blocks || []).flatMap(sectionText);
+  if (sections.length) return sections.join("\n\n");
   return m.text || "";
+}
+
+function sectionText(block) {
+  if (block.type === "section" && block.text) {
+    const text = block.text.text || "";
+    return [block.text.type === "plain_text" ? "```\n" + text + "\n```" : text];
+  }
+  if (block.type === "context") return (block.elements || []).filter((e) => e.text).map((e) => `_${e.text}_`);
+  return [];
 }
 
 function clock(ts) {
