@@ -4,7 +4,9 @@ Per read: the SSRF checks and the pinned connection (`PageFetcher.fetch`) agains
 `http.client` GET of the same page, then the HTML turned into text (trafilatura) for a small
 and a large article, a PDF through the files' extraction, and a thread's second read of the
 same page (from memory). The first read in a fresh process also imports trafilatura and lxml:
-measured in a child process. Run alone: `python -m bench.web_reads`.
+measured in a child process. Then what a link pasted in the question adds before the model is
+asked (`PastedPages.gather`: the same read, fitted into the prompt, metered), and three links
+whose server takes 200 ms each (read at once). Run alone: `python -m bench.web_reads`.
 """
 
 from __future__ import annotations
@@ -19,10 +21,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from assistant.answer.meter import Meter
+from assistant.answer.pasted_pages import PastedPages
+from assistant.answer.plan import UNPRICED, PlanDefaults, plan_answer
+from assistant.audience.facts import Audience, ConversationFacts, ConversationKind
+from assistant.audience.policy import Reach, decide
+from assistant.channels.settings import ChannelSettings, WebReach
 from assistant.files.isolation import ExtractionLimits, IsolatedExtractor
 from assistant.web.fetch import PageFetcher
 from assistant.web.pages import PageReader, page_from
+from assistant.web.tool import ReadUrl
+from tests.builders import make_mention
 from tests.file_samples import pdf_with_text
+from tests.memory_usage import MemoryLedger
 
 ROUNDS = 30
 PARAGRAPH = (
@@ -46,11 +57,16 @@ PAGES = {
 }
 
 
+SLOW_SECONDS = 0.2  # how long each /slow/<n> page takes to answer
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
-        kind, body = PAGES[self.path]
+        if self.path.startswith("/slow/"):
+            time.sleep(SLOW_SECONDS)
+        kind, body = PAGES["/small" if self.path.startswith("/slow/") else self.path]
         self.send_response(200)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
@@ -105,6 +121,38 @@ def _page_row(fetcher: PageFetcher, port: int, path: str) -> dict[str, object]:
     )
 
 
+def _pasted_rows(port: int) -> list[dict[str, object]]:
+    """What reading the question's links adds before the model is asked (the whole gather:
+    the links found, each read, fitted into its share of the prompt, metered)."""
+    web = WebReach(allowed_hosts=frozenset({"127.0.0.1"}))
+    plan = plan_answer(PlanDefaults(model="gpt-4o-mini"),
+                       channel=ChannelSettings(model="gpt-4o-mini", web=web))  # fmt: skip
+    pasted, ledger, threads = PastedPages(ReadUrl(PageReader())), MemoryLedger(), [0]
+
+    def gather(paths: list[str], *, new_thread: bool = True) -> object:
+        threads[0] += new_thread  # a thread's first read of the page, or its memory
+        links = " ".join(f"<http://127.0.0.1:{port}{path}>" for path in paths)
+        mention = make_mention(f"<@U0BOT> what do these say? {links}",
+                               thread_ts=f"{threads[0]}.000100")  # fmt: skip
+        facts = ConversationFacts(id=mention.channel, kind=ConversationKind.PUBLIC,
+                                  team=mention.team_id)  # fmt: skip
+        audience = decide(Audience(conversation=facts, team=mention.team_id,
+                                   asker=mention.user), Reach())  # fmt: skip
+        meter = Meter(ledger=ledger, prices=UNPRICED, mention=mention, fence=1)
+        return pasted.gather(mention, plan, audience, meter)
+
+    gather(["/small"])  # warm: imports, parsers
+    first = _median_ms(lambda: gather(["/small"]))
+    again = _median_ms(lambda: gather(["/small"], new_thread=False))
+    slow = [f"/slow/{n}" for n in range(3)]
+    three = _median_ms(lambda: gather(slow))
+    return [
+        _row("pasted link before the answer: first read in the thread", text=first),
+        _row("  the same link, the thread's memory (a later question)", text=again),
+        _row(f"  3 pasted links, each page taking {SLOW_SECONDS * 1000:.0f} ms", text=three),
+    ]
+
+
 def run() -> list[dict[str, object]]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     port = server.server_address[1]
@@ -127,6 +175,7 @@ def run() -> list[dict[str, object]]:
         rows.append(_row("  that worker's start (first PDF per instance)", text=first))
         isolated.close()
         rows.append(_row("first page per instance: import trafilatura", text=_cold_import_ms()))
+        rows += _pasted_rows(port)
     finally:
         server.shutdown()
         server.server_close()

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Sequence
 
 from assistant.answer.linked import Linked
+from assistant.answer.pasted_pages import Pasted
 from assistant.answer.plan import AnswerPlan
 from assistant.answer.references import (
     References,
@@ -62,6 +63,8 @@ class Assembly:
     # The Slack messages the question and thread link to (answer/linked.py), with their notes
     # and sources: added by the responder once the thread is read.
     linked: Linked = dataclasses.field(default_factory=Linked)
+    # The web pages the question links to (answer/pasted_pages.py), read like its files.
+    pasted: Pasted = dataclasses.field(default_factory=Pasted)
 
     def people_said(self) -> list[str]:
         """The text of people's messages among the earlier turns, newest first (not the bot's
@@ -86,6 +89,7 @@ class Assembly:
             summary=self.summary,
             passages=[
                 *self.linked.parts,
+                *self.pasted.parts,
                 *([self.references.passages] if self.references.passages else []),
             ],
             tool_rounds=tool_parts,

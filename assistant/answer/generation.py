@@ -166,7 +166,7 @@ class Generator:
                 # A link to an address nothing read contains may carry the thread away.
                 read = urls_read(assembly.prompt(tuple(rounds)), assembly.references.book)
                 text = unlink_unknown(event.text, read)
-                footer = tool_footers(tools, rounds, text)
+                footer = tool_footers(tools, rounds, text, earlier=assembly.pasted.earlier_calls)
                 blocks = tool_blocks(tools, rounds)
                 return dataclasses.replace(event, text=text + footer, blocks=blocks)
         raise AssertionError("the tool loop ended without an answer")

@@ -39,6 +39,7 @@ from assistant.answer.final import answer_text, answer_turn
 from assistant.answer.generation import Generator
 from assistant.answer.heartbeat import Heartbeat
 from assistant.answer.linked import LinkedMessages
+from assistant.answer.pasted_pages import PastedPages
 from assistant.answer.steps import Step, StepResult, run_steps
 from assistant.answer.stops import StopStore, StopWatch
 from assistant.answer.thread_replies import ThreadReplies
@@ -76,6 +77,7 @@ class Responder:
         prompts: PromptBuilder,
         tools: AnswerTools,
         linked: LinkedMessages,
+        pasted: PastedPages,
         generator: Generator,
         answer_files: AnswerFiles,
         dead_letter: Callable[[Mention], object],
@@ -90,6 +92,7 @@ class Responder:
         self._contexts, self._replies, self._steps = contexts, replies, steps
         self.prompts, self._tools, self._generator = prompts, tools, generator
         self._linked = linked
+        self._pasted = pasted
         self._answer_files = answer_files
         self._dead_letter, self._limits, self._stops = dead_letter, limits, stops
         self._pending_calls = pending_calls
@@ -167,7 +170,8 @@ class Responder:
             ),
         )
         linked = self._linked.gather(mention, context.audience, plan, assembly.people_said())
-        assembly = dataclasses.replace(assembly, linked=linked)
+        pasted = self._pasted.gather(mention, plan, context.audience, meter)
+        assembly = dataclasses.replace(assembly, linked=linked, pasted=pasted)
         context.slack_sources.extend(linked.sources)
         meter.record("summary", model=plan.summary.model, usage=assembly.summary_usage)
         tools = self._tools.choose(
@@ -215,7 +219,7 @@ class Responder:
         """The answer finished in its message; what is left to record."""
         mention, plan = context.mention, context.plan
         spent = context.spent_before.plus(context.meter.total_cost_usd)
-        notes = (*assembly.notes, *assembly.linked.notes, *context.notes)
+        notes = (*assembly.notes, *assembly.linked.notes, *assembly.pasted.notes, *context.notes)
         text = answer_text(final.text, book=assembly.references.book, notes=notes, plan=plan,
                            spent=spent, now=self._clock(),
                            slack_sources=context.slack_sources)  # fmt: skip

@@ -141,19 +141,20 @@ def deployed_tools(
     code_runs: CodeRuns,
     linked: LinkedMessages,
     slack_search: SlackSearch,
+    read_url: ReadUrl,
     extra: Sequence[ToolSource | ToolFamily] = (),
 ) -> AnswerTools:
     """Every tool this deployment has, in the order the model is offered them. A tool whose
     service is not configured stays registered and never applies (`run_python` without
     EXECUTOR_URL: the plan's `code_execution` is off; `search_slack` without the event's
-    action token)."""
+    action token). `read_url` is passed in: the question's links are read through it too."""
     return AnswerTools(
         (
             SearchDocs(),
             RunPython(code_runs),
             ReadSlackLink(linked),
             SearchSlack(slack_search),
-            ReadUrl(),
+            read_url,
             *extra,
         )
     )

@@ -26,6 +26,7 @@ from assistant.answer.context import AnswerContexts
 from assistant.answer.delivery import ResponderLimits
 from assistant.answer.generation import Generator
 from assistant.answer.linked import LinkedMessages
+from assistant.answer.pasted_pages import PastedPages
 from assistant.answer.plan import PlanDefaults, Planner
 from assistant.answer.responder import Responder
 from assistant.answer.steps import AccessStep, AdmissionStep, CommandStep, Step
@@ -73,6 +74,7 @@ from assistant.usage.ledger import Ledger
 from assistant.usage.rate import RateLimiter
 from assistant.usage.refusal_notices import RefusalNotices
 from assistant.usage.stores import Notices, RateLimits, UsageLedger
+from assistant.web.tool import ReadUrl
 
 __all__ = [
     "ResponderClients",
@@ -165,6 +167,7 @@ def build_responder(
     )
     reader = ThreadReader(slack)  # one per instance: people's names stay cached
     linked = LinkedMessages(audience, LinkedReader(slack), reader)
+    read_url = ReadUrl()  # one per instance: its pages stay in memory, pasted or asked for
     limits = ResponderLimits.from_settings(settings)
     return Responder(
         contexts=AnswerContexts(
@@ -190,6 +193,7 @@ def build_responder(
             code_runs=code_runs,
             linked=linked,
             slack_search=SlackSearch(slack),
+            read_url=read_url,
             extra=(
                 CreateRoutine(drafts, slack),
                 mcp_tools(
@@ -202,6 +206,7 @@ def build_responder(
             ),
         ),
         linked=linked,
+        pasted=PastedPages(read_url),
         generator=Generator(clients.model, log_prompts=settings.log_prompts),
         answer_files=AnswerFiles(slack=slack, bucket=settings.files_bucket, store=clients.files),
         dead_letter=lambda mention: clients.publish(settings.mentions_dead_letter_topic, mention),

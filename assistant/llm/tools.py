@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from assistant.llm.messages import Message
@@ -111,13 +112,21 @@ class ToolRound:
         )
 
 
-def tool_footers(tools: Sequence[Tool], rounds: Sequence[ToolRound], answer: str) -> str:
-    """What the tools used in `rounds` show under the answer, in the order they were offered."""
+def tool_footers(
+    tools: Sequence[Tool],
+    rounds: Sequence[ToolRound],
+    answer: str,
+    *,
+    earlier: Mapping[str, Sequence[CallRecord]] = MappingProxyType({}),
+) -> str:
+    """What the tools used in `rounds` show under the answer, in the order they were offered;
+    `earlier` holds calls made for a tool before the model ran (the pages a question links
+    to, read as `read_url` reads them), listed first."""
     text = ""
     for tool in tools:
         if tool.footer is None:
             continue
-        calls = _calls(tool, rounds)
+        calls = [*earlier.get(tool.name, ()), *_calls(tool, rounds)]
         if calls:
             text += tool.footer(calls, answer)
     return text

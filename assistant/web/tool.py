@@ -5,7 +5,9 @@ in shared channels and for guests unless the channel opts in); the channel's `to
 it off, and `web.allowed_hosts` lets it reach internal hosts the SSRF policy otherwise refuses
 (`addresses.py`). Each call is counted in the usage ledger; at most `READS_PER_ANSWER` per
 answer, inside the answer's tool-round cap. The result is framed as data, and the pages read
-are listed under the answer by URL.
+are listed under the answer by URL. The links pasted in the question are read before the
+model runs through the same instance (`answer/pasted_pages.py`): the same decision
+(`permitted`), the same checks and the same per-thread memory.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ import logging
 import re
 import time
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from assistant import settings_registry as registry
-from assistant.audience.policy import Source
+from assistant.audience.policy import AudienceDecision, Source
 from assistant.files.isolation import ExtractionLimits, IsolatedExtractor
 from assistant.llm.tools import CallRecord, StepSummary, Tool
 from assistant.slack.neutralise import urls_in
 from assistant.web.pages import Page, PageReader
 
 if TYPE_CHECKING:  # tools.py lists this among the deployed tools
+    from assistant.answer.plan import AnswerPlan
     from assistant.answer.tools import ToolRequest
 
 __all__ = ["READ_URL", "ReadUrl", "framed", "pages_read", "web_links"]
@@ -54,10 +57,29 @@ class ReadUrl:
             read_file=IsolatedExtractor(ExtractionLimits(cpu_seconds=5))
         )
 
+    def permitted(self, plan: AnswerPlan, audience: AudienceDecision) -> bool:
+        """Whether this answer may read web pages at all: the audience policy, asked by this
+        tool's source as `AnswerTools.choose` asks it for every tool, and the channel's
+        `tools.web`. Reading the question's links before the model runs asks the same."""
+        return audience.permits(self.source) and plan.channel.tools.web
+
     def applies(self, request: ToolRequest) -> bool:
         # Offered where there is a page to read: a web link in the question (a Slack
         # permalink is read_slack_link's). Not in every answer: its schema costs tokens.
-        return request.plan.channel.tools.web and bool(web_links(request.mention.question))
+        permitted = self.permitted(request.plan, request.audience)
+        return permitted and bool(web_links(request.mention.question))
+
+    def read(self, url: str, *, thread: str, allowed_hosts: Iterable[str], deadline: float) -> Page:
+        """One page, from the thread's recent reads when it is there."""
+        started = time.monotonic()
+        page = self._reader.read(url, thread=thread, allowed_hosts=allowed_hosts,
+                                 deadline=deadline)  # fmt: skip
+        # The host only: a URL's path and query may carry someone's token.
+        logger.info("web page read", extra={
+            "host": _host(url), "read": not page.problem,
+            "cached": page.cached, "chars": len(page.text),
+            "seconds": round(time.monotonic() - started, 3)})  # fmt: skip
+        return page
 
     def tool(self, request: ToolRequest) -> Tool:
         mention, meter = request.mention, request.meter
@@ -72,15 +94,9 @@ class ReadUrl:
                 return f"No more web pages in this answer (at most {READS_PER_ANSWER})."
             reads[0] += 1
             meter.record_api_call(f"read-url-{reads[0]}", kind="web_read", method=READ_URL)
-            started = time.monotonic()
-            page = self._reader.read(
+            page = self.read(
                 url, thread=mention.thread_key, allowed_hosts=allowed, deadline=deadline
             )
-            # The host only: a URL's path and query may carry someone's token.
-            logger.info("web page read", extra={
-                "host": _host(url), "read": not page.problem,
-                "cached": page.cached, "chars": len(page.text),
-                "seconds": round(time.monotonic() - started, 3)})  # fmt: skip
             return framed(page)
 
         schema = {
@@ -90,8 +106,8 @@ class ReadUrl:
         }
         return Tool(
             READ_URL,
-            "Reads the text of a web page or PDF at an http(s) address (a link in the "
-            "question, say). Public addresses only.",
+            "Reads the text of a web page or PDF at an http(s) address (one a page links to, "
+            "say: the question's own links are read already). Public addresses only.",
             schema,
             run,
             status="Reading the web page…",

@@ -17,6 +17,7 @@ from assistant.audience.policy import Reach, decide
 from assistant.conversation.prompt import PromptPart
 from assistant.llm.messages import Message
 from assistant.llm.tools import Tool
+from assistant.web.tool import ReadUrl
 from tests.builders import make_mention
 
 LOCAL, OPENAI = "qwen2.5-coder-1.5b-instruct", "gpt-4o-mini"
@@ -59,6 +60,7 @@ def offered(model: str, question: str, *, files=(), passages: bool = False) -> l
         code_runs=_CodeRuns(),  # type: ignore[arg-type]
         linked=None,  # type: ignore[arg-type]  # no Slack link in these questions
         slack_search=None,  # type: ignore[arg-type]  # no action token: search_slack is off
+        read_url=ReadUrl(),
     )
     return [tool.name for tool in tools.choose(request)]
 
@@ -132,6 +134,7 @@ def searched(model: str, question: str) -> list[str]:
         code_runs=_CodeRuns(),  # type: ignore[arg-type]
         linked=None,  # type: ignore[arg-type]
         slack_search=None,  # type: ignore[arg-type]  # only offered here, never called
+        read_url=ReadUrl(),
     )
     return [tool.name for tool in tools.choose(request)]
 
