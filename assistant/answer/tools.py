@@ -25,6 +25,8 @@ from assistant.llm.tools import Tool
 from assistant.mention import Mention
 from assistant.retrieval.search import TOOL_NAME as SEARCH_DOCS
 from assistant.slack.search import SlackSearch
+from assistant.web.search import WebSearch
+from assistant.web.search_api import BraveSearch
 from assistant.web.tool import ReadUrl
 
 __all__ = [
@@ -141,19 +143,22 @@ def deployed_tools(
     code_runs: CodeRuns,
     linked: LinkedMessages,
     slack_search: SlackSearch,
+    web_search: BraveSearch,
     extra: Sequence[ToolSource | ToolFamily] = (),
 ) -> AnswerTools:
     """Every tool this deployment has, in the order the model is offered them. A tool whose
     service is not configured stays registered and never applies (`run_python` without
     EXECUTOR_URL: the plan's `code_execution` is off; `search_slack` without the event's
-    action token)."""
+    action token; `web_search` without WEB_SEARCH_API_KEY)."""
+    searching = WebSearch(web_search)
     return AnswerTools(
         (
             SearchDocs(),
             RunPython(code_runs),
             ReadSlackLink(linked),
             SearchSlack(slack_search),
-            ReadUrl(),
+            searching,
+            ReadUrl(opens_results_of=(searching,)),
             *extra,
         )
     )

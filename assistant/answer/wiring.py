@@ -69,6 +69,7 @@ from assistant.usage.ledger import Ledger
 from assistant.usage.rate import RateLimiter
 from assistant.usage.refusal_notices import RefusalNotices
 from assistant.usage.stores import Notices, RateLimits, UsageLedger
+from assistant.web.search_api import BraveSearch
 
 __all__ = [
     "ResponderClients",
@@ -184,6 +185,7 @@ def build_responder(
             code_runs=code_runs,
             linked=linked,
             slack_search=SlackSearch(slack),
+            web_search=BraveSearch.from_settings(settings),
             extra=(CreateRoutine(drafts, slack), mcp_tools(settings), *extra_tools),
         ),
         linked=linked,

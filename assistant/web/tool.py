@@ -5,7 +5,8 @@ in shared channels and for guests unless the channel opts in); the channel's `to
 it off, and `web.allowed_hosts` lets it reach internal hosts the SSRF policy otherwise refuses
 (`addresses.py`). Each call is counted in the usage ledger; at most `READS_PER_ANSWER` per
 answer, inside the answer's tool-round cap. The result is framed as data, and the pages read
-are listed under the answer by URL.
+are listed under the answer by URL. It is also offered beside `web_search` (`opens_results_of`),
+whose results are addresses to open.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from assistant.slack.neutralise import urls_in
 from assistant.web.pages import Page, PageReader
 
 if TYPE_CHECKING:  # tools.py lists this among the deployed tools
-    from assistant.answer.tools import ToolRequest
+    from assistant.answer.tools import ToolRequest, ToolSource
 
 __all__ = ["READ_URL", "ReadUrl", "framed", "pages_read", "web_links"]
 
@@ -48,16 +49,24 @@ class ReadUrl:
     name = READ_URL
     source = Source.TOOLS
 
-    def __init__(self, reader: PageReader | None = None) -> None:
+    def __init__(
+        self, reader: PageReader | None = None, *, opens_results_of: Sequence[ToolSource] = ()
+    ) -> None:
         # Deployed: PDFs are parsed in a limited child process, as uploads are (files/isolation).
         self._reader = reader or PageReader(
             read_file=IsolatedExtractor(ExtractionLimits(cpu_seconds=5))
         )
+        self._searches = tuple(opens_results_of)
 
     def applies(self, request: ToolRequest) -> bool:
         # Offered where there is a page to read: a web link in the question (a Slack
-        # permalink is read_slack_link's). Not in every answer: its schema costs tokens.
-        return request.plan.channel.tools.web and bool(web_links(request.mention.question))
+        # permalink is read_slack_link's), or a search's results (web_search). Not in every
+        # answer: its schema costs tokens.
+        if not request.plan.channel.tools.web:
+            return False
+        return bool(web_links(request.mention.question)) or any(
+            search.applies(request) for search in self._searches
+        )
 
     def tool(self, request: ToolRequest) -> Tool:
         mention, meter = request.mention, request.meter
@@ -95,7 +104,7 @@ class ReadUrl:
             schema,
             run,
             status="Reading the web page…",
-            footer=lambda calls, answer: pages_read_text(pages_read(calls)),
+            web_sources=lambda calls, answer: pages_read(calls),
             summarize=page_summary,
         )
 
@@ -135,18 +144,6 @@ def pages_read(calls: Sequence[CallRecord]) -> list[str]:
     """The URLs this answer's calls read, in order, each once."""
     found = (_URL_ATTRIBUTE.search(call.result) for call in calls)
     return list(dict.fromkeys(match[1] for match in found if match))
-
-
-def pages_read_text(urls: Sequence[str]) -> str:
-    """Under the answer: the web pages it drew on.
-
-    >>> print(pages_read_text(["https://example.com/a"]))
-    <BLANKLINE>
-    <BLANKLINE>
-    *Web sources*
-    https://example.com/a
-    """
-    return "\n\n*Web sources*\n" + "\n".join(urls) if urls else ""
 
 
 def page_summary(result: str) -> StepSummary:
