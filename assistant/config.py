@@ -29,6 +29,7 @@ __all__ = [
     "SECRET_ENV",
     "SECRET_FILE_SUFFIX",
     "SECRET_PLACEHOLDER",
+    "SecretOnUse",
     "SecretUnavailable",
     "Settings",
     "get_settings",
@@ -109,6 +110,9 @@ class Settings:
     approval_timeout_minutes: int = registry.APPROVAL_TIMEOUT_MINUTES.default
     # Never read at start (read_on_use): assistant/mcp/client.py SecretValues reads its file.
     mcp_headers: str = registry.MCP_HEADERS.default
+    web_search_url: str = registry.WEB_SEARCH_URL.default
+    # Never read at start (read_on_use): `SecretOnUse` reads it when a search is offered.
+    web_search_api_key: str = registry.WEB_SEARCH_API_KEY.default
     log_level: str = registry.LOG_LEVEL.default
     log_prompts: bool = registry.LOG_PROMPTS.default
     assistant_events_topic: str = registry.ASSISTANT_EVENTS_TOPIC.default
@@ -186,6 +190,34 @@ def _read_secret_file(name: str, path: str) -> str:
             f"{name} in {path} is still Terraform's placeholder; add the real value as a version"
         )
     return value
+
+
+class SecretOnUse:
+    """An optional secret read on each use (`read_on_use`): from the file NAME_FILE names (a
+    Secret Manager volume: a new version counts at once), else the variable NAME (locally).
+    "" while it is not configured: no file, an empty one, or Terraform's placeholder; an
+    optional feature then stays off instead of the function refusing to start.
+
+        >>> SecretOnUse(registry.WEB_SEARCH_API_KEY, {"WEB_SEARCH_API_KEY": "k1"})()
+        'k1'
+        >>> SecretOnUse(registry.WEB_SEARCH_API_KEY, {})()
+        ''
+    """
+
+    def __init__(self, setting: Setting[str], env: Mapping[str, str] | None = None) -> None:
+        assert setting.secret and setting.read_on_use and setting.env, setting.name
+        self._name = setting.env
+        self._env = os.environ if env is None else env
+
+    def __call__(self) -> str:
+        path = self._env.get(self._name + SECRET_FILE_SUFFIX, "")
+        if not path:
+            return self._env.get(self._name, "").strip()
+        try:
+            value = Path(path).read_text().strip()
+        except OSError:
+            return ""
+        return "" if value == SECRET_PLACEHOLDER else value
 
 
 @cache

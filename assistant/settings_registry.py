@@ -54,7 +54,8 @@ class Setting(Generic[T]):
     workspace_wide: bool = False  # refused under `channels:`: it means nothing for one channel
     secret: bool = False  # read from NAME_FILE (a Secret Manager volume) when that is set
     # A secret its user reads from NAME_FILE on each use, not at start: optional, so its
-    # placeholder version breaks nothing, and a new version counts at once (MCP_HEADERS).
+    # placeholder version breaks nothing, and a new version counts at once (MCP_HEADERS,
+    # WEB_SEARCH_API_KEY).
     read_on_use: bool = False
     shown_default: str = ""  # how the docs state the default, when its value says too little
 
@@ -229,6 +230,13 @@ MCP_HEADERS = env_setting("MCP_HEADERS", str, "", (RESPONDER,),
     "MCP servers' header values, a JSON object: secret name -> value (the settings file names "
     "the secret, never the value); locally an environment variable of each name instead",
     secret=True, read_on_use=True)
+# Brave Search's Web Search API (assistant/web/search_api.py says why Brave).
+WEB_SEARCH_URL = env_setting("WEB_SEARCH_URL", str,
+    "https://api.search.brave.com/res/v1/web/search", (RESPONDER,),
+    "the search provider's endpoint (Brave's Web Search API; a local stand-in in the tests)")
+WEB_SEARCH_API_KEY = env_setting("WEB_SEARCH_API_KEY", str, "", (RESPONDER,),
+    "Brave Search API key; while it has a value the model may be offered `web_search`, which "
+    "sends its queries to Brave", secret=True, read_on_use=True, shown_default="(none)")
 LOG_LEVEL = env_setting("LOG_LEVEL", str, "INFO", _ALL, "log level of the JSON logs")
 LOG_PROMPTS = env_setting("LOG_PROMPTS", bool, False, (RESPONDER,),
     "log the messages sent to the model (people's words): on locally, off in Terraform")
@@ -335,6 +343,9 @@ TOOLS_CODE = channel_setting("tools.code", bool, True,
 TOOLS_WEB = channel_setting("tools.web", bool, True,
     "read web pages (`read_url`): public http(s) addresses only, unless `web.allowed_hosts` "
     "names more")
+TOOLS_WEB_SEARCH = channel_setting("tools.web_search", bool, True,
+    "search the web (`web_search`), when a search key is deployed (WEB_SEARCH_API_KEY): the "
+    "model's queries go to Brave Search; `false` keeps them in")
 WEB_ALLOWED_HOSTS: Setting[frozenset[str]] = channel_setting(
     "web.allowed_hosts", frozenset[str], frozenset(),
     "hosts `read_url` may read although they are internal (a name, an address or a network "

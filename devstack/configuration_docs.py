@@ -94,8 +94,10 @@ def render() -> str:
         "## Environment variables",
         "",
         "Terraform sets each function exactly the variables its code reads (`terraform/"
-        "environment.tf`, checked in `tests/terraform`). The three secrets come from Secret "
-        "Manager volumes (the `*_FILE` variables). A variable with a settings-file key is the "
+        "environment.tf`, checked in `tests/terraform`). The secrets come from Secret "
+        "Manager volumes (the `*_FILE` variables); the optional ones (MCP_HEADERS, "
+        "WEB_SEARCH_API_KEY) are read on each use, so their placeholder only keeps their feature "
+        "off. A variable with a settings-file key is the "
         "deployment's default for it, which `config/assistant.yaml` may override per workspace "
         "and channel.",
         "",

@@ -82,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         sandbox_port=args.port,
         slack_retry_delays="0,60,300",  # what Slack does
         model_note=model_note,
+        # Brave's own API when its key is in the environment (the functions inherit it).
+        web_search=not os.environ.get("WEB_SEARCH_API_KEY"),
         **model_env,
     )
     stopping = threading.Event()
@@ -204,6 +206,7 @@ The Slack assistant is running locally.
   Code:       {_code_execution(stack)}
   MCP:        #general uses mcp-server-time and our notes server (create_note, a write, is
               not offered until answers can ask for approval); logs in mcp-*.log
+  Web search: {_web_search(stack)}
   Ingress:    {stack.ingress_url}   (Slack events are signed and sent here)
   Logs:       {stack.options.log_dir}/
   Workspace:  {stack.options.sandbox_data_dir}/ (kept between runs; `nox -s dev -- --fresh`)
@@ -212,6 +215,13 @@ Press Ctrl-C to stop everything.
 """,
         flush=True,
     )
+
+
+def _web_search(stack: LocalStack) -> str:
+    if "web_search" in stack.urls:
+        return (f"web_search against a stand-in of Brave's API ({stack.urls['web_search']}, "
+                "made-up results); WEB_SEARCH_API_KEY=... for Brave's")  # fmt: skip
+    return "web_search through Brave Search (WEB_SEARCH_API_KEY is set)"
 
 
 def _code_execution(stack: LocalStack) -> str:

@@ -26,11 +26,13 @@ from devstack.pubsub_wiring import wire_topics
 from devstack.routine_ticker import RoutineTicker
 from devstack.settings_file import LocalSettingsObject
 from devstack.trace import LogTailer
+from devstack.web_search_stand_in import PATH as WEB_SEARCH_PATH
 
 __all__ = ["REPO_ROOT", "LocalStack", "StackOptions", "launch_function"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ("ingress", "responder", "files", "indexer")
+WEB_SEARCH_KEY = "local-search-key"  # what the stand-in accepts (no real key runs locally)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -59,6 +61,9 @@ class StackOptions:
     executor: bool = True
     # Tick the routines topic this often, as Cloud Scheduler does every minute; 0: never.
     routine_tick_seconds: float = 60.0
+    # Start the stand-in of Brave's search API (devstack/web_search_stand_in.py) and give the
+    # responder its URL and key, so answers are offered `web_search`.
+    web_search: bool = False
 
 
 def launch_function(
@@ -159,6 +164,8 @@ class LocalStack:
         else:
             self.urls["openai"] = opts.openai_base_url
 
+        if opts.web_search:
+            self._start_web_search()
         sandbox_port = opts.sandbox_port or free_port()
         self.urls["sandbox"] = f"http://127.0.0.1:{sandbox_port}"
         if opts.executor:
@@ -214,6 +221,16 @@ class LocalStack:
         wait_for_http(f"http://127.0.0.1:{port}/v1/models", timeout=30, process=process.process)
         self.urls["openai"] = f"http://127.0.0.1:{port}/v1"
 
+    def _start_web_search(self) -> None:
+        port = free_port()
+        command = [sys.executable, "-m", "devstack.web_search_stand_in", "--port", str(port),
+                   "--key", WEB_SEARCH_KEY]  # fmt: skip
+        process = ManagedProcess("web-search", command, log_dir=self.options.log_dir,
+                                 cwd=REPO_ROOT)  # fmt: skip
+        self.processes["web_search"] = process
+        wait_for_http(f"http://127.0.0.1:{port}/", timeout=30, process=process.process)
+        self.urls["web_search"] = f"http://127.0.0.1:{port}"
+
     def function_environment(self) -> dict[str, str]:
         opts = self.options
         return {
@@ -231,8 +248,15 @@ class LocalStack:
             "LOG_PROMPTS": "true",  # the dev page shows what the model was sent
             "SETTINGS_URI": self.settings_file.uri if self.settings_file else "",
             **({"EXECUTOR_URL": self.urls["executor"]} if "executor" in self.urls else {}),
+            **self._web_search_env(),
             **opts.function_env,
         }
+
+    def _web_search_env(self) -> dict[str, str]:
+        if "web_search" not in self.urls:
+            return {}
+        return {"WEB_SEARCH_URL": self.urls["web_search"] + WEB_SEARCH_PATH,
+                "WEB_SEARCH_API_KEY": WEB_SEARCH_KEY}  # fmt: skip
 
     def start_executor(self, *, name: str = "executor", path: str | None = None) -> str:
         """The executor under its own runtime (as in its image), with nothing of our

@@ -52,7 +52,10 @@ locals {
     MCP_CALL_TIMEOUT_SECONDS = tostring(var.mcp_call_timeout_seconds)
     MCP_LIST_TTL_SECONDS     = tostring(var.mcp_list_ttl_seconds)
     APPROVAL_TIMEOUT_MINUTES = tostring(var.approval_timeout_minutes)
-    THREADS                  = tostring(local.function_concurrency.responder)
+    # web_search (assistant/web/search.py): Brave's API, offered once its key has a version.
+    WEB_SEARCH_URL          = "https://api.search.brave.com/res/v1/web/search"
+    WEB_SEARCH_API_KEY_FILE = "/etc/secrets/web-search-api-key/value"
+    THREADS                 = tostring(local.function_concurrency.responder)
     # Prompts contain people's words; they stay out of production logs.
     LOG_PROMPTS = "false"
     # Settings per channel (settings.tf) and the defaults it overrides.

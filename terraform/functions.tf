@@ -120,6 +120,18 @@ resource "google_cloudfunctions2_function" "responder" {
         path    = "value"
       }
     }
+
+    # Brave Search's key (assistant/config.py SecretOnUse reads the file when a search may be
+    # offered).
+    secret_volumes {
+      mount_path = "/etc/secrets/web-search-api-key"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.secret["web-search-api-key"].secret_id
+      versions {
+        version = "latest"
+        path    = "value"
+      }
+    }
   }
 
   lifecycle {

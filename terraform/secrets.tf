@@ -1,8 +1,11 @@
-# The secrets (mcp-headers: the MCP servers' header values, a JSON object by secret name; it
-# is read on each use, so until it has a real version only MCP servers needing headers fail). Their values never pass through Terraform (nor its state): add them with
-# `gcloud secrets versions add` (docs/deploy.md).
+# The secrets (mcp-headers: the MCP servers' header values, a JSON object by secret name;
+# web-search-api-key: Brave Search's key for `web_search`. Both are optional and read on each
+# use: until one has a real version only what needs it is off). Their values never pass through
+# Terraform (nor its state): add them with `gcloud secrets versions add` (docs/deploy.md).
 resource "google_secret_manager_secret" "secret" {
-  for_each = toset(["slack-signing-secret", "slack-bot-token", "openai-api-key", "mcp-headers"])
+  for_each = toset([
+    "slack-signing-secret", "slack-bot-token", "openai-api-key", "mcp-headers", "web-search-api-key",
+  ])
 
   secret_id = "${var.name_prefix}-${each.value}"
 
@@ -47,7 +50,7 @@ resource "google_secret_manager_secret_iam_member" "ingress" {
 }
 
 resource "google_secret_manager_secret_iam_member" "responder" {
-  for_each = toset(["slack-bot-token", "openai-api-key", "mcp-headers"])
+  for_each = toset(["slack-bot-token", "openai-api-key", "mcp-headers", "web-search-api-key"])
 
   secret_id = google_secret_manager_secret.secret[each.value].id
   role      = "roles/secretmanager.secretAccessor"

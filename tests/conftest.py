@@ -52,6 +52,7 @@ def stack():
         # The emulator redelivers a failed push about once a second and stops after this many
         # attempts: enough to ride out a responder restart on a slow CI machine.
         max_delivery_attempts=8,
+        web_search=True,  # the stand-in of Brave's API (tests/e2e/test_web_search.py)
     )
     with LocalStack.start(options) as running:
         saved = {key: os.environ.get(key) for key in running.env}

@@ -17,6 +17,10 @@ offered only with a reason found here; OpenAI's models are offered every tool. P
     True
     >>> asks_to_search_slack("How do I deploy this bot to Google Cloud?")
     False
+    >>> asks_to_search_web("Search the web for the latest Python release")
+    True
+    >>> asks_to_search_web("What does our deploy runbook say about secrets?")
+    False
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ __all__ = [
     "DATA_SUFFIXES",
     "asks_to_compute",
     "asks_to_search_slack",
+    "asks_to_search_web",
     "has_data_files",
     "refers_to_documents",
 ]
@@ -86,6 +91,20 @@ _SLACK_SEARCH = re.compile(
     r"|#[\w-]+|スラック|メッセージ|チャンネル|スレッド|発言|話題に",
     re.IGNORECASE,
 )
+
+
+# Asking for what is on the web now, in so many words (not "the web app" or "our wiki").
+_WEB_SEARCH = re.compile(
+    r"\b(?:search|google|look\s+up)\b.{0,40}\b(?:web|internet|online)\b|\bweb\s+search\b"
+    r"|\bon\s+the\s+(?:web|internet)\b|\bonline\b|\bgoogle\s+(?:it|this|that)\b"
+    r"|\b(?:latest|news)\b|ウェブ|インターネット|ネットで|最新",
+    re.IGNORECASE,
+)
+
+
+def asks_to_search_web(question: str) -> bool:
+    """The question asks for something on the web (search online, the latest, the news)."""
+    return bool(_WEB_SEARCH.search(question))
 
 
 def asks_to_search_slack(question: str) -> bool:

@@ -25,6 +25,7 @@ from assistant.llm.tools import Tool
 from assistant.mention import Mention
 from assistant.retrieval.search import TOOL_NAME as SEARCH_DOCS
 from assistant.slack.search import SlackSearch
+from assistant.web.search import WebSearch
 from assistant.web.tool import ReadUrl
 
 __all__ = [
@@ -141,19 +142,22 @@ def deployed_tools(
     code_runs: CodeRuns,
     linked: LinkedMessages,
     slack_search: SlackSearch,
+    web_search: WebSearch,
     read_url: ReadUrl,
     extra: Sequence[ToolSource | ToolFamily] = (),
 ) -> AnswerTools:
     """Every tool this deployment has, in the order the model is offered them. A tool whose
     service is not configured stays registered and never applies (`run_python` without
     EXECUTOR_URL: the plan's `code_execution` is off; `search_slack` without the event's
-    action token). `read_url` is passed in: the question's links are read through it too."""
+    action token; `web_search` without WEB_SEARCH_API_KEY). `read_url` is passed in: the
+    question's links are read through it too, and it opens `web_search`'s results."""
     return AnswerTools(
         (
             SearchDocs(),
             RunPython(code_runs),
             ReadSlackLink(linked),
             SearchSlack(slack_search),
+            web_search,
             read_url,
             *extra,
         )

@@ -74,6 +74,8 @@ from assistant.usage.ledger import Ledger
 from assistant.usage.rate import RateLimiter
 from assistant.usage.refusal_notices import RefusalNotices
 from assistant.usage.stores import Notices, RateLimits, UsageLedger
+from assistant.web.search import WebSearch
+from assistant.web.search_api import BraveSearch
 from assistant.web.tool import ReadUrl
 
 __all__ = [
@@ -167,7 +169,9 @@ def build_responder(
     )
     reader = ThreadReader(slack)  # one per instance: people's names stay cached
     linked = LinkedMessages(audience, LinkedReader(slack), reader)
-    read_url = ReadUrl()  # one per instance: its pages stay in memory, pasted or asked for
+    searching = WebSearch(BraveSearch.from_settings(settings))
+    # One per instance: its pages stay in memory, pasted, asked for or found by a search.
+    read_url = ReadUrl(opens_results_of=(searching,))
     limits = ResponderLimits.from_settings(settings)
     return Responder(
         contexts=AnswerContexts(
@@ -193,6 +197,7 @@ def build_responder(
             code_runs=code_runs,
             linked=linked,
             slack_search=SlackSearch(slack),
+            web_search=searching,
             read_url=read_url,
             extra=(
                 CreateRoutine(drafts, slack),

@@ -65,6 +65,7 @@ class Tools:
         registry.TOOLS_CODE.default
     )  # run Python, when that tool is deployed (EXECUTOR_URL)
     web: bool = registry.TOOLS_WEB.default  # read web pages (`read_url`)
+    web_search: bool = registry.TOOLS_WEB_SEARCH.default  # `web_search`, when a key is deployed
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -24,6 +24,7 @@ __all__ = [
     "first_line",
     "tool_blocks",
     "tool_footers",
+    "web_sources_text",
 ]
 
 Block = dict[str, Any]
@@ -39,6 +40,10 @@ class CallRecord:
 
 
 def no_blocks(calls: Sequence[CallRecord]) -> tuple[Block, ...]:
+    return ()
+
+
+def no_sources(calls: Sequence[CallRecord], answer: str) -> Sequence[str]:
     return ()
 
 
@@ -72,6 +77,9 @@ class Tool:
     # code run's native table, say).
     blocks: Callable[[Sequence[CallRecord]], tuple[Block, ...]] = no_blocks
     summarize: Callable[[str], StepSummary] = first_line  # result text -> its step's card
+    # web_sources(this answer's calls of the tool, answer text) -> the web addresses the answer
+    # drew on through them: every tool's, listed once together under the answer.
+    web_sources: Callable[[Sequence[CallRecord], str], Sequence[str]] = no_sources
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -119,17 +127,32 @@ def tool_footers(
     *,
     earlier: Mapping[str, Sequence[CallRecord]] = MappingProxyType({}),
 ) -> str:
-    """What the tools used in `rounds` show under the answer, in the order they were offered;
-    `earlier` holds calls made for a tool before the model ran (the pages a question links
-    to, read as `read_url` reads them), listed first."""
+    """What the tools used in `rounds` show under the answer, in the order they were offered,
+    then the web sources of them all, each once; `earlier` holds calls made for a tool before
+    the model ran (the pages a question links to, read as `read_url` reads them), listed
+    first."""
     text = ""
+    web: list[str] = []
     for tool in tools:
-        if tool.footer is None:
-            continue
         calls = [*earlier.get(tool.name, ()), *_calls(tool, rounds)]
-        if calls:
+        if not calls:
+            continue
+        if tool.footer is not None:
             text += tool.footer(calls, answer)
-    return text
+        web += tool.web_sources(calls, answer)
+    return text + web_sources_text(web)
+
+
+def web_sources_text(urls: Sequence[str]) -> str:
+    """Under the answer: the web pages it drew on, each once.
+
+    >>> print(web_sources_text(["https://example.com/a", "https://example.com/a"]))
+    <BLANKLINE>
+    <BLANKLINE>
+    *Web sources*
+    https://example.com/a
+    """
+    return "\n\n*Web sources*\n" + "\n".join(dict.fromkeys(urls)) if urls else ""
 
 
 def tool_blocks(tools: Sequence[Tool], rounds: Sequence[ToolRound]) -> tuple[Block, ...]:

@@ -5,9 +5,10 @@ in shared channels and for guests unless the channel opts in); the channel's `to
 it off, and `web.allowed_hosts` lets it reach internal hosts the SSRF policy otherwise refuses
 (`addresses.py`). Each call is counted in the usage ledger; at most `READS_PER_ANSWER` per
 answer, inside the answer's tool-round cap. The result is framed as data, and the pages read
-are listed under the answer by URL. The links pasted in the question are read before the
-model runs through the same instance (`answer/pasted_pages.py`): the same decision
-(`permitted`), the same checks and the same per-thread memory.
+are listed under the answer by URL. It is also offered beside `web_search`
+(`opens_results_of`), whose results are addresses to open. The links pasted in the question
+are read before the model runs through the same instance (`answer/pasted_pages.py`): the
+same decision (`permitted`), the same checks and the same per-thread memory.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from assistant.web.pages import Page, PageReader
 
 if TYPE_CHECKING:  # tools.py lists this among the deployed tools
     from assistant.answer.plan import AnswerPlan
-    from assistant.answer.tools import ToolRequest
+    from assistant.answer.tools import ToolRequest, ToolSource
 
 __all__ = ["READ_URL", "ReadUrl", "framed", "pages_read", "web_links"]
 
@@ -51,11 +52,14 @@ class ReadUrl:
     name = READ_URL
     source = Source.TOOLS
 
-    def __init__(self, reader: PageReader | None = None) -> None:
+    def __init__(
+        self, reader: PageReader | None = None, *, opens_results_of: Sequence[ToolSource] = ()
+    ) -> None:
         # Deployed: PDFs are parsed in a limited child process, as uploads are (files/isolation).
         self._reader = reader or PageReader(
             read_file=IsolatedExtractor(ExtractionLimits(cpu_seconds=5))
         )
+        self._searches = tuple(opens_results_of)
 
     def permitted(self, plan: AnswerPlan, audience: AudienceDecision) -> bool:
         """Whether this answer may read web pages at all: the audience policy, asked by this
@@ -65,9 +69,13 @@ class ReadUrl:
 
     def applies(self, request: ToolRequest) -> bool:
         # Offered where there is a page to read: a web link in the question (a Slack
-        # permalink is read_slack_link's). Not in every answer: its schema costs tokens.
-        permitted = self.permitted(request.plan, request.audience)
-        return permitted and bool(web_links(request.mention.question))
+        # permalink is read_slack_link's), or a search's results (web_search). Not in every
+        # answer: its schema costs tokens.
+        if not self.permitted(request.plan, request.audience):
+            return False
+        return bool(web_links(request.mention.question)) or any(
+            search.applies(request) for search in self._searches
+        )
 
     def read(self, url: str, *, thread: str, allowed_hosts: Iterable[str], deadline: float) -> Page:
         """One page, from the thread's recent reads when it is there."""
@@ -111,7 +119,7 @@ class ReadUrl:
             schema,
             run,
             status="Reading the web page…",
-            footer=lambda calls, answer: pages_read_text(pages_read(calls)),
+            web_sources=lambda calls, answer: pages_read(calls),
             summarize=page_summary,
         )
 
@@ -151,18 +159,6 @@ def pages_read(calls: Sequence[CallRecord]) -> list[str]:
     """The URLs this answer's calls read, in order, each once."""
     found = (_URL_ATTRIBUTE.search(call.result) for call in calls)
     return list(dict.fromkeys(match[1] for match in found if match))
-
-
-def pages_read_text(urls: Sequence[str]) -> str:
-    """Under the answer: the web pages it drew on.
-
-    >>> print(pages_read_text(["https://example.com/a"]))
-    <BLANKLINE>
-    <BLANKLINE>
-    *Web sources*
-    https://example.com/a
-    """
-    return "\n\n*Web sources*\n" + "\n".join(urls) if urls else ""
 
 
 def page_summary(result: str) -> StepSummary:

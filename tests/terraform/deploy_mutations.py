@@ -143,7 +143,7 @@ DEPLOY_DOC_EDITS: list[tuple[str, Callable[[str], str], str]] = [
     ),
     (_NAMES, _replace(", indexer)", ")"), "names the functions ['files', 'ingress', 'responder']"),
     (_NAMES, _replace("settings and source buckets", "settings buckets"), "lists the buckets"),
-    (_NAMES, _replace("four Secret Manager", "three Secret Manager"), "says three secrets"),
+    (_NAMES, _replace("five Secret Manager", "four Secret Manager"), "says four secrets"),
     (_NAMES, _replace("topic feedback ──", "feedback ──"), "path of topic feedback"),
     (_NAMES, _replace("`knowledge`, ", ""), "do not name knowledge-dead-letter"),
     (

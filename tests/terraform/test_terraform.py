@@ -105,6 +105,7 @@ EXPECTED_GRANTS = {
         (f"{_SECRET}[slack-bot-token]", _ACCESSOR),
         (f"{_SECRET}[openai-api-key]", _ACCESSOR),
         (f"{_SECRET}[mcp-headers]", _ACCESSOR),
+        (f"{_SECRET}[web-search-api-key]", _ACCESSOR),
         ("google_pubsub_topic.mentions_dead_letter", "roles/pubsub.publisher"),
         # A follow-up with files goes to the files function (answer/responder.py).
         ("google_pubsub_topic.uploads", "roles/pubsub.publisher"),

@@ -51,6 +51,7 @@ def test_every_entry_is_a_variable_or_a_key_and_every_variable_has_a_reader():
         "SLACK_BOT_TOKEN",
         "OPENAI_API_KEY",
         "MCP_HEADERS",
+        "WEB_SEARCH_API_KEY",
     } == SECRET_ENV
     assert "SLACK_BOT_TOKEN_FILE" in ENV_BY_FUNCTION["files"]
     assert "SLACK_BOT_TOKEN" not in ENV_BY_FUNCTION["ingress"]

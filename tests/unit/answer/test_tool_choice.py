@@ -5,6 +5,7 @@ and a routing step spent on questions that need no tool)."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -17,10 +18,19 @@ from assistant.audience.policy import Reach, decide
 from assistant.conversation.prompt import PromptPart
 from assistant.llm.messages import Message
 from assistant.llm.tools import Tool
+from assistant.web.search import WebSearch
+from assistant.web.search_api import BraveSearch
 from assistant.web.tool import ReadUrl
 from tests.builders import make_mention
 
 LOCAL, OPENAI = "qwen2.5-coder-1.5b-instruct", "gpt-4o-mini"
+NO_SEARCH_KEY = BraveSearch(endpoint="http://127.0.0.1:9/unused", key=lambda: "")
+
+
+def web_tools(search: BraveSearch) -> dict[str, Any]:
+    """`deployed_tools`' web_search and the read_url that opens its results, as wired."""
+    searching = WebSearch(search)
+    return {"web_search": searching, "read_url": ReadUrl(opens_results_of=(searching,))}
 
 
 def _tool(name: str) -> Tool:
@@ -32,7 +42,9 @@ class _CodeRuns:
         return _tool("run_python")
 
 
-def offered(model: str, question: str, *, files=(), passages: bool = False) -> list[str]:
+def offered(
+    model: str, question: str, *, files=(), passages: bool = False, search_key: str = ""
+) -> list[str]:
     plan = plan_answer(PlanDefaults(model=model, code_execution=True))
     part = PromptPart("passages", Message.user("[1] …"), 5) if passages else None
     references = References(passages=part, search=_tool("search_docs"), sets=("default",))
@@ -60,7 +72,8 @@ def offered(model: str, question: str, *, files=(), passages: bool = False) -> l
         code_runs=_CodeRuns(),  # type: ignore[arg-type]
         linked=None,  # type: ignore[arg-type]  # no Slack link in these questions
         slack_search=None,  # type: ignore[arg-type]  # no action token: search_slack is off
-        read_url=ReadUrl(),
+        # Never searches here: only whether web_search is offered is asked.
+        **web_tools(BraveSearch(endpoint="http://127.0.0.1:9/unused", key=lambda: search_key)),
     )
     return [tool.name for tool in tools.choose(request)]
 
@@ -134,7 +147,7 @@ def searched(model: str, question: str) -> list[str]:
         code_runs=_CodeRuns(),  # type: ignore[arg-type]
         linked=None,  # type: ignore[arg-type]
         slack_search=None,  # type: ignore[arg-type]  # only offered here, never called
-        read_url=ReadUrl(),
+        **web_tools(NO_SEARCH_KEY),
     )
     return [tool.name for tool in tools.choose(request)]
 
@@ -144,3 +157,13 @@ def test_a_small_model_is_offered_slack_search_only_for_questions_about_slack():
     assert "search_slack" not in searched(LOCAL, "How do I deploy this bot to Google Cloud?")
     assert "search_slack" in searched(LOCAL, "Who mentioned the pool limit in #incidents?")
     assert "search_slack" in searched(OPENAI, "How do I deploy this bot to Google Cloud?")
+
+
+def test_a_small_model_is_offered_web_search_only_when_asked_for_the_web():
+    question = "What is the capital of France?"
+    assert offered(LOCAL, question, search_key="k") == []
+    every = ["search_docs", "run_python", "web_search", "read_url"]
+    assert offered(OPENAI, question, search_key="k") == every
+    assert offered(OPENAI, question) == every[:2]  # no key: never offered
+    latest = "Search the web for the latest Python release notes."
+    assert offered(LOCAL, latest, search_key="k") == ["web_search", "read_url"]

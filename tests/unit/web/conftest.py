@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from devstack.web_search_stand_in import WebSearchStandIn
 from tests.unit.web.pages_server import PagesServer
 
 
@@ -16,5 +17,13 @@ def pages():
 def other():
     """A second listener, for redirects that must not reach it."""
     server = PagesServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def brave():
+    """The stand-in of Brave's search API on loopback (devstack/web_search_stand_in.py)."""
+    server = WebSearchStandIn(key="test-search-key")
     yield server
     server.close()
