@@ -130,75 +130,59 @@ def _interaction(
     decision = decide_interaction(body=body, headers=headers, verifier=verifier)
     routine_action = decision.routine_action
     if routine_action is not None:
-        return _queued(
+        return _published(
             "routine click",
-            lambda: publish_data(
-                project=settings.google_cloud_project,
-                topic=settings.routine_actions_topic,
-                data=routine_action.to_json(),
-                action=routine_action.action,
-            ),
-            action=routine_action.action,
+            settings,
+            topic=settings.routine_actions_topic,
+            data=routine_action.to_json(),
+            key={"action": routine_action.action},
         )
+    # The responder holds the bot token: it checks who clicked, then decides an approval once
+    # (running the call if approved) or stops the answer.
     approval = decision.approval
     if approval is not None:
-        # The responder checks who clicked, decides the call once, and runs it if approved.
-        return _queued(
+        return _published(
             "approval click",
-            lambda: publish_data(
-                project=settings.google_cloud_project,
-                topic=settings.assistant_events_topic,
-                data=approval.to_json(),
-                pending=approval.pending,
-            ),
-            pending=approval.pending,
-            approve=approval.approve,
+            settings,
             topic=settings.assistant_events_topic,
+            data=approval.to_json(),
+            key={"pending": approval.pending},
+            approve=approval.approve,
         )
     stop = decision.stop
     if stop is not None:
-        # The responder holds the bot token: it checks who clicked and stops the answer.
-        return _queued(
+        return _published(
             "stop request",
-            lambda: publish_data(
-                project=settings.google_cloud_project,
-                topic=settings.assistant_events_topic,
-                data=stop.to_json(),
-                message_key=stop.message_key,
-            ),
-            message_key=stop.message_key,
+            settings,
             topic=settings.assistant_events_topic,
+            data=stop.to_json(),
+            key={"message_key": stop.message_key},
         )
     feedback = decision.feedback
     if feedback is None:
         level = logging.WARNING if decision.status >= 400 else logging.INFO
         log_event(logger, level, decision.reason, status=decision.status)
         return flask.Response(decision.body, status=decision.status)
+    return _published("feedback", settings, topic=settings.feedback_topic,
+                      data=feedback.to_json(), key={"event_id": feedback.event_id},
+                      value=feedback.value, model=feedback.model)  # fmt: skip
+
+
+def _published(
+    what: str, settings: Settings, *, topic: str, data: bytes, key: dict[str, str], **logged: object
+) -> flask.Response:
+    """`data` published to `topic`, its `key` as the message's attributes and in the log."""
     return _queued(
-        "feedback",
-        lambda: publish_data(
-            project=settings.google_cloud_project,
-            topic=settings.feedback_topic,
-            data=feedback.to_json(),
-            event_id=feedback.event_id,
-        ),
-        event_id=feedback.event_id,
-        value=feedback.value,
-        model=feedback.model,
+        what,
+        lambda: publish_data(project=settings.google_cloud_project, topic=topic, data=data, **key),
+        topic=topic,
+        **key,
+        **logged,
     )
 
 
 def _dm_opened(opened: DmOpened, settings: Settings, retry: int | None) -> flask.Response:
     # The suggested prompts are a nicety, but a retried ack makes them cheap to get right.
-    return _queued(
-        "DM-opened event",
-        lambda: publish_data(
-            project=settings.google_cloud_project,
-            topic=settings.assistant_events_topic,
-            data=opened.to_json(),
-            event_id=opened.event_id,
-        ),
-        event_id=opened.event_id,
-        topic=settings.assistant_events_topic,
-        slack_retry=retry,
-    )
+    return _published("DM-opened event", settings, topic=settings.assistant_events_topic,
+                      data=opened.to_json(), key={"event_id": opened.event_id},
+                      slack_retry=retry)  # fmt: skip
