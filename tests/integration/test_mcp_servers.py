@@ -49,7 +49,8 @@ def answer(local_slack, local_model, tmp_path, servers, question, channel=CHANNE
                       channel=channel, user="U0ALICE", text=f"<@U0BOT> {question}",
                       ts=posted["ts"], thread_ts=posted["ts"], bot_user_id="U0BOT")  # fmt: skip
     outcome = core.handle(Delivery(mention=mention, delivery_id=f"m-{mention.event_id}"))
-    [reply] = local_slack.bot_replies(mention.thread_ts, channel)
+    reply, *cards = local_slack.bot_replies(mention.thread_ts, channel)
+    assert all("Approve this action?" in message_text(card) for card in cards)
     return outcome, reply, stores
 
 
@@ -75,15 +76,20 @@ def test_the_model_calls_the_time_servers_tool_and_the_answer_carries_its_result
     assert call.model == "time/get_current_time" and call.cost_usd == 0
 
 
-def test_a_tool_that_may_write_is_not_offered(local_slack, local_model, tmp_path, mcp_urls):
+def test_a_tool_that_may_write_is_offered_as_needing_approval_and_not_run(
+    local_slack, local_model, tmp_path, mcp_urls
+):
     servers = {"notes": {"url": mcp_urls["notes"], "tools": ["*"]}}
     question = unique('[[tool:notes__create_note:{"text": "x"}]] note this')
 
     outcome, reply, _ = answer(local_slack, local_model, tmp_path, servers, question)
 
     assert outcome is Outcome.ACK
-    assert offered(local_model, question) == ["notes__list_notes"]
-    assert "Created note" not in message_text(reply)
+    assert sorted(offered(local_model, question)) == ["notes__create_note", "notes__list_notes"]
+    [described] = [t["function"]["description"] for t in local_model.requests(question)[0]["body"]
+                   ["tools"] if t["function"]["name"] == "notes__create_note"]  # fmt: skip
+    assert described.startswith("[MCP server notes; runs only after the person approves]")
+    assert "Created note" not in message_text(reply)  # tests/integration/test_mcp_approvals.py
 
 
 def test_a_hung_server_gives_a_tool_error_within_the_timeout_and_the_answer_arrives(
