@@ -89,7 +89,7 @@ def test_a_tool_that_may_write_is_offered_as_needing_approval_and_not_run(
     [described] = [t["function"]["description"] for t in local_model.requests(question)[0]["body"]
                    ["tools"] if t["function"]["name"] == "notes__create_note"]  # fmt: skip
     assert described.startswith("[MCP server notes; runs only after the person approves]")
-    assert "Created note" not in message_text(reply)  # tests/integration/test_mcp_approvals.py
+    assert "Created note" not in message_text(reply)  # tests/unit/approvals/test_answer_path.py
 
 
 def test_a_hung_server_gives_a_tool_error_within_the_timeout_and_the_answer_arrives(
