@@ -12,6 +12,7 @@ to the first answer text (a status or "Thinking…" is not text) and to the fina
     python -m bench.day_in_the_life --deterministic  # the harness itself, with the fake model
     python -m bench.day_in_the_life plain-tcp docs-deploy  # those requests only (and the
                                                            # ones they follow up)
+    python -m bench.day_in_the_life --log-prompts  # stack/responder.log: prompts, first token
 """
 
 from __future__ import annotations
@@ -142,7 +143,13 @@ def _is_image(file: dict) -> bool:
     return str(file.get("mimetype", "")).startswith("image/")
 
 
-def run(log_dir: Path, *, deterministic: bool = False, only: tuple[str, ...] = ()) -> list[dict]:
+def run(
+    log_dir: Path,
+    *,
+    deterministic: bool = False,
+    only: tuple[str, ...] = (),
+    log_prompts: bool = False,
+) -> list[dict]:
     """One row per request; a single row saying why when the stack cannot run here.
     `deterministic`: the fake model instead (checks the harness itself, in a minute);
     `only`: those requests by name (with the requests they follow up), not all."""
@@ -169,7 +176,9 @@ def run(log_dir: Path, *, deterministic: bool = False, only: tuple[str, ...] = (
                 "MODEL_CONTEXT_TOKENS": str(spec.context_tokens),
                 "RESERVED_OUTPUT_TOKENS": str(spec.context_tokens // 4),
                 "OPENAI_TIMEOUT_SECONDS": "120",
-                "LOG_LEVEL": "WARNING",
+                # --log-prompts: the responder logs each prompt and its first token (INFO)
+                "LOG_LEVEL": "INFO" if log_prompts else "WARNING",
+                "LOG_PROMPTS": str(log_prompts).lower(),
                 **UNLIMITED,
             },
         )
@@ -262,13 +271,15 @@ def _seconds(value: float | None) -> float | str:
 def main(argv: list[str]) -> int:
     deterministic = "--deterministic" in argv
     only = tuple(arg for arg in argv if not arg.startswith("--"))
-    rows = run(Path(tempfile.mkdtemp(prefix="bench-day-")), deterministic=deterministic, only=only)
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-day-"))
+    rows = run(log_dir, deterministic=deterministic, only=only, log_prompts="--log-prompts" in argv)
     width = max(len(r["request"]) for r in rows)
     for row in rows:
         print(
             f"{row['request']:<{width}}  first {row.get('first_text_s', '-')!s:>6}  "
             f"final {row.get('final_s', '-')!s:>6}  {row['result']}"
         )
+    print(f"logs: {log_dir}")
     return 0
 
 
