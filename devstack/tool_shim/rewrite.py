@@ -186,10 +186,8 @@ def _describe(tool: dict[str, Any]) -> str:
     return f"- {tool['name']}({arguments}): {tool.get('description', '').strip()}"
 
 
-def route_request(body: dict[str, Any], step: Plan) -> dict[str, Any]:
-    """Step 1: which declared tool, if any, the last user message needs."""
+def _route_messages(body: dict[str, Any], step: Plan) -> list[dict[str, Any]]:
     tools = [tool_definition(body, name) for name in step.candidates]
-    choices = [*step.candidates, NO_TOOL] if step.allow_none else list(step.candidates)
     none_line = (
         f'\nReply {{"tool": "{NO_TOOL}"}} when you can answer directly without a tool.'
         if step.allow_none
@@ -203,13 +201,19 @@ def route_request(body: dict[str, Any], step: Plan) -> dict[str, Any]:
         "documents, data, calculations, live facts). "
         'Reply {"tool": "<tool name>"} to call the tool that fits best.' + none_line
     )
+    return _with_instruction(body.get("messages") or [], instruction)
+
+
+def route_request(body: dict[str, Any], step: Plan) -> dict[str, Any]:
+    """Step 1: which declared tool, if any, the last user message needs."""
+    choices = [*step.candidates, NO_TOOL] if step.allow_none else list(step.candidates)
     schema = {
         "type": "object",
         "properties": {"tool": {"type": "string", "enum": choices}},
         "required": ["tool"],
         "additionalProperties": False,
     }
-    messages = _with_instruction(body.get("messages") or [], instruction)
+    messages = _route_messages(body, step)
     request = _constrained(body, messages, schema, "tool_choice", _ROUTE_MAX_TOKENS)
     if step.allow_none:  # how sure the choice is (tool_share); an upstream without it ignores it
         request |= {"logprobs": True, "top_logprobs": _TOP_LOGPROBS}
@@ -265,15 +269,27 @@ def _share(alternatives: list[dict[str, Any]], step: Plan) -> float | None:
     return p_tool / (p_tool + p_none) if p_tool + p_none > 0 else None
 
 
-def arguments_request(body: dict[str, Any], name: str) -> dict[str, Any]:
-    """Step 2: the arguments of `name`, constrained to its `parameters` schema."""
+def arguments_request(
+    body: dict[str, Any], name: str, routed: Plan | None = None
+) -> dict[str, Any]:
+    """Step 2: the arguments of `name`, constrained to its `parameters` schema.
+
+    After a route (`routed`, its plan), the route's messages with the instruction in a system
+    turn after them: the model server has that prompt cached, so only the instruction is read
+    anew, not the whole conversation again (a table in the question: thousands of tokens).
+    Placed there, the routing instruction chose badly (see `_with_instruction`); the arguments,
+    once the tool is chosen, were as right (bench/bfcl.py).
+    """
     tool = tool_definition(body, name)
     schema = tool.get("parameters") or {"type": "object", "properties": {}}
     instruction = (
         f"Call the tool {name}: {tool.get('description', '').strip()}\n"
         f"Reply with only its arguments, as JSON matching this schema:\n{json.dumps(schema)}"
     )
-    messages = _with_instruction(body.get("messages") or [], instruction)
+    if routed is not None:
+        messages = [*_route_messages(body, routed), {"role": "system", "content": instruction}]
+    else:
+        messages = _with_instruction(body.get("messages") or [], instruction)
     max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
     return _constrained(body, messages, schema, name, max_tokens or _ARGUMENTS_MAX_TOKENS)
 

@@ -102,7 +102,8 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
             if step.allow_none:
                 return await _answer(request, body, "no tool needed")
             return _error(502, "the model chose no tool although one is required", "server_error")
-    status, answered = await _complete(request, rewrite.arguments_request(body, name))
+    routed_by = step if step.kind == "route" else None  # its prompt is cached upstream
+    status, answered = await _complete(request, rewrite.arguments_request(body, name, routed_by))
     if status != 200:
         return web.json_response(answered, status=status)
     usages.append(answered.get("usage"))

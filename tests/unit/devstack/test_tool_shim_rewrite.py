@@ -244,3 +244,18 @@ def test_without_probabilities_the_choice_stands():
     assert rewrite.parse_route('{"tool": "run_python"}', step, share=None) == "run_python"
     required = rewrite.plan(body(tool_choice="required"))
     assert rewrite.parse_route('{"tool": "run_python"}', required, share=0.1) == "run_python"
+
+
+def test_after_a_route_the_arguments_request_extends_the_routes_prompt():
+    # The model server has the route's prompt cached: the arguments step reads only its
+    # instruction anew, not the conversation (a CSV in the question) a second time.
+    step = rewrite.plan(body())
+    route = rewrite.route_request(body(), step)
+    arguments = rewrite.arguments_request(body(), "run_python", step)
+
+    *prefix, instruction = arguments["messages"]
+    assert prefix == route["messages"]
+    assert instruction["role"] == "system"
+    assert instruction["content"].startswith("Call the tool run_python")
+    forced = rewrite.arguments_request(body(), "run_python")  # no route before it
+    assert forced["messages"][0]["content"].startswith("Be concise.\n\nCall the tool run_python")
