@@ -258,7 +258,9 @@ def tool_share(completion: dict[str, Any], step: Plan) -> float | None:
 def _share(alternatives: list[dict[str, Any]], step: Plan) -> float | None:
     p_none = p_tool = 0.0
     for alternative in alternatives:
-        text = (alternative.get("token") or "").lstrip(' "')  # a token may hold the quote
+        # A token may hold the opening quote, or the end of the value with its closing quote
+        # (`none"}`): only the name's characters count.
+        text = (alternative.get("token") or "").lstrip(' "').split('"', 1)[0]
         if not text:
             continue
         p = math.exp(float(alternative.get("logprob", -math.inf)))

@@ -237,6 +237,14 @@ def test_the_share_is_read_where_the_name_starts_even_in_a_token_with_the_quote(
     )
 
 
+def test_a_token_ending_the_value_counts_for_its_name():
+    # Seen with Qwen: "none" and the closing quote and brace as one token.
+    step = rewrite.plan(body())
+    decision = {'none"}': 0.6, "run": 0.3, "search": 0.1}
+    tokens = [('{"tool": "', {}), ('none"}', decision)]
+    assert rewrite.tool_share(routed('{"tool": "none"}', tokens), step) == pytest.approx(0.4)
+
+
 def test_without_probabilities_the_choice_stands():
     step = rewrite.plan(body())
     plain = {"choices": [{"message": {"content": '{"tool": "run_python"}'}}]}
