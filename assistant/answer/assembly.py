@@ -25,7 +25,6 @@ from assistant.answer.references import (
     references_rules,
     usable_sets,
 )
-from assistant.answer.tool_need import inline_file_tokens
 from assistant.conversation.budget import fit_text, room_for_question, select_turns
 from assistant.conversation.prompt import Prompt, PromptPart, assemble_prompt
 from assistant.conversation.summariser import NO_RESERVATION, Reserve, Summariser
@@ -118,15 +117,7 @@ class PromptBuilder:
         system = _part("system", Message.system(references_rules(plan.persona, sets)), plan)
         room = room_for_question(plan.input_budget, system.tokens)
         files = self._files.user_turn(
-            mention,
-            spec=spec,
-            room=room,
-            max_file_tokens=inline_file_tokens(
-                plan.max_file_tokens,
-                tools_by_need=spec.tools_by_need,
-                code_execution=plan.code_execution,
-                names=[ref.name for ref in mention.file_refs],
-            ),
+            mention, spec=spec, room=room, max_file_tokens=plan.max_file_tokens
         )
         if files is not None:
             question = PromptPart("question", Message.user(files.content), files.tokens)

@@ -17,10 +17,6 @@ offered only with a reason found here; OpenAI's models are offered every tool. P
     True
     >>> asks_to_search_slack("How do I deploy this bot to Google Cloud?")
     False
-    >>> inline_file_tokens(8000, tools_by_need=True, code_execution=True, names=["life.csv"])
-    400
-    >>> inline_file_tokens(8000, tools_by_need=False, code_execution=True, names=["life.csv"])
-    8000
 """
 
 from __future__ import annotations
@@ -30,11 +26,9 @@ from collections.abc import Iterable
 
 __all__ = [
     "DATA_SUFFIXES",
-    "SMALL_MODEL_DATA_TOKENS",
     "asks_to_compute",
     "asks_to_search_slack",
     "has_data_files",
-    "inline_file_tokens",
     "refers_to_documents",
 ]
 
@@ -112,20 +106,3 @@ def has_data_files(names: Iterable[str]) -> bool:
 def refers_to_documents(question: str) -> bool:
     """The question points at the organisation's documents ("our runbook", "the docs")."""
     return bool(_DOCUMENTS.search(question))
-
-
-# A small model offered run_python for a data file reads the file by running code, and
-# `run_python`'s description lists it with its columns and first rows. The file's text inline
-# as well costs prompt time (the day-in-the-life CSV: 4,094 Qwen tokens, 100 s on 2 cores
-# before the route step answered, then the bot's 120 s timeout and a retry) and tempted the
-# model to answer from the rows it could see (a wrong continent) instead of running code.
-SMALL_MODEL_DATA_TOKENS = 400
-
-
-def inline_file_tokens(
-    max_file_tokens: int, *, tools_by_need: bool, code_execution: bool, names: Iterable[str]
-) -> int:
-    """How much of each of the question's files goes into the prompt as text."""
-    if tools_by_need and code_execution and has_data_files(names):
-        return min(max_file_tokens, SMALL_MODEL_DATA_TOKENS)
-    return max_file_tokens

@@ -10,11 +10,7 @@ import pytest
 
 from assistant.answer.plan import PlanDefaults, plan_answer
 from assistant.answer.references import References
-from assistant.answer.tool_need import (
-    SMALL_MODEL_DATA_TOKENS,
-    asks_to_compute,
-    inline_file_tokens,
-)
+from assistant.answer.tool_need import asks_to_compute
 from assistant.answer.tools import ToolRequest, deployed_tools
 from assistant.audience.facts import Audience, ConversationFacts, ConversationKind
 from assistant.audience.policy import Reach, decide
@@ -145,24 +141,3 @@ def test_a_small_model_is_offered_slack_search_only_for_questions_about_slack():
     assert "search_slack" not in searched(LOCAL, "How do I deploy this bot to Google Cloud?")
     assert "search_slack" in searched(LOCAL, "Who mentioned the pool limit in #incidents?")
     assert "search_slack" in searched(OPENAI, "How do I deploy this bot to Google Cloud?")
-
-
-def test_a_small_model_offered_run_python_reads_a_data_file_by_code_not_inline():
-    # The day-in-the-life CSV: 4,094 Qwen tokens inline took 100 s before the route answered
-    # and the model answered from the rows it saw; run_python's description lists the file.
-    small = plan_answer(PlanDefaults(model=LOCAL, code_execution=True, max_file_tokens=8000))
-    big = plan_answer(PlanDefaults(model=OPENAI, code_execution=True, max_file_tokens=8000))
-    no_code = plan_answer(PlanDefaults(model=LOCAL, code_execution=False, max_file_tokens=8000))
-
-    def inline(plan, names):
-        return inline_file_tokens(
-            plan.max_file_tokens,
-            tools_by_need=plan.spec.tools_by_need,
-            code_execution=plan.code_execution,
-            names=names,
-        )
-
-    assert inline(small, ["life.csv"]) == SMALL_MODEL_DATA_TOKENS
-    assert inline(small, ["notes.pdf"]) == 8000  # read only inline: all of it that fits
-    assert inline(big, ["life.csv"]) == 8000
-    assert inline(no_code, ["life.csv"]) == 8000  # no run to read it: inline it is
