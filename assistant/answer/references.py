@@ -22,7 +22,6 @@ from assistant.llm.messages import Message, content_text
 from assistant.llm.tokens import count_message, count_text
 from assistant.llm.tools import Tool, ToolRound
 from assistant.retrieval.passages import (
-    PASSAGES_CLOSING,
     PASSAGES_INTRO,
     REFERENCE_RULES,
     PassageBook,
@@ -100,7 +99,6 @@ def gather_references(
         return References(book, None, tool, tuple(sets))
     if not found.sent:
         return References(book, None, tool, tuple(sets))
-    passages = render_passages(found.sent)
-    message = Message.user(f"{PASSAGES_INTRO}\n\n{passages}\n\n{PASSAGES_CLOSING}")
+    message = Message.user(f"{PASSAGES_INTRO}\n\n{render_passages(found.sent)}")
     part = PromptPart("passages", message, count_message(message, plan.spec))
     return References(book, part, tool, tuple(sets))

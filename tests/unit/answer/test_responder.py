@@ -20,12 +20,7 @@ from assistant.llm.tools import Tool
 from assistant.mention import Mention
 from assistant.pubsub.outcome import Outcome
 from assistant.retrieval.catalog import SetCount
-from assistant.retrieval.passages import (
-    PASSAGES_CLOSING,
-    PASSAGES_INTRO,
-    REFERENCE_RULES,
-    Passage,
-)
+from assistant.retrieval.passages import PASSAGES_INTRO, REFERENCE_RULES, Passage
 from assistant.usage.stores import ModelCall
 from tests.e2e.harness import message_text, unique
 from tests.responders import Published, local_clients, memory_stores, settings_file, test_responder
@@ -372,9 +367,7 @@ def test_documents_go_in_as_data_and_the_answer_cites_them(local_slack, local_mo
     [request] = local_model.requests(question)
     sent = [m["content"] for m in request["body"]["messages"]]
     assert REFERENCE_RULES in sent[0]
-    [passages] = [str(m) for m in sent if str(m).startswith(PASSAGES_INTRO)]
-    # The citation rule again right before the question: a small model reads the end.
-    assert passages.endswith(PASSAGES_CLOSING) and sent[sent.index(passages) + 1] == question
+    assert any(str(m).startswith(PASSAGES_INTRO) for m in sent)
     assert request["body"]["tools"][0]["function"]["name"] == "search_docs"
 
 
