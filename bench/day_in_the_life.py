@@ -10,6 +10,9 @@ to the first answer text (a status or "Thinking…" is not text) and to the fina
 
     python -m bench.day_in_the_life                  # the local model (minutes)
     python -m bench.day_in_the_life --deterministic  # the harness itself, with the fake model
+    python -m bench.day_in_the_life plain-tcp docs-deploy  # those requests only (and the
+                                                           # ones they follow up)
+    python -m bench.day_in_the_life --log-prompts  # stack/responder.log: prompts, first token
 """
 
 from __future__ import annotations
@@ -140,16 +143,23 @@ def _is_image(file: dict) -> bool:
     return str(file.get("mimetype", "")).startswith("image/")
 
 
-def run(log_dir: Path, *, deterministic: bool = False) -> list[dict]:
+def run(
+    log_dir: Path,
+    *,
+    deterministic: bool = False,
+    only: tuple[str, ...] = (),
+    log_prompts: bool = False,
+) -> list[dict]:
     """One row per request; a single row saying why when the stack cannot run here.
-    `deterministic`: the fake model instead (checks the harness itself, in a minute)."""
+    `deterministic`: the fake model instead (checks the harness itself, in a minute);
+    `only`: those requests by name (with the requests they follow up), not all."""
     runtime, problem = ensure_runtime()
     if runtime is None:
         return [{"request": "all", "result": f"not run: {problem}"}]
     if deterministic:
         options = StackOptions(log_dir=log_dir / "stack", function_env=UNLIMITED)
         with LocalStack.start(options) as stack:
-            return _day(stack, runtime)
+            return _day(stack, runtime, only)
     missing = local_model_available(QWEN) or embeddings_available()
     if missing:
         return [{"request": "all", "result": f"not run: {missing}"}]
@@ -166,19 +176,21 @@ def run(log_dir: Path, *, deterministic: bool = False) -> list[dict]:
                 "MODEL_CONTEXT_TOKENS": str(spec.context_tokens),
                 "RESERVED_OUTPUT_TOKENS": str(spec.context_tokens // 4),
                 "OPENAI_TIMEOUT_SECONDS": "120",
-                "LOG_LEVEL": "WARNING",
+                # --log-prompts: the responder logs each prompt and its first token (INFO)
+                "LOG_LEVEL": "INFO" if log_prompts else "WARNING",
+                "LOG_PROMPTS": str(log_prompts).lower(),
                 **UNLIMITED,
             },
         )
         with LocalStack.start(options) as stack:
-            return _day(stack, runtime)
+            return _day(stack, runtime, only)
     finally:
         embeddings.stop()
         for process in model.processes:
             process.stop()
 
 
-def _day(stack: LocalStack, runtime: Path) -> list[dict]:
+def _day(stack: LocalStack, runtime: Path, only: tuple[str, ...] = ()) -> list[dict]:
     os.environ.update(stack.env)  # the emulators' addresses, for this process's clients
     _index_docs(stack)
     csv, xlsx = life_expectancy_csv(), units_workbook()
@@ -186,7 +198,7 @@ def _day(stack: LocalStack, runtime: Path) -> list[dict]:
     space = Workspace(stack.sandbox_url, firestore.Client(project=stack.options.project))
     threads = {name: _seed(space, messages) for name, messages in SEEDED_THREADS.items()}
     rows = []
-    for request in requests_for(facts, csv, xlsx):
+    for request in selected(requests_for(facts, csv, xlsx), only):
         outcome = ask(space, request, threads.get(request.thread, ""))
         threads[request.name] = outcome.thread_ts
         rows.append(
@@ -207,6 +219,23 @@ def _day(stack: LocalStack, runtime: Path) -> list[dict]:
         }
     )
     return rows
+
+
+def selected(requests: list[Request], only: tuple[str, ...]) -> list[Request]:
+    """The requests named in `only` and the earlier requests whose threads they continue.
+
+    >>> names = [r.name for r in selected([Request("a", ""), Request("b", "", thread="a"),
+    ...                                    Request("c", "")], ("b",))]
+    >>> names
+    ['a', 'b']
+    """
+    if not only:
+        return requests
+    wanted = set(only)
+    for request in reversed(requests):
+        if request.name in wanted and request.thread:
+            wanted.add(request.thread)
+    return [request for request in requests if request.name in wanted]
 
 
 def _seed(space: Workspace, messages: list[tuple[str, str]]) -> str:
@@ -241,13 +270,16 @@ def _seconds(value: float | None) -> float | str:
 
 def main(argv: list[str]) -> int:
     deterministic = "--deterministic" in argv
-    rows = run(Path(tempfile.mkdtemp(prefix="bench-day-")), deterministic=deterministic)
+    only = tuple(arg for arg in argv if not arg.startswith("--"))
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-day-"))
+    rows = run(log_dir, deterministic=deterministic, only=only, log_prompts="--log-prompts" in argv)
     width = max(len(r["request"]) for r in rows)
     for row in rows:
         print(
             f"{row['request']:<{width}}  first {row.get('first_text_s', '-')!s:>6}  "
             f"final {row.get('final_s', '-')!s:>6}  {row['result']}"
         )
+    print(f"logs: {log_dir}")
     return 0
 
 

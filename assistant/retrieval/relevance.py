@@ -37,7 +37,13 @@ could did do does don each few for from further had has have here how i i'm if i
 it's its just let's me more most my no nor not now of off on once only or other our out over
 own same should so some such than that the their then there these they this those to too under
 up us very was we were what what's when where which who why will with would you your"""
-_STOP = frozenset(_STOP_TEXT.split())
+# How the answer should look, not what it is about ("Answer in one word", "in three short bullet
+# points"): "What is the capital of Japan? Answer in one word." shared "answer", "one" and
+# "word" with docs/knowledge.md's relevance section and drew it (the day-in-the-life benchmark).
+_FORM_TEXT = """answer answers answered reply word words one two three four five short shortly
+brief briefly bullet bullets point points sentence sentences line lines paragraph explain
+describe tell give please"""
+_STOP = frozenset(_STOP_TEXT.split()) | frozenset(_FORM_TEXT.split())
 _WORD = re.compile(r"[^\W_]+")
 # Hiragana, katakana, CJK ideographs, Hangul: written without spaces, compared as pairs.
 _CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+)")

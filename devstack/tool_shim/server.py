@@ -94,13 +94,16 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
         if status != 200:
             return web.json_response(routed, status=status)
         usages.append(routed.get("usage"))
-        name = rewrite.parse_route(_content(routed), step)
-        _log(f"route: {name or rewrite.NO_TOOL} ({time.monotonic() - started:.1f} s)")
+        share = rewrite.tool_share(routed, step)
+        name = rewrite.parse_route(_content(routed), step, share=share)
+        sure = "" if share is None else f", tool share {share:.2f}"
+        _log(f"route: {name or rewrite.NO_TOOL} ({time.monotonic() - started:.1f} s{sure})")
         if name is None:
             if step.allow_none:
                 return await _answer(request, body, "no tool needed")
             return _error(502, "the model chose no tool although one is required", "server_error")
-    status, answered = await _complete(request, rewrite.arguments_request(body, name))
+    routed_by = step if step.kind == "route" else None  # its prompt is cached upstream
+    status, answered = await _complete(request, rewrite.arguments_request(body, name, routed_by))
     if status != 200:
         return web.json_response(answered, status=status)
     usages.append(answered.get("usage"))

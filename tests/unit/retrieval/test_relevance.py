@@ -23,6 +23,17 @@ def test_a_general_question_gets_no_passage_at_the_distance_the_issue_saw():
     assert not E5.keeps(question, OPERATING_IT, 0.165)
 
 
+def test_words_about_the_answers_form_are_not_the_questions_topic():
+    # The day-in-the-life benchmark: this drew docs/knowledge.md's relevance section at 0.150
+    # on "answer", "one" and "word(s)".
+    passage = (
+        "Relevance: answers from your documents. The decision still attaches to one general "
+        "question (2 of its 3 words in a passage); a Japanese question is judged on its words."
+    )
+    assert not E5.keeps("What is the capital of Japan? Answer in one word.", passage, 0.15)
+    assert E5.keeps("How is relevance decided for a Japanese question?", passage, 0.15)
+
+
 def test_a_question_the_passage_answers_keeps_it_at_the_same_distance():
     assert E5.keeps("How do I read the responder function's logs?", OPERATING_IT, 0.165)
     assert E5.keeps("How do I rotate a secret?", OPERATING_IT, 0.165)
