@@ -21,6 +21,12 @@ offered only with a reason found here; OpenAI's models are offered every tool. P
     True
     >>> asks_to_search_web("What does our deploy runbook say about secrets?")
     False
+    >>> names_the_tool("What time is it in Tokyo?", "get_current_time")
+    True
+    >>> names_the_tool("Add a note: standup moves to 9:30", "create_note")
+    True
+    >>> names_the_tool("Explain TCP and UDP", "get_current_time")
+    False
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ __all__ = [
     "asks_to_search_slack",
     "asks_to_search_web",
     "has_data_files",
+    "names_the_tool",
     "refers_to_documents",
 ]
 
@@ -125,3 +132,23 @@ def has_data_files(names: Iterable[str]) -> bool:
 def refers_to_documents(question: str) -> bool:
     """The question points at the organisation's documents ("our runbook", "the docs")."""
     return bool(_DOCUMENTS.search(question))
+
+
+# Words in tools' names that say nothing about what they are for.
+_TOOL_VERBS = frozenset({
+    "get", "set", "list", "create", "make", "add", "read", "find", "search", "update", "delete",
+    "run", "fetch", "query", "lookup", "the", "new",
+})  # fmt: skip
+
+
+def names_the_tool(question: str, tool: str) -> bool:
+    """Whether the question uses a word of a tool's name that says what it is about (an MCP
+    server's `get_current_time`: "time"; `list_notes`: "note"), singular or plural."""
+    words = {_singular(word) for word in re.findall(r"[a-z0-9]+", question.lower())}
+    subjects = {_singular(part) for part in re.split(r"[^a-z0-9]+", tool.lower())
+                if len(part) >= 3 and part not in _TOOL_VERBS}  # fmt: skip
+    return bool(subjects & words)
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word

@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from assistant.answer.plan import Planner
+from assistant.answer.tool_need import names_the_tool
 from assistant.answer.tools import ToolRequest
 from assistant.approvals.pending import PendingCall
 from assistant.approvals.proposals import Proposals, waiting
@@ -60,6 +61,12 @@ class McpTools:
             for listed in self._client.tools(server):
                 name = namespaced(server.name, listed.name)
                 if not server.allows(listed.name) or name in offered:
+                    continue
+                # A small model pays a routing step for every tool offered: only those the
+                # question names (answer/tool_need.py); OpenAI's models get every one.
+                if not request.every_tool and not names_the_tool(
+                    request.mention.question, listed.name
+                ):
                     continue
                 if server.needs_approval(listed.name, read_only=listed.read_only):
                     offered[name] = self._proposed(server, listed, name, request, proposed)

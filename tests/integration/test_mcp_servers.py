@@ -123,3 +123,25 @@ def test_in_a_shared_channel_mcp_tools_need_the_channels_opt_in(
     answer(local_slack, local_model, tmp_path, servers, question, channel="C0CONNECT", **audience)
 
     assert offered(local_model, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what time is it in Tokyo?", ["time__get_current_time"]),
+        ("add a note: standup moves to 9:30", ["notes__create_note", "notes__list_notes"]),
+        ("explain TCP and UDP", []),
+    ],
+)
+def test_a_small_model_is_offered_only_the_mcp_tools_its_question_names(
+    local_slack, local_model, tmp_path, mcp_urls, question, expected
+):
+    # Each tool offered costs a small model a routing step (issue 26: every question in
+    # `nox -s dev`'s #general paid one for the time and notes servers).
+    servers = {"time": {"url": mcp_urls["time"], "tools": ["get_current_time"]},
+               "notes": {"url": mcp_urls["notes"], "tools": ["*"]}}  # fmt: skip
+    asked = unique(question)
+
+    answer(local_slack, local_model, tmp_path, servers, asked, model="qwen2.5-coder-1.5b")
+
+    assert sorted(offered(local_model, asked)) == expected
