@@ -94,7 +94,10 @@ def standalone_query(question: str, earlier_questions: Sequence[str], *, enough:
 def select_within(
     passages: Sequence[Passage], *, max_tokens: int, max_passages: int, count: Callable[[str], int]
 ) -> list[Passage]:
-    """The best passages (nearest first) whose rendered text fits `max_tokens` together."""
+    """The nearest passages whose rendered text fits `max_tokens` together, nearest first. The
+    first one that does not fit is cut to the room left (when that is worth a passage) and ends
+    the list: a passage is never skipped for smaller, farther ones (the 500-token section with
+    the deploy commands lost its place to three short, less relevant ones: issue 26)."""
     chosen: list[Passage] = []
     used = 0
     for passage in sorted(passages, key=lambda p: p.distance):
@@ -104,7 +107,30 @@ def select_within(
         if used + size <= max_tokens:
             chosen.append(passage)
             used += size
+            continue
+        if max_tokens - used >= MIN_CUT_TOKENS:
+            chosen.append(_cut(passage, max_tokens - used, count))
+        break
     return chosen
+
+
+# A passage cut shorter than this says too little to be worth its place.
+MIN_CUT_TOKENS = 100
+CUT_MARK = " […]"
+
+
+def _cut(passage: Passage, room: int, count: Callable[[str], int]) -> Passage:
+    """The passage's text cut at a word so that, rendered, it fits `room`."""
+    words = passage.text.split(" ")
+    low, high = 0, len(words)
+    while low < high:  # the most words that fit
+        middle = (low + high + 1) // 2
+        text = " ".join(words[:middle]) + CUT_MARK
+        if count(render_passages([(0, dataclasses.replace(passage, text=text))])) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return dataclasses.replace(passage, text=" ".join(words[:low]) + CUT_MARK)
 
 
 def _words(passage: Passage) -> str:
