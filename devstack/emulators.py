@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from devstack.processes import ManagedProcess, free_port, wait_for_http
@@ -28,27 +29,53 @@ def _sdk_root() -> Path:
 
 
 def start_pubsub(log_dir: Path, *, project: str) -> tuple[ManagedProcess, str]:
-    port = free_port()
     launcher = _sdk_root() / "platform/pubsub-emulator/bin/cloud-pubsub-emulator"
-    process = ManagedProcess(
-        "pubsub-emulator", [str(launcher), "--host=127.0.0.1", f"--port={port}"], log_dir=log_dir
+    return _start_java_emulator(
+        "pubsub-emulator",
+        lambda port: [str(launcher), "--host=127.0.0.1", f"--port={port}"],
+        lambda port: f"http://127.0.0.1:{port}/v1/projects/{project}/topics",
+        log_dir,
     )
-    wait_for_http(
-        f"http://127.0.0.1:{port}/v1/projects/{project}/topics", timeout=60, process=process.process
-    )
-    return process, f"127.0.0.1:{port}"
 
 
 def start_firestore(log_dir: Path) -> tuple[ManagedProcess, str]:
-    port = free_port()
     launcher = _sdk_root() / "platform/cloud-firestore-emulator/cloud_firestore_emulator"
-    process = ManagedProcess(
+    return _start_java_emulator(
         "firestore-emulator",
-        [str(launcher), "start", "--host=127.0.0.1", f"--port={port}"],
-        log_dir=log_dir,
+        lambda port: [str(launcher), "start", "--host=127.0.0.1", f"--port={port}"],
+        lambda port: f"http://127.0.0.1:{port}/",
+        log_dir,
     )
-    wait_for_http(f"http://127.0.0.1:{port}/", timeout=60, process=process.process)
-    return process, f"127.0.0.1:{port}"
+
+
+# A free port can be taken by someone else before the emulator binds it (the Firestore
+# emulator also binds a WebSocket port of its own choosing): it then exits with "Address
+# already in use" (a CI run lost its whole stack to this), and another port is tried.
+_BIND_ATTEMPTS = 3
+
+
+def _start_java_emulator(
+    name: str,
+    command: Callable[[int], list[str]],
+    ready_url: Callable[[int], str],
+    log_dir: Path,
+) -> tuple[ManagedProcess, str]:
+    for attempt in range(1, _BIND_ATTEMPTS + 1):
+        port = free_port()
+        process = ManagedProcess(name, command(port), log_dir=log_dir, append=attempt > 1)
+        try:
+            wait_for_http(ready_url(port), timeout=60, process=process.process)
+        except RuntimeError:
+            process.stop()
+            if attempt == _BIND_ATTEMPTS or "Address already in use" not in _log_text(process):
+                raise
+            continue
+        return process, f"127.0.0.1:{port}"
+    raise AssertionError("unreachable")
+
+
+def _log_text(process: ManagedProcess) -> str:
+    return process.log_path.read_text(errors="replace")
 
 
 def start_storage(log_dir: Path, *, bucket: str) -> tuple[ManagedProcess, str]:
