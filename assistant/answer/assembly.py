@@ -26,6 +26,7 @@ from assistant.answer.references import (
     references_rules,
     usable_sets,
 )
+from assistant.answer.tool_need import computes_over_data, has_data_files
 from assistant.conversation.budget import fit_text, room_for_question, select_turns
 from assistant.conversation.prompt import Prompt, PromptPart, assemble_prompt
 from assistant.conversation.summariser import NO_RESERVATION, Reserve, Summariser
@@ -96,6 +97,17 @@ class Assembly:
         )
 
 
+def read_by_code(mention: Mention, plan: AnswerPlan) -> frozenset[str]:
+    """The question's data files a small model's code will read whole (its first round must
+    run code: `AnswerTools.first_call`), so the prompt shows only their first rows."""
+    names = [ref.name for ref in mention.file_refs]
+    if not (plan.spec.tools_by_need and plan.code_execution):
+        return frozenset()
+    if not computes_over_data(mention.question, names):
+        return frozenset()
+    return frozenset(name for name in names if has_data_files([name]))
+
+
 class PromptBuilder:
     def __init__(
         self,
@@ -121,7 +133,11 @@ class PromptBuilder:
         system = _part("system", Message.system(references_rules(plan.persona, sets)), plan)
         room = room_for_question(plan.input_budget, system.tokens)
         files = self._files.user_turn(
-            mention, spec=spec, room=room, max_file_tokens=plan.max_file_tokens
+            mention,
+            spec=spec,
+            room=room,
+            max_file_tokens=plan.max_file_tokens,
+            read_by_code=read_by_code(mention, plan),
         )
         if files is not None:
             question = PromptPart("question", Message.user(files.content), files.tokens)

@@ -75,12 +75,14 @@ class Generator:
         assembly: Assembly,
         tools: tuple[Tool, ...],
         *,
+        first_call: str = "",
         resumed: tuple[ToolRound, ...] = (),
     ) -> FinalAnswer:
         """The final answer (its footer and the tools' blocks included); raises ModelError when
         the model fails, Cancelled (with this delivery's usage metered) when it was stopped.
         `resumed`: rounds an earlier answer left for this one to go on from (an approved
-        call's), before the rounds this answer's earlier attempts completed."""
+        call's), before the rounds this answer's earlier attempts completed. `first_call`: a
+        tool the first round must call ("" lets the model choose)."""
         plan, reply = context.plan, context.reply
         done_rounds = (*resumed, *context.claim.rounds)
 
@@ -116,6 +118,7 @@ class Generator:
             deadline=time.monotonic() + deadline.remaining(),
             max_rounds=plan.max_tool_rounds,
             done_rounds=done_rounds,
+            first_call=first_call,
             cancelled=lambda: context.stop.stopped,
         )
         rounds, in_rounds = list(done_rounds), Usage()

@@ -174,23 +174,26 @@ class Responder:
         assembly = dataclasses.replace(assembly, linked=linked, pasted=pasted)
         context.slack_sources.extend(linked.sources)
         meter.record("summary", model=plan.summary.model, usage=assembly.summary_usage)
-        tools = self._tools.choose(
-            ToolRequest(
-                mention=mention,
-                plan=plan,
-                references=assembly.references,
-                audience=context.audience,
-                meter=meter,
-                slack_sources=context.slack_sources,
-                file_names=assembly.file_names,
-            )
+        request = ToolRequest(
+            mention=mention,
+            plan=plan,
+            references=assembly.references,
+            audience=context.audience,
+            meter=meter,
+            slack_sources=context.slack_sources,
+            file_names=assembly.file_names,
         )
+        tools = self._tools.choose(request)
         key = mention.message_key
         try:
             with StopWatch(lambda: self._stops.requested(key)) as watch:
                 context.stop = watch
                 final = self._generator.generate(
-                    context, assembly, tools, resumed=resumed_rounds(self._pending_calls, context)
+                    context,
+                    assembly,
+                    tools,
+                    first_call=self._tools.first_call(request, tools),
+                    resumed=resumed_rounds(self._pending_calls, context),
                 )
         except Cancelled:
             return self._stopped(context, assembly, by=watch.by)

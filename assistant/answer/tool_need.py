@@ -21,6 +21,10 @@ offered only with a reason found here; OpenAI's models are offered every tool. P
     True
     >>> asks_to_search_web("What does our deploy runbook say about secrets?")
     False
+    >>> computes_over_data("Average life expectancy per continent?", ["life.csv"])
+    True
+    >>> computes_over_data("What is in this file?", ["life.csv"])
+    False
     >>> names_the_tool("What time is it in Tokyo?", "get_current_time")
     True
     >>> names_the_tool("Add a note: standup moves to 9:30", "create_note")
@@ -39,6 +43,7 @@ __all__ = [
     "asks_to_compute",
     "asks_to_search_slack",
     "asks_to_search_web",
+    "computes_over_data",
     "has_data_files",
     "names_the_tool",
     "refers_to_documents",
@@ -127,6 +132,13 @@ def asks_to_compute(question: str) -> bool:
 def has_data_files(names: Iterable[str]) -> bool:
     """One of the thread's files is data a run can read (a table, JSON, a log)."""
     return any(name.lower().endswith(tuple(DATA_SUFFIXES)) for name in names)
+
+
+def computes_over_data(question: str, file_names: Iterable[str]) -> bool:
+    """The question asks to compute over data files the thread has: only code gets it right.
+    A 1.5B model left to choose answered such questions from the rows it could see (a wrong
+    continent, a made-up total) or spent 100 s routing over a CSV inline."""
+    return has_data_files(file_names) and asks_to_compute(question)
 
 
 def refers_to_documents(question: str) -> bool:

@@ -18,7 +18,12 @@ from assistant.answer.meter import Meter
 from assistant.answer.plan import AnswerPlan
 from assistant.answer.references import References
 from assistant.answer.slack_tools import ReadSlackLink, SearchSlack
-from assistant.answer.tool_need import asks_to_compute, has_data_files, refers_to_documents
+from assistant.answer.tool_need import (
+    asks_to_compute,
+    computes_over_data,
+    has_data_files,
+    refers_to_documents,
+)
 from assistant.audience.policy import AudienceDecision, Source
 from assistant.executor.tool import RUN_PYTHON, CodeRuns
 from assistant.llm.tools import Tool
@@ -135,6 +140,20 @@ class AnswerTools:
                 else:
                     chosen.append(source.tool(request))
         return tuple(chosen)
+
+    @staticmethod
+    def first_call(request: ToolRequest, offered: Sequence[Tool]) -> str:
+        """The tool the answer's first round must call, or "" to leave the choice to the model:
+        a small model asked to compute over the thread's data files runs code first (left to
+        choose, it answered from the rows it could see). OpenAI's models choose for
+        themselves."""
+        if (
+            not request.every_tool
+            and any(tool.name == RUN_PYTHON for tool in offered)
+            and computes_over_data(request.mention.question, request.file_names)
+        ):
+            return RUN_PYTHON
+        return ""
 
 
 def deployed_tools(

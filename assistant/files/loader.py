@@ -42,9 +42,16 @@ class ThreadFiles:
         self._lock = threading.Lock()  # one responder instance may serve requests in threads
 
     def user_turn(
-        self, mention: Mention, *, spec: ModelSpec, room: int, max_file_tokens: int
+        self,
+        mention: Mention,
+        *,
+        spec: ModelSpec,
+        room: int,
+        max_file_tokens: int,
+        read_by_code: frozenset[str] = frozenset(),
     ) -> FileContext | None:
-        """The current turn with its files within `room` tokens, or None when it has none."""
+        """The current turn with its files within `room` tokens, or None when it has none;
+        the files named in `read_by_code` only previewed (see `plan_user_turn`)."""
         if not mention.file_refs:
             return None
         prefix = _prefix(mention)
@@ -53,7 +60,12 @@ class ThreadFiles:
             for ref in mention.file_refs
         ]
         return plan_user_turn(
-            mention.question, files, spec=spec, room=room, max_file_tokens=max_file_tokens
+            mention.question,
+            files,
+            spec=spec,
+            room=room,
+            max_file_tokens=max_file_tokens,
+            read_by_code=read_by_code,
         )
 
     def expand(self, turn: StoredTurn, mention: Mention, *, spec: ModelSpec) -> Content:

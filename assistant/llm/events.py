@@ -41,6 +41,7 @@ class ModelRequest:
     max_output_tokens: int
     tools: tuple[dict[str, Any], ...] = ()  # OpenAI "function" tool definitions
     tool_choice: str = ""  # "" leaves it to the server ("auto" when tools are given)
+    must_call: str = ""  # a tool this request must call; "" lets the model choose
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {
@@ -52,7 +53,9 @@ class ModelRequest:
         }
         if self.tools:
             wire["tools"] = list(self.tools)
-        if self.tool_choice:
+        if self.must_call:
+            wire["tool_choice"] = {"type": "function", "function": {"name": self.must_call}}
+        elif self.tool_choice:
             wire["tool_choice"] = self.tool_choice
         return wire
 

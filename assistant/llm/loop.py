@@ -63,6 +63,7 @@ def run_tool_loop(
     deadline: float,
     max_rounds: int,
     done_rounds: Sequence[ToolRound] = (),
+    first_call: str = "",
     clock: Callable[[], float] = time.monotonic,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> Iterator[LoopEvent]:
@@ -70,7 +71,8 @@ def run_tool_loop(
     the rounds so far (so a prompt assembler can make room for them); without it they are
     appended to `request.messages`. Once `cancelled()` is true, `Cancelled` is raised within a
     tenth of a second, whether the model is writing, silent, or a tool runs: the model's stream
-    and the tool are left to their threads (the stream is closed at its next event)."""
+    and the tool are left to their threads (the stream is closed at its next event).
+    `first_call`: a tool the answer's first round must call ("" lets the model choose)."""
     by_name = {tool.name: tool for tool in tools}
     rounds = tuple(done_rounds)
     usage, restarts, first_token_at = Usage(), 0, None
@@ -89,6 +91,7 @@ def run_tool_loop(
             messages=tuple(messages),
             tools=tuple(tool.to_wire() for tool in tools),
             tool_choice="" if offer_tools or not tools else "none",
+            must_call=first_call if offer_tools and not rounds and first_call in by_name else "",
         )
         if cancelled():
             raise Cancelled()

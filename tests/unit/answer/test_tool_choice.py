@@ -12,7 +12,7 @@ import pytest
 from assistant.answer.plan import PlanDefaults, plan_answer
 from assistant.answer.references import References
 from assistant.answer.tool_need import asks_to_compute
-from assistant.answer.tools import ToolRequest, deployed_tools
+from assistant.answer.tools import AnswerTools, ToolRequest, deployed_tools
 from assistant.audience.facts import Audience, ConversationFacts, ConversationKind
 from assistant.audience.policy import Reach, decide
 from assistant.conversation.prompt import PromptPart
@@ -76,6 +76,20 @@ def offered(
         **web_tools(BraveSearch(endpoint="http://127.0.0.1:9/unused", key=lambda: search_key)),
     )
     return [tool.name for tool in tools.choose(request)]
+
+
+def first_call(model: str, question: str, *, files=()) -> str:
+    """The tool the first round must call, as the responder asks `AnswerTools`."""
+    plan = plan_answer(PlanDefaults(model=model, code_execution=True))
+    request = ToolRequest(
+        mention=make_mention(f"<@U0BOT> {question}"),
+        plan=plan,
+        references=References(passages=None, search=None, sets=()),
+        audience=None,  # type: ignore[arg-type]  # not asked: only the first call is
+        meter=None,  # type: ignore[arg-type]
+        file_names=tuple(files),
+    )
+    return AnswerTools.first_call(request, [_tool("search_docs"), _tool("run_python")])
 
 
 @pytest.mark.parametrize(
@@ -167,3 +181,14 @@ def test_a_small_model_is_offered_web_search_only_when_asked_for_the_web():
     assert offered(OPENAI, question) == every[:2]  # no key: never offered
     latest = "Search the web for the latest Python release notes."
     assert offered(LOCAL, latest, search_key="k") == ["web_search", "read_url"]
+
+
+def test_a_small_model_asked_to_compute_over_the_thread_s_data_runs_code_first():
+    # Issue 26: left to choose, Qwen 1.5B answered "Europe" from the CSV rows it could see,
+    # and routed 100 s over the CSV inline before choosing no tool.
+    chart = "Which continent had the highest average in 2007? Plot the averages as a bar chart."
+    assert first_call(LOCAL, chart, files=["life.csv"]) == "run_python"
+    assert first_call(LOCAL, "And the lowest average?", files=["life.csv"]) == "run_python"
+    assert first_call(LOCAL, "What columns does this file have?", files=["life.csv"]) == ""
+    assert first_call(LOCAL, "What is the average of 3 and 5?") == ""  # no data: its choice
+    assert first_call(OPENAI, chart, files=["life.csv"]) == ""  # OpenAI's models choose

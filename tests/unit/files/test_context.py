@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from assistant.files.context import (
+    PREVIEW_TOKENS,
     LoadedFile,
     display_name,
     notes_text,
@@ -82,6 +83,22 @@ def test_a_file_over_the_per_file_limit_is_cut_with_a_note_to_the_model_and_the_
     assert "[The file continues; only its beginning is included here.]" in body
     assert 300 <= count_text(body, VISION) <= 360
     assert turn.notes == ("`big.csv` is long, so I read only about its first 300 tokens.",)
+
+
+def test_a_data_file_the_code_reads_whole_is_only_previewed_and_nobody_is_told_it_was_cut():
+    # Issue 26: a 4,094-token CSV inline cost a 1.5B model 100 s of prompt before it answered
+    # from the rows it saw; its code reads the file, so the prompt shows the first rows.
+    files = [text_file("life.csv", "country,year,lifeExp\n" + "Asland,2007,70.1\n" * 3_000),
+             text_file("notes.txt", "word " * 900)]  # fmt: skip
+    turn = plan_user_turn("Average per year?", files, spec=TEXT_ONLY, room=10_000,
+                          max_file_tokens=2_000, read_by_code=frozenset({"life.csv"}))  # fmt: skip
+    preview, notes_file = texts(turn.content)[1:]
+    assert preview.startswith('<file name="life.csv" type="text/csv">\ncountry,year,lifeExp\n')
+    assert "run code that reads `life.csv` whole" in preview
+    assert count_text(preview, TEXT_ONLY) <= PREVIEW_TOKENS + 50  # + the frame and its note
+    assert "Asland,2007,70.1\n\n[Only its first rows" in preview  # whole rows only
+    assert count_text(notes_file, TEXT_ONLY) > 900  # a file not read by code: as before
+    assert turn.notes == ()  # the run reads it all: no "I read only its first tokens"
 
 
 def test_text_already_cut_when_it_was_extracted_is_also_reported():

@@ -36,7 +36,7 @@ class Adder:
         return Tool("add", "Adds two numbers.", ADD_SCHEMA, self, status="Adding…")
 
 
-def run(model, text: str, tools, *, max_rounds: int = 4, done_rounds=()):
+def run(model, text: str, tools, *, max_rounds: int = 4, done_rounds=(), first_call=""):
     client = openai.OpenAI(
         api_key="k", base_url=model.base_url, max_retries=0, timeout=httpx.Timeout(5.0)
     )
@@ -54,6 +54,7 @@ def run(model, text: str, tools, *, max_rounds: int = 4, done_rounds=()):
             deadline=time.monotonic() + 20,
             max_rounds=max_rounds,
             done_rounds=done_rounds,
+            first_call=first_call,
         )
     )
 
@@ -106,6 +107,22 @@ def test_the_round_cap_makes_the_model_answer(local_model):
     last_request = local_model.requests(question)[-1]["body"]
     assert last_request["tool_choice"] == "none"
     assert isinstance(events[-1], FinalAnswer) and events[-1].rounds == 2
+
+
+def test_a_required_first_call_is_asked_for_in_the_first_round_only(local_model):
+    adder = Adder()
+    question = f'{unique()} [[tool:add:{{"a": 2, "b": 3}}]]'
+    events = run(local_model, question, [adder.tool()], first_call="add")
+    first, second = (r["body"] for r in local_model.requests(question))
+    assert first["tool_choice"] == {"type": "function", "function": {"name": "add"}}
+    assert "tool_choice" not in second  # then the model answers, or calls again, as it likes
+    assert adder.calls == [{"a": 2, "b": 3}] and isinstance(events[-1], FinalAnswer)
+
+
+def test_a_required_call_of_a_tool_not_offered_is_not_asked_for(local_model):
+    question = f"{unique()} hello"
+    run(local_model, question, [Adder().tool()], first_call="run_python")
+    assert "tool_choice" not in local_model.requests(question)[0]["body"]
 
 
 def test_tool_failures_become_results_the_model_can_read(local_model):
