@@ -30,6 +30,7 @@ EMPTY_ANSWER = "_The model returned an empty answer._"
 def answer_text(
     model_text: str,
     *,
+    question: str = "",
     book: PassageBook,
     notes: Sequence[str],
     plan: AnswerPlan,
@@ -38,7 +39,7 @@ def answer_text(
     slack_sources: Sequence[str] = (),
 ) -> str:
     """`spent` includes this answer's cost, so the note tells what asking again would meet."""
-    cited = with_sources(model_text.strip(), book)
+    cited = with_sources(model_text.strip(), book, question)
     text = (cited or EMPTY_ANSWER) + slack_sources_text(slack_sources) + notes_text(notes)
     return text + near_limit_note(near_limits(plan.channel.budgets, spent, now))
 

@@ -223,8 +223,8 @@ class Responder:
         mention, plan = context.mention, context.plan
         spent = context.spent_before.plus(context.meter.total_cost_usd)
         notes = (*assembly.notes, *assembly.linked.notes, *assembly.pasted.notes, *context.notes)
-        text = answer_text(final.text, book=assembly.references.book, notes=notes, plan=plan,
-                           spent=spent, now=self._clock(),
+        text = answer_text(final.text, question=mention.question, book=assembly.references.book,
+                           notes=notes, plan=plan, spent=spent, now=self._clock(),
                            slack_sources=context.slack_sources)  # fmt: skip
         feedback = feedback_block(event_id=mention.event_id, model=plan.model)
         context.reply.finish(text, blocks=(*final.blocks, feedback))

@@ -1,4 +1,5 @@
-"""The answer's `[n]` citations -> a short Sources list of only the documents cited (pure).
+"""The answer's `[n]` citations -> a short Sources list of only the documents cited (pure);
+an answer that cites none lists the passages it repeats the wording of, marked as such.
 
 Numbers are resolved against the answer's `PassageBook`: a number the model made up (no such
 passage) cites nothing. Several passages of one document make one line. A title is linked to
@@ -20,10 +21,14 @@ the document's link when it has one.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from assistant.retrieval.attribution import drawn_on
 from assistant.retrieval.passages import Passage, PassageBook
 
-__all__ = ["cited_numbers", "with_sources"]
+__all__ = ["UNCITED", "cited_numbers", "with_sources"]
+
+UNCITED = "_(not cited: the answer repeats their wording)_"
 
 # [1], [1, 3], [1][2]; not a Markdown link's text ([1](url)) nor a checkbox.
 _CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\](?!\()")
@@ -41,18 +46,27 @@ def cited_numbers(answer: str, book: PassageBook) -> list[int]:
     return seen
 
 
-def with_sources(answer: str, book: PassageBook) -> str:
+def with_sources(answer: str, book: PassageBook, question: str = "") -> str:
+    """The answer and, under it, the documents it cites; when it cites none, the passages whose
+    wording it repeats (`attribution.py`), marked as not cited."""
     numbers = cited_numbers(answer, book)
-    if not numbers:
-        return answer
+    if numbers:
+        return answer.rstrip() + "\n\n*Sources*\n" + "\n".join(_lines(numbers, book))
+    matched = drawn_on(answer, question, book.numbered(range(1, len(book) + 1)))
+    if matched:
+        lines = _lines(matched, book, labelled=False)
+        return answer.rstrip() + f"\n\n*Sources* {UNCITED}\n" + "\n".join(lines)
+    return answer
+
+
+def _lines(numbers: Sequence[int], book: PassageBook, *, labelled: bool = True) -> list[str]:
+    """One line per document: its passages' numbers, its title, the sections."""
     lines: list[str] = []
     by_document: dict[str, list[tuple[int, Passage]]] = {}
-    for number in numbers:
-        passage = book.get(number)
-        assert passage is not None
+    for number, passage in book.numbered(numbers):
         by_document.setdefault(passage.document, []).append((number, passage))
     for cited in by_document.values():
-        labels = "".join(f"[{number}]" for number, _ in cited)
+        labels = "".join(f"[{number}]" for number, _ in cited) + " " if labelled else "• "
         first = cited[0][1]
         sections = []
         for _, passage in cited:
@@ -60,8 +74,8 @@ def with_sources(answer: str, book: PassageBook) -> str:
             if section and section not in sections:
                 sections.append(section)
         where = f" › {'; '.join(_escape(s) for s in sections)}" if sections else ""
-        lines.append(f"{labels} {_title(first)}{where}")
-    return answer.rstrip() + "\n\n*Sources*\n" + "\n".join(lines)
+        lines.append(f"{labels}{_title(first)}{where}")
+    return lines
 
 
 def _section(passage: Passage) -> str:

@@ -29,7 +29,7 @@ import re
 
 import snowballstemmer
 
-__all__ = ["CALIBRATED", "Relevance", "overlap", "relevance_for"]
+__all__ = ["CALIBRATED", "Relevance", "content_terms", "overlap", "relevance_for"]
 
 # Words that carry no topic, in questions as in documents ("how do I ..." matches everything).
 _STOP_TEXT = """a about again all also am an and any are as at be been being both but by can
@@ -122,6 +122,22 @@ def _terms(text: str) -> tuple[frozenset[str], frozenset[str]]:
             found = (w for w in _WORD.findall(part) if w not in _STOP and len(w) > 1)
             words |= {_ENGLISH.stemWord(w) for w in found}
     return frozenset(words), frozenset(pairs)
+
+
+def content_terms(text: str) -> list[str]:
+    """The stemmed words of alphabetic scripts and the character pairs of CJK runs, in order.
+
+    >>> content_terms("Run terraform apply, then check the logs. 東京都")
+    ['run', 'terraform', 'appli', 'check', 'log', '東京', '京都']
+    """
+    terms: list[str] = []
+    for part in _CJK.split(text.lower()):
+        if _CJK.fullmatch(part):
+            terms += [part[i : i + 2] for i in range(len(part) - 1)] or [part]
+        else:
+            found = (w for w in _WORD.findall(part) if w not in _STOP and len(w) > 1)
+            terms += [_ENGLISH.stemWord(w) for w in found]
+    return terms
 
 
 def overlap(question: str, passage_text: str, *, min_words: int = 2) -> float | None:

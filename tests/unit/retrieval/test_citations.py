@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.retrieval.citations import with_sources
+from assistant.retrieval.citations import UNCITED, with_sources
 from assistant.retrieval.passages import (
     Passage,
     PassageBook,
@@ -47,6 +47,40 @@ def test_numbers_with_no_passage_and_markdown_links_cite_nothing():
     book = book_of(LEAVE)
     text = "See [2] and [the list](https://x.example) and [1](https://y.example)."
     assert with_sources(text, book) == text
+
+
+DEPLOY = passage(
+    "c4", "knowledge/docs/deploy.md", "Deploying to Google Cloud", heading=("2. One apply",),
+    text="cd terraform\nterraform init\nterraform apply -var project_id=$PROJECT_ID\n"
+    "terraform output -raw slack_app_manifest\nThis enables the APIs and creates the secrets.",
+)  # fmt: skip
+
+
+def test_an_answer_that_repeats_a_passage_without_citing_it_still_names_it_as_not_cited():
+    # Issue 26: Qwen 1.5B listed deploy.md's commands with no [n], and no Sources said where
+    # they came from.
+    answer = (
+        "1. Run `terraform init` in the terraform folder.\n2. Run `terraform apply -var "
+        "project_id=$PROJECT_ID`.\n3. Then `terraform output -raw slack_app_manifest`."
+    )
+    shown = with_sources(answer, book_of(LEAVE, DEPLOY), "How do I deploy this bot?")
+    _, sources = shown.split("\n\n*Sources* ")
+    assert sources == f"{UNCITED}\n• Deploying to Google Cloud › 2. One apply"
+
+
+def test_an_answer_that_shares_only_the_question_s_words_with_a_passage_names_nothing():
+    question = "Do we run terraform apply or terraform init first?"
+    answer = "You run terraform init first, then terraform apply."
+    assert with_sources(answer, book_of(DEPLOY), question) == answer
+    assert with_sources("TCP is reliable; UDP is fast.", book_of(DEPLOY), "TCP?") == (
+        "TCP is reliable; UDP is fast."
+    )
+
+
+def test_a_cited_answer_lists_only_what_it_cites_even_if_it_repeats_another_passage():
+    answer = "Run `terraform init` then `terraform apply -var project_id=$PROJECT_ID` [1]."
+    shown = with_sources(answer, book_of(LEAVE, DEPLOY))
+    assert shown.endswith("*Sources*\n[1] [Leave policy](https://hr.example/leave) › Intro")
 
 
 def test_a_passage_cannot_close_its_frame_or_smuggle_control_characters():
