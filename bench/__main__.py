@@ -28,6 +28,7 @@ from bench import (
     usage_overhead,
     web_reads,
 )
+from devstack.processes import interrupt_on_sigterm
 
 
 def _table(title: str, rows: list[dict]) -> str:
@@ -54,6 +55,7 @@ ALONE = {"relevance": relevance.main, "bfcl": bfcl.main}
 
 
 def main(argv: list[str]) -> int:
+    interrupt_on_sigterm()  # a killed run still stops the servers and emulators it started
     if argv:
         return ALONE[argv[0]](argv[1:])
     log_dir = Path(tempfile.mkdtemp(prefix="bench-logs-"))

@@ -42,6 +42,7 @@ from devstack.embeddings import embeddings_available, start_embeddings
 from devstack.executor_runtime import ensure_runtime
 from devstack.knowledge import PREFIX, local_e5_env
 from devstack.local_model import QWEN, local_model_available, start_local_model
+from devstack.processes import interrupt_on_sigterm
 from devstack.stack import REPO_ROOT, LocalStack, StackOptions
 
 CHANNEL, USER, BOT = "C0GENERAL", "U0ALICE", "<@U0BOT>"
@@ -209,6 +210,7 @@ def _day(stack: LocalStack, runtime: Path, only: tuple[str, ...] = ()) -> list[d
                 "final_s": _seconds(outcome.final_s),
             }
         )
+        print(_line(rows[-1], width=14), file=sys.stderr, flush=True)  # a long run's progress
     firsts = [r["first_text_s"] for r in rows if isinstance(r["first_text_s"], float)]
     rows.append(
         {
@@ -268,17 +270,22 @@ def _seconds(value: float | None) -> float | str:
     return round(value, 1) if value is not None else "-"
 
 
+def _line(row: dict, *, width: int) -> str:
+    return (
+        f"{row['request']:<{width}}  first {row.get('first_text_s', '-')!s:>6}  "
+        f"final {row.get('final_s', '-')!s:>6}  {row['result']}"
+    )
+
+
 def main(argv: list[str]) -> int:
+    interrupt_on_sigterm()  # a killed run still stops its model, emulators and functions
     deterministic = "--deterministic" in argv
     only = tuple(arg for arg in argv if not arg.startswith("--"))
     log_dir = Path(tempfile.mkdtemp(prefix="bench-day-"))
     rows = run(log_dir, deterministic=deterministic, only=only, log_prompts="--log-prompts" in argv)
     width = max(len(r["request"]) for r in rows)
     for row in rows:
-        print(
-            f"{row['request']:<{width}}  first {row.get('first_text_s', '-')!s:>6}  "
-            f"final {row.get('final_s', '-')!s:>6}  {row['result']}"
-        )
+        print(_line(row, width=width))
     print(f"logs: {log_dir}")
     return 0
 

@@ -13,7 +13,13 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["ManagedProcess", "free_port", "interrupt_on_sigint", "wait_for_http"]
+__all__ = [
+    "ManagedProcess",
+    "free_port",
+    "interrupt_on_sigint",
+    "interrupt_on_sigterm",
+    "wait_for_http",
+]
 
 
 def interrupt_on_sigint() -> None:
@@ -25,6 +31,19 @@ def interrupt_on_sigint() -> None:
     with SIGINT ignored: without this, SIGINT to the process group did nothing at all.
     """
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def interrupt_on_sigterm() -> None:
+    """Make SIGTERM raise KeyboardInterrupt, so `finally` blocks stop what this process started.
+
+    By default SIGTERM ends Python on the spot: a benchmark killed that way left its model
+    server, emulators and functions running (each in its own process group), holding ports,
+    memory and both cores."""
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def free_port() -> int:
