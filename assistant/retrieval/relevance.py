@@ -60,6 +60,9 @@ class Relevance:
     cross_script_distance: float  # when no word of the question can be compared
     min_overlap: float = 0.6  # share of the question's words the passage contains
     min_words: int = 2  # a one-word question needs that word and this many in all to pass
+    # How far the question's words may move a relevant passage up, in distance (ranking.py):
+    # near-ties are common among one document's sections. Distance alone when 0.
+    lexical_weight: float = 0.0
 
     @classmethod
     def distance_only(cls, max_distance: float) -> Relevance:
@@ -87,10 +90,11 @@ class Relevance:
 # word test between 0.5 and 0.65; re-calibrate with the same command and an OPENAI_API_KEY.
 CALIBRATED: dict[str, Relevance] = {
     "multilingual-e5-small-q4": Relevance(
-        max_distance=0.19, sure_distance=0.13, cross_script_distance=0.17
+        max_distance=0.19, sure_distance=0.13, cross_script_distance=0.17, lexical_weight=0.02
     ),
+    # lexical_weight scaled from e5's by the ratio of their thresholds (not measured here).
     "text-embedding-3-small": Relevance(
-        max_distance=0.65, sure_distance=0.5, cross_script_distance=0.6
+        max_distance=0.65, sure_distance=0.5, cross_script_distance=0.6, lexical_weight=0.07
     ),
 }
 DEFAULT_MODEL = "text-embedding-3-small"

@@ -27,6 +27,7 @@ from assistant.retrieval.passages import (
     encode_tool_result,
     render_passages,
 )
+from assistant.retrieval.ranking import ranked
 from assistant.retrieval.relevance import CALIBRATED, DEFAULT_MODEL, Relevance
 from assistant.settings_registry import (
     RETRIEVAL_MAX_PASSAGES,
@@ -94,13 +95,14 @@ def standalone_query(question: str, earlier_questions: Sequence[str], *, enough:
 def select_within(
     passages: Sequence[Passage], *, max_tokens: int, max_passages: int, count: Callable[[str], int]
 ) -> list[Passage]:
-    """The nearest passages whose rendered text fits `max_tokens` together, nearest first. The
-    first one that does not fit is cut to the room left (when that is worth a passage) and ends
-    the list: a passage is never skipped for smaller, farther ones (the 500-token section with
-    the deploy commands lost its place to three short, less relevant ones: issue 26)."""
+    """The first passages (in the order given: best first) whose rendered text fits
+    `max_tokens` together. The first one that does not fit is cut to the room left (when that
+    is worth a passage) and ends the list: a passage is never skipped for smaller, worse ones
+    (the 500-token section with the deploy commands lost its place to three short, less
+    relevant ones: issue 26)."""
     chosen: list[Passage] = []
     used = 0
-    for passage in sorted(passages, key=lambda p: p.distance):
+    for passage in passages:
         if len(chosen) >= max_passages:
             break
         size = count(render_passages([(0, passage)]))
@@ -193,11 +195,13 @@ class DocumentSearch:
             limit=self.limits.candidates,
             max_distance=self.limits.relevance.max_distance,
         )
-        relevant = [
-            p for p in candidates if self.limits.relevance.keeps(query, _words(p), p.distance)
-        ]
+        relevance = self.limits.relevance
+        relevant = [p for p in candidates if relevance.keeps(query, _words(p), p.distance)]
         chosen = select_within(
-            relevant, max_tokens=max_tokens, max_passages=max_passages, count=count
+            ranked(query, relevant, weight=relevance.lexical_weight),
+            max_tokens=max_tokens,
+            max_passages=max_passages,
+            count=count,
         )
         numbers = book.add(chosen)
         found = Found(

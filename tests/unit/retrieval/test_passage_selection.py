@@ -1,5 +1,5 @@
-"""Which passages go with a question within their share of the budget: the nearest first, and
-never a farther, smaller one in place of a nearer one that did not fit."""
+"""Which passages go with a question within their share of the budget: the best first (as
+ranked), and never a worse, smaller one in place of a better one that did not fit."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_the_nearer_passage_that_does_not_fit_is_cut_not_skipped_for_smaller_far
     slack_app, terraform = passage("app", 0.10, 100), passage("apply", 0.11, 500)
     verify, commands = passage("verify", 0.12, 120), passage("cmd", 0.13, 150)
 
-    chosen = select_within([commands, verify, terraform, slack_app], max_tokens=400,
+    chosen = select_within([slack_app, terraform, verify, commands], max_tokens=400,
                            max_passages=5, count=words)  # fmt: skip
 
     assert [p.chunk_id for p in chosen] == ["app", "apply"]  # not "verify" and "cmd" instead
