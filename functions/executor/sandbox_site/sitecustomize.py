@@ -53,7 +53,7 @@ class _ShownIsSaved(importlib.abc.Loader):
 
 
 def _keep_figures(pyplot):
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # type: ignore[import-not-found]  # sandbox only
 
     saved = set()  # the figures the code saved itself (by id)
     save = Figure.savefig
