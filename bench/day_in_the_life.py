@@ -127,13 +127,20 @@ def check(request: Request, answer: str, images: list[dict]) -> tuple[bool, str]
     if missing:
         return False, f"missing {missing}: {answer[:160]!r}"
     sources = answer.partition("Sources")[2]
-    if request.cites and request.cites not in sources:
-        return False, f"no citation of {request.cites}"
+    if request.cites and document_title(request.cites) not in sources:
+        return False, f"no citation of {request.cites}: {sources.strip()[:120]!r}"
     if request.no_sources and sources:
         return False, "passages were cited for a general question"
     if request.chart and not images:
         return False, "no chart was posted"
     return True, ""
+
+
+def document_title(name: str) -> str:
+    """How Sources names one of docs/' documents: by its title, its first heading (they are
+    indexed without a link, so the file name is not shown)."""
+    first = (REPO_ROOT / "docs" / name).read_text(encoding="utf-8").splitlines()[0]
+    return first.lstrip("#").strip()
 
 
 def _text(message: dict) -> str:
