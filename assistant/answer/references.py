@@ -84,7 +84,7 @@ def gather_references(
     earlier_questions = [
         content_text(turn.content) for turn in earlier_newest_first if turn.role == "user"
     ]
-    share = int(plan.input_budget * search.limits.token_share)
+    share = min(int(plan.input_budget * search.limits.token_share), plan.spec.max_passage_tokens)
     try:
         found = search.find(
             standalone_query(question, earlier_questions),

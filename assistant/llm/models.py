@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
-__all__ = ["ModelSpec", "input_budget", "model_spec"]
+__all__ = ["SELF_HOSTED_PASSAGE_TOKENS", "ModelSpec", "input_budget", "model_spec"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,12 +26,21 @@ class ModelSpec:
     # Small self-hosted models route better among few tools: each is offered only when the
     # question gives a reason for it (assistant/answer/tool_need.py); OpenAI's get every tool.
     tools_by_need: bool = False
+    # The most passage tokens sent with a question. A self-hosted model on CPU reads its prompt
+    # at about 50 tokens a second before its first word (Qwen2.5-Coder-1.5B on 2 cores: 600
+    # passage tokens were 12 s of a documents answer's first text); the best passage comes
+    # first (retrieval/ranking.py), so the cut loses the least useful ones.
+    max_passage_tokens: int = 100_000
 
     @property
     def count_key(self) -> str:
         """Identifies how counts were made, so cached counts are reused only when valid."""
         return f"{self.encoding}x{self.count_scale}"
 
+
+# About 300 of the model's own tokens at our 1.3 scale: 6 s of prompt on 2 cores, so a documents
+# question's first text comes within 8 s.
+SELF_HOSTED_PASSAGE_TOKENS = 400
 
 # Longest prefix wins. Figures from the providers' model pages.
 _SPECS: dict[str, ModelSpec] = {
@@ -47,13 +56,23 @@ _SPECS: dict[str, ModelSpec] = {
     "o3-mini": ModelSpec(200_000, "o200k_base"),
     "o4-mini": ModelSpec(200_000, "o200k_base", supports_images=True),
     "smollm2": ModelSpec(
-        2_048, "o200k_base", count_scale=1.3, output_limit_param="max_tokens", tools_by_need=True
+        2_048,
+        "o200k_base",
+        count_scale=1.3,
+        output_limit_param="max_tokens",
+        tools_by_need=True,
+        max_passage_tokens=SELF_HOSTED_PASSAGE_TOKENS,
     ),
     "fake-gpt": ModelSpec(128_000, "o200k_base", supports_images=True),
 }
 # Self-hosted models (the local Qwen among them).
 _UNKNOWN = ModelSpec(
-    8_192, "o200k_base", count_scale=1.3, output_limit_param="max_tokens", tools_by_need=True
+    8_192,
+    "o200k_base",
+    count_scale=1.3,
+    output_limit_param="max_tokens",
+    tools_by_need=True,
+    max_passage_tokens=SELF_HOSTED_PASSAGE_TOKENS,
 )
 
 
