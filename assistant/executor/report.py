@@ -106,7 +106,7 @@ def _failure(result: RunResult) -> str:
         return f"it was stopped ({result.limit} limit)"
     if result.exit_code != 0:
         return "it ended with an error" if (result.exit_code or 0) > 0 else "it was killed"
-    if not result.stdout.strip() and not result.files:
+    if not result.stdout.strip() and not result.outputs:  # streamed: only their heads are here
         return "it printed nothing and wrote no files"
     return ""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.executor.protocol import RunFile, RunResult, Skipped
+from assistant.executor.protocol import FileHead, RunFile, RunResult, Skipped
 from assistant.executor.report import FAILED, RunOutcome, code_footer, describe, unavailable
 from assistant.llm.tools import CallRecord
 
@@ -142,3 +142,13 @@ def test_numbers_no_successful_run_printed_get_a_caution():
         "_These numbers do not appear in the output of any successful code run: 80.7. "
         "Check them before relying on them._"
     )
+
+
+def test_a_streamed_run_that_only_saved_a_chart_is_not_called_a_failure():
+    # Issue 26: the responder streams results (files as names and sizes), and a run that saved
+    # its chart was reported to the model and the person as "printed nothing and wrote no files".
+    chart_only = RunResult(exit_code=0, written=(FileHead("averages.png", 28_028),))
+    text = describe(chart_only, posted=["averages.png"])
+    assert not text.startswith(FAILED)
+    assert "Files written: averages.png (28,028 bytes)" in text
+    assert RunOutcome.read(text).succeeded
