@@ -40,3 +40,22 @@ def test_a_saved_chart_is_not_saved_twice_and_an_empty_figure_is_not_kept(runner
     )
     result = run(runner, code)
     assert [file.name for file in result.files] == ["mine.png"]
+
+
+def test_what_a_chart_shows_is_printed_after_the_run_s_output(runner):
+    # Issue 26: the chart code printed nothing; told so, the model answered from the CSV's first
+    # rows. The bars' labels and heights, as drawn, follow the run's own output.
+    code = (
+        "import pandas as pd, matplotlib.pyplot as plt\n"
+        "means = pd.Series({'Africa': 57.0354, 'Oceania': 80.7195, 'Europe': 77.6})\n"
+        "print('computed')\n"
+        "means.plot.bar(title='Life expectancy, 2007')\n"
+        "plt.savefig('averages.png')\n"
+    )
+    result = run(runner, code)
+    assert result.exit_code == 0 and result.stderr == "", result.stderr
+    assert result.stdout.splitlines() == [
+        "computed",
+        "[chart averages.png, as drawn: Life expectancy, 2007]",
+        "Africa: 57.0354; Oceania: 80.7195; Europe: 77.6",
+    ]

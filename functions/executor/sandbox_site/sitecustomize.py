@@ -55,11 +55,12 @@ class _ShownIsSaved(importlib.abc.Loader):
 def _keep_figures(pyplot):
     from matplotlib.figure import Figure  # type: ignore[import-not-found]  # sandbox only
 
-    saved = set()  # the figures the code saved itself (by id)
+    saved = {}  # id -> (figure, the file's name) of the figures saved, by the code or here
     save = Figure.savefig
 
     def savefig(figure, *args, **kwargs):
-        saved.add(id(figure))
+        target = args[0] if args else kwargs.get("fname", "")
+        saved[id(figure)] = (figure, os.path.basename(str(target)))
         return save(figure, *args, **kwargs)
 
     def save_unsaved(*args, **kwargs):
@@ -67,14 +68,66 @@ def _keep_figures(pyplot):
             figure = pyplot.figure(number)
             if id(figure) in saved or not figure.axes:
                 continue
-            saved.add(id(figure))
-            name = os.path.join(_WORKDIR, f"figure-{number}.png")
-            if not os.path.exists(name):
-                save(figure, name, bbox_inches="tight")
+            name = f"figure-{number}.png"
+            saved[id(figure)] = (figure, name)
+            if not os.path.exists(os.path.join(_WORKDIR, name)):
+                save(figure, os.path.join(_WORKDIR, name), bbox_inches="tight")
+
+    def at_exit():
+        save_unsaved()
+        try:
+            for figure, name in saved.values():
+                for line in _chart_data(figure, name):
+                    print(line)
+        except Exception:  # a chart's data is a courtesy: never the run's failure
+            pass
+        sys.stdout.flush()
 
     Figure.savefig = savefig
     pyplot.show = save_unsaved
-    atexit.register(save_unsaved)
+    atexit.register(at_exit)
+
+
+# Printed after the run's own output, so a model whose code only drew a chart still reads its
+# numbers (issue 26: the chart code printed nothing, and the model, told nothing was known,
+# answered from the CSV's first rows). At most this many values per series.
+_CHART_VALUES = 20
+
+
+def _chart_data(figure, name):
+    """Lines saying what each saved chart shows: its bars' labels and heights, its lines' points."""
+    for axes in figure.axes:
+        suptitle = figure._suptitle.get_text() if getattr(figure, "_suptitle", None) else ""
+        title = axes.get_title() or suptitle
+        header = f"[chart {name}, as drawn" + (f": {title}" if title else "") + "]"
+        lines = []
+        for container in getattr(axes, "containers", []):
+            horizontal = getattr(container, "orientation", "vertical") == "horizontal"
+            ticks = axes.get_yticklabels() if horizontal else axes.get_xticklabels()
+            axis = 1 if horizontal else 0
+            places = {round(t.get_position()[axis], 6): t.get_text() for t in ticks}
+            values = []
+            for bar in list(container)[:_CHART_VALUES]:
+                if horizontal:
+                    at, size = bar.get_y() + bar.get_height() / 2, bar.get_width()
+                else:
+                    at, size = bar.get_x() + bar.get_width() / 2, bar.get_height()
+                label = places.get(round(at, 6)) or f"{at:g}"
+                values.append(f"{label}: {size:.6g}")
+            series = container.get_label() or ""
+            series = "" if series.startswith("_") else f"{series}: "
+            lines.append(f"{series}" + "; ".join(values))
+        for line in axes.get_lines()[:3]:
+            xs, ys = line.get_xdata(), line.get_ydata()
+            if len(ys) == 0 or len(ys) > _CHART_VALUES:
+                continue
+            label = line.get_label()
+            label = "" if label.startswith("_") else f"{label}: "
+            points = zip(xs, ys, strict=False)
+            lines.append(label + "; ".join(f"{x}: {float(y):.6g}" for x, y in points))
+        if lines:
+            yield header
+            yield from lines
 
 
 _LOADERS = {"matplotlib": _ConfiguredElsewhere, "matplotlib.pyplot": _ShownIsSaved}
