@@ -70,7 +70,8 @@ def plan_user_turn(
 ) -> FileContext:
     """The question and as much of each file as fits, in order; `room` bounds the whole turn.
     Files named in `read_by_code` are ones the answer's code reads whole: the model is shown
-    only their first rows (`PREVIEW_TOKENS`), and nobody is told they were cut."""
+    only their first rows (`PREVIEW_TOKENS`), nobody is told they were cut, and the question
+    comes after the files."""
     question_text = question or NO_QUESTION
     if count_content(question_text, spec) > room // 2:
         question_text, _ = truncate_text(question_text, room // 2, spec)
@@ -117,6 +118,10 @@ def plan_user_turn(
         used += cost
         refs.append(stored)
         notes += [kept_note] if kept_note else []
+    if read_by_code & {ref.name for ref in refs}:
+        # The question last, right before the model writes its code: after the file rows, a
+        # 1.5B model's code dropped the question's "in 2007" (it averaged every year).
+        parts = [*parts[1:], parts[0]]
     return FileContext(
         content=tuple(parts),
         tokens=count_content(tuple(parts), spec),

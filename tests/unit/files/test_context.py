@@ -92,7 +92,8 @@ def test_a_data_file_the_code_reads_whole_is_only_previewed_and_nobody_is_told_i
              text_file("notes.txt", "word " * 900)]  # fmt: skip
     turn = plan_user_turn("Average per year?", files, spec=TEXT_ONLY, room=10_000,
                           max_file_tokens=2_000, read_by_code=frozenset({"life.csv"}))  # fmt: skip
-    preview, notes_file = texts(turn.content)[1:]
+    preview, notes_file, question = texts(turn.content)
+    assert question == "Average per year?"  # last: what the code must answer
     assert preview.startswith('<file name="life.csv" type="text/csv">\ncountry,year,lifeExp\n')
     assert "run code that reads `life.csv` whole" in preview
     assert count_text(preview, TEXT_ONLY) <= PREVIEW_TOKENS + 50  # + the frame and its note
