@@ -58,4 +58,5 @@ def test_what_a_chart_shows_is_printed_after_the_run_s_output(runner):
         "computed",
         "[chart averages.png, as drawn: Life expectancy, 2007]",
         "Africa: 57.0354; Oceania: 80.7195; Europe: 77.6",
+        "highest: Oceania (80.7195); lowest: Africa (57.0354)",
     ]

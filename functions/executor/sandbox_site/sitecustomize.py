@@ -106,17 +106,19 @@ def _chart_data(figure, name):
             ticks = axes.get_yticklabels() if horizontal else axes.get_xticklabels()
             axis = 1 if horizontal else 0
             places = {round(t.get_position()[axis], 6): t.get_text() for t in ticks}
-            values = []
+            bars = []
             for bar in list(container)[:_CHART_VALUES]:
                 if horizontal:
                     at, size = bar.get_y() + bar.get_height() / 2, bar.get_width()
                 else:
                     at, size = bar.get_x() + bar.get_width() / 2, bar.get_height()
-                label = places.get(round(at, 6)) or f"{at:g}"
-                values.append(f"{label}: {size:.6g}")
+                bars.append((places.get(round(at, 6)) or f"{at:g}", size))
             series = container.get_label() or ""
             series = "" if series.startswith("_") else f"{series}: "
-            lines.append(f"{series}" + "; ".join(values))
+            lines.append(f"{series}" + "; ".join(f"{label}: {size:.6g}" for label, size in bars))
+            if len(bars) > 1:  # a 1.5B model read "highest" off the list's first bar
+                top, low = max(bars, key=lambda bar: bar[1]), min(bars, key=lambda bar: bar[1])
+                lines.append(f"highest: {top[0]} ({top[1]:.6g}); lowest: {low[0]} ({low[1]:.6g})")
         for line in axes.get_lines()[:3]:
             xs, ys = line.get_xdata(), line.get_ydata()
             if len(ys) == 0 or len(ys) > _CHART_VALUES:
