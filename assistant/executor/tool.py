@@ -86,7 +86,8 @@ MAX_INPUT_FILES = 50
 DESCRIPTION = (
     "Run Python 3 code in an isolated sandbox and get back its exit status, stdout, stderr and "
     "the files it wrote. The working directory holds this thread's files by name (the "
-    "attachments, and files earlier runs wrote): os.listdir() shows them. pandas, numpy, "
+    "attachments, and files earlier runs wrote): os.listdir() shows them. Each run starts "
+    "afresh: no variable of an earlier run exists, so read the files again. pandas, numpy, "
     "matplotlib (Agg; Japanese labels render) and openpyxl are installed; there is no network. "
     "Limits: {wall:g} s; 1.5 GiB of memory per process and 2 GiB for all of them; output "
     f"files of at most {MAX_OUTPUT_FILE_BYTES // 1_000_000} MB each, "

@@ -170,24 +170,57 @@ def display_name(name: str) -> str:
     return (name.replace("`", "'").replace('"', "'").replace("\n", " ").strip() or "file")[:200]
 
 
-def _text_body(ref: FileRef, text: str, *, cut: bool, by_code: bool = False) -> str:
+def _text_body(ref: FileRef, text: str, *, cut: bool, note: str = "") -> str:
     name = display_name(ref.name)
-    note = "\n[The file continues; only its beginning is included here.]" if cut else ""
-    if cut and by_code:
-        note = f"\n[Only its first rows are shown here: run code that reads `{name}` whole.]"
+    if cut and not note:
+        note = "The file continues; only its beginning is included here."
+    ending = f"\n[{note}]" if note else ""
     # The file cannot end its frame early: what it says after a `</file>` is still its text.
     text = defuse_tags(text, "file")
-    return f'<file name="{name}" type="{ref.mimetype or "text/plain"}">\n{text}{note}\n</file>'
+    return f'<file name="{name}" type="{ref.mimetype or "text/plain"}">\n{text}{ending}\n</file>'
 
 
 def _text_part(
     ref: FileRef, extraction: Extraction, limit: int, spec: ModelSpec, *, by_code: bool = False
 ) -> tuple[TextPart, bool]:
+    if by_code:
+        return _sample_part(ref, extraction, limit, spec)
     text, cut = truncate_text(extraction.text, limit, spec)
-    if cut and by_code and "\n" in text:  # whole rows: a cut one reads as a wrong value
-        text = text[: text.rindex("\n") + 1]
     cut = cut or extraction.truncated
-    return TextPart(_text_body(ref, text, cut=cut, by_code=by_code)), cut
+    return TextPart(_text_body(ref, text, cut=cut)), cut
+
+
+def _sample_part(
+    ref: FileRef, extraction: Extraction, limit: int, spec: ModelSpec
+) -> tuple[TextPart, bool]:
+    """A table its code reads whole: its header and whole rows spread evenly across it, within
+    `limit`. Its first rows alone misled: all twelve were one country of Africa, and the code
+    for "the average in Africa in 2007" left out the continent."""
+    lines = extraction.text.splitlines()
+    head = 0
+    while head < len(lines) - 1 and lines[head].startswith("## "):  # a workbook's sheet name
+        head += 1
+    header, rows = lines[: head + 1], lines[head + 1 :]
+
+    def body(count: int) -> str:
+        picked = [rows[index * len(rows) // count] for index in range(count)] if count else []
+        return "\n".join([*header, *picked]) + "\n"
+
+    if count_text(extraction.text, spec) <= limit and not extraction.truncated:
+        return TextPart(_text_body(ref, extraction.text, cut=False)), False
+    low, high = 0, min(len(rows), 200)
+    while low < high:  # the most rows that fit
+        middle = (low + high + 1) // 2
+        if count_text(body(middle), spec) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    name = display_name(ref.name)
+    total = f"{len(rows):,}" + ("+" if extraction.truncated else "")
+    note = (
+        f"{low} of its {total} rows, spread evenly across it: run code that reads `{name}` whole."
+    )
+    return TextPart(_text_body(ref, body(low), cut=True, note=note)), True
 
 
 def _image_parts(ref: FileRef, extraction: Extraction) -> list[Part]:

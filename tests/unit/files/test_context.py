@@ -88,16 +88,22 @@ def test_a_file_over_the_per_file_limit_is_cut_with_a_note_to_the_model_and_the_
 def test_a_data_file_the_code_reads_whole_is_only_previewed_and_nobody_is_told_it_was_cut():
     # Issue 26: a 4,094-token CSV inline cost a 1.5B model 100 s of prompt before it answered
     # from the rows it saw; its code reads the file, so the prompt shows the first rows.
-    files = [text_file("life.csv", "country,year,lifeExp\n" + "Asland,2007,70.1\n" * 3_000),
+    rows = "".join(f"{c}land {n},{year},{60 + n % 7}.5\n" for c in ("Af", "Eu", "Oc")
+                   for n in range(10) for year in range(1952, 2008, 5))  # fmt: skip
+    files = [text_file("life.csv", "country,year,lifeExp\n" + rows),
              text_file("notes.txt", "word " * 900)]  # fmt: skip
     turn = plan_user_turn("Average per year?", files, spec=TEXT_ONLY, room=10_000,
                           max_file_tokens=2_000, read_by_code=frozenset({"life.csv"}))  # fmt: skip
     preview, notes_file, question = texts(turn.content)
     assert question == "Average per year?"  # last: what the code must answer
     assert preview.startswith('<file name="life.csv" type="text/csv">\ncountry,year,lifeExp\n')
-    assert "run code that reads `life.csv` whole" in preview
+    assert "of its 360 rows, spread evenly across it: run code that reads `life.csv`" in preview
     assert count_text(preview, TEXT_ONLY) <= PREVIEW_TOKENS + 50  # + the frame and its note
-    assert "Asland,2007,70.1\n\n[Only its first rows" in preview  # whole rows only
+    shown = [row for row in preview.split("\n")[2:] if row and row[0] not in "[<"]
+    assert all(row.count(",") == 2 for row in shown)  # whole rows only
+    # Rows from across the file, not its first country: every kind of row is seen.
+    assert {row[:2] for row in shown} == {"Af", "Eu", "Oc"}
+    assert len({row.split(",")[1] for row in shown}) > 5  # many years, not one country's first
     assert count_text(notes_file, TEXT_ONLY) > 900  # a file not read by code: as before
     assert turn.notes == ()  # the run reads it all: no "I read only its first tokens"
 
