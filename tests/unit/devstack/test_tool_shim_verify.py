@@ -43,11 +43,11 @@ def test_a_long_question_is_checked_by_its_start_and_end():
 def test_a_call_the_model_says_no_to_is_not_made():
     # BFCL irrelevance_48: "What is the current Gini Coefficient of USA?" with only a GDP tool:
     # the route chose it at a tool share of 0.93, the check gave "yes" a share of 0.44. Nearly
-    # all right calls of a sample of `simple` and `multiple` scored 0.60-0.92.
+    # all right calls of two samples of `simple` and `multiple` scored 0.53-0.92.
     assert verify.yes_share(checked(0.3, 0.6)) == pytest.approx(1 / 3)
-    assert not verify.confirmed(0.44)
+    assert not verify.confirmed(0.44) and not verify.confirmed(0.49)
     assert verify.yes_share(checked(0.9, 0.05)) == pytest.approx(0.9 / 0.95)
-    assert verify.confirmed(0.60)
+    assert verify.confirmed(0.53)
 
 
 def test_no_counts_in_any_case():
