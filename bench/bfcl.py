@@ -12,6 +12,7 @@ accepted "" means it may be left out) with no argument the answer does not name;
     python -m bench.bfcl             # 10 of each category
     python -m bench.bfcl 5           # 5 of each: a quick look
     python -m bench.bfcl 8 irrelevance simple   # those categories only
+    python -m bench.bfcl 20 --held-out  # the 20 halfway between the usual 20: a second sample
 """
 
 from __future__ import annotations
@@ -53,14 +54,17 @@ def _lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def sample(items: list[dict], size: int) -> list[dict]:
-    """`size` items spread evenly over the file: the same ones on every run.
+def sample(items: list[dict], size: int, *, held_out: bool = False) -> list[dict]:
+    """`size` items spread evenly over the file: the same ones on every run. `held_out`: the
+    items halfway between those, to check that a change tuned on the sample holds elsewhere.
 
     >>> [item["id"] for item in sample([{"id": n} for n in range(10)], 3)]
     [0, 3, 6]
+    >>> [item["id"] for item in sample([{"id": n} for n in range(10)], 3, held_out=True)]
+    [1, 4, 7]
     """
     step = max(1, len(items) // size)
-    return items[::step][:size]
+    return items[step // 2 if held_out else 0 :: step][:size]
 
 
 def wire_name(name: str) -> str:
@@ -170,8 +174,10 @@ def _calls(client: openai.OpenAI, model: LocalModel, item: dict) -> list[tuple[s
     return [(names[i], json.loads(arguments.get(i) or "{}")) for i in sorted(names)]
 
 
-def run_category(model: LocalModel, name: str, size: int, root: Path) -> dict:
-    items = sample(_lines(root / f"{CATEGORIES[name]}.json"), size)
+def run_category(
+    model: LocalModel, name: str, size: int, root: Path, *, held_out: bool = False
+) -> dict:
+    items = sample(_lines(root / f"{CATEGORIES[name]}.json"), size, held_out=held_out)
     answers_file = root / "possible_answer" / f"{CATEGORIES[name]}.json"
     answers = (
         {a["id"]: a["ground_truth"] for a in _lines(answers_file)} if name != "irrelevance" else {}
@@ -209,7 +215,13 @@ def run_category(model: LocalModel, name: str, size: int, root: Path) -> dict:
     }
 
 
-def run(log_dir: Path, size: int = SAMPLE, categories: list[str] | None = None) -> list[dict]:
+def run(
+    log_dir: Path,
+    size: int = SAMPLE,
+    categories: list[str] | None = None,
+    *,
+    held_out: bool = False,
+) -> list[dict]:
     root = data_dir()
     if root is None:
         return [{"category": "all", "cases": "not run: bfcl-eval is not installed"}]
@@ -217,7 +229,10 @@ def run(log_dir: Path, size: int = SAMPLE, categories: list[str] | None = None) 
         return [{"category": "all", "cases": f"not run: {missing}"}]
     model = _start(log_dir / QWEN.name, QWEN)
     try:
-        return [run_category(model, name, size, root) for name in categories or CATEGORIES]
+        return [
+            run_category(model, name, size, root, held_out=held_out)
+            for name in categories or CATEGORIES
+        ]
     finally:
         model.stop()
 
@@ -225,12 +240,17 @@ def run(log_dir: Path, size: int = SAMPLE, categories: list[str] | None = None) 
 def main(argv: list[str]) -> int:
     from bench.__main__ import _table
 
+    held_out = "--held-out" in argv
+    argv = [a for a in argv if a != "--held-out"]
     size = int(argv[0]) if argv else SAMPLE
-    rows = run(Path(tempfile.mkdtemp(prefix="bench-bfcl-")), size, argv[1:])
-    title = f"BFCL tool choice through the tool shim ({QWEN.name}, {size} per category)"
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-bfcl-"))
+    rows = run(log_dir, size, argv[1:], held_out=held_out)
+    which = ", held-out sample" if held_out else ""
+    title = f"BFCL tool choice through the tool shim ({QWEN.name}, {size} per category{which})"
     print(_table(title, [{k: v for k, v in row.items() if k != "misses"} for row in rows]))
     for row in rows:
         print(f"{row['category']} misses: {', '.join(row.get('misses', [])) or 'none'}")
+    print(f"logs (the shim's decisions in tool-shim.log): {log_dir}")
     return 0
 
 

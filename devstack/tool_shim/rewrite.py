@@ -7,7 +7,9 @@ Pure functions over JSON-shaped dicts; the server (`server.py`) does the I/O. Th
    The tool is taken only when the model is sure of it: llama.cpp reports the probabilities of
    the first token of the chosen name, and "none" wins unless the tools' share of it and
    "none" reaches `MIN_TOOL_SHARE` (`tool_share`);
-2. arguments: if a tool, a second constrained request for that tool's `parameters` schema;
+2. arguments: if a tool, a second constrained request for that tool's `parameters` schema,
+   then, when "none" was allowed, a yes/no check that the call gives what was asked
+   (`verify.py`): "no" means no tool after all;
 3. final: once the messages carry `role: tool` results, a plain request without tools in which
    the calls and their results are folded into user text, since small models' chat templates
    drop or garble the tool roles.
@@ -22,15 +24,20 @@ from typing import Any
 
 __all__ = [
     "NO_TOOL",
+    "TOP_LOGPROBS",
     "Plan",
     "arguments_request",
+    "constrained",
+    "deciding_alternatives",
     "fold_tool_messages",
     "parse_arguments",
     "parse_route",
     "plain_request",
     "plan",
     "route_request",
+    "text_of",
     "tool_share",
+    "value_text",
 ]
 
 NO_TOOL = "none"
@@ -48,7 +55,7 @@ _ARGUMENTS_MAX_TOKENS = 512
 # `irrelevance` from 10/20 to 16/20 and 18/20, `simple` from 20/20 to 18/20 and 19/20.
 MIN_TOOL_SHARE = 0.8
 # Alternatives llama.cpp reports per token: the tool names and "none" start among the first few.
-_TOP_LOGPROBS = 10
+TOP_LOGPROBS = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,7 +107,7 @@ def tool_definition(body: dict[str, Any], name: str) -> dict[str, Any]:
     raise KeyError(name)
 
 
-def _text(content: Any) -> str:
+def text_of(content: Any) -> str:
     """Message content as text: a string, or the text parts of a content array."""
     if content is None:
         return ""
@@ -123,11 +130,11 @@ def fold_tool_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for call in message["tool_calls"]:
                 function = call.get("function") or {}
                 calls[call.get("id", "")] = f"{function.get('name')}({function.get('arguments')})"
-            if text := _text(message.get("content")).strip():
+            if text := text_of(message.get("content")).strip():
                 folded.append({"role": "assistant", "content": text})
         elif role == "tool":
             call = calls.get(message.get("tool_call_id", ""), "a tool")
-            note = f"The tool call {call} returned:\n{_text(message.get('content'))}"
+            note = f"The tool call {call} returned:\n{text_of(message.get('content'))}"
             _append_user(folded, note)
         else:
             folded.append({k: v for k, v in message.items() if k != "tool_calls"})
@@ -138,7 +145,7 @@ def fold_tool_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _append_user(folded: list[dict[str, Any]], text: str) -> None:
     if folded and folded[-1].get("role") == "user":
-        folded[-1] = {**folded[-1], "content": f"{_text(folded[-1].get('content'))}\n\n{text}"}
+        folded[-1] = {**folded[-1], "content": f"{text_of(folded[-1].get('content'))}\n\n{text}"}
     else:
         folded.append({"role": "user", "content": text})
 
@@ -160,12 +167,12 @@ def _with_instruction(messages: list[dict[str, Any]], instruction: str) -> list[
     """
     folded = fold_tool_messages(messages)
     if folded and folded[0].get("role") == "system":
-        system = f"{_text(folded[0].get('content'))}\n\n{instruction}"
+        system = f"{text_of(folded[0].get('content'))}\n\n{instruction}"
         return [{"role": "system", "content": system}, *folded[1:]]
     return [{"role": "system", "content": instruction}, *folded]
 
 
-def _constrained(body: dict[str, Any], messages, schema: dict, name: str, max_tokens: int) -> dict:
+def constrained(body: dict[str, Any], messages, schema: dict, name: str, max_tokens: int) -> dict:
     return {
         "model": body.get("model"),
         "messages": messages,
@@ -214,9 +221,9 @@ def route_request(body: dict[str, Any], step: Plan) -> dict[str, Any]:
         "additionalProperties": False,
     }
     messages = _route_messages(body, step)
-    request = _constrained(body, messages, schema, "tool_choice", _ROUTE_MAX_TOKENS)
+    request = constrained(body, messages, schema, "tool_choice", _ROUTE_MAX_TOKENS)
     if step.allow_none:  # how sure the choice is (tool_share); an upstream without it ignores it
-        request |= {"logprobs": True, "top_logprobs": _TOP_LOGPROBS}
+        request |= {"logprobs": True, "top_logprobs": TOP_LOGPROBS}
     return request
 
 
@@ -237,30 +244,12 @@ def parse_route(content: str | None, step: Plan, *, share: float | None = None) 
 def tool_share(completion: dict[str, Any], step: Plan) -> float | None:
     """P(a tool) / (P(a tool) + P(none)) at the token where the route's answer names its
     choice, from the logprobs llama.cpp returns; None when they are missing."""
-    try:
-        choice = completion["choices"][0]
-        content = choice["message"]["content"] or ""
-        tokens = choice["logprobs"]["content"]
-    except (KeyError, IndexError, TypeError):
+    alternatives = deciding_alternatives(completion, "tool")
+    if alternatives is None:
         return None
-    key = content.find('"tool"')
-    start = content.find('"', content.find(":", key + 6) + 1) + 1
-    if key < 0 or start <= 0:
-        return None
-    seen = 0
-    for token in tokens or ():
-        seen += len(token.get("token") or "")
-        if seen > start:  # the first token holding a character of the name
-            return _share(token.get("top_logprobs") or [], step)
-    return None
-
-
-def _share(alternatives: list[dict[str, Any]], step: Plan) -> float | None:
     p_none = p_tool = 0.0
     for alternative in alternatives:
-        # A token may hold the opening quote, or the end of the value with its closing quote
-        # (`none"}`): only the name's characters count.
-        text = (alternative.get("token") or "").lstrip(' "').split('"', 1)[0]
+        text = value_text(alternative.get("token") or "")
         if not text:
             continue
         p = math.exp(float(alternative.get("logprob", -math.inf)))
@@ -269,6 +258,33 @@ def _share(alternatives: list[dict[str, Any]], step: Plan) -> float | None:
         elif any(name.startswith(text) for name in step.candidates):
             p_tool += p
     return p_tool / (p_tool + p_none) if p_tool + p_none > 0 else None
+
+
+def deciding_alternatives(completion: dict[str, Any], key: str) -> list[dict[str, Any]] | None:
+    """The alternatives llama.cpp reports (`top_logprobs`) at the first token holding a
+    character of the string value of `key` in a constrained JSON answer; None without them."""
+    try:
+        choice = completion["choices"][0]
+        content = choice["message"]["content"] or ""
+        tokens = choice["logprobs"]["content"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    at = content.find(f'"{key}"')
+    start = content.find('"', content.find(":", at + len(key) + 2) + 1) + 1
+    if at < 0 or start <= 0:
+        return None
+    seen = 0
+    for token in tokens or ():
+        seen += len(token.get("token") or "")
+        if seen > start:
+            return token.get("top_logprobs") or []
+    return None
+
+
+def value_text(token: str) -> str:
+    """The part of a token that belongs to a JSON string value: a token may hold the opening
+    quote, or the end of the value with its closing quote (`none"}`)."""
+    return token.lstrip(' "').split('"', 1)[0]
 
 
 def arguments_request(
@@ -293,7 +309,7 @@ def arguments_request(
     else:
         messages = _with_instruction(body.get("messages") or [], instruction)
     max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
-    return _constrained(body, messages, schema, name, max_tokens or _ARGUMENTS_MAX_TOKENS)
+    return constrained(body, messages, schema, name, max_tokens or _ARGUMENTS_MAX_TOKENS)
 
 
 def parse_arguments(content: str | None) -> str | None:

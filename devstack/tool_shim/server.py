@@ -18,7 +18,7 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
-from . import chunks, rewrite
+from . import chunks, rewrite, verify
 
 __all__ = ["create_app"]
 
@@ -113,6 +113,16 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
         if step.kind == "route" and step.allow_none:
             return await _answer(request, body, "arguments unusable")
         return _error(502, f"the model wrote no valid arguments for {name}", "server_error")
+    if step.kind == "route" and step.allow_none:
+        check = verify.check_request(body, name, arguments)
+        status, checked = await _complete(request, check)
+        if status == 200:  # a failed check is no verdict: the call stands
+            usages.append(checked.get("usage"))
+            share = verify.yes_share(checked)
+            sure = "" if share is None else f", yes share {share:.2f}"
+            _log(f"check of {name}: {_content(checked)} ({time.monotonic() - started:.1f} s{sure})")
+            if not verify.confirmed(share):
+                return await _answer(request, body, "the check says the call does not fit")
     call = chunks.ToolCall(name, arguments)
     model = body.get("model") or "local"
     usage = chunks.add_usage(*usages)
