@@ -99,7 +99,7 @@ class Assembly:
 
 def read_by_code(mention: Mention, plan: AnswerPlan) -> frozenset[str]:
     """The question's data files a small model's code will read whole (its first round must
-    run code: `AnswerTools.first_call`), so the prompt shows only their first rows."""
+    run code: `AnswerTools.first_call`), so the prompt shows only a sample of their rows."""
     names = [ref.name for ref in mention.file_refs]
     if not (plan.spec.tools_by_need and plan.code_execution):
         return frozenset()

@@ -39,8 +39,8 @@ __all__ = [
 
 NO_QUESTION = "Please look at the attached files."
 _MIN_USEFUL_TOKENS = 50  # a file cut to fewer tokens than this is left out instead
-# What a model is shown of a data file its code reads whole: the header and first rows. The
-# day-in-the-life CSV inline was 4,094 tokens: 100 s of prompt on 2 cores for a 1.5B model.
+# What a model is shown of a data file its code reads whole: the header and a sample of rows.
+# The day-in-the-life CSV inline was 4,094 tokens: 100 s of prompt on 2 cores for a 1.5B model.
 PREVIEW_TOKENS = 300
 _GONE = "it is no longer stored"
 
@@ -70,8 +70,8 @@ def plan_user_turn(
 ) -> FileContext:
     """The question and as much of each file as fits, in order; `room` bounds the whole turn.
     Files named in `read_by_code` are ones the answer's code reads whole: the model is shown
-    only their first rows (`PREVIEW_TOKENS`), nobody is told they were cut, and the question
-    comes after the files."""
+    their header and rows spread across them (`PREVIEW_TOKENS`), nobody is told they were cut,
+    and the question comes after the files."""
     question_text = question or NO_QUESTION
     if count_content(question_text, spec) > room // 2:
         question_text, _ = truncate_text(question_text, room // 2, spec)
