@@ -5,6 +5,7 @@ emulator's stores or the in-memory ones."""
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,17 @@ def local_clients(
         executor=executor or ExecutorClient("http://127.0.0.1:9/unused"),
         publish=publish or Published(),
     )
+
+
+def posted_mention(slack: Any, question: str, *, user: str = "U0ALICE") -> Mention:
+    """The person's mention of `question` posted in #general of the local Slack, as ingress
+    would publish it."""
+    posted = slack.post(f"<@U0BOT> {question}", user=user)
+    return Mention(
+        event_id=f"Ev{uuid.uuid4().hex[:10].upper()}", team_id="T0SANDBOX", channel="C0GENERAL",
+        user=user, text=f"<@U0BOT> {question}", ts=posted["ts"], thread_ts=posted["ts"],
+        bot_user_id="U0BOT",
+    )  # fmt: skip
 
 
 def settings_file(tmp_dir: Path, content: dict[str, Any]) -> str:

@@ -4,15 +4,13 @@ model, a stand-in executor and the in-process Slack sandbox."""
 from __future__ import annotations
 
 import json
-import uuid
 
 from assistant.answer.delivery import Delivery
 from assistant.executor.protocol import RunRequest, RunResult
 from assistant.executor.report import FAILED
-from assistant.mention import Mention
 from tests.e2e.harness import message_text, unique
 from tests.executor_stand_in import StandInExecutor
-from tests.responders import local_clients, memory_stores, test_responder
+from tests.responders import local_clients, memory_stores, posted_mention, test_responder
 
 CODE = "import pandas as pd\nprint(pd.read_csv('https://example.com/life.csv').mean())"
 
@@ -35,12 +33,7 @@ def answer(local_slack, local_model, result: RunResult, reply: str) -> tuple[str
     question = unique(
         f"Which continent lives longest? [[tool:run_python:{arguments}]] [[reply:{reply}]]"
     )
-    posted = local_slack.post(f"<@U0BOT> {question}", user="U0ALICE")
-    mention = Mention(
-        event_id=f"Ev{uuid.uuid4().hex[:10].upper()}", team_id="T0SANDBOX", channel="C0GENERAL",
-        user="U0ALICE", text=f"<@U0BOT> {question}", ts=posted["ts"], thread_ts=posted["ts"],
-        bot_user_id="U0BOT",
-    )  # fmt: skip
+    mention = posted_mention(local_slack, question)
     core.handle(Delivery(mention=mention, delivery_id=f"m-{mention.event_id}"))
     [shown] = [message_text(m) for m in local_slack.bot_replies(mention.thread_ts)]
     return shown, local_model.requests(question)

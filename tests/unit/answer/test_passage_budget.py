@@ -5,16 +5,13 @@ get their share of the budget."""
 
 from __future__ import annotations
 
-import uuid
-
 from assistant.answer.delivery import Delivery
 from assistant.llm.models import SELF_HOSTED_PASSAGE_TOKENS, model_spec
 from assistant.llm.tokens import count_text
-from assistant.mention import Mention
 from assistant.retrieval.catalog import SetCount
 from assistant.retrieval.passages import PASSAGES_INTRO, Passage
 from tests.e2e.harness import unique
-from tests.responders import local_clients, memory_stores, test_responder
+from tests.responders import local_clients, memory_stores, posted_mention, test_responder
 
 LOCAL = "qwen2.5-coder-1.5b-instruct"
 
@@ -38,12 +35,7 @@ def passages_sent(local_slack, local_model, model: str) -> str:
     stores = memory_stores(knowledge=ThreeSections())
     core = test_responder(local_clients(stores, local_slack, local_model), openai_model=model)
     question = unique("How do I deploy this?")
-    posted = local_slack.post(f"<@U0BOT> {question}", user="U0ALICE")
-    mention = Mention(
-        event_id=f"Ev{uuid.uuid4().hex[:10].upper()}", team_id="T0SANDBOX", channel="C0GENERAL",
-        user="U0ALICE", text=f"<@U0BOT> {question}", ts=posted["ts"], thread_ts=posted["ts"],
-        bot_user_id="U0BOT",
-    )  # fmt: skip
+    mention = posted_mention(local_slack, question)
     core.handle(Delivery(mention=mention, delivery_id=f"m-{mention.event_id}"))
     [request] = local_model.requests(question)
     [passages] = [
