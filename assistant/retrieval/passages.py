@@ -69,6 +69,12 @@ class Passage:
     def section(self) -> str:
         return " › ".join(self.heading)
 
+    @property
+    def words(self) -> str:
+        """What its words are judged on (relevance, ranking): what was embedded, the title,
+        the headings and the text."""
+        return f"{self.title}\n{self.section}\n{self.text}"
+
 
 @dataclasses.dataclass
 class PassageBook:

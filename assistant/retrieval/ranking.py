@@ -41,7 +41,7 @@ _K1, _B = 1.2, 0.75  # BM25's usual constants (Robertson and Zaragoza, 2009)
 
 def ranked(query: str, passages: Sequence[Passage], *, weight: float) -> list[Passage]:
     """Nearest first, each distance lowered by `weight` × its word score (best = 1)."""
-    scores = bm25_scores(query, [_words(passage) for passage in passages]) if weight else []
+    scores = bm25_scores(query, [passage.words for passage in passages]) if weight else []
     best = max(scores, default=0.0)
     if best <= 0:
         return sorted(passages, key=lambda passage: passage.distance)
@@ -76,8 +76,3 @@ def bm25_scores(query: str, texts: Sequence[str]) -> list[float]:
             score += idf * tf * (_K1 + 1) / (tf + _K1 * (1 - _B + _B * len(terms) / mean_length))
         scores.append(score)
     return scores
-
-
-def _words(passage: Passage) -> str:
-    """What was embedded: the title, the headings and the text."""
-    return f"{passage.title}\n{passage.section}\n{passage.text}"

@@ -135,11 +135,6 @@ def _cut(passage: Passage, room: int, count: Callable[[str], int]) -> Passage:
     return dataclasses.replace(passage, text=" ".join(words[:low]) + CUT_MARK)
 
 
-def _words(passage: Passage) -> str:
-    """The text a passage's words are judged on: what was embedded (title, headings, text)."""
-    return f"{passage.title}\n{passage.section}\n{passage.text}"
-
-
 @dataclasses.dataclass(frozen=True)
 class Found:
     query: str
@@ -196,7 +191,7 @@ class DocumentSearch:
             max_distance=self.limits.relevance.max_distance,
         )
         relevance = self.limits.relevance
-        relevant = [p for p in candidates if relevance.keeps(query, _words(p), p.distance)]
+        relevant = [p for p in candidates if relevance.keeps(query, p.words, p.distance)]
         chosen = select_within(
             ranked(query, relevant, weight=relevance.lexical_weight),
             max_tokens=max_tokens,
